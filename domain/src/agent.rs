@@ -1,0 +1,149 @@
+//! Agents: the people who take contacts, with a login, an optional team and skills.
+//!
+//! The login name is the agent's login key, so it is unique (case-insensitively) and holds no
+//! whitespace; the display name is required but may repeat (two people can share a name).
+//! Skills are stored sorted by skill id, so equal agents serialize to equal bytes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::center::Center;
+use crate::ids::{AgentId, SkillId, TeamId};
+use crate::limits::{AGENT_COUNT_MAX, AGENT_SKILL_COUNT_MAX, LOGIN_NAME_LENGTH_MAX, NAME_LENGTH_MAX};
+use crate::outcome::{Applied, EntityRef, Event};
+use crate::rejection::{Rejection, RejectionCode};
+use crate::skill::{SkillListFields, SkillListItem};
+use crate::text::{equal_ignoring_case, text_optional, text_required};
+
+/// An agent as stored.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Agent {
+    /// Assigned by the center.
+    pub id: AgentId,
+    /// The login key: unique case-insensitively, no whitespace, stored trimmed.
+    pub login_name: String,
+    /// The display name; required, need not be unique.
+    pub name: String,
+    /// What customers see instead of the name (e.g. in email signatures), if set.
+    pub alias: Option<String>,
+    /// The agent's team, if any.
+    pub team: Option<TeamId>,
+    /// The agent's skills, sorted by skill id, each skill at most once.
+    pub skills: Vec<SkillLevel>,
+}
+
+/// The fields a client sets on an agent.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentSpec {
+    /// 1 to [`LOGIN_NAME_LENGTH_MAX`] characters, no whitespace, unique case-insensitively.
+    pub login_name: String,
+    /// 1 to [`NAME_LENGTH_MAX`] characters after trimming.
+    pub name: String,
+    /// Optional; blank means none.
+    #[serde(default)]
+    pub alias: Option<String>,
+    /// Optional; the team must exist.
+    #[serde(default)]
+    pub team: Option<TeamId>,
+    /// Any order; each skill must exist and appear once. Omitted means none.
+    #[serde(default)]
+    pub skills: Vec<SkillLevel>,
+}
+
+/// An agent's competence in one skill.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkillLevel {
+    /// The skill.
+    pub skill: SkillId,
+    /// From [`crate::COMPETENCE_MIN`] to [`crate::COMPETENCE_MAX`].
+    pub competence: u8,
+}
+
+impl Center {
+    pub(crate) fn agent_create(&mut self, spec: &AgentSpec) -> Result<Applied, Rejection> {
+        let id = self.agents.id_next("agent")?;
+        let agent = self.agent_checked(id, spec, None)?;
+        self.agents.check_room("agents", AGENT_COUNT_MAX)?;
+        self.agents.insert_new(id, agent.clone());
+        Ok(Applied::created(Event::AgentCreated(agent), EntityRef::Agent(id)))
+    }
+
+    pub(crate) fn agent_update(&mut self, id: AgentId, spec: &AgentSpec) -> Result<Applied, Rejection> {
+        if !self.agents.contains(id) {
+            return Err(Rejection::not_found("agent", id));
+        }
+        let agent = self.agent_checked(id, spec, Some(id))?;
+        self.agents.replace(id, agent.clone());
+        Ok(Applied::event(Event::AgentUpdated(agent)))
+    }
+
+    pub(crate) fn agent_delete(&mut self, id: AgentId) -> Result<Applied, Rejection> {
+        if !self.agents.contains(id) {
+            return Err(Rejection::not_found("agent", id));
+        }
+        let references: Vec<String> = self
+            .teams
+            .values()
+            .filter(|team| team.primary_supervisor == Some(id) || team.secondary_supervisors.contains(&id))
+            .map(|team| format!("team {} (as supervisor)", team.id))
+            .collect();
+        if !references.is_empty() {
+            return Err(Rejection::in_use(&format!("agent {id}"), &references));
+        }
+        self.agents.remove(id);
+        Ok(Applied::event(Event::AgentDeleted(id)))
+    }
+
+    /// Validates `spec` as agent `id`; `except` is the agent being updated, whose own login
+    /// name does not count as a duplicate.
+    fn agent_checked(&self, id: AgentId, spec: &AgentSpec, except: Option<AgentId>) -> Result<Agent, Rejection> {
+        let login_name = login_name_checked(&spec.login_name)?;
+        let name = text_required("name", &spec.name, NAME_LENGTH_MAX)?;
+        let alias = text_optional("alias", spec.alias.as_deref(), NAME_LENGTH_MAX)?;
+        let fields = SkillListFields {
+            list: "skills",
+            competence: "competence",
+            count_min: 0,
+            count_max: AGENT_SKILL_COUNT_MAX,
+        };
+        let items: Vec<SkillListItem> = spec
+            .skills
+            .iter()
+            .map(|level| SkillListItem { skill: level.skill, competence: level.competence })
+            .collect();
+        self.skill_list_checked(&fields, &items)?;
+        if let Some(team) = spec.team {
+            if !self.teams.contains(team) {
+                return Err(Rejection::new(RejectionCode::UnknownTeam, format!("team: team {team} does not exist")));
+            }
+        }
+        let duplicate = self
+            .agents
+            .values()
+            .find(|agent| Some(agent.id) != except && equal_ignoring_case(&agent.login_name, &login_name));
+        if let Some(duplicate) = duplicate {
+            let message = format!(
+                "an agent with login name \"{}\" already exists (agent {})",
+                duplicate.login_name, duplicate.id
+            );
+            return Err(Rejection::new(RejectionCode::DuplicateName, message));
+        }
+        let mut skills = spec.skills.clone();
+        skills.sort_by_key(|level| level.skill);
+        Ok(Agent { id, login_name, name, alias, team: spec.team, skills })
+    }
+}
+
+/// A login name is a name without whitespace inside.
+fn login_name_checked(value: &str) -> Result<String, Rejection> {
+    let login_name = text_required("login_name", value, LOGIN_NAME_LENGTH_MAX)?;
+    if login_name.chars().any(char::is_whitespace) {
+        return Err(Rejection::invalid_field("login_name must not contain whitespace"));
+    }
+    Ok(login_name)
+}

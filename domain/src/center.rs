@@ -1,0 +1,154 @@
+//! The whole replicated state and the one function that changes it.
+//!
+//! [`Center::apply`] is pure: the same center and entry give the same outcome and the same new
+//! center on every replica. Each command is validated completely against the current state
+//! before anything is written, so a rejected command leaves the center byte-identical. The read
+//! side yields entities in id order.
+
+use serde::{Deserialize, Serialize};
+
+use crate::agent::Agent;
+use crate::command::{Command, Entry, RequestId};
+use crate::csq::Csq;
+use crate::ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
+use crate::outcome::{Applied, Outcome};
+use crate::reason_code::ReasonCode;
+use crate::rejection::Rejection;
+use crate::request_log::{duplicate_request, request_id_checked, Recall, RequestLog};
+use crate::skill::Skill;
+use crate::table::Table;
+use crate::team::Team;
+
+/// The contact center's replicated state. `Default` is the empty center.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Center {
+    /// The latest time applied; never goes backwards.
+    pub(crate) time_ms: u64,
+    pub(crate) skills: Table<SkillId, Skill>,
+    pub(crate) agents: Table<AgentId, Agent>,
+    pub(crate) teams: Table<TeamId, Team>,
+    pub(crate) csqs: Table<CsqId, Csq>,
+    pub(crate) reason_codes: Table<ReasonCodeId, ReasonCode>,
+    pub(crate) requests: RequestLog,
+}
+
+impl Center {
+    /// Applies one committed entry.
+    ///
+    /// - An entry whose request id is remembered with the same command returns the remembered
+    ///   outcome and changes nothing (not even time); with a different command it is rejected
+    ///   as `duplicate_request`. An invalid request id is rejected as `invalid_request_id`.
+    /// - An applied entry advances time to `max(entry.time_ms, self.time_ms())` and, if it
+    ///   has a request id, is remembered (see [`crate::REQUEST_ID_REMEMBERED_COUNT_MAX`]).
+    /// - A rejected entry changes nothing.
+    pub fn apply(&mut self, entry: &Entry) -> Outcome {
+        if let Some(request_id) = &entry.request_id {
+            if let Err(rejection) = request_id_checked(request_id) {
+                return Outcome::Rejected(rejection);
+            }
+            match self.requests.recall(request_id, &entry.command) {
+                Recall::Fresh => {}
+                Recall::Replay(applied) => return Outcome::Applied(applied.clone()),
+                Recall::Conflict => return Outcome::Rejected(duplicate_request(request_id)),
+            }
+        }
+        let applied = match self.execute(&entry.command) {
+            Ok(applied) => applied,
+            Err(rejection) => return Outcome::Rejected(rejection),
+        };
+        self.time_ms = self.time_ms.max(entry.time_ms);
+        if let Some(request_id) = &entry.request_id {
+            self.requests.remember(request_id.clone(), entry.command.clone(), applied.clone());
+        }
+        Outcome::Applied(applied)
+    }
+
+    /// Runs one command. On `Err` nothing has been written.
+    fn execute(&mut self, command: &Command) -> Result<Applied, Rejection> {
+        match command {
+            Command::CreateSkill(spec) => self.skill_create(spec),
+            Command::UpdateSkill { id, spec } => self.skill_update(*id, spec),
+            Command::DeleteSkill { id } => self.skill_delete(*id),
+            Command::CreateAgent(spec) => self.agent_create(spec),
+            Command::UpdateAgent { id, spec } => self.agent_update(*id, spec),
+            Command::DeleteAgent { id } => self.agent_delete(*id),
+            Command::CreateTeam(spec) => self.team_create(spec),
+            Command::UpdateTeam { id, spec } => self.team_update(*id, spec),
+            Command::DeleteTeam { id } => self.team_delete(*id),
+            Command::CreateCsq(spec) => self.csq_create(spec),
+            Command::UpdateCsq { id, spec } => self.csq_update(*id, spec),
+            Command::DeleteCsq { id } => self.csq_delete(*id),
+            Command::CreateReasonCode(spec) => self.reason_code_create(spec),
+            Command::UpdateReasonCode { id, spec } => self.reason_code_update(*id, spec),
+            Command::DeleteReasonCode { id } => self.reason_code_delete(*id),
+            Command::Noop => Ok(Applied::default()),
+        }
+    }
+
+    /// All skills in id order.
+    pub fn skills(&self) -> impl Iterator<Item = &Skill> {
+        self.skills.values()
+    }
+
+    /// One skill.
+    pub fn skill(&self, id: SkillId) -> Option<&Skill> {
+        self.skills.get(id)
+    }
+
+    /// All agents in id order.
+    pub fn agents(&self) -> impl Iterator<Item = &Agent> {
+        self.agents.values()
+    }
+
+    /// One agent.
+    pub fn agent(&self, id: AgentId) -> Option<&Agent> {
+        self.agents.get(id)
+    }
+
+    /// All teams in id order.
+    pub fn teams(&self) -> impl Iterator<Item = &Team> {
+        self.teams.values()
+    }
+
+    /// One team.
+    pub fn team(&self, id: TeamId) -> Option<&Team> {
+        self.teams.get(id)
+    }
+
+    /// All CSQs in id order.
+    pub fn csqs(&self) -> impl Iterator<Item = &Csq> {
+        self.csqs.values()
+    }
+
+    /// One CSQ.
+    pub fn csq(&self, id: CsqId) -> Option<&Csq> {
+        self.csqs.get(id)
+    }
+
+    /// All reason codes in id order.
+    pub fn reason_codes(&self) -> impl Iterator<Item = &ReasonCode> {
+        self.reason_codes.values()
+    }
+
+    /// One reason code.
+    pub fn reason_code(&self, id: ReasonCodeId) -> Option<&ReasonCode> {
+        self.reason_codes.get(id)
+    }
+
+    /// The latest time applied, in milliseconds since the Unix epoch; never goes backwards.
+    pub fn time_ms(&self) -> u64 {
+        self.time_ms
+    }
+
+    /// How many request ids the center remembers (at most
+    /// [`crate::REQUEST_ID_REMEMBERED_COUNT_MAX`]).
+    pub fn request_remembered_count(&self) -> u32 {
+        self.requests.count()
+    }
+
+    /// Whether the center remembers this request id, i.e. an entry carrying it would replay.
+    pub fn request_remembered(&self, request_id: &RequestId) -> bool {
+        self.requests.contains(request_id)
+    }
+}

@@ -1,0 +1,110 @@
+//! What the log carries: an [`Entry`] is one command, stamped with time and a request id.
+//!
+//! The leader stamps `time_ms` before proposing, so every replica applies the same time; the
+//! domain never reads a clock. The client chooses the request id, so a retried or forwarded
+//! request applies once (see [`crate::Center::apply`]).
+
+use serde::{Deserialize, Serialize};
+
+use crate::agent::AgentSpec;
+use crate::csq::CsqSpec;
+use crate::ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
+use crate::reason_code::ReasonCodeSpec;
+use crate::skill::SkillSpec;
+use crate::team::TeamSpec;
+
+/// One replicated log entry: the command, when the leader stamped it, and who asked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The client's id for this request; entries carrying a remembered id apply once.
+    pub request_id: Option<RequestId>,
+    /// Milliseconds since the Unix epoch on the leader's clock when it proposed the entry.
+    pub time_ms: u64,
+    /// What to do.
+    pub command: Command,
+}
+
+/// A client-chosen request id: 1 to [`crate::REQUEST_ID_LENGTH_MAX`] characters, no control
+/// characters. Longer or empty ids are rejected with `invalid_request_id`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RequestId(pub String);
+
+/// Everything the center can be asked to do. Updates replace the whole entity (like HTTP PUT).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Command {
+    /// Adds a skill.
+    CreateSkill(SkillSpec),
+    /// Replaces a skill's fields.
+    UpdateSkill {
+        /// The skill to change.
+        id: SkillId,
+        /// Its new fields.
+        spec: SkillSpec,
+    },
+    /// Removes a skill no agent or CSQ uses.
+    DeleteSkill {
+        /// The skill to remove.
+        id: SkillId,
+    },
+    /// Adds an agent.
+    CreateAgent(AgentSpec),
+    /// Replaces an agent's fields.
+    UpdateAgent {
+        /// The agent to change.
+        id: AgentId,
+        /// Its new fields.
+        spec: AgentSpec,
+    },
+    /// Removes an agent who supervises no team.
+    DeleteAgent {
+        /// The agent to remove.
+        id: AgentId,
+    },
+    /// Adds a team.
+    CreateTeam(TeamSpec),
+    /// Replaces a team's fields.
+    UpdateTeam {
+        /// The team to change.
+        id: TeamId,
+        /// Its new fields.
+        spec: TeamSpec,
+    },
+    /// Removes a team with no agents.
+    DeleteTeam {
+        /// The team to remove.
+        id: TeamId,
+    },
+    /// Adds a contact service queue.
+    CreateCsq(CsqSpec),
+    /// Replaces a CSQ's fields.
+    UpdateCsq {
+        /// The CSQ to change.
+        id: CsqId,
+        /// Its new fields.
+        spec: CsqSpec,
+    },
+    /// Removes a CSQ.
+    DeleteCsq {
+        /// The CSQ to remove.
+        id: CsqId,
+    },
+    /// Adds a Not Ready or Logout reason code.
+    CreateReasonCode(ReasonCodeSpec),
+    /// Replaces a reason code's fields.
+    UpdateReasonCode {
+        /// The reason code to change.
+        id: ReasonCodeId,
+        /// Its new fields.
+        spec: ReasonCodeSpec,
+    },
+    /// Removes a reason code.
+    DeleteReasonCode {
+        /// The reason code to remove.
+        id: ReasonCodeId,
+    },
+    /// Changes nothing but time; used by benchmarks and health probes.
+    Noop,
+}

@@ -1,0 +1,162 @@
+//! Contact service queues: where contacts of one channel wait for a skilled agent.
+//!
+//! A CSQ names the skills (with minimum competence) an agent needs and how to pick among the
+//! qualified agents (seeds-uccx.md §2.5). Skills must exist first, and the center holds at most
+//! [`EMAIL_CSQ_COUNT_MAX`] email CSQs, refusing the next with the spec's message. Mailbox
+//! settings of email CSQs are not here yet; they arrive with the mailbox actor.
+
+use serde::{Deserialize, Serialize};
+
+use crate::center::Center;
+use crate::ids::{CsqId, SkillId};
+use crate::limits::{
+    CSQ_COUNT_MAX, CSQ_SKILL_COUNT_MAX, CSQ_SKILL_COUNT_MIN, EMAIL_CSQ_COUNT_MAX, EMAIL_CSQ_LIMIT_MESSAGE,
+    NAME_LENGTH_MAX,
+};
+use crate::outcome::{Applied, EntityRef, Event};
+use crate::rejection::{Rejection, RejectionCode};
+use crate::skill::{SkillListFields, SkillListItem};
+use crate::text::{equal_ignoring_case, text_required};
+
+/// A CSQ as stored.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Csq {
+    /// Assigned by the center.
+    pub id: CsqId,
+    /// Unique among CSQs of every channel, case-insensitively; stored trimmed.
+    pub name: String,
+    /// The kind of contact this queue holds.
+    pub channel: Channel,
+    /// How an agent is picked among the qualified ones.
+    pub selection: Selection,
+    /// The required skills, sorted by skill id, each skill at most once.
+    pub skills: Vec<SkillRequirement>,
+}
+
+/// The fields a client sets on a CSQ.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsqSpec {
+    /// 1 to [`NAME_LENGTH_MAX`] characters after trimming.
+    pub name: String,
+    /// The kind of contact this queue holds.
+    pub channel: Channel,
+    /// How an agent is picked among the qualified ones.
+    pub selection: Selection,
+    /// [`CSQ_SKILL_COUNT_MIN`] to [`CSQ_SKILL_COUNT_MAX`] requirements in any order; each skill
+    /// must exist and appear once.
+    pub skills: Vec<SkillRequirement>,
+}
+
+/// The channel of a CSQ.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// Phone calls.
+    Voice,
+    /// Web chats.
+    Chat,
+    /// Emails; at most [`EMAIL_CSQ_COUNT_MAX`] CSQs.
+    Email,
+}
+
+/// The resource selection criterion of a CSQ (seeds-uccx.md §2.5).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Selection {
+    /// The agent who has been Ready the longest.
+    LongestAvailable,
+    /// The agent with the highest total competence in the CSQ's skills.
+    MostSkilled,
+}
+
+/// A skill a CSQ requires, with the minimum competence an agent needs in it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkillRequirement {
+    /// The skill.
+    pub skill: SkillId,
+    /// From [`crate::COMPETENCE_MIN`] to [`crate::COMPETENCE_MAX`].
+    pub min_competence: u8,
+}
+
+impl Center {
+    pub(crate) fn csq_create(&mut self, spec: &CsqSpec) -> Result<Applied, Rejection> {
+        let id = self.csqs.id_next("CSQ")?;
+        let csq = self.csq_checked(id, spec, None)?;
+        self.csqs.check_room("CSQs", CSQ_COUNT_MAX)?;
+        self.csq_email_room_checked(&csq, None)?;
+        self.csqs.insert_new(id, csq.clone());
+        Ok(Applied::created(Event::CsqCreated(csq), EntityRef::Csq(id)))
+    }
+
+    pub(crate) fn csq_update(&mut self, id: CsqId, spec: &CsqSpec) -> Result<Applied, Rejection> {
+        if !self.csqs.contains(id) {
+            return Err(Rejection::not_found("CSQ", id));
+        }
+        let csq = self.csq_checked(id, spec, Some(id))?;
+        self.csq_email_room_checked(&csq, Some(id))?;
+        self.csqs.replace(id, csq.clone());
+        Ok(Applied::event(Event::CsqUpdated(csq)))
+    }
+
+    pub(crate) fn csq_delete(&mut self, id: CsqId) -> Result<Applied, Rejection> {
+        if !self.csqs.contains(id) {
+            return Err(Rejection::not_found("CSQ", id));
+        }
+        self.csqs.remove(id);
+        Ok(Applied::event(Event::CsqDeleted(id)))
+    }
+
+    /// How many email CSQs the center holds.
+    pub fn email_csq_count(&self) -> u32 {
+        let count = self.csqs.values().filter(|csq| csq.channel == Channel::Email).count();
+        debug_assert!(count <= EMAIL_CSQ_COUNT_MAX as usize);
+        u32::try_from(count).unwrap_or(u32::MAX)
+    }
+
+    /// Validates `spec` as CSQ `id`; `except` is the CSQ being updated, whose own name does
+    /// not count as a duplicate.
+    fn csq_checked(&self, id: CsqId, spec: &CsqSpec, except: Option<CsqId>) -> Result<Csq, Rejection> {
+        let name = text_required("name", &spec.name, NAME_LENGTH_MAX)?;
+        let fields = SkillListFields {
+            list: "skills",
+            competence: "min_competence",
+            count_min: CSQ_SKILL_COUNT_MIN,
+            count_max: CSQ_SKILL_COUNT_MAX,
+        };
+        let items: Vec<SkillListItem> = spec
+            .skills
+            .iter()
+            .map(|required| SkillListItem { skill: required.skill, competence: required.min_competence })
+            .collect();
+        self.skill_list_checked(&fields, &items)?;
+        let duplicate = self.csqs.values().find(|csq| Some(csq.id) != except && equal_ignoring_case(&csq.name, &name));
+        if let Some(duplicate) = duplicate {
+            let message = format!("a CSQ named \"{}\" already exists (CSQ {})", duplicate.name, duplicate.id);
+            return Err(Rejection::new(RejectionCode::DuplicateName, message));
+        }
+        let mut skills = spec.skills.clone();
+        skills.sort_by_key(|required| required.skill);
+        Ok(Csq { id, name, channel: spec.channel, selection: spec.selection, skills })
+    }
+
+    /// Refuses an email CSQ that would be one more than [`EMAIL_CSQ_COUNT_MAX`]; `except` is
+    /// the CSQ being updated, which does not count against itself.
+    fn csq_email_room_checked(&self, csq: &Csq, except: Option<CsqId>) -> Result<(), Rejection> {
+        if csq.channel != Channel::Email {
+            return Ok(());
+        }
+        let others = self.csqs.values().filter(|other| Some(other.id) != except && other.channel == Channel::Email);
+        if others.count() < EMAIL_CSQ_COUNT_MAX as usize {
+            return Ok(());
+        }
+        Err(Rejection::new(RejectionCode::EmailCsqLimit, EMAIL_CSQ_LIMIT_MESSAGE))
+    }
+}

@@ -1,0 +1,48 @@
+//! The contact center as pure data and logic: the replicated state machine's core.
+//!
+//! Every replica runs the same [`Center::apply`] on the same committed [`Entry`] and must reach
+//! the same state, so this crate refuses everything that could make replicas disagree: it does
+//! no I/O, reads no clock, draws no random numbers, starts no threads and is not async. Time
+//! arrives inside the entry, collections are ordered (`BTreeMap`, sorted vectors), persisted
+//! numbers are `u32`/`u64`, and bad input gets a typed [`Rejection`], never a panic.
+//!
+//! Start at [`Center::apply`]. The API boundary is [`Entry`]/[`Command`] in and
+//! [`Outcome`]/[`Event`]/[`Rejection`] out; spec limits live in [`limits`].
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
+
+mod center;
+mod command;
+mod ids;
+pub mod limits;
+mod outcome;
+mod rejection;
+mod request_log;
+mod table;
+mod text;
+
+mod agent;
+mod csq;
+mod reason_code;
+mod skill;
+mod team;
+
+pub mod demo;
+
+pub use agent::{Agent, AgentSpec, SkillLevel};
+pub use center::Center;
+pub use command::{Command, Entry, RequestId};
+pub use csq::{Channel, Csq, CsqSpec, Selection, SkillRequirement};
+pub use demo::demo_commands;
+pub use ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
+pub use limits::*;
+pub use outcome::{Applied, EntityRef, Event, Outcome};
+pub use reason_code::{ReasonCode, ReasonCodeSpec, ReasonKind};
+pub use rejection::{Rejection, RejectionCode};
+pub use skill::{Skill, SkillSpec};
+pub use team::{Team, TeamSpec};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,70 @@
+//! Every bound the domain enforces, named once.
+//!
+//! Limits taken from the spec say where; the others are decisions recorded in
+//! `docs/decisions/0003-config-validation.md`. Input over a limit gets a typed rejection; the
+//! domain never grows a collection without one of these bounds.
+
+/// Email CSQs a center may hold (spec: seeds-uccx.md §2.5, "at most 100 email CSQs").
+pub const EMAIL_CSQ_COUNT_MAX: u32 = 100;
+
+/// The spec's text for the 101st email CSQ (seeds-uccx.md §2.5), naming Tandem.
+pub const EMAIL_CSQ_LIMIT_MESSAGE: &str =
+    "Tandem supports a maximum of 100 Email CSQs. Exceeded maximum limit for Email CSQs.";
+
+/// Characters in a reason code's label (spec: seeds-ctios.md §2.6.5, "42 characters").
+pub const REASON_CODE_LABEL_LENGTH_MAX: u32 = 42;
+
+/// Lowest competence of an agent's skill and of a CSQ's minimum competence.
+pub const COMPETENCE_MIN: u8 = 1;
+
+/// Highest competence of an agent's skill and of a CSQ's minimum competence.
+pub const COMPETENCE_MAX: u8 = 10;
+
+/// Characters in a client-chosen request id.
+pub const REQUEST_ID_LENGTH_MAX: u32 = 64;
+
+/// Applied request ids the center remembers for deduplication; the oldest is forgotten first.
+pub const REQUEST_ID_REMEMBERED_COUNT_MAX: u32 = 10_000;
+
+/// Characters in a name: skill, team, CSQ, agent name and alias.
+pub const NAME_LENGTH_MAX: u32 = 64;
+
+/// Characters in an agent's login name.
+pub const LOGIN_NAME_LENGTH_MAX: u32 = 64;
+
+/// Skills one agent may hold.
+pub const AGENT_SKILL_COUNT_MAX: u32 = 50;
+
+/// Skill requirements one CSQ may list.
+pub const CSQ_SKILL_COUNT_MAX: u32 = 50;
+
+/// Skill requirements a CSQ needs at least: a CSQ without skills would route to anyone.
+pub const CSQ_SKILL_COUNT_MIN: u32 = 1;
+
+/// Secondary supervisors one team may have.
+pub const TEAM_SECONDARY_SUPERVISOR_COUNT_MAX: u32 = 10;
+
+/// Skills a center may hold.
+pub const SKILL_COUNT_MAX: u32 = 1_000;
+
+/// Agents a center may hold.
+pub const AGENT_COUNT_MAX: u32 = 10_000;
+
+/// Teams a center may hold.
+pub const TEAM_COUNT_MAX: u32 = 1_000;
+
+/// CSQs of all channels a center may hold (email CSQs are further capped by
+/// [`EMAIL_CSQ_COUNT_MAX`]).
+pub const CSQ_COUNT_MAX: u32 = 1_000;
+
+/// Reason codes of both kinds a center may hold.
+pub const REASON_CODE_COUNT_MAX: u32 = 1_000;
+
+/// How many referencing entities an `in_use` message names before it says "and N more".
+pub const IN_USE_NAMED_COUNT_MAX: u32 = 5;
+
+const _: () = assert!(COMPETENCE_MIN >= 1);
+const _: () = assert!(COMPETENCE_MIN <= COMPETENCE_MAX);
+const _: () = assert!(EMAIL_CSQ_COUNT_MAX <= CSQ_COUNT_MAX);
+const _: () = assert!(CSQ_SKILL_COUNT_MIN <= CSQ_SKILL_COUNT_MAX);
+const _: () = assert!(REQUEST_ID_REMEMBERED_COUNT_MAX >= 1);

@@ -1,0 +1,118 @@
+//! What applying an entry produced: events for the event bus, or a rejection.
+//!
+//! Events carry whole entities (not diffs), so a desktop that missed nothing can keep its view
+//! current from events alone, and an applied entry's outcome is what a retry gets back.
+
+use serde::{Deserialize, Serialize};
+
+use crate::agent::Agent;
+use crate::csq::Csq;
+use crate::ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
+use crate::reason_code::ReasonCode;
+use crate::rejection::Rejection;
+use crate::skill::Skill;
+use crate::team::Team;
+
+/// The result of [`crate::Center::apply`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Outcome {
+    /// The command changed the center (or was a replay of one that did).
+    Applied(Applied),
+    /// The command was refused and the center is unchanged.
+    Rejected(Rejection),
+}
+
+/// What an applied command did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Applied {
+    /// What changed, in the order it changed.
+    pub events: Vec<Event>,
+    /// The id a `Create*` command assigned.
+    pub created: Option<EntityRef>,
+}
+
+/// An id of any configuration entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum EntityRef {
+    /// A skill.
+    Skill(SkillId),
+    /// An agent.
+    Agent(AgentId),
+    /// A team.
+    Team(TeamId),
+    /// A contact service queue.
+    Csq(CsqId),
+    /// A reason code.
+    ReasonCode(ReasonCodeId),
+}
+
+/// One change to the center, as pushed to clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Event {
+    /// A skill was created.
+    SkillCreated(Skill),
+    /// A skill was updated; this is its new value.
+    SkillUpdated(Skill),
+    /// A skill was deleted.
+    SkillDeleted(SkillId),
+    /// An agent was created.
+    AgentCreated(Agent),
+    /// An agent was updated; this is its new value.
+    AgentUpdated(Agent),
+    /// An agent was deleted.
+    AgentDeleted(AgentId),
+    /// A team was created.
+    TeamCreated(Team),
+    /// A team was updated; this is its new value.
+    TeamUpdated(Team),
+    /// A team was deleted.
+    TeamDeleted(TeamId),
+    /// A CSQ was created.
+    CsqCreated(Csq),
+    /// A CSQ was updated; this is its new value.
+    CsqUpdated(Csq),
+    /// A CSQ was deleted.
+    CsqDeleted(CsqId),
+    /// A reason code was created.
+    ReasonCodeCreated(ReasonCode),
+    /// A reason code was updated; this is its new value.
+    ReasonCodeUpdated(ReasonCode),
+    /// A reason code was deleted.
+    ReasonCodeDeleted(ReasonCodeId),
+}
+
+impl Outcome {
+    /// Whether the command was applied.
+    pub fn is_applied(&self) -> bool {
+        matches!(self, Outcome::Applied(_))
+    }
+
+    /// What the command did, if it was applied.
+    pub fn applied(&self) -> Option<&Applied> {
+        match self {
+            Outcome::Applied(applied) => Some(applied),
+            Outcome::Rejected(_) => None,
+        }
+    }
+
+    /// Why the command was refused, if it was.
+    pub fn rejection(&self) -> Option<&Rejection> {
+        match self {
+            Outcome::Applied(_) => None,
+            Outcome::Rejected(rejection) => Some(rejection),
+        }
+    }
+}
+
+impl Applied {
+    /// One event, nothing created.
+    pub(crate) fn event(event: Event) -> Self {
+        Applied { events: vec![event], created: None }
+    }
+
+    /// One event for a created entity.
+    pub(crate) fn created(event: Event, created: EntityRef) -> Self {
+        Applied { events: vec![event], created: Some(created) }
+    }
+}

@@ -1,0 +1,100 @@
+//! Request ids (a retried or forwarded request applies once) and monotonic time.
+
+use super::{json, skill};
+use crate::{Center, Command, Entry, Outcome, RejectionCode, RequestId, SkillId, REQUEST_ID_REMEMBERED_COUNT_MAX};
+
+fn entry_with(request_id: &str, time_ms: u64, command: Command) -> Entry {
+    Entry { request_id: Some(RequestId(request_id.to_owned())), time_ms, command }
+}
+
+#[test]
+fn replay_returns_the_remembered_outcome_and_changes_nothing() {
+    let mut center = Center::default();
+    let first = center.apply(&entry_with("r1", 10, skill("Sales")));
+    assert!(first.is_applied());
+    let before = center.clone();
+    let bytes_before = json(&center);
+    let replay = center.apply(&entry_with("r1", 99, skill("Sales")));
+    assert_eq!(replay, first, "a replay gets the first outcome, created id included");
+    assert_eq!(center, before);
+    assert_eq!(json(&center), bytes_before);
+    assert_eq!(center.time_ms(), 10, "a replay does not advance time");
+    assert_eq!(center.skills().count(), 1);
+}
+
+#[test]
+fn same_request_id_with_another_command_is_refused() {
+    let mut center = Center::default();
+    assert!(center.apply(&entry_with("r1", 1, skill("Sales"))).is_applied());
+    let before = center.clone();
+    let outcome = center.apply(&entry_with("r1", 2, skill("Support")));
+    let rejection = outcome.rejection().unwrap();
+    assert_eq!(rejection.code, RejectionCode::DuplicateRequest);
+    assert_eq!(rejection.message, "request_id \"r1\" was already used for a different command");
+    assert_eq!(center, before);
+}
+
+#[test]
+fn request_id_rules() {
+    let rows: [(&str, String, Option<RejectionCode>); 6] = [
+        ("one character", "a".into(), None),
+        ("64 characters", "r".repeat(64), None),
+        ("64 multi-byte characters", "ř".repeat(64), None),
+        ("65 characters", "r".repeat(65), Some(RejectionCode::InvalidRequestId)),
+        ("empty", String::new(), Some(RejectionCode::InvalidRequestId)),
+        ("control character", "r\n1".into(), Some(RejectionCode::InvalidRequestId)),
+    ];
+    for (rule, request_id, expected) in rows {
+        let mut center = Center::default();
+        let outcome = center.apply(&entry_with(&request_id, 5, Command::Noop));
+        assert_eq!(outcome.rejection().map(|rejection| rejection.code), expected, "{rule}");
+        if expected.is_some() {
+            assert_eq!(center, Center::default(), "{rule}: rejection changed the center");
+        } else {
+            assert!(center.request_remembered(&RequestId(request_id)), "{rule}");
+        }
+    }
+}
+
+#[test]
+fn rejected_requests_are_not_remembered() {
+    let mut center = Center::default();
+    assert!(center.apply(&entry_with("setup", 1, skill("Sales"))).is_applied());
+    let duplicate = entry_with("r2", 2, skill("sales"));
+    assert!(!center.apply(&duplicate).is_applied());
+    assert!(!center.request_remembered(&RequestId("r2".into())));
+    assert!(center.apply(&entry_with("fix", 3, Command::DeleteSkill { id: SkillId(1) })).is_applied());
+    assert!(center.apply(&duplicate).is_applied(), "once the conflict is gone the retry applies");
+}
+
+#[test]
+fn the_oldest_request_id_is_forgotten_first() {
+    let mut center = Center::default();
+    let count = u64::from(REQUEST_ID_REMEMBERED_COUNT_MAX) + 1;
+    for index in 0..count {
+        assert!(center.apply(&entry_with(&format!("r{index}"), index, Command::Noop)).is_applied());
+    }
+    assert_eq!(center.request_remembered_count(), REQUEST_ID_REMEMBERED_COUNT_MAX);
+    assert!(!center.request_remembered(&RequestId("r0".into())), "the first id is forgotten");
+    assert!(center.request_remembered(&RequestId("r1".into())));
+    assert!(center.request_remembered(&RequestId(format!("r{}", count - 1))));
+    let before = center.clone();
+    assert!(center.apply(&entry_with("r1", count, skill("Other"))).rejection().is_some(), "r1 still guards");
+    assert_eq!(center, before);
+}
+
+#[test]
+fn time_never_goes_backwards() {
+    let mut center = Center::default();
+    let steps: [(&str, Command, u64, u64); 5] = [
+        ("first entry sets time", Command::Noop, 100, 100),
+        ("an earlier stamp keeps the later time", Command::Noop, 50, 100),
+        ("a later stamp advances time", skill("Sales"), 200, 200),
+        ("a rejected entry does not advance time", skill("SALES"), 300, 200),
+        ("equal stamps keep time", Command::Noop, 200, 200),
+    ];
+    for (rule, command, time_ms, expected_ms) in steps {
+        let _outcome: Outcome = center.apply(&Entry { request_id: None, time_ms, command });
+        assert_eq!(center.time_ms(), expected_ms, "{rule}");
+    }
+}

@@ -1,0 +1,87 @@
+//! The serde forms: limits serde enforces, stable names, and lossless snapshots.
+
+use super::{center_from, json};
+use crate::{
+    demo_commands, AgentSpec, Center, Channel, Command, Entry, ReasonCodeSpec, ReasonKind, Rejection, RejectionCode,
+    Selection, SkillId, SkillSpec,
+};
+
+#[test]
+fn reason_code_value_is_a_u16() {
+    let rows = [
+        ("65535 fits", r#"{"kind":"not_ready","value":65535,"label":"Break"}"#, true),
+        ("65536 is outside u16", r#"{"kind":"not_ready","value":65536,"label":"Break"}"#, false),
+        ("negative is outside u16", r#"{"kind":"logout","value":-1,"label":"Break"}"#, false),
+        ("fractions are not values", r#"{"kind":"logout","value":1.5,"label":"Break"}"#, false),
+        ("unknown kind", r#"{"kind":"ready","value":1,"label":"Break"}"#, false),
+        ("unknown field", r#"{"kind":"logout","value":1,"label":"Break","colour":"red"}"#, false),
+    ];
+    for (rule, text, accepted) in rows {
+        let parsed = serde_json::from_str::<ReasonCodeSpec>(text);
+        assert_eq!(parsed.is_ok(), accepted, "{rule}: {parsed:?}");
+    }
+}
+
+#[test]
+fn specs_refuse_unknown_fields_and_default_optional_ones() {
+    assert!(serde_json::from_str::<SkillSpec>(r#"{"name":"Sales","colour":"red"}"#).is_err());
+    let agent: AgentSpec = serde_json::from_str(r#"{"login_name":"alice","name":"Alice"}"#).unwrap();
+    assert_eq!((agent.alias, agent.team, agent.skills.len()), (None, None, 0));
+    let bad_entry = r#"{"request_id":null,"time_ms":1,"command":"Noop","extra":1}"#;
+    assert!(serde_json::from_str::<Entry>(bad_entry).is_err());
+    let entry: Entry = serde_json::from_str(r#"{"time_ms":1,"command":"Noop"}"#).unwrap();
+    assert_eq!(entry.request_id, None);
+}
+
+#[test]
+fn names_on_the_wire() {
+    assert_eq!(serde_json::to_string(&Channel::Email).unwrap(), r#""email""#);
+    assert_eq!(serde_json::to_string(&Selection::LongestAvailable).unwrap(), r#""longest_available""#);
+    assert_eq!(serde_json::to_string(&Selection::MostSkilled).unwrap(), r#""most_skilled""#);
+    assert_eq!(serde_json::to_string(&ReasonKind::NotReady).unwrap(), r#""not_ready""#);
+    assert_eq!(serde_json::to_string(&SkillId(7)).unwrap(), "7");
+    assert_eq!("7".parse::<SkillId>().unwrap(), SkillId(7));
+    assert_eq!(SkillId(7).to_string(), "7");
+    for code in RejectionCode::ALL {
+        assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{}\"", code.as_str()));
+    }
+    let rejection = Rejection::new(RejectionCode::EmailCsqLimit, "full");
+    assert_eq!(rejection.to_string(), "email_csq_limit: full");
+}
+
+#[test]
+fn http_statuses() {
+    use RejectionCode::*;
+    let rows = [
+        (NotFound, 404),
+        (DuplicateName, 409),
+        (DuplicateValue, 409),
+        (InUse, 409),
+        (EmailCsqLimit, 409),
+        (LimitExceeded, 409),
+        (DuplicateRequest, 409),
+        (InvalidField, 422),
+        (UnknownSkill, 422),
+        (UnknownTeam, 422),
+        (UnknownAgent, 422),
+        (InvalidRequestId, 422),
+    ];
+    assert_eq!(rows.len(), RejectionCode::ALL.len(), "every code has a row");
+    for (code, status) in rows {
+        assert_eq!(code.http_status(), status, "{code}");
+    }
+}
+
+#[test]
+fn a_center_survives_a_snapshot_round_trip() {
+    let mut center = center_from("demo", &demo_commands());
+    let request = Entry { request_id: Some(crate::RequestId("r".into())), time_ms: 5, command: Command::Noop };
+    assert!(center.apply(&request).is_applied());
+    let bytes = json(&center);
+    let restored: Center = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(restored, center);
+    assert_eq!(json(&restored), bytes);
+    let outcome: crate::Outcome =
+        serde_json::from_str(&serde_json::to_string(&center.clone().apply(&request)).unwrap()).unwrap();
+    assert!(outcome.is_applied());
+}
