@@ -1,0 +1,114 @@
+//! Certificates for node-to-node mutual TLS and for the API's generated certificate.
+//!
+//! rcgen does the X.509 work. `tandem certs` writes a cluster CA and one certificate per node;
+//! each node certificate names `localhost`, 127.0.0.1 and the node's own host, and is signed by
+//! the CA, which every node trusts for both client and server authentication.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose, SanType};
+
+#[derive(Debug, clap::Args)]
+pub struct CertsArgs {
+    /// Directory to write ca.crt, ca.key and node-<id>.crt/.key into (created if missing).
+    #[arg(long)]
+    pub dir: PathBuf,
+    /// A node as `<id>` or `<id>:<host>` (repeatable); its certificate also names the host.
+    #[arg(long = "node", required = true)]
+    pub nodes: Vec<String>,
+}
+
+pub fn generate(args: CertsArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.dir).with_context(|| format!("creating {}", args.dir.display()))?;
+    let (ca_params, ca_key) = load_or_create_ca(&args.dir)?;
+    let ca_cert = ca_params.self_signed(&ca_key)?;
+    for node in &args.nodes {
+        let (id, host) = match node.split_once(':') {
+            Some((id, host)) => (id, Some(host)),
+            None => (node.as_str(), None),
+        };
+        let id: u64 = id.parse().with_context(|| format!("node id in '{node}' must be a number"))?;
+        let key = KeyPair::generate()?;
+        let params = leaf_params(&format!("tandem-node-{id}"), host)?;
+        let cert = params.signed_by(&key, &ca_cert, &ca_key)?;
+        write_private(&args.dir.join(format!("node-{id}.key")), &key.serialize_pem())?;
+        std::fs::write(args.dir.join(format!("node-{id}.crt")), cert.pem())?;
+        println!("node {id}: {}/node-{id}.crt", args.dir.display());
+    }
+    println!("CA: {}/ca.crt", args.dir.display());
+    Ok(())
+}
+
+/// The CA is created once and reused, so certificates for nodes added later chain to it.
+fn load_or_create_ca(dir: &Path) -> anyhow::Result<(CertificateParams, KeyPair)> {
+    let key_path = dir.join("ca.key");
+    let key = if key_path.exists() {
+        let pem = std::fs::read_to_string(&key_path)?;
+        KeyPair::from_pem(&pem).with_context(|| format!("reading {}", key_path.display()))?
+    } else {
+        let key = KeyPair::generate()?;
+        write_private(&key_path, &key.serialize_pem())?;
+        key
+    };
+    let mut params = CertificateParams::default();
+    params.distinguished_name.push(DnType::CommonName, "Tandem cluster CA");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    let cert = params.clone().self_signed(&key)?;
+    let ca_path = dir.join("ca.crt");
+    if !ca_path.exists() {
+        std::fs::write(&ca_path, cert.pem())?;
+    }
+    Ok((params, key))
+}
+
+fn leaf_params(common_name: &str, host: Option<&str>) -> anyhow::Result<CertificateParams> {
+    let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    if let Some(host) = host {
+        if !names.iter().any(|n| n == host) {
+            names.push(host.to_string());
+        }
+    }
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    params.subject_alt_names = names
+        .iter()
+        .map(|name| match name.parse::<std::net::IpAddr>() {
+            Ok(ip) => Ok(SanType::IpAddress(ip)),
+            Err(_) => Ok(SanType::DnsName(name.clone().try_into()?)),
+        })
+        .collect::<Result<Vec<_>, rcgen::Error>>()?;
+    params.distinguished_name.push(DnType::CommonName, common_name);
+    params.extended_key_usages =
+        vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth, rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    Ok(params)
+}
+
+/// A self-signed certificate for the API listener, created on first start.
+pub fn ensure_api_certificate(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let cert_path = dir.join("api.crt");
+    let key_path = dir.join("api.key");
+    if cert_path.exists() && key_path.exists() {
+        return Ok((cert_path, key_path));
+    }
+    std::fs::create_dir_all(dir)?;
+    let key = KeyPair::generate()?;
+    let cert = leaf_params("tandem-api", None)?.self_signed(&key)?;
+    write_private(&key_path, &key.serialize_pem())?;
+    std::fs::write(&cert_path, cert.pem())?;
+    Ok((cert_path, key_path))
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! REST CRUD for the configuration entities under `/api/v1`.
+//!
+//! One generic set of handlers serves every entity kind through the [`Kind`] trait, so list, get,
+//! create, update and delete behave identically everywhere: reads come from this node's applied
+//! state, writes go through Raft, and a rejection carries the domain's code and message.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, Scope};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tandem_domain::{
+    Agent, AgentId, AgentSpec, Center, Command, Csq, CsqId, CsqSpec, Event, Outcome, ReasonCode, ReasonCodeId,
+    ReasonCodeSpec, Skill, SkillId, SkillSpec, Team, TeamId, TeamSpec,
+};
+
+use super::{authorize, refuse_on_witness, submit, ApiError, AppState};
+
+/// One kind of configuration entity.
+pub trait Kind: 'static {
+    /// The collection's path segment, e.g. `skills`.
+    const PATH: &'static str;
+    /// Singular, for messages.
+    const NAME: &'static str;
+    type Spec: DeserializeOwned + 'static;
+    type Entity: Serialize + Clone;
+    fn list(center: &Center) -> Vec<Self::Entity>;
+    fn get(center: &Center, id: u64) -> Option<Self::Entity>;
+    fn create(spec: Self::Spec) -> Command;
+    fn update(id: u64, spec: Self::Spec) -> Command;
+    fn delete(id: u64) -> Command;
+    /// The entity's new value, if `event` created or updated one of this kind.
+    fn changed(event: &Event) -> Option<Self::Entity>;
+}
+
+macro_rules! kind {
+    ($kind:ident, $path:literal, $name:literal, $entity:ty, $spec:ty, $id:ident,
+     $list:ident, $get:ident, $create:ident, $update:ident, $delete:ident, $created:ident, $updated:ident) => {
+        pub struct $kind;
+        impl Kind for $kind {
+            const PATH: &'static str = $path;
+            const NAME: &'static str = $name;
+            type Spec = $spec;
+            type Entity = $entity;
+            fn list(center: &Center) -> Vec<$entity> {
+                center.$list().cloned().collect()
+            }
+            fn get(center: &Center, id: u64) -> Option<$entity> {
+                center.$get($id(id)).cloned()
+            }
+            fn create(spec: $spec) -> Command {
+                Command::$create(spec)
+            }
+            fn update(id: u64, spec: $spec) -> Command {
+                Command::$update { id: $id(id), spec }
+            }
+            fn delete(id: u64) -> Command {
+                Command::$delete { id: $id(id) }
+            }
+            fn changed(event: &Event) -> Option<$entity> {
+                match event {
+                    Event::$created(entity) | Event::$updated(entity) => Some(entity.clone()),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+kind!(
+    Skills,
+    "skills",
+    "skill",
+    Skill,
+    SkillSpec,
+    SkillId,
+    skills,
+    skill,
+    CreateSkill,
+    UpdateSkill,
+    DeleteSkill,
+    SkillCreated,
+    SkillUpdated
+);
+kind!(
+    Agents,
+    "agents",
+    "agent",
+    Agent,
+    AgentSpec,
+    AgentId,
+    agents,
+    agent,
+    CreateAgent,
+    UpdateAgent,
+    DeleteAgent,
+    AgentCreated,
+    AgentUpdated
+);
+kind!(
+    Teams,
+    "teams",
+    "team",
+    Team,
+    TeamSpec,
+    TeamId,
+    teams,
+    team,
+    CreateTeam,
+    UpdateTeam,
+    DeleteTeam,
+    TeamCreated,
+    TeamUpdated
+);
+kind!(Csqs, "csqs", "CSQ", Csq, CsqSpec, CsqId, csqs, csq, CreateCsq, UpdateCsq, DeleteCsq, CsqCreated, CsqUpdated);
+kind!(
+    ReasonCodes,
+    "reason-codes",
+    "reason code",
+    ReasonCode,
+    ReasonCodeSpec,
+    ReasonCodeId,
+    reason_codes,
+    reason_code,
+    CreateReasonCode,
+    UpdateReasonCode,
+    DeleteReasonCode,
+    ReasonCodeCreated,
+    ReasonCodeUpdated
+);
+
+/// The path segments of every kind, for the OpenAPI document.
+pub const KIND_PATHS: [(&str, &str); 5] = [
+    (Skills::PATH, Skills::NAME),
+    (Agents::PATH, Agents::NAME),
+    (Teams::PATH, Teams::NAME),
+    (Csqs::PATH, Csqs::NAME),
+    (ReasonCodes::PATH, ReasonCodes::NAME),
+];
+
+fn guard(state: &AppState, request: &HttpRequest) -> Result<(), ApiError> {
+    authorize(state, request)?;
+    refuse_on_witness(state)
+}
+
+async fn list<K: Kind>(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let items = K::list(&state.replica.state().read().center);
+    Ok(HttpResponse::Ok().json(items))
+}
+
+async fn get<K: Kind>(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let id = id.into_inner();
+    match K::get(&state.replica.state().read().center, id) {
+        Some(entity) => Ok(HttpResponse::Ok().json(entity)),
+        None => {
+            Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("There is no {} with id {id}.", K::NAME)))
+        }
+    }
+}
+
+/// Turns an outcome into a response: the changed entity, or the rejection.
+fn respond<K: Kind>(outcome: Outcome, status: StatusCode) -> Result<HttpResponse, ApiError> {
+    match outcome {
+        Outcome::Rejected(rejection) => {
+            let status = StatusCode::from_u16(rejection.code.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            Err(ApiError::new(status, rejection.code.as_str(), rejection.message))
+        }
+        Outcome::Applied(applied) => {
+            if status == StatusCode::NO_CONTENT {
+                return Ok(HttpResponse::NoContent().finish());
+            }
+            match applied.events.iter().find_map(K::changed) {
+                Some(entity) => Ok(HttpResponse::build(status).json(entity)),
+                None => Err(ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    format!("The {} change applied but produced no {} event.", K::NAME, K::NAME),
+                )),
+            }
+        }
+    }
+}
+
+async fn create<K: Kind>(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    spec: web::Json<K::Spec>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let outcome = submit(&state, &request, K::create(spec.into_inner())).await?;
+    respond::<K>(outcome, StatusCode::CREATED)
+}
+
+async fn update<K: Kind>(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<u64>,
+    spec: web::Json<K::Spec>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let outcome = submit(&state, &request, K::update(id.into_inner(), spec.into_inner())).await?;
+    respond::<K>(outcome, StatusCode::OK)
+}
+
+async fn delete<K: Kind>(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let outcome = submit(&state, &request, K::delete(id.into_inner())).await?;
+    respond::<K>(outcome, StatusCode::NO_CONTENT)
+}
+
+fn routes<K: Kind>(scope: Scope) -> Scope {
+    scope
+        .route(&format!("/{}", K::PATH), web::get().to(list::<K>))
+        .route(&format!("/{}", K::PATH), web::post().to(create::<K>))
+        .route(&format!("/{}/{{id}}", K::PATH), web::get().to(get::<K>))
+        .route(&format!("/{}/{{id}}", K::PATH), web::put().to(update::<K>))
+        .route(&format!("/{}/{{id}}", K::PATH), web::delete().to(delete::<K>))
+}
+
+/// Adds every entity kind's routes to the `/api/v1` scope.
+pub fn routes_all(scope: Scope) -> Scope {
+    let scope = routes::<Skills>(scope);
+    let scope = routes::<Agents>(scope);
+    let scope = routes::<Teams>(scope);
+    let scope = routes::<Csqs>(scope);
+    routes::<ReasonCodes>(scope)
+}

@@ -1,0 +1,270 @@
+//! The node's HTTP listeners: the public API (admin REST, health, metrics) and the
+//! node-to-node listener (Raft RPC and forwarded writes, mutual TLS only).
+//!
+//! Handlers are thin: they authenticate, decode, turn a request into a domain command, submit
+//! it through the replica, and encode the outcome. Errors are JSON `{code, message}`.
+
+pub mod cluster;
+mod entities;
+mod openapi;
+
+pub use cluster::local_status;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use serde::Serialize;
+use tandem_domain::{Command, Entry, Outcome, RequestId};
+use tandem_raft::https::TlsFiles;
+use tandem_raft::{Side, WriteError};
+
+use crate::config::{ApiTls, NodeConfig};
+use crate::metrics::Metrics;
+use crate::run::NodeReplica;
+
+/// Largest accepted API request body.
+const API_BODY_SIZE_MAX: usize = 1024 * 1024;
+/// Largest accepted node-to-node body (append batches and snapshot chunks).
+const RAFT_BODY_SIZE_MAX: usize = 64 * 1024 * 1024;
+/// Request-id header: a retried request with the same id applies once.
+pub const REQUEST_ID_HEADER: &str = "idempotency-key";
+
+#[derive(Clone)]
+pub struct AppState {
+    pub replica: Arc<NodeReplica>,
+    pub token: Arc<String>,
+    pub config: Arc<NodeConfig>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The JSON error body of every refused request.
+#[derive(Debug, Serialize)]
+pub struct ApiError {
+    #[serde(skip)]
+    pub status: StatusCode,
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
+        ApiError { status, code: code.to_string(), message: message.into() }
+    }
+
+    pub fn response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(self)
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl actix_web::ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+    fn error_response(&self) -> HttpResponse {
+        self.response()
+    }
+}
+
+impl From<WriteError> for ApiError {
+    fn from(error: WriteError) -> ApiError {
+        let code = match &error {
+            WriteError::NoLeader { .. } => "no_leader",
+            WriteError::Membership(_) => "membership_refused",
+            WriteError::Fatal(_) => "node_failed",
+        };
+        let status = match &error {
+            WriteError::Membership(_) => StatusCode::CONFLICT,
+            _ => StatusCode::SERVICE_UNAVAILABLE,
+        };
+        ApiError::new(status, code, error.to_string())
+    }
+}
+
+/// Checks the bearer token.
+pub fn authorize(state: &AppState, request: &HttpRequest) -> Result<(), ApiError> {
+    let header = request.headers().get("authorization").and_then(|value| value.to_str().ok());
+    let given = header.and_then(|value| value.strip_prefix("Bearer "));
+    match given {
+        Some(given) if crate::token::matches(&state.token, given.trim()) => Ok(()),
+        Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "The bearer token is not valid.")),
+        None => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Missing bearer token: send 'Authorization: Bearer <admin token>'.",
+        )),
+    }
+}
+
+/// A witness stores the log and votes; it serves no clients.
+pub fn refuse_on_witness(state: &AppState) -> Result<(), ApiError> {
+    if state.config.side == Side::Witness {
+        return Err(ApiError::new(
+            StatusCode::MISDIRECTED_REQUEST,
+            "witness",
+            format!(
+                "Node {} is a witness: it stores the log and votes but serves no clients. Use a side A or B node.",
+                state.config.node_id
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Submits a command through Raft and returns its outcome, timing it for `/metrics`.
+pub async fn submit(state: &AppState, request: &HttpRequest, command: Command) -> Result<Outcome, ApiError> {
+    let request_id = match request.headers().get(REQUEST_ID_HEADER) {
+        Some(value) => match value.to_str() {
+            Ok(text) => text.to_string(),
+            Err(_) => {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request_id",
+                    "The Idempotency-Key header must be printable ASCII.",
+                ))
+            }
+        },
+        None => generated_request_id(),
+    };
+    let entry = Entry { request_id: Some(RequestId(request_id)), time_ms: 0, command };
+    let started = tokio::time::Instant::now();
+    let result = state.replica.write(entry).await;
+    state.metrics.observe_write(started.elapsed(), result.is_ok());
+    result.map_err(ApiError::from)
+}
+
+/// A request id for requests that came without one, so the node's own retries apply once.
+fn generated_request_id() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("node-{hex}")
+}
+
+fn json_error_handler(error: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError;
+    let api_error = match &error {
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as JSON with 'Content-Type: application/json'.",
+        ),
+        JsonPayloadError::Deserialize(e) if e.is_data() => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("Invalid request body: {e}"))
+        }
+        JsonPayloadError::Deserialize(e) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "malformed_json", format!("Malformed JSON: {e}"))
+        }
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("The request body is larger than {API_BODY_SIZE_MAX} bytes."),
+        ),
+        other => ApiError::new(StatusCode::BAD_REQUEST, "invalid_body", other.to_string()),
+    };
+    api_error.into()
+}
+
+fn path_error_handler(error: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_id", format!("Invalid id in the path: {error}")).into()
+}
+
+async fn not_found(request: HttpRequest) -> HttpResponse {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("No such endpoint: {} {}", request.method(), request.path()),
+    )
+    .response()
+}
+
+/// The public API listener.
+pub fn api_server(state: AppState) -> anyhow::Result<Server> {
+    let config = state.config.clone();
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::JsonConfig::default().limit(API_BODY_SIZE_MAX).error_handler(json_error_handler))
+            .app_data(web::PathConfig::default().error_handler(path_error_handler))
+            .route("/healthz", web::get().to(cluster::healthz))
+            .route("/readyz", web::get().to(cluster::readyz))
+            .route("/metrics", web::get().to(crate::metrics::handler))
+            .service(entities::routes_all(cluster::routes(
+                web::scope("/api/v1")
+                    .route("/openapi.json", web::get().to(openapi::handler))
+                    .default_service(web::to(not_found)),
+            )))
+            .default_service(web::to(not_found))
+    })
+    .workers(2)
+    .shutdown_timeout(5);
+    let server = match config.api_tls {
+        ApiTls::None => server.bind(config.api_listen)?,
+        ApiTls::Generate => {
+            let (cert, key) = crate::certs::ensure_api_certificate(&config.data_dir.join("tls"))?;
+            server.bind_rustls_0_23(config.api_listen, tandem_raft::https::server_config(&cert, &key)?)?
+        }
+        ApiTls::Files => {
+            let (Some(cert), Some(key)) = (&config.api_cert, &config.api_key) else {
+                anyhow::bail!("api_tls = \"files\" needs api_cert and api_key");
+            };
+            server.bind_rustls_0_23(config.api_listen, tandem_raft::https::server_config(cert, key)?)?
+        }
+    };
+    Ok(server.run())
+}
+
+async fn raft_rpc(state: web::Data<AppState>, path: web::Path<String>, body: web::Bytes) -> HttpResponse {
+    let path = format!("/raft/{}", path.into_inner());
+    match state.replica.handle_rpc(&path, &body).await {
+        Ok(reply) => HttpResponse::Ok().content_type("application/x-protobuf").body(reply),
+        Err(error) => {
+            state.metrics.count_rpc_rejected();
+            HttpResponse::BadRequest().body(error.to_string())
+        }
+    }
+}
+
+/// The node-to-node listener: mutual TLS, protobuf bodies.
+pub fn raft_server(state: AppState, listen: SocketAddr, files: &TlsFiles) -> anyhow::Result<Server> {
+    let tls = tandem_raft::https::mutual_server_config(files)?;
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(RAFT_BODY_SIZE_MAX))
+            .route("/raft/{name}", web::post().to(raft_rpc))
+    })
+    .workers(2)
+    .shutdown_timeout(2)
+    .bind_rustls_0_23(listen, tls)?;
+    Ok(server.run())
+}
+
+/// Seeds the demo contact center once this node leads a fresh cluster.
+pub async fn seed_demo(replica: Arc<NodeReplica>) {
+    for (index, command) in tandem_domain::demo_commands().into_iter().enumerate() {
+        let entry = Entry { request_id: Some(RequestId(format!("demo-seed-{index}"))), time_ms: 0, command };
+        match replica.write(entry).await {
+            Ok(Outcome::Applied(_)) => {}
+            Ok(Outcome::Rejected(rejection)) => {
+                tracing::warn!(code = rejection.code.as_str(), message = %rejection.message, "demo seed entry refused");
+            }
+            Err(error) => {
+                tracing::warn!(%error, "could not seed the demo contact center");
+                return;
+            }
+        }
+    }
+    tracing::info!("seeded the demo contact center");
+}

@@ -1,0 +1,177 @@
+//! `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of the admin API.
+//!
+//! Entity schemas come from the domain types themselves (utoipa's `ToSchema` derive, behind the
+//! domain's `openapi` feature), so the document cannot drift from what the API deserialises. The
+//! paths are generated from the same [`KIND_PATHS`] table the router uses.
+
+use actix_web::HttpResponse;
+use serde_json::{json, Map, Value};
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::RefOr;
+use utoipa::{PartialSchema, ToSchema};
+
+use super::entities::KIND_PATHS;
+
+fn schema_of<T: ToSchema + PartialSchema>() -> (String, Value) {
+    let mut deps = Vec::<(String, RefOr<Schema>)>::new();
+    T::schemas(&mut deps);
+    let schema: RefOr<Schema> = T::schema();
+    (T::name().into_owned(), serde_json::to_value(schema).unwrap_or(Value::Null))
+}
+
+fn schemas() -> Map<String, Value> {
+    use tandem_domain::*;
+    let mut map = Map::new();
+    for (name, schema) in [
+        schema_of::<Skill>(),
+        schema_of::<SkillSpec>(),
+        schema_of::<Agent>(),
+        schema_of::<AgentSpec>(),
+        schema_of::<SkillLevel>(),
+        schema_of::<Team>(),
+        schema_of::<TeamSpec>(),
+        schema_of::<Csq>(),
+        schema_of::<CsqSpec>(),
+        schema_of::<Channel>(),
+        schema_of::<Selection>(),
+        schema_of::<SkillRequirement>(),
+        schema_of::<ReasonCode>(),
+        schema_of::<ReasonCodeSpec>(),
+        schema_of::<ReasonKind>(),
+        schema_of::<SkillId>(),
+        schema_of::<AgentId>(),
+        schema_of::<TeamId>(),
+        schema_of::<CsqId>(),
+        schema_of::<ReasonCodeId>(),
+    ] {
+        map.insert(name, schema);
+    }
+    map.insert(
+        "Error".into(),
+        json!({
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": { "type": "string", "description": "Stable machine-readable code, e.g. email_csq_limit." },
+                "message": { "type": "string", "description": "What went wrong and what to do, with the spec's text where it has one." }
+            }
+        }),
+    );
+    map
+}
+
+fn entity_schema_name(path: &str) -> &'static str {
+    match path {
+        "skills" => "Skill",
+        "agents" => "Agent",
+        "teams" => "Team",
+        "csqs" => "Csq",
+        _ => "ReasonCode",
+    }
+}
+
+fn error_responses() -> Value {
+    let error = json!({ "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } });
+    json!({
+        "400": { "description": "Malformed JSON or id.", "content": error },
+        "401": { "description": "Missing or wrong bearer token.", "content": error },
+        "404": { "description": "No such entity.", "content": error },
+        "409": { "description": "Duplicate, in use, or over a limit.", "content": error },
+        "422": { "description": "A field is invalid or names something that does not exist.", "content": error },
+        "503": { "description": "No Raft leader (no quorum) within the write timeout.", "content": error }
+    })
+}
+
+fn with_errors(mut responses: Value) -> Value {
+    if let (Some(target), Value::Object(errors)) = (responses.as_object_mut(), error_responses()) {
+        for (status, response) in errors {
+            target.entry(status).or_insert(response);
+        }
+    }
+    responses
+}
+
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for (path, name) in KIND_PATHS {
+        let entity = entity_schema_name(path);
+        let entity_ref = json!({ "$ref": format!("#/components/schemas/{entity}") });
+        let spec_ref = json!({ "$ref": format!("#/components/schemas/{entity}Spec") });
+        let body = json!({ "required": true, "content": { "application/json": { "schema": spec_ref } } });
+        let id =
+            json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }]);
+        let key = json!([{ "name": "Idempotency-Key", "in": "header", "required": false,
+            "description": "A retried request with the same key applies once.", "schema": { "type": "string", "maxLength": 64 } }]);
+        paths.insert(format!("/api/v1/{path}"), json!({
+            "get": { "summary": format!("List every {name}, in id order."),
+                "responses": with_errors(json!({ "200": { "description": "The list.",
+                    "content": { "application/json": { "schema": { "type": "array", "items": entity_ref } } } } })) },
+            "post": { "summary": format!("Create a {name}."), "parameters": key, "requestBody": body,
+                "responses": with_errors(json!({ "201": { "description": "Created.",
+                    "content": { "application/json": { "schema": entity_ref } } } })) }
+        }));
+        paths.insert(format!("/api/v1/{path}/{{id}}"), json!({
+            "get": { "summary": format!("Get one {name}."), "parameters": id,
+                "responses": with_errors(json!({ "200": { "description": "Found.", "content": { "application/json": { "schema": entity_ref } } } })) },
+            "put": { "summary": format!("Replace a {name}'s fields."), "parameters": id, "requestBody": body,
+                "responses": with_errors(json!({ "200": { "description": "Updated.", "content": { "application/json": { "schema": entity_ref } } } })) },
+            "delete": { "summary": format!("Delete a {name}."), "parameters": id,
+                "responses": with_errors(json!({ "204": { "description": "Deleted." } })) }
+        }));
+    }
+    paths.insert(
+        "/api/v1/cluster/status".into(),
+        json!({ "get": { "summary": "This node's view of the cluster.",
+        "responses": with_errors(json!({ "200": { "description": "Status." } })) } }),
+    );
+    paths.insert(
+        "/api/v1/cluster/nodes".into(),
+        json!({ "post": { "summary": "Add a node as a learner.",
+        "responses": with_errors(json!({ "202": { "description": "Added; it catches up." } })) } }),
+    );
+    paths.insert(
+        "/api/v1/cluster/nodes/{id}/promote".into(),
+        json!({ "post": { "summary": "Make a learner a voter.",
+        "responses": with_errors(json!({ "200": { "description": "Promoted." } })) } }),
+    );
+    paths.insert(
+        "/api/v1/cluster/nodes/{id}".into(),
+        json!({ "delete": { "summary": "Remove a node.",
+        "responses": with_errors(json!({ "204": { "description": "Removed." } })) } }),
+    );
+    paths.insert(
+        "/api/v1/cluster/force-single".into(),
+        json!({ "post": {
+        "summary": "Operator act: make this node the only voter (two-node clusters after a loss).",
+        "responses": with_errors(json!({ "200": { "description": "Done." } })) } }),
+    );
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "Tandem admin API", "version": env!("CARGO_PKG_VERSION") },
+        "security": [{ "bearer": [] }],
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } }
+        }
+    })
+}
+
+pub async fn handler() -> HttpResponse {
+    HttpResponse::Ok().json(document())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_referenced_schema_exists() {
+        let document = super::document();
+        let text = document.to_string();
+        let schemas = document["components"]["schemas"].as_object().unwrap();
+        for reference in text.split("#/components/schemas/").skip(1) {
+            let name: String = reference.chars().take_while(|c| c.is_alphanumeric()).collect();
+            assert!(schemas.contains_key(&name), "missing schema {name}");
+        }
+        assert!(document["paths"]["/api/v1/agents/{id}"]["put"].is_object());
+    }
+}

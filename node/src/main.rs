@@ -1,0 +1,52 @@
+//! `tandem`: run a node, operate a cluster, make certificates.
+//!
+//! The binary is the wiring layer: it reads configuration, opens RocksDB, starts the Raft
+//! replica and the HTTP listeners, and offers the operator commands. No contact-center rule
+//! lives here; requests become domain commands and go through Raft.
+
+mod certs;
+mod cli;
+mod config;
+mod http;
+mod metrics;
+mod run;
+mod token;
+
+use clap::{Parser, Subcommand};
+
+/// Tandem: an open-source, highly available contact center.
+#[derive(Debug, Parser)]
+#[command(name = "tandem", version, about, long_about = None)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a node. With no options: a single-node contact center on http://127.0.0.1:8080 with its
+    /// data in ./tandem-data and a demo configuration.
+    Run(run::RunArgs),
+    /// Inspect and change cluster membership through any node's API.
+    #[command(subcommand)]
+    Cluster(cli::ClusterCommand),
+    /// Create a cluster CA and node certificates for node-to-node mutual TLS.
+    Certs(certs::CertsArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    match args.command {
+        Command::Run(args) => run::run(args),
+        Command::Cluster(command) => cli::cluster(command),
+        Command::Certs(args) => certs::generate(args),
+    }
+}

@@ -1,0 +1,206 @@
+//! `tandem run`: open storage, start the replica and the listeners, seed the demo, serve until
+//! told to stop.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tandem_raft::clock::SystemClock;
+use tandem_raft::https::HttpsTransport;
+use tandem_raft::{Replica, ReplicaConfig, Transport, TransportError};
+use tandem_storage::RocksStore;
+
+use crate::config::{ApiTls, NodeConfig};
+use crate::http;
+use crate::metrics::Metrics;
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// A cluster member's configuration file (TOML; see deploy/local/ for examples). Every key
+    /// can be overridden by an environment variable: TANDEM_NODE_ID, TANDEM_DATA_DIR,
+    /// TANDEM_RAFT__HEARTBEAT_MS, ... Without a file: the embedded single-node default.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Do not seed the demo contact center on first start.
+    #[arg(long)]
+    pub no_demo: bool,
+    /// Serve the API over HTTPS with a certificate generated on first start (in <data-dir>/tls).
+    #[arg(long)]
+    pub tls: bool,
+    /// Where the data lives (default ./tandem-data).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// Where the API listens (default 127.0.0.1:8080).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+}
+
+/// The node's transport: mutual-TLS HTTPS, or nothing for a single node with no peers.
+#[derive(Clone)]
+pub enum NodeTransport {
+    Https(HttpsTransport),
+    Alone,
+}
+
+impl Transport for NodeTransport {
+    async fn call(
+        &self,
+        raft_addr: &str,
+        path: &'static str,
+        body: Vec<u8>,
+        deadline: Duration,
+    ) -> Result<Vec<u8>, TransportError> {
+        match self {
+            NodeTransport::Https(https) => https.call(raft_addr, path, body, deadline).await,
+            NodeTransport::Alone => Err(TransportError::Unreachable(format!(
+                "{raft_addr}: this node has no node-to-node listener configured (raft_listen and tls)"
+            ))),
+        }
+    }
+}
+
+pub type NodeReplica = Replica<NodeTransport>;
+
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    let mut config = NodeConfig::load(args.config.as_deref()).map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    if args.no_demo {
+        config.demo = false;
+    }
+    if args.tls {
+        config.api_tls = ApiTls::Generate;
+    }
+    if let Some(data_dir) = args.data_dir {
+        config.data_dir = data_dir;
+    }
+    if let Some(listen) = args.listen {
+        config.api_listen = listen;
+    }
+    config.validate().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(serve(config))
+}
+
+fn raft_config(config: &NodeConfig) -> anyhow::Result<openraft::Config> {
+    let tuning = &config.raft;
+    let raft = openraft::Config {
+        cluster_name: "tandem".to_string(),
+        heartbeat_interval: tuning.heartbeat_ms,
+        election_timeout_min: tuning.election_timeout_min_ms,
+        election_timeout_max: tuning.election_timeout_max_ms,
+        install_snapshot_timeout: 10_000,
+        snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(tuning.snapshot_every_entries),
+        max_in_snapshot_log_to_keep: tuning.keep_entries_after_snapshot,
+        purge_batch_size: 256,
+        max_payload_entries: 512,
+        enable_tick: true,
+        enable_heartbeat: true,
+        enable_elect: true,
+        ..openraft::Config::default()
+    };
+    raft.validate().context("raft configuration")
+}
+
+async fn serve(config: NodeConfig) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    let store = RocksStore::open(&config.data_dir.join("db")).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (token, token_created) = crate::token::load_or_create(&config.data_dir, config.admin_token.as_deref())?;
+
+    let transport = match &config.tls {
+        Some(files) => NodeTransport::Https(HttpsTransport::new(files)?),
+        None => NodeTransport::Alone,
+    };
+    let replica_config = ReplicaConfig {
+        node_id: config.node_id,
+        raft: Arc::new(raft_config(&config)?),
+        write_timeout: Duration::from_millis(config.raft.write_timeout_ms),
+    };
+    let replica = Replica::start(replica_config, Arc::new(store), transport, Arc::new(SystemClock))
+        .await
+        .map_err(|e| anyhow::anyhow!("starting Raft: {e}"))?;
+    let replica = Arc::new(replica);
+
+    let voters: BTreeMap<_, _> = if !config.initial_members.is_empty() {
+        config.initial_members.iter().map(|m| (m.node_id, m.member())).collect()
+    } else if config.raft_listen.is_none() {
+        BTreeMap::from([(config.node_id, config.member())])
+    } else {
+        BTreeMap::new() // A joining node: the leader adds it.
+    };
+    let initialised = if voters.is_empty() { false } else { replica.initialize(voters.clone()).await? };
+    let seeds_demo = initialised && config.demo && voters.keys().next() == Some(&config.node_id);
+    if seeds_demo {
+        tokio::spawn(crate::http::seed_demo(replica.clone()));
+    }
+
+    let metrics = Arc::new(Metrics::new(replica.rpc_error_counter()));
+    let state = http::AppState {
+        replica: replica.clone(),
+        token: Arc::new(token.clone()),
+        config: Arc::new(config.clone()),
+        metrics,
+    };
+    let api = http::api_server(state.clone())?;
+    let raft_server = match (&config.raft_listen, &config.tls) {
+        (Some(listen), Some(files)) => Some(http::raft_server(state.clone(), *listen, files)?),
+        _ => None,
+    };
+
+    println!("Tandem node {} (side {}) is up.", config.node_id, config.side);
+    println!("  API:       {}", config.api_url());
+    if let Some(raft_addr) = config.raft_addr() {
+        println!("  raft:      {raft_addr} (mutual TLS)");
+    }
+    println!("  data:      {}", config.data_dir.display());
+    let token_path = config.data_dir.join(crate::token::TOKEN_FILE);
+    if token_created {
+        println!("  admin token (shown once; saved in {}): {token}", token_path.display());
+    } else if config.admin_token.is_none() {
+        println!("  admin token: in {}", token_path.display());
+    }
+
+    let api_handle = api.handle();
+    let raft_handle = raft_server.as_ref().map(|s| s.handle());
+    let api_task = tokio::spawn(api);
+    let raft_task = raft_server.map(tokio::spawn);
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    api_handle.stop(true).await;
+    if let Some(handle) = raft_handle {
+        handle.stop(true).await;
+    }
+    if let Err(e) = replica.raft().shutdown().await {
+        tracing::warn!(error = %e, "Raft shutdown");
+    }
+    // The server tasks end once stopped; their results only repeat errors already logged.
+    drop(api_task);
+    drop(raft_task);
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    biased;
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; stopping on Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,118 @@
+//! Raft replication for Tandem: openraft over [`tandem_storage`], with the pure
+//! [`tandem_domain::Center`] as the state machine.
+//!
+//! This crate owns the glue and nothing else: the type config, the log store and state machine
+//! over the [`Store`](tandem_storage::Store) trait, the prost wire format for node-to-node RPC,
+//! and a [`Transport`] seam so the simulator can replace HTTPS with its own network. It makes no
+//! contact-center decision: every decision happens in `Center::apply`, identically on every
+//! replica.
+
+pub mod clock;
+pub mod https;
+pub mod log_store;
+pub mod network;
+pub mod replica;
+pub mod service;
+pub mod state_machine;
+pub mod wire;
+
+use std::fmt;
+use std::io::Cursor;
+
+use serde::{Deserialize, Serialize};
+
+pub use log_store::LogStore;
+pub use network::{Network, Transport, TransportError};
+pub use replica::{ForwardRequest, Replica, ReplicaConfig, WriteError};
+pub use state_machine::{AppliedBatch, SharedState, StateMachineStore};
+
+/// Node ids are chosen by the operator and never reused.
+pub type NodeId = u64;
+
+openraft::declare_raft_types!(
+    /// Tandem's Raft type configuration: the log carries domain entries and returns outcomes.
+    pub TypeConfig:
+        D = tandem_domain::Entry,
+        R = tandem_domain::Outcome,
+        NodeId = NodeId,
+        Node = Member,
+        Entry = openraft::Entry<TypeConfig>,
+        SnapshotData = Cursor<Vec<u8>>,
+        AsyncRuntime = openraft::TokioRuntime,
+);
+
+pub type Raft = openraft::Raft<TypeConfig>;
+pub type LogId = openraft::LogId<NodeId>;
+pub type Vote = openraft::Vote<NodeId>;
+pub type StoredMembership = openraft::StoredMembership<NodeId, Member>;
+pub type SnapshotMeta = openraft::SnapshotMeta<NodeId, Member>;
+pub type StorageIoError = openraft::StorageError<NodeId>;
+
+/// The failure domain a node lives in.
+///
+/// A witness is a full Raft voter (it stores the log and votes) that serves no clients.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    #[default]
+    A,
+    B,
+    Witness,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::A => "a",
+            Side::B => "b",
+            Side::Witness => "witness",
+        }
+    }
+}
+
+impl fmt::Display for Side {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Side {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Side, String> {
+        match text {
+            "a" | "A" => Ok(Side::A),
+            "b" | "B" => Ok(Side::B),
+            "witness" => Ok(Side::Witness),
+            other => Err(format!("unknown side '{other}': expected a, b or witness")),
+        }
+    }
+}
+
+/// A cluster member as recorded in the replicated membership: where to reach it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Member {
+    pub side: Side,
+    /// host:port of the node-to-node (mutual TLS) listener.
+    pub raft_addr: String,
+    /// Base URL of the node's HTTP API, e.g. `http://127.0.0.1:8080`.
+    pub api_url: String,
+}
+
+impl fmt::Display for Member {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} side {} api {}", self.raft_addr, self.side, self.api_url)
+    }
+}
+
+/// Wraps a storage failure for openraft, naming the subject and the verb.
+pub(crate) fn io_error(
+    subject: openraft::ErrorSubject<NodeId>,
+    verb: openraft::ErrorVerb,
+    error: impl std::error::Error + 'static,
+) -> StorageIoError {
+    openraft::StorageIOError::new(subject, verb, openraft::AnyError::new(&error)).into()
+}
+
+#[cfg(test)]
+mod tests;

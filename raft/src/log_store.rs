@@ -1,0 +1,196 @@
+//! The Raft log and vote over a [`Store`].
+//!
+//! Entries live in [`Cf::Log`] under their big-endian index; the vote, the committed log id and
+//! the last purged log id live in [`Cf::Meta`]. Appends and votes are written with
+//! [`Durability::Synced`], and the append callback fires only after that sync returned, so an
+//! acknowledged append survives power loss. openraft already hands us entries in batches, which
+//! gives group commit: one fdatasync per batch, not per entry.
+
+use std::fmt::Debug;
+use std::ops::{Bound, RangeBounds};
+use std::sync::Arc;
+
+use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
+use openraft::{ErrorSubject, ErrorVerb, OptionalSend, RaftLogReader};
+use tandem_storage::{index_key, Batch, Cf, Durability, Store};
+
+use crate::{io_error, LogId, StorageIoError, TypeConfig, Vote};
+
+const KEY_VOTE: &[u8] = b"vote";
+const KEY_COMMITTED: &[u8] = b"committed";
+const KEY_LAST_PURGED: &[u8] = b"last_purged";
+
+/// Upper bound on entries returned by one read, so a lagging follower cannot make us load the
+/// whole log into memory at once.
+pub const LOG_READ_ENTRY_COUNT_MAX: u32 = 4096;
+
+type Entry = openraft::Entry<TypeConfig>;
+
+/// Log storage. Clones share the same store; openraft uses one clone as the log reader.
+#[derive(Clone)]
+pub struct LogStore {
+    store: Arc<dyn Store>,
+}
+
+impl LogStore {
+    pub fn new(store: Arc<dyn Store>) -> LogStore {
+        LogStore { store }
+    }
+
+    fn read_meta<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &[u8],
+        subject: ErrorSubject<u64>,
+    ) -> Result<Option<T>, StorageIoError> {
+        let bytes = self.store.get(Cf::Meta, key).map_err(|e| io_error(subject.clone(), ErrorVerb::Read, e))?;
+        match bytes {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| io_error(subject, ErrorVerb::Read, e)),
+        }
+    }
+
+    fn write_meta<T: serde::Serialize>(
+        &self,
+        key: &[u8],
+        value: &T,
+        subject: ErrorSubject<u64>,
+        durability: Durability,
+    ) -> Result<(), StorageIoError> {
+        let bytes = serde_json::to_vec(value).map_err(|e| io_error(subject.clone(), ErrorVerb::Write, e))?;
+        let mut batch = Batch::new();
+        batch.put(Cf::Meta, key, bytes);
+        self.store.write(batch, durability).map_err(|e| io_error(subject, ErrorVerb::Write, e))
+    }
+
+    fn last_entry(&self) -> Result<Option<Entry>, StorageIoError> {
+        let last = self.store.last(Cf::Log).map_err(|e| io_error(ErrorSubject::Logs, ErrorVerb::Read, e))?;
+        match last {
+            None => Ok(None),
+            Some((_, bytes)) => {
+                serde_json::from_slice(&bytes).map(Some).map_err(|e| io_error(ErrorSubject::Logs, ErrorVerb::Read, e))
+            }
+        }
+    }
+
+    /// Writes entries in one synced batch. Returns after the WAL sync.
+    pub fn append_synced(&self, entries: impl IntoIterator<Item = Entry>) -> Result<(), StorageIoError> {
+        let mut batch = Batch::new();
+        for entry in entries {
+            let bytes = serde_json::to_vec(&entry).map_err(|e| io_error(ErrorSubject::Logs, ErrorVerb::Write, e))?;
+            batch.put(Cf::Log, index_key(entry.log_id.index), bytes);
+        }
+        self.store.write(batch, Durability::Synced).map_err(|e| io_error(ErrorSubject::Logs, ErrorVerb::Write, e))
+    }
+
+    fn last_purged(&self) -> Result<Option<LogId>, StorageIoError> {
+        self.read_meta(KEY_LAST_PURGED, ErrorSubject::Store)
+    }
+}
+
+fn range_start(range: &impl RangeBounds<u64>) -> u64 {
+    match range.start_bound() {
+        Bound::Included(index) => *index,
+        Bound::Excluded(index) => index.saturating_add(1),
+        Bound::Unbounded => 0,
+    }
+}
+
+/// The exclusive end of the range; `None` when unbounded.
+fn range_end(range: &impl RangeBounds<u64>) -> Option<u64> {
+    match range.end_bound() {
+        Bound::Included(index) => Some(index.saturating_add(1)),
+        Bound::Excluded(index) => Some(*index),
+        Bound::Unbounded => None,
+    }
+}
+
+impl RaftLogReader<TypeConfig> for LogStore {
+    async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + OptionalSend>(
+        &mut self,
+        range: RB,
+    ) -> Result<Vec<Entry>, StorageIoError> {
+        let start = range_start(&range);
+        let end = range_end(&range);
+        if end.is_some_and(|end| end <= start) {
+            return Ok(Vec::new());
+        }
+        let end_key = end.map(index_key);
+        let pairs = self
+            .store
+            .scan(Cf::Log, &index_key(start), end_key.as_ref().map(|k| k.as_slice()), LOG_READ_ENTRY_COUNT_MAX)
+            .map_err(|e| io_error(ErrorSubject::Logs, ErrorVerb::Read, e))?;
+        let mut entries = Vec::with_capacity(pairs.len());
+        for (_, bytes) in pairs {
+            let entry: Entry =
+                serde_json::from_slice(&bytes).map_err(|e| io_error(ErrorSubject::Logs, ErrorVerb::Read, e))?;
+            entries.push(entry);
+        }
+        Ok(entries)
+    }
+}
+
+impl RaftLogStorage<TypeConfig> for LogStore {
+    type LogReader = LogStore;
+
+    async fn get_log_state(&mut self) -> Result<LogState<TypeConfig>, StorageIoError> {
+        let last_purged_log_id = self.last_purged()?;
+        let last_log_id = match self.last_entry()? {
+            Some(entry) => Some(entry.log_id),
+            None => last_purged_log_id,
+        };
+        Ok(LogState { last_purged_log_id, last_log_id })
+    }
+
+    async fn get_log_reader(&mut self) -> LogStore {
+        self.clone()
+    }
+
+    async fn save_vote(&mut self, vote: &Vote) -> Result<(), StorageIoError> {
+        self.write_meta(KEY_VOTE, vote, ErrorSubject::Vote, Durability::Synced)
+    }
+
+    async fn read_vote(&mut self) -> Result<Option<Vote>, StorageIoError> {
+        self.read_meta(KEY_VOTE, ErrorSubject::Vote)
+    }
+
+    async fn save_committed(&mut self, committed: Option<LogId>) -> Result<(), StorageIoError> {
+        // Buffered: a lost committed index only means re-learning it from the leader.
+        self.write_meta(KEY_COMMITTED, &committed, ErrorSubject::Store, Durability::Buffered)
+    }
+
+    async fn read_committed(&mut self) -> Result<Option<LogId>, StorageIoError> {
+        Ok(self.read_meta::<Option<LogId>>(KEY_COMMITTED, ErrorSubject::Store)?.flatten())
+    }
+
+    async fn append<I>(&mut self, entries: I, callback: LogFlushed<TypeConfig>) -> Result<(), StorageIoError>
+    where
+        I: IntoIterator<Item = Entry> + OptionalSend,
+        I::IntoIter: OptionalSend,
+    {
+        match self.append_synced(entries) {
+            Ok(()) => {
+                callback.log_io_completed(Ok(()));
+                Ok(())
+            }
+            Err(error) => {
+                callback.log_io_completed(Err(std::io::Error::other(error.to_string())));
+                Err(error)
+            }
+        }
+    }
+
+    async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageIoError> {
+        let mut batch = Batch::new();
+        batch.delete_range(Cf::Log, index_key(log_id.index), index_key(u64::MAX));
+        batch.delete(Cf::Log, index_key(u64::MAX));
+        self.store.write(batch, Durability::Synced).map_err(|e| io_error(ErrorSubject::Logs, ErrorVerb::Delete, e))
+    }
+
+    async fn purge(&mut self, log_id: LogId) -> Result<(), StorageIoError> {
+        let bytes = serde_json::to_vec(&log_id).map_err(|e| io_error(ErrorSubject::Store, ErrorVerb::Write, e))?;
+        let mut batch = Batch::new();
+        batch.put(Cf::Meta, KEY_LAST_PURGED, bytes);
+        batch.delete_range(Cf::Log, index_key(0), index_key(log_id.index.saturating_add(1)));
+        self.store.write(batch, Durability::Synced).map_err(|e| io_error(ErrorSubject::Logs, ErrorVerb::Delete, e))
+    }
+}

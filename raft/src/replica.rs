@@ -1,0 +1,381 @@
+//! One cluster member: a running openraft instance plus the rules for getting a write to the
+//! leader.
+//!
+//! The node's HTTP handlers and the simulator's hosts both drive a [`Replica`]. It forwards
+//! writes and membership changes from followers to the leader over the node-to-node transport,
+//! waits out elections up to a deadline, stamps leader time into entries, and can be restarted
+//! in place (for `force-single`, the explicit operator act that restores a two-node cluster
+//! after one node is lost).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use openraft::error::{ChangeMembershipError, ClientWriteError, RaftError};
+use openraft::{ChangeMembers, CommittedLeaderId, Membership, RaftLogReader};
+use serde::{Deserialize, Serialize};
+use tandem_domain::{Entry, Outcome};
+use tandem_storage::Store;
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use crate::clock::Clock;
+use crate::network::{Transport, PATH_FORWARD};
+use crate::state_machine::{AppliedBatch, SharedState, EVENT_BUS_CAPACITY};
+use crate::{wire, LogId, LogStore, Member, Network, NodeId, Raft, StateMachineStore, TypeConfig};
+
+/// How long to wait before asking again who the leader is, during an election.
+const LEADER_POLL_INTERVAL: Duration = Duration::from_millis(50);
+/// One forwarded attempt gives up after this long, so a leader that died mid-request (or a
+/// half-open connection) costs one attempt, not the whole write timeout. The retry carries the
+/// same request id, so it cannot apply twice.
+const FORWARD_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// A request a follower hands to the leader.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum ForwardRequest {
+    Write(Entry),
+    AddLearner { node_id: NodeId, member: Member },
+    Promote { node_id: NodeId },
+    Remove { node_id: NodeId },
+}
+
+/// What a write or a membership change can fail with. Serialisable: it crosses the wire when
+/// forwarded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum WriteError {
+    #[error(
+        "no Raft leader with a quorum after {waited_ms} ms: fewer than a majority of voters are reachable. \
+         With two voters, restore writes on the survivor with `tandem cluster force-single`"
+    )]
+    NoLeader { waited_ms: u64 },
+    #[error("membership change refused: {0}")]
+    Membership(String),
+    #[error("this node is shutting down or failed: {0}")]
+    Fatal(String),
+}
+
+/// Settings a replica needs beyond openraft's own.
+#[derive(Debug, Clone)]
+pub struct ReplicaConfig {
+    pub node_id: NodeId,
+    pub raft: Arc<openraft::Config>,
+    /// How long a write may wait for a leader before failing with [`WriteError::NoLeader`].
+    pub write_timeout: Duration,
+}
+
+struct Running {
+    raft: Raft,
+    state: SharedState,
+}
+
+pub struct Replica<T: Transport> {
+    config: ReplicaConfig,
+    store: Arc<dyn Store>,
+    network: Network<T>,
+    transport: T,
+    clock: Arc<dyn Clock>,
+    events: broadcast::Sender<AppliedBatch>,
+    running: RwLock<Arc<Running>>,
+}
+
+impl<T: Transport> Replica<T> {
+    /// Opens the stores and starts Raft. A fresh store starts as an uninitialised learner.
+    pub async fn start(
+        config: ReplicaConfig,
+        store: Arc<dyn Store>,
+        transport: T,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Replica<T>, WriteError> {
+        let (events, _) = broadcast::channel(EVENT_BUS_CAPACITY);
+        let network = Network::new(transport.clone());
+        let running = start_raft(&config, &store, &network, &events).await?;
+        Ok(Replica { config, store, network, transport, clock, events, running: RwLock::new(Arc::new(running)) })
+    }
+
+    fn running(&self) -> Arc<Running> {
+        match self.running.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn node_id(&self) -> NodeId {
+        self.config.node_id
+    }
+
+    pub fn raft(&self) -> Raft {
+        self.running().raft.clone()
+    }
+
+    pub fn state(&self) -> SharedState {
+        self.running().state.clone()
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<AppliedBatch> {
+        self.events.subscribe()
+    }
+
+    pub fn rpc_error_counter(&self) -> Arc<std::sync::atomic::AtomicU64> {
+        self.network.rpc_error_counter()
+    }
+
+    /// Initialises a new cluster with these voters; a no-op if this node already has state.
+    /// Returns whether it initialised.
+    pub async fn initialize(&self, voters: BTreeMap<NodeId, Member>) -> Result<bool, WriteError> {
+        let raft = self.raft();
+        match raft.initialize(voters).await {
+            Ok(()) => Ok(true),
+            Err(RaftError::APIError(openraft::error::InitializeError::NotAllowed(_))) => Ok(false),
+            Err(error) => Err(WriteError::Fatal(error.to_string())),
+        }
+    }
+
+    /// Replicates `entry` through the leader, wherever it is, and returns its outcome.
+    ///
+    /// Retries until the write timeout while there is no leader. A retried entry may commit
+    /// twice in the log; the domain applies it once by its request id.
+    pub async fn write(&self, entry: Entry) -> Result<Outcome, WriteError> {
+        match self.submit(ForwardRequest::Write(entry)).await? {
+            ForwardReply::Outcome(outcome) => Ok(outcome),
+            ForwardReply::Done => Err(WriteError::Fatal("leader answered a write without an outcome".into())),
+        }
+    }
+
+    /// Adds a node as a learner; it catches up from the log or a snapshot.
+    pub async fn add_learner(&self, node_id: NodeId, member: Member) -> Result<(), WriteError> {
+        self.submit(ForwardRequest::AddLearner { node_id, member }).await.map(|_| ())
+    }
+
+    /// Makes a learner a voter.
+    pub async fn promote(&self, node_id: NodeId) -> Result<(), WriteError> {
+        self.submit(ForwardRequest::Promote { node_id }).await.map(|_| ())
+    }
+
+    /// Removes a voter or a learner from the cluster.
+    pub async fn remove(&self, node_id: NodeId) -> Result<(), WriteError> {
+        self.submit(ForwardRequest::Remove { node_id }).await.map(|_| ())
+    }
+
+    async fn submit(&self, request: ForwardRequest) -> Result<ForwardReply, WriteError> {
+        let started = Instant::now();
+        let deadline = started + self.config.write_timeout;
+        loop {
+            let raft = self.raft();
+            let leader = raft.metrics().borrow().current_leader;
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            let attempt = match leader {
+                // A leader that lost its quorum does not step down by itself and would wait
+                // forever, so every attempt is bounded by what remains of the deadline.
+                Some(leader) if leader == self.config.node_id => {
+                    tokio::time::timeout(remaining, self.execute(request.clone())).await.ok()
+                }
+                Some(leader) => match self.member(leader) {
+                    Some(member) => {
+                        let attempt_deadline = Instant::now() + remaining.min(FORWARD_ATTEMPT_TIMEOUT);
+                        Some(self.forward(&member, &request, attempt_deadline).await)
+                    }
+                    None => None,
+                },
+                None => None,
+            };
+            match attempt {
+                Some(Ok(reply)) => return Ok(reply),
+                Some(Err(Attempt::Final(error))) => return Err(error),
+                Some(Err(Attempt::Retry)) | None => {}
+            }
+            if Instant::now() + LEADER_POLL_INTERVAL >= deadline {
+                let waited_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                return Err(WriteError::NoLeader { waited_ms });
+            }
+            tokio::time::sleep(LEADER_POLL_INTERVAL).await;
+        }
+    }
+
+    fn member(&self, node_id: NodeId) -> Option<Member> {
+        let raft = self.raft();
+        let metrics = raft.metrics();
+        let metrics = metrics.borrow();
+        metrics.membership_config.membership().get_node(&node_id).cloned()
+    }
+
+    async fn forward(
+        &self,
+        leader: &Member,
+        request: &ForwardRequest,
+        deadline: Instant,
+    ) -> Result<ForwardReply, Attempt> {
+        let body = match serde_json::to_vec(request) {
+            Ok(json) => wire::PbForward { entry: json },
+            Err(e) => return Err(Attempt::Final(WriteError::Fatal(e.to_string()))),
+        };
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let bytes = prost::Message::encode_to_vec(&body);
+        let reply = match self.transport.call(&leader.raft_addr, PATH_FORWARD, bytes, remaining).await {
+            Ok(reply) => reply,
+            Err(error) => {
+                tracing::debug!(%error, leader = %leader, "forward to leader failed; retrying");
+                return Err(Attempt::Retry);
+            }
+        };
+        match wire::decode_reply::<ForwardFailure>(&reply) {
+            Ok(Ok(bytes)) => {
+                serde_json::from_slice(&bytes).map_err(|e| Attempt::Final(WriteError::Fatal(e.to_string())))
+            }
+            Ok(Err(ForwardFailure::NotLeader)) => Err(Attempt::Retry),
+            Ok(Err(ForwardFailure::Failed(error))) => Err(Attempt::Final(error)),
+            Err(e) => Err(Attempt::Final(WriteError::Fatal(e.to_string()))),
+        }
+    }
+
+    /// Runs a request on this node, which believes it is the leader.
+    async fn execute(&self, request: ForwardRequest) -> Result<ForwardReply, Attempt> {
+        let raft = self.raft();
+        let result = match request {
+            ForwardRequest::Write(mut entry) => {
+                entry.time_ms = self.clock.now_ms();
+                return match raft.client_write(entry).await {
+                    Ok(response) => Ok(ForwardReply::Outcome(response.data)),
+                    Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => Err(Attempt::Retry),
+                    Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e))) => {
+                        Err(Attempt::Final(WriteError::Membership(e.to_string())))
+                    }
+                    Err(RaftError::Fatal(e)) => Err(Attempt::Final(WriteError::Fatal(e.to_string()))),
+                };
+            }
+            ForwardRequest::AddLearner { node_id, member } => raft.add_learner(node_id, member, false).await,
+            ForwardRequest::Promote { node_id } => {
+                raft.change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([node_id])), false).await
+            }
+            ForwardRequest::Remove { node_id } => {
+                let is_voter =
+                    raft.metrics().borrow().membership_config.membership().voter_ids().any(|id| id == node_id);
+                let change = if is_voter {
+                    ChangeMembers::RemoveVoters(BTreeSet::from([node_id]))
+                } else {
+                    ChangeMembers::RemoveNodes(BTreeSet::from([node_id]))
+                };
+                raft.change_membership(change, false).await
+            }
+        };
+        match result {
+            Ok(_) => Ok(ForwardReply::Done),
+            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => Err(Attempt::Retry),
+            Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e))) => match e {
+                ChangeMembershipError::InProgress(_) => Err(Attempt::Retry),
+                other => Err(Attempt::Final(WriteError::Membership(other.to_string()))),
+            },
+            Err(RaftError::Fatal(e)) => Err(Attempt::Final(WriteError::Fatal(e.to_string()))),
+        }
+    }
+
+    /// Handles one request on the node-to-node listener: Raft RPCs and forwarded requests.
+    pub async fn handle_rpc(&self, path: &str, body: &[u8]) -> Result<Vec<u8>, crate::service::ServiceError> {
+        if path != PATH_FORWARD {
+            return crate::service::handle(&self.raft(), path, body).await;
+        }
+        let message: wire::PbForward = prost::Message::decode(body).map_err(wire::WireError::from)?;
+        let request: ForwardRequest = serde_json::from_slice(&message.entry).map_err(wire::WireError::from)?;
+        let raft = self.raft();
+        let is_leader = raft.metrics().borrow().current_leader == Some(self.config.node_id);
+        let result = if is_leader {
+            match self.execute(request).await {
+                Ok(reply) => {
+                    serde_json::to_vec(&reply).map_err(|e| ForwardFailure::Failed(WriteError::Fatal(e.to_string())))
+                }
+                Err(Attempt::Retry) => Err(ForwardFailure::NotLeader),
+                Err(Attempt::Final(error)) => Err(ForwardFailure::Failed(error)),
+            }
+        } else {
+            Err(ForwardFailure::NotLeader)
+        };
+        Ok(wire::encode_reply(result))
+    }
+
+    /// The explicit operator act for a two-node cluster that lost a node: make this node the
+    /// only voter, so it elects itself and takes writes again.
+    ///
+    /// Raft cannot do this safely by itself (one of two voters is not a quorum), which is why it
+    /// is an operator command. The lost node must be wiped before it rejoins: its log diverges.
+    /// Steps: stop Raft; append a membership entry naming only this node under a new term; save
+    /// a vote for that term; start Raft again on the same store.
+    pub async fn force_single(&self) -> Result<(), WriteError> {
+        let old = self.running();
+        if let Err(e) = old.raft.shutdown().await {
+            return Err(WriteError::Fatal(format!("stopping Raft: {e}")));
+        }
+        let node_id = self.config.node_id;
+        let membership = old.raft.metrics().borrow().membership_config.membership().clone();
+        let Some(me) = membership.get_node(&node_id).cloned() else {
+            return Err(WriteError::Membership(format!("node {node_id} is not in the membership")));
+        };
+        rewrite_membership_to_single(&self.store, node_id, me).await?;
+        let running = start_raft(&self.config, &self.store, &self.network, &self.events).await?;
+        match self.running.write() {
+            Ok(mut guard) => *guard = Arc::new(running),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(running),
+        }
+        Ok(())
+    }
+}
+
+/// A request that the leader answered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum ForwardReply {
+    Outcome(Outcome),
+    Done,
+}
+
+/// Why the leader could not answer a forwarded request.
+#[derive(Debug, Clone, Serialize, Deserialize, thiserror::Error)]
+enum ForwardFailure {
+    #[error("not the leader")]
+    NotLeader,
+    #[error(transparent)]
+    Failed(WriteError),
+}
+
+enum Attempt {
+    /// Leadership moved or is unknown; ask again.
+    Retry,
+    Final(WriteError),
+}
+
+async fn start_raft<T: Transport>(
+    config: &ReplicaConfig,
+    store: &Arc<dyn Store>,
+    network: &Network<T>,
+    events: &broadcast::Sender<AppliedBatch>,
+) -> Result<Running, WriteError> {
+    let log_store = LogStore::new(store.clone());
+    let state_machine =
+        StateMachineStore::open(store.clone(), events.clone()).map_err(|e| WriteError::Fatal(e.to_string()))?;
+    let state = state_machine.shared();
+    let raft = Raft::new(config.node_id, config.raft.clone(), network.clone(), log_store, state_machine)
+        .await
+        .map_err(|e| WriteError::Fatal(e.to_string()))?;
+    Ok(Running { raft, state })
+}
+
+async fn rewrite_membership_to_single(store: &Arc<dyn Store>, node_id: NodeId, me: Member) -> Result<(), WriteError> {
+    use openraft::storage::RaftLogStorage;
+    let fatal = |e: crate::StorageIoError| WriteError::Fatal(e.to_string());
+    let mut log = LogStore::new(store.clone());
+    let state = log.get_log_state().await.map_err(fatal)?;
+    let vote = log.read_vote().await.map_err(fatal)?;
+    let last_term = state.last_log_id.map(|id| id.leader_id.term).unwrap_or(0);
+    let vote_term = vote.map(|v| v.leader_id.term).unwrap_or(0);
+    let term = last_term.max(vote_term) + 1;
+    let index = state.last_log_id.map(|id| id.index + 1).unwrap_or(0);
+    let log_id = LogId::new(CommittedLeaderId::new(term, node_id), index);
+    let membership = Membership::new(vec![BTreeSet::from([node_id])], BTreeMap::from([(node_id, me)]));
+    let entry = openraft::Entry::<TypeConfig> { log_id, payload: openraft::EntryPayload::Membership(membership) };
+    log.save_vote(&openraft::Vote::new(term, node_id)).await.map_err(fatal)?;
+    log.append_synced([entry]).map_err(fatal)?;
+    // Read it back: the rewrite must be durable and visible before Raft starts again.
+    let written = log.try_get_log_entries(index..=index).await.map_err(fatal)?;
+    if written.len() != 1 {
+        return Err(WriteError::Fatal("membership rewrite not readable after append".into()));
+    }
+    Ok(())
+}

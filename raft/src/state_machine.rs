@@ -1,0 +1,242 @@
+//! The state machine: the domain [`Center`] in memory, checkpointed durably with each snapshot.
+//!
+//! `apply` runs [`Center::apply`] for each committed entry and publishes what it produced on a
+//! broadcast channel (the node's event bus). It does not write to disk: on restart the state is
+//! the last checkpoint in [`Cf::StateMachine`] plus openraft replaying the committed log after
+//! it. That keeps apply off the fsync path, and it is why a snapshot, which allows the log
+//! before it to be purged, is written with a synced batch before it is reported as built.
+
+use std::io::Cursor;
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use openraft::storage::{RaftStateMachine, Snapshot};
+use openraft::{EntryPayload, ErrorSubject, ErrorVerb, OptionalSend, RaftSnapshotBuilder};
+use serde::{Deserialize, Serialize};
+use tandem_domain::{Applied, Center, Event, Outcome};
+use tandem_storage::{Batch, Cf, Durability, Store};
+use tokio::sync::broadcast;
+
+use crate::{io_error, LogId, SnapshotMeta, StorageIoError, StoredMembership, TypeConfig};
+
+const KEY_CHECKPOINT: &[u8] = b"checkpoint";
+const KEY_SNAPSHOT: &[u8] = b"current";
+
+/// Applied batches buffered for slow event-bus subscribers before they are told they lagged.
+pub const EVENT_BUS_CAPACITY: usize = 4096;
+
+/// What the replicated state is, and up to where. Read by the HTTP API, written only by apply
+/// and snapshot install.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StateMachineData {
+    pub last_applied: Option<LogId>,
+    pub membership: StoredMembership,
+    pub center: Center,
+}
+
+/// The state shared between the state machine (writer) and request handlers (readers).
+#[derive(Debug, Clone, Default)]
+pub struct SharedState {
+    inner: Arc<RwLock<StateMachineData>>,
+}
+
+impl SharedState {
+    pub fn read(&self) -> RwLockReadGuard<'_, StateMachineData> {
+        // A poisoned lock means apply panicked: the process is going down; reading is still safe.
+        match self.inner.read() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, StateMachineData> {
+        match self.inner.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+/// Events produced by one applied log entry, stamped with its index so subscribers can resume.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppliedBatch {
+    pub log_index: u64,
+    pub events: Vec<Event>,
+}
+
+/// The snapshot as stored and as sent to other nodes.
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredSnapshot {
+    meta: SnapshotMeta,
+    data: Vec<u8>,
+}
+
+/// The payload inside a snapshot; versioned because snapshots outlive binaries.
+#[derive(Debug, Serialize, Deserialize)]
+struct SnapshotPayload {
+    format: u32,
+    center: Center,
+}
+
+const SNAPSHOT_FORMAT: u32 = 1;
+
+pub struct StateMachineStore {
+    store: Arc<dyn Store>,
+    state: SharedState,
+    events: broadcast::Sender<AppliedBatch>,
+    snapshot_count: u64,
+}
+
+impl StateMachineStore {
+    /// Opens the state machine from its last durable checkpoint.
+    pub fn open(
+        store: Arc<dyn Store>,
+        events: broadcast::Sender<AppliedBatch>,
+    ) -> Result<StateMachineStore, StorageIoError> {
+        let checkpoint = store
+            .get(Cf::StateMachine, KEY_CHECKPOINT)
+            .map_err(|e| io_error(ErrorSubject::StateMachine, ErrorVerb::Read, e))?;
+        let data = match checkpoint {
+            None => StateMachineData::default(),
+            Some(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|e| io_error(ErrorSubject::StateMachine, ErrorVerb::Read, e))?
+            }
+        };
+        Ok(StateMachineStore {
+            store,
+            state: SharedState { inner: Arc::new(RwLock::new(data)) },
+            events,
+            snapshot_count: 0,
+        })
+    }
+
+    pub fn shared(&self) -> SharedState {
+        self.state.clone()
+    }
+}
+
+/// Writes the checkpoint and the snapshot in one synced batch.
+fn persist(store: &dyn Store, data: &StateMachineData, snapshot: &StoredSnapshot) -> Result<(), StorageIoError> {
+    let subject = ErrorSubject::Snapshot(Some(snapshot.meta.signature()));
+    let checkpoint = serde_json::to_vec(data).map_err(|e| io_error(subject.clone(), ErrorVerb::Write, e))?;
+    let stored = serde_json::to_vec(snapshot).map_err(|e| io_error(subject.clone(), ErrorVerb::Write, e))?;
+    let mut batch = Batch::new();
+    batch.put(Cf::StateMachine, KEY_CHECKPOINT, checkpoint);
+    batch.put(Cf::Snapshot, KEY_SNAPSHOT, stored);
+    store.write(batch, Durability::Synced).map_err(|e| io_error(subject, ErrorVerb::Write, e))
+}
+
+fn encode_payload(center: &Center) -> Result<Vec<u8>, StorageIoError> {
+    let payload = SnapshotPayload { format: SNAPSHOT_FORMAT, center: center.clone() };
+    serde_json::to_vec(&payload).map_err(|e| io_error(ErrorSubject::Snapshot(None), ErrorVerb::Write, e))
+}
+
+fn decode_payload(bytes: &[u8]) -> Result<Center, StorageIoError> {
+    let payload: SnapshotPayload =
+        serde_json::from_slice(bytes).map_err(|e| io_error(ErrorSubject::Snapshot(None), ErrorVerb::Read, e))?;
+    if payload.format != SNAPSHOT_FORMAT {
+        let error = std::io::Error::other(format!("unsupported snapshot format {}", payload.format));
+        return Err(io_error(ErrorSubject::Snapshot(None), ErrorVerb::Read, error));
+    }
+    Ok(payload.center)
+}
+
+impl RaftStateMachine<TypeConfig> for StateMachineStore {
+    type SnapshotBuilder = SnapshotBuilder;
+
+    async fn applied_state(&mut self) -> Result<(Option<LogId>, StoredMembership), StorageIoError> {
+        let data = self.state.read();
+        Ok((data.last_applied, data.membership.clone()))
+    }
+
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Outcome>, StorageIoError>
+    where
+        I: IntoIterator<Item = openraft::Entry<TypeConfig>> + OptionalSend,
+        I::IntoIter: OptionalSend,
+    {
+        let mut outcomes = Vec::new();
+        let mut batches = Vec::new();
+        {
+            let mut data = self.state.write();
+            for entry in entries {
+                data.last_applied = Some(entry.log_id);
+                let outcome = match entry.payload {
+                    EntryPayload::Blank => Outcome::Applied(Applied::default()),
+                    EntryPayload::Normal(request) => data.center.apply(&request),
+                    EntryPayload::Membership(membership) => {
+                        data.membership = StoredMembership::new(Some(entry.log_id), membership);
+                        Outcome::Applied(Applied::default())
+                    }
+                };
+                if let Outcome::Applied(applied) = &outcome {
+                    if !applied.events.is_empty() {
+                        batches.push(AppliedBatch { log_index: entry.log_id.index, events: applied.events.clone() });
+                    }
+                }
+                outcomes.push(outcome);
+            }
+        }
+        for batch in batches {
+            // No subscriber is fine: events are also derivable from the log.
+            let _ = self.events.send(batch);
+        }
+        Ok(outcomes)
+    }
+
+    async fn get_snapshot_builder(&mut self) -> SnapshotBuilder {
+        self.snapshot_count += 1;
+        SnapshotBuilder { store: self.store.clone(), state: self.state.clone(), snapshot_count: self.snapshot_count }
+    }
+
+    async fn begin_receiving_snapshot(&mut self) -> Result<Box<Cursor<Vec<u8>>>, StorageIoError> {
+        Ok(Box::new(Cursor::new(Vec::new())))
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMeta,
+        snapshot: Box<Cursor<Vec<u8>>>,
+    ) -> Result<(), StorageIoError> {
+        let bytes = snapshot.into_inner();
+        let center = decode_payload(&bytes)?;
+        let data =
+            StateMachineData { last_applied: meta.last_log_id, membership: meta.last_membership.clone(), center };
+        persist(self.store.as_ref(), &data, &StoredSnapshot { meta: meta.clone(), data: bytes })?;
+        *self.state.write() = data;
+        Ok(())
+    }
+
+    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<TypeConfig>>, StorageIoError> {
+        let bytes = self
+            .store
+            .get(Cf::Snapshot, KEY_SNAPSHOT)
+            .map_err(|e| io_error(ErrorSubject::Snapshot(None), ErrorVerb::Read, e))?;
+        let Some(bytes) = bytes else { return Ok(None) };
+        let stored: StoredSnapshot =
+            serde_json::from_slice(&bytes).map_err(|e| io_error(ErrorSubject::Snapshot(None), ErrorVerb::Read, e))?;
+        Ok(Some(Snapshot { meta: stored.meta, snapshot: Box::new(Cursor::new(stored.data)) }))
+    }
+}
+
+/// Builds a snapshot from a copy of the state taken under the read lock when `build_snapshot`
+/// runs, so the copy is consistent with the log id it is labelled with.
+pub struct SnapshotBuilder {
+    store: Arc<dyn Store>,
+    state: SharedState,
+    snapshot_count: u64,
+}
+
+impl RaftSnapshotBuilder<TypeConfig> for SnapshotBuilder {
+    async fn build_snapshot(&mut self) -> Result<Snapshot<TypeConfig>, StorageIoError> {
+        let data = self.state.read().clone();
+        let bytes = encode_payload(&data.center)?;
+        let snapshot_id = match data.last_applied {
+            Some(log_id) => format!("{}-{}-{}", log_id.leader_id, log_id.index, self.snapshot_count),
+            None => format!("empty-{}", self.snapshot_count),
+        };
+        let meta =
+            SnapshotMeta { last_log_id: data.last_applied, last_membership: data.membership.clone(), snapshot_id };
+        let stored = StoredSnapshot { meta: meta.clone(), data: bytes.clone() };
+        persist(self.store.as_ref(), &data, &stored)?;
+        Ok(Snapshot { meta, snapshot: Box::new(Cursor::new(bytes)) })
+    }
+}
