@@ -209,10 +209,7 @@ async fn status(target: &Target, json: bool) -> anyhow::Result<()> {
         return Ok(());
     }
     println!("term {}  leader {}", view.term, view.leader_id.map(|id| id.to_string()).unwrap_or_else(|| "none".into()));
-    println!(
-        "{:<6} {:<8} {:<9} {:>9} {:>9}  {:<12} {}",
-        "NODE", "SIDE", "ROLE", "LAST LOG", "APPLIED", "HEALTH", "API"
-    );
+    println!("NODE   SIDE     ROLE       LAST LOG   APPLIED  HEALTH       API");
     for row in rows {
         let index = |i: Option<u64>| i.map(|i| i.to_string()).unwrap_or_else(|| "-".into());
         println!(

@@ -130,7 +130,10 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     } else {
         BTreeMap::new() // A joining node: the leader adds it.
     };
-    let initialised = if voters.is_empty() { false } else { replica.initialize(voters.clone()).await? };
+    // Initialising makes a node campaign at once. The witness does not initialise: it waits to
+    // hear from side A or B, so the first leader is a node that serves clients.
+    let initialises = !voters.is_empty() && config.side != tandem_raft::Side::Witness;
+    let initialised = if initialises { replica.initialize(voters.clone()).await? } else { false };
     let seeds_demo = initialised && config.demo && voters.keys().next() == Some(&config.node_id);
     if seeds_demo {
         tokio::spawn(crate::http::seed_demo(replica.clone()));

@@ -46,7 +46,9 @@ pub enum ForwardRequest {
 pub enum WriteError {
     #[error(
         "no Raft leader with a quorum after {waited_ms} ms: fewer than a majority of voters are reachable. \
-         With two voters, restore writes on the survivor with `tandem cluster force-single`"
+         With two voters, restore writes on the survivor with `tandem cluster force-single`. If the write \
+         reached a leader before the loss it may still be applied later: retry with the same Idempotency-Key \
+         to learn its outcome"
     )]
     NoLeader { waited_ms: u64 },
     #[error("membership change refused: {0}")]

@@ -319,3 +319,97 @@ pub fn decode_reply<E: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<Resu
 /// Remote errors as they come back over the wire.
 pub type RemoteRaftError = RaftError<NodeId>;
 pub type RemoteSnapshotError = RaftError<NodeId, InstallSnapshotError>;
+
+#[cfg(test)]
+mod tests {
+    //! Decoders face the network: arbitrary bytes must give an error, never a panic, and every
+    //! message must survive an encode/decode round trip.
+
+    use openraft::{EntryPayload, Membership};
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    fn log_id(term: u64, node_id: u64, index: u64) -> LogId {
+        LogId::new(CommittedLeaderId::new(term, node_id), index)
+    }
+
+    fn sample_append() -> AppendEntriesRequest<TypeConfig> {
+        let entry = tandem_domain::Entry {
+            request_id: Some(tandem_domain::RequestId("r-1".into())),
+            time_ms: 7,
+            command: tandem_domain::Command::Noop,
+        };
+        let membership = Membership::new(vec![BTreeSet::from([1, 2, 3])], None);
+        AppendEntriesRequest {
+            vote: Vote::new_committed(3, 1),
+            prev_log_id: Some(log_id(2, 1, 9)),
+            entries: vec![
+                openraft::Entry { log_id: log_id(3, 1, 10), payload: EntryPayload::Blank },
+                openraft::Entry { log_id: log_id(3, 1, 11), payload: EntryPayload::Normal(entry) },
+                openraft::Entry { log_id: log_id(3, 1, 12), payload: EntryPayload::Membership(membership) },
+            ],
+            leader_commit: Some(log_id(3, 1, 10)),
+        }
+    }
+
+    #[test]
+    fn append_request_round_trips() {
+        let request = sample_append();
+        let decoded = decode_append_request(&encode_append_request(&request).unwrap()).unwrap();
+        assert_eq!(format!("{decoded:?}"), format!("{request:?}"));
+    }
+
+    #[test]
+    fn responses_round_trip() {
+        for response in [
+            AppendEntriesResponse::Success,
+            AppendEntriesResponse::PartialSuccess(Some(log_id(1, 2, 3))),
+            AppendEntriesResponse::Conflict,
+            AppendEntriesResponse::HigherVote(Vote::new(9, 2)),
+        ] {
+            assert_eq!(decode_append_response(&encode_append_response(&response)).unwrap(), response);
+        }
+        let vote = VoteResponse { vote: Vote::new(4, 2), vote_granted: true, last_log_id: Some(log_id(3, 1, 8)) };
+        assert_eq!(decode_vote_response(&encode_vote_response(&vote)).unwrap(), vote);
+        let request = VoteRequest { vote: Vote::new(4, 2), last_log_id: None };
+        assert_eq!(decode_vote_request(&encode_vote_request(&request)).unwrap(), request);
+    }
+
+    #[test]
+    fn missing_vote_is_an_error() {
+        let bytes = PbVoteRequest { vote: None, last_log_id: None }.encode_to_vec();
+        assert!(matches!(decode_vote_request(&bytes), Err(WireError::Missing("vote"))));
+        let bytes = PbAppendResponse { kind: 99, matching: None, vote: None }.encode_to_vec();
+        assert!(matches!(decode_append_response(&bytes), Err(WireError::UnknownKind(_, 99))));
+    }
+
+    fn decode_everything(bytes: &[u8]) {
+        // Only the absence of a panic matters here; each result is an Ok or a WireError.
+        let _ = decode_append_request(bytes);
+        let _ = decode_append_response(bytes);
+        let _ = decode_vote_request(bytes);
+        let _ = decode_vote_response(bytes);
+        let _ = decode_snapshot_request(bytes);
+        let _ = decode_snapshot_response(bytes);
+        let _ = decode_reply::<RemoteRaftError>(bytes);
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            decode_everything(&bytes);
+        }
+
+        #[test]
+        fn mutated_frames_never_panic(flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8)) {
+            let mut bytes = encode_append_request(&sample_append()).unwrap();
+            for (position, value) in flips {
+                let index = position % bytes.len();
+                bytes[index] = value;
+            }
+            decode_everything(&bytes);
+        }
+    }
+}

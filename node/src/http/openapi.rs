@@ -12,11 +12,12 @@ use utoipa::{PartialSchema, ToSchema};
 
 use super::entities::KIND_PATHS;
 
-fn schema_of<T: ToSchema + PartialSchema>() -> (String, Value) {
-    let mut deps = Vec::<(String, RefOr<Schema>)>::new();
-    T::schemas(&mut deps);
-    let schema: RefOr<Schema> = T::schema();
-    (T::name().into_owned(), serde_json::to_value(schema).unwrap_or(Value::Null))
+/// The schema of `T` and of every type it refers to, by name.
+fn schema_of<T: ToSchema + PartialSchema>() -> Vec<(String, Value)> {
+    let mut schemas = Vec::<(String, RefOr<Schema>)>::new();
+    T::schemas(&mut schemas);
+    schemas.push((T::name().into_owned(), T::schema()));
+    schemas.into_iter().map(|(name, schema)| (name, serde_json::to_value(schema).unwrap_or(Value::Null))).collect()
 }
 
 fn schemas() -> Map<String, Value> {
@@ -43,7 +44,10 @@ fn schemas() -> Map<String, Value> {
         schema_of::<TeamId>(),
         schema_of::<CsqId>(),
         schema_of::<ReasonCodeId>(),
-    ] {
+    ]
+    .into_iter()
+    .flatten()
+    {
         map.insert(name, schema);
     }
     map.insert(
