@@ -117,6 +117,7 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
         node_id: config.node_id,
         raft: Arc::new(raft_config(&config)?),
         write_timeout: Duration::from_millis(config.raft.write_timeout_ms),
+        flush: tandem_raft::Flush::Background,
     };
     let replica = Replica::start(replica_config, Arc::new(store), transport, Arc::new(SystemClock))
         .await

@@ -25,7 +25,7 @@ use std::io::Cursor;
 
 use serde::{Deserialize, Serialize};
 
-pub use log_store::LogStore;
+pub use log_store::{Flush, LogStore};
 pub use network::{Network, Transport, TransportError};
 pub use replica::{ForwardRequest, Replica, ReplicaConfig, WriteError};
 pub use state_machine::{AppliedBatch, SharedState, StateMachineStore};

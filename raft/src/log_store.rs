@@ -26,15 +26,29 @@ pub const LOG_READ_ENTRY_COUNT_MAX: u32 = 4096;
 
 type Entry = openraft::Entry<TypeConfig>;
 
+/// How appends reach disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flush {
+    /// Sync inside `append`, one sync per append.
+    Inline,
+    /// Sync on a flusher thread, one sync for every append queued meanwhile.
+    Background,
+}
+
 /// Log storage. Clones share the same store; openraft uses one clone as the log reader.
 #[derive(Clone)]
 pub struct LogStore {
     store: Arc<dyn Store>,
+    flusher: Option<Arc<Flusher>>,
 }
 
 impl LogStore {
-    pub fn new(store: Arc<dyn Store>) -> LogStore {
-        LogStore { store }
+    pub fn new(store: Arc<dyn Store>, flush: Flush) -> LogStore {
+        let flusher = match flush {
+            Flush::Inline => None,
+            Flush::Background => Some(Arc::new(Flusher::spawn(store.clone()))),
+        };
+        LogStore { store, flusher }
     }
 
     fn read_meta<T: serde::de::DeserializeOwned>(
@@ -167,16 +181,33 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         I: IntoIterator<Item = Entry> + OptionalSend,
         I::IntoIter: OptionalSend,
     {
-        match self.append_synced(entries) {
-            Ok(()) => {
-                callback.log_io_completed(Ok(()));
-                Ok(())
-            }
-            Err(error) => {
-                callback.log_io_completed(Err(std::io::Error::other(error.to_string())));
-                Err(error)
-            }
+        let Some(flusher) = &self.flusher else {
+            return match self.append_synced(entries) {
+                Ok(()) => {
+                    callback.log_io_completed(Ok(()));
+                    Ok(())
+                }
+                Err(error) => {
+                    callback.log_io_completed(Err(std::io::Error::other(error.to_string())));
+                    Err(error)
+                }
+            };
+        };
+        let mut batch = Batch::new();
+        for entry in entries {
+            let bytes = serde_json::to_vec(&entry).map_err(|e| io_error(ErrorSubject::Logs, ErrorVerb::Write, e))?;
+            batch.put(Cf::Log, index_key(entry.log_id.index), bytes);
         }
+        if let Err(error) = self.store.write(batch, Durability::Buffered) {
+            callback.log_io_completed(Err(std::io::Error::other(error.to_string())));
+            return Err(io_error(ErrorSubject::Logs, ErrorVerb::Write, error));
+        }
+        if let Err(unsent) = flusher.sender.send(callback) {
+            // The flusher thread is gone (it only exits when every sender is dropped), so sync here.
+            let result = self.store.sync().map_err(|e| std::io::Error::other(e.to_string()));
+            unsent.0.log_io_completed(result);
+        }
+        Ok(())
     }
 
     async fn truncate(&mut self, log_id: LogId) -> Result<(), StorageIoError> {
@@ -192,5 +223,61 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         batch.put(Cf::Meta, KEY_LAST_PURGED, bytes);
         batch.delete_range(Cf::Log, index_key(0), index_key(log_id.index.saturating_add(1)));
         self.store.write(batch, Durability::Synced).map_err(|e| io_error(ErrorSubject::Logs, ErrorVerb::Delete, e))
+    }
+}
+
+/// Upper bound on appends completed by one sync, so one sync's callback burst stays bounded.
+const FLUSH_BATCH_COUNT_MAX: usize = 4096;
+
+/// The flusher thread and the channel to it. Dropping the last `LogStore` clone drops this,
+/// which closes the channel and joins the thread, so no sync runs after the store is gone.
+struct Flusher {
+    sender: std::sync::mpsc::Sender<LogFlushed<TypeConfig>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Flusher {
+    /// Waits for an append, takes every other queued append, syncs once, completes them in
+    /// order; exits when the channel closes.
+    fn spawn(store: Arc<dyn Store>) -> Flusher {
+        let (sender, receiver) = std::sync::mpsc::channel::<LogFlushed<TypeConfig>>();
+        let spawned = std::thread::Builder::new().name("tandem-log-flush".into()).spawn(move || {
+            while let Ok(first) = receiver.recv() {
+                let mut pending = vec![first];
+                while pending.len() < FLUSH_BATCH_COUNT_MAX {
+                    match receiver.try_recv() {
+                        Ok(callback) => pending.push(callback),
+                        Err(_) => break,
+                    }
+                }
+                let result = store.sync().map_err(|e| e.to_string());
+                for callback in pending {
+                    callback.log_io_completed(result.clone().map_err(std::io::Error::other));
+                }
+            }
+        });
+        let thread = match spawned {
+            Ok(thread) => Some(thread),
+            Err(error) => {
+                // Without a thread the receiver is dropped, so every send fails and `append`
+                // syncs inline.
+                tracing::error!(%error, "cannot start the log flusher thread; syncing each append inline");
+                None
+            }
+        };
+        Flusher { sender, thread }
+    }
+}
+
+impl Drop for Flusher {
+    fn drop(&mut self) {
+        // Replace the sender so the thread's `recv` fails once the queue is drained.
+        let (closed, _) = std::sync::mpsc::channel();
+        drop(std::mem::replace(&mut self.sender, closed));
+        if let Some(thread) = self.thread.take() {
+            if thread.join().is_err() {
+                tracing::error!("the log flusher thread panicked");
+            }
+        }
     }
 }

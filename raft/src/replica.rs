@@ -20,6 +20,7 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use crate::clock::Clock;
+use crate::log_store::Flush;
 use crate::network::{Transport, PATH_FORWARD};
 use crate::state_machine::{AppliedBatch, SharedState, EVENT_BUS_CAPACITY};
 use crate::{wire, LogId, LogStore, Member, Network, NodeId, Raft, StateMachineStore, TypeConfig};
@@ -64,6 +65,8 @@ pub struct ReplicaConfig {
     pub raft: Arc<openraft::Config>,
     /// How long a write may wait for a leader before failing with [`WriteError::NoLeader`].
     pub write_timeout: Duration,
+    /// Group commit on a flusher thread (production) or a sync per append (simulation).
+    pub flush: Flush,
 }
 
 struct Running {
@@ -349,7 +352,7 @@ async fn start_raft<T: Transport>(
     network: &Network<T>,
     events: &broadcast::Sender<AppliedBatch>,
 ) -> Result<Running, WriteError> {
-    let log_store = LogStore::new(store.clone());
+    let log_store = LogStore::new(store.clone(), config.flush);
     let state_machine =
         StateMachineStore::open(store.clone(), events.clone()).map_err(|e| WriteError::Fatal(e.to_string()))?;
     let state = state_machine.shared();
@@ -362,7 +365,7 @@ async fn start_raft<T: Transport>(
 async fn rewrite_membership_to_single(store: &Arc<dyn Store>, node_id: NodeId, me: Member) -> Result<(), WriteError> {
     use openraft::storage::RaftLogStorage;
     let fatal = |e: crate::StorageIoError| WriteError::Fatal(e.to_string());
-    let mut log = LogStore::new(store.clone());
+    let mut log = LogStore::new(store.clone(), Flush::Inline);
     let state = log.get_log_state().await.map_err(fatal)?;
     let vote = log.read_vote().await.map_err(fatal)?;
     let last_term = state.last_log_id.map(|id| id.leader_id.term).unwrap_or(0);

@@ -6,11 +6,11 @@ use openraft::testing::{StoreBuilder, Suite};
 use tandem_storage::{RocksStore, SimStore, Store};
 use tokio::sync::broadcast;
 
-use crate::{LogStore, StateMachineStore, StorageIoError, TypeConfig};
+use crate::{Flush, LogStore, StateMachineStore, StorageIoError, TypeConfig};
 
-fn stores(store: Arc<dyn Store>) -> Result<(LogStore, StateMachineStore), StorageIoError> {
+fn stores(store: Arc<dyn Store>, flush: Flush) -> Result<(LogStore, StateMachineStore), StorageIoError> {
     let (events, _) = broadcast::channel(16);
-    Ok((LogStore::new(store.clone()), StateMachineStore::open(store, events)?))
+    Ok((LogStore::new(store.clone(), flush), StateMachineStore::open(store, events)?))
 }
 
 struct RocksBuilder;
@@ -25,7 +25,7 @@ impl StoreBuilder<TypeConfig, LogStore, StateMachineStore, tempfile::TempDir> fo
             Ok(store) => store,
             Err(e) => panic!("open RocksDB: {e}"),
         };
-        let (log, machine) = stores(Arc::new(store))?;
+        let (log, machine) = stores(Arc::new(store), Flush::Background)?;
         Ok((dir, log, machine))
     }
 }
@@ -34,7 +34,7 @@ struct SimBuilder;
 
 impl StoreBuilder<TypeConfig, LogStore, StateMachineStore> for SimBuilder {
     async fn build(&self) -> Result<((), LogStore, StateMachineStore), StorageIoError> {
-        let (log, machine) = stores(Arc::new(SimStore::new()))?;
+        let (log, machine) = stores(Arc::new(SimStore::new()), Flush::Inline)?;
         Ok(((), log, machine))
     }
 }

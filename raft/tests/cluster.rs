@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tandem_domain::{Command, Entry, Outcome, RequestId, SkillSpec};
 use tandem_raft::clock::Clock;
-use tandem_raft::{Member, NodeId, Replica, ReplicaConfig, Side, Transport, TransportError, WriteError};
+use tandem_raft::{Flush, Member, NodeId, Replica, ReplicaConfig, Side, Transport, TransportError, WriteError};
 use tandem_storage::{SimStore, Store};
 
 #[derive(Default)]
@@ -99,6 +99,7 @@ impl TestCluster {
             node_id: id,
             raft: Arc::new(raft.validate().unwrap()),
             write_timeout: Duration::from_secs(3),
+            flush: Flush::Background,
         };
         let store: Arc<dyn Store> = Arc::new(store);
         let replica =

@@ -43,7 +43,8 @@ pub fn wait_until<T>(timeout: Duration, what: &str, mut check: impl FnMut() -> R
     }
 }
 
-/// The `tandem` binary: `$TANDEM_BIN`, or `<target>/debug/tandem` next to this test's `deps/`.
+/// The `tandem` binary: `$TANDEM_BIN`, or `<target>/debug/tandem` beside this executable (a
+/// program such as the benchmark) or beside its `deps/` folder (a test).
 pub fn tandem_binary() -> PathBuf {
     if let Some(path) = std::env::var_os("TANDEM_BIN") {
         let path = PathBuf::from(path);
@@ -51,12 +52,12 @@ pub fn tandem_binary() -> PathBuf {
         return path;
     }
     let exe = std::env::current_exe().expect("the test binary's path");
-    let profile_dir =
-        exe.parent().and_then(|deps| deps.parent()).expect("the test binary lives in <target>/<profile>/deps");
+    let exe_dir = exe.parent().expect("the executable lives in a directory");
+    let profile_dir = if exe_dir.ends_with("deps") { exe_dir.parent().unwrap_or(exe_dir) } else { exe_dir };
     let path = profile_dir.join(format!("tandem{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.is_file(),
-        "{} is missing; build it first: cargo build -p tandem-node --bin tandem (or set TANDEM_BIN)",
+        "{} is missing; build it first: cargo build --workspace --all-targets (or set TANDEM_BIN)",
         path.display()
     );
     path
