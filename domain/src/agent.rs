@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::agent_status::AgentStatus;
 use crate::center::Center;
 use crate::ids::{AgentId, SkillId, TeamId};
 use crate::limits::{AGENT_COUNT_MAX, AGENT_SKILL_COUNT_MAX, LOGIN_NAME_LENGTH_MAX, NAME_LENGTH_MAX};
@@ -70,6 +71,7 @@ impl Center {
         let agent = self.agent_checked(id, spec, None)?;
         self.agents.check_room("agents", AGENT_COUNT_MAX)?;
         self.agents.insert_new(id, agent.clone());
+        self.statuses.insert(id, AgentStatus::logged_out(id, self.time_ms));
         Ok(Applied::created(Event::AgentCreated(agent), EntityRef::Agent(id)))
     }
 
@@ -95,7 +97,14 @@ impl Center {
         if !references.is_empty() {
             return Err(Rejection::in_use(&format!("agent {id}"), &references));
         }
+        if self.status(id).state.is_logged_in() {
+            return Err(Rejection::new(
+                RejectionCode::InUse,
+                format!("agent {id} is logged in; log the agent out first"),
+            ));
+        }
         self.agents.remove(id);
+        self.statuses.remove(&id);
         Ok(Applied::event(Event::AgentDeleted(id)))
     }
 

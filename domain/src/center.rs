@@ -5,16 +5,21 @@
 //! before anything is written, so a rejected command leaves the center byte-identical. The read
 //! side yields entities in id order.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::agent::Agent;
+use crate::agent_status::AgentStatus;
 use crate::command::{Command, Entry, RequestId};
 use crate::csq::Csq;
+use crate::deadline::{Deadline, Deadlines};
 use crate::ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
 use crate::outcome::{Applied, Outcome};
 use crate::reason_code::ReasonCode;
 use crate::rejection::Rejection;
 use crate::request_log::{duplicate_request, request_id_checked, Recall, RequestLog};
+use crate::settings::DeskSettings;
 use crate::skill::Skill;
 use crate::table::Table;
 use crate::team::Team;
@@ -31,6 +36,17 @@ pub struct Center {
     pub(crate) csqs: Table<CsqId, Csq>,
     pub(crate) reason_codes: Table<ReasonCodeId, ReasonCode>,
     pub(crate) requests: RequestLog,
+    /// The last number drawn from the center's sequence: ready order, arrival order, epochs.
+    #[serde(default)]
+    pub(crate) sequence_last: u64,
+    /// Every running timer.
+    #[serde(default)]
+    pub(crate) deadlines: Deadlines,
+    #[serde(default)]
+    pub(crate) desk: DeskSettings,
+    /// One runtime status per agent.
+    #[serde(default)]
+    pub(crate) statuses: BTreeMap<AgentId, AgentStatus>,
 }
 
 impl Center {
@@ -42,6 +58,9 @@ impl Center {
     /// - An applied entry advances time to `max(entry.time_ms, self.time_ms())` and, if it
     ///   has a request id, is remembered (see [`crate::REQUEST_ID_REMEMBERED_COUNT_MAX`]).
     /// - A rejected entry changes nothing.
+    ///
+    /// Handlers read the entry's time as `self.time_ms` while they run; a rejection restores
+    /// the time it had before, and handlers write nothing else before they know they apply.
     pub fn apply(&mut self, entry: &Entry) -> Outcome {
         if let Some(request_id) = &entry.request_id {
             if let Err(rejection) = request_id_checked(request_id) {
@@ -53,11 +72,15 @@ impl Center {
                 Recall::Conflict => return Outcome::Rejected(duplicate_request(request_id)),
             }
         }
+        let time_before = self.time_ms;
+        self.time_ms = self.time_ms.max(entry.time_ms);
         let applied = match self.execute(&entry.command) {
             Ok(applied) => applied,
-            Err(rejection) => return Outcome::Rejected(rejection),
+            Err(rejection) => {
+                self.time_ms = time_before;
+                return Outcome::Rejected(rejection);
+            }
         };
-        self.time_ms = self.time_ms.max(entry.time_ms);
         if let Some(request_id) = &entry.request_id {
             self.requests.remember(request_id.clone(), entry.command.clone(), applied.clone());
         }
@@ -83,7 +106,32 @@ impl Center {
             Command::UpdateReasonCode { id, spec } => self.reason_code_update(*id, spec),
             Command::DeleteReasonCode { id } => self.reason_code_delete(*id),
             Command::Noop => Ok(Applied::default()),
+            Command::SetDeskSettings(settings) => self.desk_settings_set(settings),
+            Command::SetAgentState { agent, state, reason } => self.agent_set_state(*agent, *state, *reason),
+            Command::MakeCall { agent } => self.agent_make_call(*agent),
+            Command::HoldCall { agent } => self.agent_hold_call(*agent),
+            Command::RetrieveCall { agent } => self.agent_retrieve_call(*agent),
+            Command::EndCall { agent } => self.agent_end_call(*agent),
+            Command::SetWrapUpData { agent, data } => self.agent_set_wrap_up_data(*agent, data),
+            Command::CloseSession { agent } => self.agent_close_session(*agent),
+            Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
         }
+    }
+
+    /// A deadline's expiry, proposed by the leader. A stale epoch, or a deadline not yet due by
+    /// the entry's time, is a no-op.
+    fn expire(&mut self, deadline: Deadline, epoch: u64) -> Applied {
+        match deadline {
+            Deadline::WrapUp(agent) => self.agent_wrap_up_expired(agent, epoch),
+            _ => Applied::default(),
+        }
+    }
+
+    /// Draws the next number of the center's sequence.
+    pub(crate) fn sequence_next(&mut self) -> u64 {
+        assert!(self.sequence_last < u64::MAX, "the sequence outlasts any log");
+        self.sequence_last += 1;
+        self.sequence_last
     }
 
     /// All skills in id order.

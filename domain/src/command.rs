@@ -7,9 +7,12 @@
 use serde::{Deserialize, Serialize};
 
 use crate::agent::AgentSpec;
+use crate::agent_state::AgentStateRequest;
 use crate::csq::CsqSpec;
+use crate::deadline::Deadline;
 use crate::ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
 use crate::reason_code::ReasonCodeSpec;
+use crate::settings::DeskSettings;
 use crate::skill::SkillSpec;
 use crate::team::TeamSpec;
 
@@ -107,4 +110,55 @@ pub enum Command {
     },
     /// Changes nothing but time; used by benchmarks and health probes.
     Noop,
+    /// Replaces the agent desk settings.
+    SetDeskSettings(DeskSettings),
+    /// An agent's `SetAgentState`: login, logout, Not Ready, Ready, or a wrap-up state.
+    SetAgentState {
+        /// The agent.
+        agent: AgentId,
+        /// The requested state.
+        state: AgentStateRequest,
+        /// The reason code value for Not Ready and Logout (0 or absent: none).
+        #[serde(default)]
+        reason: Option<u16>,
+    },
+    /// An agent makes an outgoing call; only from Not Ready.
+    MakeCall {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// An agent puts the call on hold.
+    HoldCall {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// An agent takes the call off hold.
+    RetrieveCall {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// The agent's call ended (either party hung up).
+    EndCall {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// Sets wrap-up data on the agent's incoming call, during it or in wrap-up.
+    SetWrapUpData {
+        /// The agent.
+        agent: AgentId,
+        /// 1 to [`crate::WRAP_UP_DATA_LENGTH_MAX`] characters.
+        data: String,
+    },
+    /// An agent's desktop session closed without a logout.
+    CloseSession {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// A deadline passed on the leader's clock. A stale epoch is a no-op.
+    Expire {
+        /// Which timer.
+        deadline: Deadline,
+        /// The epoch the leader saw in [`crate::Center::deadline_next`].
+        epoch: u64,
+    },
 }

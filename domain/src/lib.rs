@@ -24,24 +24,38 @@ mod table;
 mod text;
 
 mod agent;
+mod agent_state;
+mod agent_status;
+mod agent_voice;
 mod csq;
+mod deadline;
 mod reason_code;
+mod settings;
 mod skill;
+mod spec_error;
 mod team;
 
 pub mod demo;
 
 pub use agent::{Agent, AgentSpec, SkillLevel};
+pub use agent_state::{AgentState, AgentStateRequest, CallDirection};
+pub use agent_status::{AgentStatus, Call, PendingState};
 pub use center::Center;
 pub use command::{Command, Entry, RequestId};
 pub use csq::{Channel, Csq, CsqSpec, Selection, SkillRequirement};
+pub use deadline::{Deadline, DueDeadline, Timer};
 pub use demo::demo_commands;
-pub use ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
+pub use ids::{
+    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
+    WrapUpCategoryId,
+};
 pub use limits::*;
 pub use outcome::{Applied, EntityRef, Event, Outcome};
 pub use reason_code::{ReasonCode, ReasonCodeSpec, ReasonKind};
 pub use rejection::{Rejection, RejectionCode};
+pub use settings::{DeskSettings, WrapUpMode};
 pub use skill::{Skill, SkillSpec};
+pub use spec_error::{SpecCode, SpecError};
 pub use team::{Team, TeamSpec};
 
 #[cfg(test)]

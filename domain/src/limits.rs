@@ -68,3 +68,24 @@ const _: () = assert!(COMPETENCE_MIN <= COMPETENCE_MAX);
 const _: () = assert!(EMAIL_CSQ_COUNT_MAX <= CSQ_COUNT_MAX);
 const _: () = assert!(CSQ_SKILL_COUNT_MIN <= CSQ_SKILL_COUNT_MAX);
 const _: () = assert!(REQUEST_ID_REMEMBERED_COUNT_MAX >= 1);
+
+// Agent desk settings and the voice state machine (seeds-ctios.md §2.6;
+// docs/decisions/0011-agent-voice-states.md).
+
+/// Longest wrap-up timer; 0 turns the timer off.
+pub const WRAP_UP_TIMER_SECONDS_MAX: u32 = 7_200;
+
+/// Characters of wrap-up data on a call (spec: seeds-ctios.md §2.7.1, the WrapUp column's 40).
+pub const WRAP_UP_DATA_LENGTH_MAX: u32 = 40;
+
+/// Shortest time a voice call rings an agent before it is requeued (ring no answer).
+pub const RING_NO_ANSWER_SECONDS_MIN: u32 = 5;
+
+/// Longest time a voice call rings an agent before it is requeued (ring no answer).
+pub const RING_NO_ANSWER_SECONDS_MAX: u32 = 300;
+
+/// Default time a voice call rings an agent before it is requeued (ring no answer).
+pub const RING_NO_ANSWER_SECONDS_DEFAULT: u32 = 15;
+
+const _: () = assert!(RING_NO_ANSWER_SECONDS_MIN <= RING_NO_ANSWER_SECONDS_DEFAULT);
+const _: () = assert!(RING_NO_ANSWER_SECONDS_DEFAULT <= RING_NO_ANSWER_SECONDS_MAX);

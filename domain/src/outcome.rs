@@ -6,10 +6,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::agent::Agent;
+use crate::agent_state::{AgentState, CallDirection};
+use crate::agent_status::PendingState;
 use crate::csq::Csq;
-use crate::ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
+use crate::ids::{AgentId, ContactId, CsqId, ReasonCodeId, SkillId, TeamId};
 use crate::reason_code::ReasonCode;
 use crate::rejection::Rejection;
+use crate::settings::DeskSettings;
 use crate::skill::Skill;
 use crate::team::Team;
 
@@ -80,6 +83,59 @@ pub enum Event {
     ReasonCodeUpdated(ReasonCode),
     /// A reason code was deleted.
     ReasonCodeDeleted(ReasonCodeId),
+    /// The agent desk settings were replaced; this is their new value.
+    DeskSettingsUpdated(DeskSettings),
+    /// An agent's voice state changed (or was set again with a new reason).
+    AgentStateChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The state before.
+        previous: AgentState,
+        /// The state now.
+        state: AgentState,
+        /// The reason code value, for Not Ready and Logout.
+        reason: Option<u16>,
+    },
+    /// An agent on a call chose the state to enter when the call ends.
+    AfterCallStateChosen {
+        /// The agent.
+        agent: AgentId,
+        /// The chosen state and reason.
+        pending: PendingState,
+    },
+    /// A call started on an agent's desktop.
+    CallStarted {
+        /// The agent.
+        agent: AgentId,
+        /// The routed contact; `None` for a call the agent made.
+        contact: Option<ContactId>,
+        /// Incoming or outgoing.
+        direction: CallDirection,
+    },
+    /// An agent put the call on hold.
+    CallHeld {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// An agent took the call off hold.
+    CallRetrieved {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// An agent's call ended.
+    CallEnded {
+        /// The agent.
+        agent: AgentId,
+        /// The routed contact; `None` for a call the agent made.
+        contact: Option<ContactId>,
+    },
+    /// Wrap-up data was set on an agent's call.
+    WrapUpDataSet {
+        /// The agent.
+        agent: AgentId,
+        /// The data.
+        data: String,
+    },
 }
 
 impl Outcome {
@@ -106,6 +162,11 @@ impl Outcome {
 }
 
 impl Applied {
+    /// These events, nothing created.
+    pub(crate) fn events(events: Vec<Event>) -> Self {
+        Applied { events, created: None }
+    }
+
     /// One event, nothing created.
     pub(crate) fn event(event: Event) -> Self {
         Applied { events: vec![event], created: None }

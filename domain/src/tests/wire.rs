@@ -50,6 +50,23 @@ fn names_on_the_wire() {
 }
 
 #[test]
+fn a_spec_rejection_carries_its_number_and_others_omit_it() {
+    let plain = Rejection::new(RejectionCode::NotFound, "skill 9 does not exist");
+    assert_eq!(serde_json::to_string(&plain).unwrap(), r#"{"code":"not_found","message":"skill 9 does not exist"}"#);
+    let spec = Rejection::from(crate::SpecError::CannotTransitionToReady);
+    let text = serde_json::to_string(&spec).unwrap();
+    assert_eq!(
+        text,
+        r#"{"code":"invalid_state","message":"Cannot transition to READY from current state.","spec_code":10111}"#
+    );
+    assert_eq!(serde_json::from_str::<Rejection>(&text).unwrap(), spec);
+    let unknown: Rejection =
+        serde_json::from_str(r#"{"code":"invalid_state","message":"x","spec_code":77777}"#).unwrap();
+    assert_eq!(unknown.spec_code, Some(crate::SpecCode(77777)), "unknown numbers survive");
+    assert_eq!(unknown.spec_error(), None);
+}
+
+#[test]
 fn http_statuses() {
     use RejectionCode::*;
     let rows = [
@@ -65,6 +82,9 @@ fn http_statuses() {
         (UnknownTeam, 422),
         (UnknownAgent, 422),
         (InvalidRequestId, 422),
+        (InvalidState, 409),
+        (UnknownCsq, 422),
+        (RateLimited, 429),
     ];
     assert_eq!(rows.len(), RejectionCode::ALL.len(), "every code has a row");
     for (code, status) in rows {
