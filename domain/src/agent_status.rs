@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::agent_state::{AgentState, CallDirection};
 use crate::center::Center;
 use crate::deadline::Timer;
+use crate::digital::{Blending, DigitalState};
 use crate::ids::{AgentId, ContactId};
 use crate::rejection::Rejection;
 
@@ -37,6 +38,20 @@ pub struct AgentStatus {
     pub wrap_up: Option<Call>,
     /// The running wrap-up timer, if the desk settings turn it on.
     pub wrap_up_timer: Option<Timer>,
+    /// The chat and email state, shared by both channels and separate from voice.
+    pub digital: DigitalState,
+    /// When the agent entered the current digital state.
+    pub digital_since_ms: u64,
+    /// The center sequence number of the agent's last move into digital Ready.
+    pub digital_sequence: u64,
+    /// The chats the agent holds: offered, active, ended but not closed, group chats and
+    /// pending group chat invites; sorted. All count toward the chat capacity.
+    pub chats: Vec<ContactId>,
+    /// The emails assigned to the agent, sorted; they count toward the email capacity.
+    pub emails: Vec<ContactId>,
+    /// The blending rules in force for this agent (they follow the channel parameters with
+    /// the spec's timing).
+    pub blending: Blending,
 }
 
 /// An after-call state chosen during a call.
@@ -76,6 +91,12 @@ impl AgentStatus {
             call: None,
             wrap_up: None,
             wrap_up_timer: None,
+            digital: DigitalState::LoggedOut,
+            digital_since_ms: now_ms,
+            digital_sequence: 0,
+            chats: Vec::new(),
+            emails: Vec::new(),
+            blending: Blending { offer_chat_when_on_voice_call: false, offer_voice_call_when_on_chat: false },
         }
     }
 }

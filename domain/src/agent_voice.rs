@@ -184,6 +184,7 @@ impl Center {
         };
         events.push(Event::CallEnded { agent: id, contact: call.contact });
         self.voice_contact_ended(&call, id, events);
+        self.blending_call_ended(id, events);
         let mode = self.desk.wrap_up_mode(call.direction);
         match after_call_step(call.direction, mode, pending.map(|pending| pending.state)) {
             AfterCallStep::Work(state) => {
@@ -268,11 +269,7 @@ fn reason_value(value: u16) -> Option<u16> {
 
 /// Hooks the later parts of routing fill in; for now the voice state machine stands alone.
 impl Center {
-    pub(crate) fn agent_logged_in(&mut self, _id: AgentId, _events: &mut Vec<Event>) {}
-
-    pub(crate) fn agent_logged_out(&mut self, _id: AgentId, _events: &mut Vec<Event>) {}
-
-    pub(crate) fn agent_session_closed(&mut self, _id: AgentId, _events: &mut Vec<Event>) {}
+    pub(crate) fn digital_contacts_release(&mut self, _id: AgentId, _events: &mut Vec<Event>) {}
 
     pub(crate) fn agent_availability_changed(&mut self, _id: AgentId, _events: &mut Vec<Event>) {}
 
@@ -285,6 +282,7 @@ impl Center {
         if let Some(call) = status.call.take() {
             events.push(Event::CallEnded { agent: id, contact: call.contact });
             self.voice_contact_ended(&call, id, events);
+            self.blending_call_ended(id, events);
         }
     }
 }

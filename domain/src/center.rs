@@ -19,7 +19,7 @@ use crate::outcome::{Applied, Outcome};
 use crate::reason_code::ReasonCode;
 use crate::rejection::Rejection;
 use crate::request_log::{duplicate_request, request_id_checked, Recall, RequestLog};
-use crate::settings::DeskSettings;
+use crate::settings::{ChannelParameters, DeskSettings};
 use crate::skill::Skill;
 use crate::table::Table;
 use crate::team::Team;
@@ -44,6 +44,8 @@ pub struct Center {
     pub(crate) deadlines: Deadlines,
     #[serde(default)]
     pub(crate) desk: DeskSettings,
+    #[serde(default)]
+    pub(crate) channel: ChannelParameters,
     /// One runtime status per agent.
     #[serde(default)]
     pub(crate) statuses: BTreeMap<AgentId, AgentStatus>,
@@ -114,6 +116,8 @@ impl Center {
             Command::EndCall { agent } => self.agent_end_call(*agent),
             Command::SetWrapUpData { agent, data } => self.agent_set_wrap_up_data(*agent, data),
             Command::CloseSession { agent } => self.agent_close_session(*agent),
+            Command::SetChannelParameters(parameters) => self.channel_parameters_set(parameters),
+            Command::SetDigitalState { agent, state } => self.agent_set_digital_state(*agent, *state),
             Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
         }
     }

@@ -10,9 +10,10 @@ use crate::agent::AgentSpec;
 use crate::agent_state::AgentStateRequest;
 use crate::csq::CsqSpec;
 use crate::deadline::Deadline;
+use crate::digital::DigitalStateRequest;
 use crate::ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
 use crate::reason_code::ReasonCodeSpec;
-use crate::settings::DeskSettings;
+use crate::settings::{ChannelParameters, DeskSettings};
 use crate::skill::SkillSpec;
 use crate::team::TeamSpec;
 
@@ -153,6 +154,15 @@ pub enum Command {
     CloseSession {
         /// The agent.
         agent: AgentId,
+    },
+    /// Replaces the digital channel parameters (new contacts only, see the type).
+    SetChannelParameters(ChannelParameters),
+    /// An agent's chat and email state: Ready or Not Ready.
+    SetDigitalState {
+        /// The agent.
+        agent: AgentId,
+        /// The requested state.
+        state: DigitalStateRequest,
     },
     /// A deadline passed on the leader's clock. A stale epoch is a no-op.
     Expire {

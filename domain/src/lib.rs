@@ -29,6 +29,7 @@ mod agent_status;
 mod agent_voice;
 mod csq;
 mod deadline;
+mod digital;
 mod reason_code;
 mod settings;
 mod skill;
@@ -45,6 +46,7 @@ pub use command::{Command, Entry, RequestId};
 pub use csq::{Channel, Csq, CsqSpec, Selection, SkillRequirement};
 pub use deadline::{Deadline, DueDeadline, Timer};
 pub use demo::demo_commands;
+pub use digital::{Blending, DigitalState, DigitalStateRequest};
 pub use ids::{
     AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
     WrapUpCategoryId,
@@ -53,7 +55,7 @@ pub use limits::*;
 pub use outcome::{Applied, EntityRef, Event, Outcome};
 pub use reason_code::{ReasonCode, ReasonCodeSpec, ReasonKind};
 pub use rejection::{Rejection, RejectionCode};
-pub use settings::{DeskSettings, WrapUpMode};
+pub use settings::{ChannelParameters, DeskSettings, WrapUpMode};
 pub use skill::{Skill, SkillSpec};
 pub use spec_error::{SpecCode, SpecError};
 pub use team::{Team, TeamSpec};

@@ -89,3 +89,66 @@ pub const RING_NO_ANSWER_SECONDS_DEFAULT: u32 = 15;
 
 const _: () = assert!(RING_NO_ANSWER_SECONDS_MIN <= RING_NO_ANSWER_SECONDS_DEFAULT);
 const _: () = assert!(RING_NO_ANSWER_SECONDS_DEFAULT <= RING_NO_ANSWER_SECONDS_MAX);
+
+// Channel parameters (spec: seeds-uccx.md §2.7; docs/decisions/0012-digital-state-and-capacity.md).
+
+/// Fewest concurrent chats (group chats included) an agent may be set to take.
+pub const CHAT_SESSIONS_PER_AGENT_MIN: u32 = 1;
+
+/// Most concurrent chats (group chats included) an agent may be set to take (spec: 1–5).
+pub const CHAT_SESSIONS_PER_AGENT_MAX: u32 = 5;
+
+/// Fewest concurrent emails an agent may be set to take.
+pub const EMAIL_SESSIONS_PER_AGENT_MIN: u32 = 1;
+
+/// Most concurrent emails an agent may be set to take (spec: 1–5).
+pub const EMAIL_SESSIONS_PER_AGENT_MAX: u32 = 5;
+
+/// Shortest Sticky Email Timeout (spec: 1–120 hours).
+pub const STICKY_EMAIL_TIMEOUT_HOURS_MIN: u32 = 1;
+
+/// Longest Sticky Email Timeout (spec: 1–120 hours).
+pub const STICKY_EMAIL_TIMEOUT_HOURS_MAX: u32 = 120;
+
+/// Default Sticky Email Timeout (spec: 4 hours).
+pub const STICKY_EMAIL_TIMEOUT_HOURS_DEFAULT: u32 = 4;
+
+/// Shortest Join Timeout.
+pub const JOIN_TIMEOUT_MINUTES_MIN: u32 = 1;
+
+/// Longest Join Timeout (spec: maximum 60 minutes).
+pub const JOIN_TIMEOUT_MINUTES_MAX: u32 = 60;
+
+/// Default Join Timeout (spec: 1 minute).
+pub const JOIN_TIMEOUT_MINUTES_DEFAULT: u32 = 1;
+
+/// Shortest customer Inactivity Timeout (not in the spec).
+pub const INACTIVITY_TIMEOUT_MINUTES_MIN: u32 = 1;
+
+/// Longest customer Inactivity Timeout (not in the spec).
+pub const INACTIVITY_TIMEOUT_MINUTES_MAX: u32 = 60;
+
+/// Default customer Inactivity Timeout (not in the spec).
+pub const INACTIVITY_TIMEOUT_MINUTES_DEFAULT: u32 = 5;
+
+/// Shortest No Answer Timeout for chat offers and group chat invites (not in the spec).
+pub const NO_ANSWER_TIMEOUT_SECONDS_MIN: u32 = 5;
+
+/// Longest No Answer Timeout for chat offers and group chat invites (not in the spec).
+pub const NO_ANSWER_TIMEOUT_SECONDS_MAX: u32 = 600;
+
+/// Default No Answer Timeout: the 20 s after which browsers fade the chat toaster anyway.
+pub const NO_ANSWER_TIMEOUT_SECONDS_DEFAULT: u32 = 20;
+
+const _: () = assert!(CHAT_SESSIONS_PER_AGENT_MIN >= 1);
+const _: () = assert!(CHAT_SESSIONS_PER_AGENT_MIN <= CHAT_SESSIONS_PER_AGENT_MAX);
+const _: () = assert!(EMAIL_SESSIONS_PER_AGENT_MIN >= 1);
+const _: () = assert!(EMAIL_SESSIONS_PER_AGENT_MIN <= EMAIL_SESSIONS_PER_AGENT_MAX);
+const _: () = assert!(STICKY_EMAIL_TIMEOUT_HOURS_MIN <= STICKY_EMAIL_TIMEOUT_HOURS_DEFAULT);
+const _: () = assert!(STICKY_EMAIL_TIMEOUT_HOURS_DEFAULT <= STICKY_EMAIL_TIMEOUT_HOURS_MAX);
+const _: () = assert!(JOIN_TIMEOUT_MINUTES_MIN <= JOIN_TIMEOUT_MINUTES_DEFAULT);
+const _: () = assert!(JOIN_TIMEOUT_MINUTES_DEFAULT <= JOIN_TIMEOUT_MINUTES_MAX);
+const _: () = assert!(INACTIVITY_TIMEOUT_MINUTES_MIN <= INACTIVITY_TIMEOUT_MINUTES_DEFAULT);
+const _: () = assert!(INACTIVITY_TIMEOUT_MINUTES_DEFAULT <= INACTIVITY_TIMEOUT_MINUTES_MAX);
+const _: () = assert!(NO_ANSWER_TIMEOUT_SECONDS_MIN <= NO_ANSWER_TIMEOUT_SECONDS_DEFAULT);
+const _: () = assert!(NO_ANSWER_TIMEOUT_SECONDS_DEFAULT <= NO_ANSWER_TIMEOUT_SECONDS_MAX);

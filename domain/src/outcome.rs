@@ -9,10 +9,11 @@ use crate::agent::Agent;
 use crate::agent_state::{AgentState, CallDirection};
 use crate::agent_status::PendingState;
 use crate::csq::Csq;
+use crate::digital::{Blending, DigitalState};
 use crate::ids::{AgentId, ContactId, CsqId, ReasonCodeId, SkillId, TeamId};
 use crate::reason_code::ReasonCode;
 use crate::rejection::Rejection;
-use crate::settings::DeskSettings;
+use crate::settings::{ChannelParameters, DeskSettings};
 use crate::skill::Skill;
 use crate::team::Team;
 
@@ -128,6 +129,24 @@ pub enum Event {
         agent: AgentId,
         /// The routed contact; `None` for a call the agent made.
         contact: Option<ContactId>,
+    },
+    /// The channel parameters were replaced; this is their new value.
+    ChannelParametersUpdated(ChannelParameters),
+    /// An agent's digital (chat and email) state changed.
+    DigitalStateChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The state before.
+        previous: DigitalState,
+        /// The state now.
+        state: DigitalState,
+    },
+    /// The blending rules in force for an agent changed.
+    BlendingChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The rules now.
+        blending: Blending,
     },
     /// Wrap-up data was set on an agent's call.
     WrapUpDataSet {

@@ -132,3 +132,104 @@ fn desk_settings_checked(settings: &DeskSettings) -> Result<(), Rejection> {
     }
     Ok(())
 }
+
+/// The global digital channel parameters (seeds-uccx.md §2.7). Timeouts are copied onto each
+/// contact when it is created, so a change affects new contacts only; capacities and blending
+/// apply to agents as `docs/decisions/0012-digital-state-and-capacity.md` describes.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelParameters {
+    /// Seconds an agent has to accept an offered chat or group chat invite,
+    /// [`crate::NO_ANSWER_TIMEOUT_SECONDS_MIN`] to [`crate::NO_ANSWER_TIMEOUT_SECONDS_MAX`].
+    pub no_answer_timeout_seconds: u32,
+    /// Minutes before a waiting customer sees the join timeout message,
+    /// [`crate::JOIN_TIMEOUT_MINUTES_MIN`] to [`crate::JOIN_TIMEOUT_MINUTES_MAX`].
+    pub join_timeout_minutes: u32,
+    /// Minutes of customer inactivity that end a chat,
+    /// [`crate::INACTIVITY_TIMEOUT_MINUTES_MIN`] to [`crate::INACTIVITY_TIMEOUT_MINUTES_MAX`].
+    pub inactivity_timeout_minutes: u32,
+    /// "Offer Chat Contact When On Voice Call".
+    pub offer_chat_when_on_voice_call: bool,
+    /// "Offer Voice Call When On Chat".
+    pub offer_voice_call_when_on_chat: bool,
+    /// Concurrent chats per agent, group chats included: 1 to 5.
+    pub max_chat_sessions_per_agent: u32,
+    /// Concurrent emails per agent: 1 to 5.
+    pub max_email_sessions_per_agent: u32,
+    /// Hours an email of an ongoing conversation waits for its last agent: 1 to 120.
+    pub sticky_email_timeout_hours: u32,
+}
+
+impl Default for ChannelParameters {
+    fn default() -> Self {
+        ChannelParameters {
+            no_answer_timeout_seconds: crate::NO_ANSWER_TIMEOUT_SECONDS_DEFAULT,
+            join_timeout_minutes: crate::JOIN_TIMEOUT_MINUTES_DEFAULT,
+            inactivity_timeout_minutes: crate::INACTIVITY_TIMEOUT_MINUTES_DEFAULT,
+            offer_chat_when_on_voice_call: false,
+            offer_voice_call_when_on_chat: false,
+            max_chat_sessions_per_agent: crate::CHAT_SESSIONS_PER_AGENT_MAX,
+            max_email_sessions_per_agent: crate::EMAIL_SESSIONS_PER_AGENT_MAX,
+            sticky_email_timeout_hours: crate::STICKY_EMAIL_TIMEOUT_HOURS_DEFAULT,
+        }
+    }
+}
+
+impl Center {
+    pub(crate) fn channel_parameters_set(&mut self, parameters: &ChannelParameters) -> Result<Applied, Rejection> {
+        channel_parameters_checked(parameters)?;
+        self.channel = parameters.clone();
+        let mut events = vec![Event::ChannelParametersUpdated(parameters.clone())];
+        self.blending_parameters_changed(&mut events);
+        Ok(Applied::events(events))
+    }
+
+    /// The channel parameters in force for new contacts.
+    pub fn channel_parameters(&self) -> &ChannelParameters {
+        &self.channel
+    }
+}
+
+fn channel_parameters_checked(parameters: &ChannelParameters) -> Result<(), Rejection> {
+    use crate::limits::*;
+    let ranges = [
+        (
+            "no_answer_timeout_seconds",
+            parameters.no_answer_timeout_seconds,
+            NO_ANSWER_TIMEOUT_SECONDS_MIN,
+            NO_ANSWER_TIMEOUT_SECONDS_MAX,
+        ),
+        ("join_timeout_minutes", parameters.join_timeout_minutes, JOIN_TIMEOUT_MINUTES_MIN, JOIN_TIMEOUT_MINUTES_MAX),
+        (
+            "inactivity_timeout_minutes",
+            parameters.inactivity_timeout_minutes,
+            INACTIVITY_TIMEOUT_MINUTES_MIN,
+            INACTIVITY_TIMEOUT_MINUTES_MAX,
+        ),
+        (
+            "max_chat_sessions_per_agent",
+            parameters.max_chat_sessions_per_agent,
+            CHAT_SESSIONS_PER_AGENT_MIN,
+            CHAT_SESSIONS_PER_AGENT_MAX,
+        ),
+        (
+            "max_email_sessions_per_agent",
+            parameters.max_email_sessions_per_agent,
+            EMAIL_SESSIONS_PER_AGENT_MIN,
+            EMAIL_SESSIONS_PER_AGENT_MAX,
+        ),
+        (
+            "sticky_email_timeout_hours",
+            parameters.sticky_email_timeout_hours,
+            STICKY_EMAIL_TIMEOUT_HOURS_MIN,
+            STICKY_EMAIL_TIMEOUT_HOURS_MAX,
+        ),
+    ];
+    for (field, value, min, max) in ranges {
+        if !(min..=max).contains(&value) {
+            return Err(Rejection::invalid_field(format!("{field} must be between {min} and {max} (got {value})")));
+        }
+    }
+    Ok(())
+}

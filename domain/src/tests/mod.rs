@@ -6,6 +6,7 @@
 
 mod agent_states;
 mod demo;
+mod digital;
 mod email_limit;
 mod properties;
 mod requests;
