@@ -72,6 +72,7 @@ impl Center {
         self.agents.check_room("agents", AGENT_COUNT_MAX)?;
         self.agents.insert_new(id, agent.clone());
         self.statuses.insert(id, AgentStatus::logged_out(id, self.time_ms));
+        self.routing_agent_added(id);
         Ok(Applied::created(Event::AgentCreated(agent), EntityRef::Agent(id)))
     }
 
@@ -81,7 +82,9 @@ impl Center {
         }
         let agent = self.agent_checked(id, spec, Some(id))?;
         self.agents.replace(id, agent.clone());
-        Ok(Applied::event(Event::AgentUpdated(agent)))
+        let mut events = vec![Event::AgentUpdated(agent)];
+        self.routing_agent_changed(id, &mut events);
+        Ok(Applied::events(events))
     }
 
     pub(crate) fn agent_delete(&mut self, id: AgentId) -> Result<Applied, Rejection> {
@@ -103,9 +106,13 @@ impl Center {
                 format!("agent {id} is logged in; log the agent out first"),
             ));
         }
+        let mut events = Vec::new();
+        self.agent_sticky_release(id, &mut events);
+        self.routing_agent_removed(id);
         self.agents.remove(id);
         self.statuses.remove(&id);
-        Ok(Applied::event(Event::AgentDeleted(id)))
+        events.insert(0, Event::AgentDeleted(id));
+        Ok(Applied::events(events))
     }
 
     /// Validates `spec` as agent `id`; `except` is the agent being updated, whose own login

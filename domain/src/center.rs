@@ -12,13 +12,15 @@ use serde::{Deserialize, Serialize};
 use crate::agent::Agent;
 use crate::agent_status::AgentStatus;
 use crate::command::{Command, Entry, RequestId};
+use crate::contact::{ClosedContacts, Contact};
 use crate::csq::Csq;
 use crate::deadline::{Deadline, Deadlines};
-use crate::ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
+use crate::ids::{AgentId, ContactId, CsqId, ReasonCodeId, SkillId, TeamId};
 use crate::outcome::{Applied, Outcome};
 use crate::reason_code::ReasonCode;
 use crate::rejection::Rejection;
 use crate::request_log::{duplicate_request, request_id_checked, Recall, RequestLog};
+use crate::routing::{Routing, Work};
 use crate::settings::{ChannelParameters, DeskSettings};
 use crate::skill::Skill;
 use crate::table::Table;
@@ -49,6 +51,15 @@ pub struct Center {
     /// One runtime status per agent.
     #[serde(default)]
     pub(crate) statuses: BTreeMap<AgentId, AgentStatus>,
+    #[serde(default)]
+    pub(crate) contacts: Table<ContactId, Contact>,
+    #[serde(default)]
+    pub(crate) closed_contacts: ClosedContacts,
+    #[serde(default)]
+    pub(crate) routing: Routing,
+    /// Routing work of the command being applied; always empty between commands.
+    #[serde(skip)]
+    pub(crate) work: Work,
 }
 
 impl Center {
@@ -77,8 +88,12 @@ impl Center {
         let time_before = self.time_ms;
         self.time_ms = self.time_ms.max(entry.time_ms);
         let applied = match self.execute(&entry.command) {
-            Ok(applied) => applied,
+            Ok(mut applied) => {
+                self.dispatch(&mut applied.events);
+                applied
+            }
             Err(rejection) => {
+                assert!(self.work == Work::default(), "a refused command queued no routing work");
                 self.time_ms = time_before;
                 return Outcome::Rejected(rejection);
             }
@@ -118,6 +133,7 @@ impl Center {
             Command::CloseSession { agent } => self.agent_close_session(*agent),
             Command::SetChannelParameters(parameters) => self.channel_parameters_set(parameters),
             Command::SetDigitalState { agent, state } => self.agent_set_digital_state(*agent, *state),
+            Command::InjectContact(spec) => self.contact_inject(spec),
             Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
         }
     }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agent::AgentSpec;
 use crate::agent_state::AgentStateRequest;
+use crate::contact::ContactSpec;
 use crate::csq::CsqSpec;
 use crate::deadline::Deadline;
 use crate::digital::DigitalStateRequest;
@@ -164,6 +165,8 @@ pub enum Command {
         /// The requested state.
         state: DigitalStateRequest,
     },
+    /// A new contact arrives in a CSQ (a call, a chat request, an ingested email).
+    InjectContact(ContactSpec),
     /// A deadline passed on the leader's clock. A stale epoch is a no-op.
     Expire {
         /// Which timer.

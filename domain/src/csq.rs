@@ -64,6 +64,23 @@ pub enum Channel {
     Email,
 }
 
+impl Channel {
+    /// The snake_case name, the same as the serde form.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Channel::Voice => "voice",
+            Channel::Chat => "chat",
+            Channel::Email => "email",
+        }
+    }
+}
+
+impl std::fmt::Display for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The resource selection criterion of a CSQ (seeds-uccx.md §2.5).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -93,6 +110,7 @@ impl Center {
         self.csqs.check_room("CSQs", CSQ_COUNT_MAX)?;
         self.csq_email_room_checked(&csq, None)?;
         self.csqs.insert_new(id, csq.clone());
+        self.routing_csq_changed(id);
         Ok(Applied::created(Event::CsqCreated(csq), EntityRef::Csq(id)))
     }
 
@@ -102,7 +120,11 @@ impl Center {
         }
         let csq = self.csq_checked(id, spec, Some(id))?;
         self.csq_email_room_checked(&csq, Some(id))?;
+        if self.csqs.get(id).is_some_and(|current| current.channel != csq.channel) {
+            self.csq_unused_checked(id, "its channel cannot change")?;
+        }
         self.csqs.replace(id, csq.clone());
+        self.routing_csq_changed(id);
         Ok(Applied::event(Event::CsqUpdated(csq)))
     }
 
@@ -110,8 +132,22 @@ impl Center {
         if !self.csqs.contains(id) {
             return Err(Rejection::not_found("CSQ", id));
         }
+        self.csq_unused_checked(id, "it cannot be deleted")?;
+        self.routing_csq_removed(id);
         self.csqs.remove(id);
         Ok(Applied::event(Event::CsqDeleted(id)))
+    }
+
+    /// Refuses a change to a CSQ that open contacts are in: `consequence` says what is refused.
+    /// Control plane: one pass over the contacts.
+    fn csq_unused_checked(&self, id: CsqId, consequence: &str) -> Result<(), Rejection> {
+        let open = self.contacts().filter(|contact| !contact.is_closed() && contact.csq == id);
+        let references: Vec<String> = open.map(|contact| format!("contact {}", contact.id)).collect();
+        if references.is_empty() {
+            return Ok(());
+        }
+        let subject = format!("CSQ {id} holds open contacts, so {consequence}; CSQ {id}");
+        Err(Rejection::in_use(&subject, &references))
     }
 
     /// How many email CSQs the center holds.

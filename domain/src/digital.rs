@@ -149,7 +149,6 @@ impl Center {
     }
 
     /// The agent receives a new chat: "Offer Voice Call When On Chat" takes effect.
-    #[allow(dead_code)] // Chat offers arrive with the chat lifecycle.
     pub(crate) fn blending_chat_received(&mut self, id: AgentId, events: &mut Vec<Event>) {
         let blending = Blending {
             offer_voice_call_when_on_chat: self.channel.offer_voice_call_when_on_chat,

@@ -20,6 +20,7 @@ pub mod limits;
 mod outcome;
 mod rejection;
 mod request_log;
+mod routing;
 mod table;
 mod text;
 
@@ -27,14 +28,18 @@ mod agent;
 mod agent_state;
 mod agent_status;
 mod agent_voice;
+mod chat;
+mod contact;
 mod csq;
 mod deadline;
 mod digital;
+mod email;
 mod reason_code;
 mod settings;
 mod skill;
 mod spec_error;
 mod team;
+mod voice;
 
 pub mod demo;
 
@@ -43,6 +48,9 @@ pub use agent_state::{AgentState, AgentStateRequest, CallDirection};
 pub use agent_status::{AgentStatus, Call, PendingState};
 pub use center::Center;
 pub use command::{Command, Entry, RequestId};
+pub use contact::{
+    Contact, ContactOutcome, ContactSpec, ContactState, ContactTimeouts, ContactTimers, Customer, EndedBy,
+};
 pub use csq::{Channel, Csq, CsqSpec, Selection, SkillRequirement};
 pub use deadline::{Deadline, DueDeadline, Timer};
 pub use demo::demo_commands;

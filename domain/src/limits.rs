@@ -152,3 +152,35 @@ const _: () = assert!(INACTIVITY_TIMEOUT_MINUTES_MIN <= INACTIVITY_TIMEOUT_MINUT
 const _: () = assert!(INACTIVITY_TIMEOUT_MINUTES_DEFAULT <= INACTIVITY_TIMEOUT_MINUTES_MAX);
 const _: () = assert!(NO_ANSWER_TIMEOUT_SECONDS_MIN <= NO_ANSWER_TIMEOUT_SECONDS_DEFAULT);
 const _: () = assert!(NO_ANSWER_TIMEOUT_SECONDS_DEFAULT <= NO_ANSWER_TIMEOUT_SECONDS_MAX);
+
+// Contacts and routing (docs/decisions/0013-routing.md).
+
+/// Contacts open at once (queued, waiting for their last agent, offered or being handled).
+pub const CONTACT_OPEN_COUNT_MAX: u32 = 100_000;
+
+/// Closed contacts kept for reading after they close; the oldest is forgotten first.
+pub const CONTACT_CLOSED_RETAINED_COUNT_MAX: u32 = 10_000;
+
+/// Lowest contact priority.
+pub const PRIORITY_MIN: u8 = 1;
+
+/// Highest contact priority; higher priorities are routed first.
+pub const PRIORITY_MAX: u8 = 10;
+
+/// Priority of a contact injected without one.
+pub const PRIORITY_DEFAULT: u8 = 1;
+
+/// Characters in a customer's name.
+pub const CUSTOMER_NAME_LENGTH_MAX: u32 = 64;
+
+/// Characters in a customer's address (an email address is at most 254).
+pub const CUSTOMER_ADDRESS_LENGTH_MAX: u32 = 254;
+
+/// Characters in an email's subject.
+pub const EMAIL_SUBJECT_LENGTH_MAX: u32 = 255;
+
+/// Routing steps one command may take; far above what the bounds allow, so reaching it is a bug.
+pub const DISPATCH_STEP_COUNT_MAX: u64 = 10_000_000;
+
+const _: () = assert!(PRIORITY_MIN <= PRIORITY_DEFAULT);
+const _: () = assert!(PRIORITY_DEFAULT <= PRIORITY_MAX);

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::agent::Agent;
 use crate::agent_state::{AgentState, CallDirection};
 use crate::agent_status::PendingState;
-use crate::csq::Csq;
+use crate::contact::{Contact, ContactOutcome};
+use crate::csq::{Channel, Csq};
 use crate::digital::{Blending, DigitalState};
 use crate::ids::{AgentId, ContactId, CsqId, ReasonCodeId, SkillId, TeamId};
 use crate::reason_code::ReasonCode;
@@ -49,6 +50,8 @@ pub enum EntityRef {
     Csq(CsqId),
     /// A reason code.
     ReasonCode(ReasonCodeId),
+    /// A contact.
+    Contact(ContactId),
 }
 
 /// One change to the center, as pushed to clients.
@@ -147,6 +150,54 @@ pub enum Event {
         agent: AgentId,
         /// The rules now.
         blending: Blending,
+    },
+    /// A contact arrived; this is its first value.
+    ContactInjected(Contact),
+    /// A contact entered its CSQ's queue (on arrival, or back after an offer or a requeue).
+    ContactQueued {
+        /// The contact.
+        contact: ContactId,
+        /// The CSQ.
+        csq: CsqId,
+        /// Its channel.
+        channel: Channel,
+    },
+    /// A call or chat was offered to an agent, who must accept it by `no_answer_due_ms`.
+    ContactOffered {
+        /// The contact.
+        contact: ContactId,
+        /// The agent.
+        agent: AgentId,
+        /// Voice or chat.
+        channel: Channel,
+        /// When the offer lapses.
+        no_answer_due_ms: u64,
+    },
+    /// An agent took a contact: a call answered, a chat accepted, an email assigned.
+    ContactAccepted {
+        /// The contact.
+        contact: ContactId,
+        /// The agent.
+        agent: AgentId,
+        /// Its channel.
+        channel: Channel,
+        /// The CSQ it was routed from.
+        csq: CsqId,
+        /// How long the customer waited, from arrival.
+        waited_ms: u64,
+    },
+    /// A contact closed.
+    ContactClosed {
+        /// The contact.
+        contact: ContactId,
+        /// Its channel.
+        channel: Channel,
+        /// The CSQ it was in last.
+        csq: CsqId,
+        /// How it closed.
+        outcome: ContactOutcome,
+        /// The agent who held it, if any.
+        agent: Option<AgentId>,
     },
     /// Wrap-up data was set on an agent's call.
     WrapUpDataSet {

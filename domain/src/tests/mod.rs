@@ -8,8 +8,10 @@ mod agent_states;
 mod demo;
 mod digital;
 mod email_limit;
+mod invariants;
 mod properties;
 mod requests;
+mod routing;
 mod rules;
 mod script;
 mod wire;
@@ -196,6 +198,7 @@ pub(super) fn assert_invariants(center: &Center) {
         assert!(code.label.chars().count() <= REASON_CODE_LABEL_LENGTH_MAX as usize);
     }
     assert!(center.request_remembered_count() <= REQUEST_ID_REMEMBERED_COUNT_MAX);
+    invariants::assert_routing_invariants(center);
 }
 
 fn assert_csq_invariants(center: &Center) {
