@@ -146,12 +146,14 @@ impl Center {
     }
 
     /// Moves an agent to `state`, stopping the wrap-up timer and dropping the wrap-up call
-    /// when leaving wrap-up, and records the event. Entering Ready draws a new ready sequence.
+    /// when leaving wrap-up, and records the event. Entering Ready draws a new ready sequence,
+    /// except straight back from Reserved.
     pub(crate) fn agent_enter(&mut self, id: AgentId, state: AgentState, reason: Option<u16>, events: &mut Vec<Event>) {
         let now = self.time_ms;
         let previous = self.status(id).state;
-        let ready_sequence =
-            (state == AgentState::Ready && previous != AgentState::Ready).then(|| self.sequence_next());
+        // Back to Ready from Reserved (the caller hung up while it rang) keeps the agent's place.
+        let new_stay = !matches!(previous, AgentState::Ready | AgentState::Reserved);
+        let ready_sequence = (state == AgentState::Ready && new_stay).then(|| self.sequence_next());
         let status = self.status_mut(id);
         let leaving_wrap_up = previous.is_wrap_up() && !state.is_wrap_up();
         let timer = if leaving_wrap_up { status.wrap_up_timer.take() } else { None };

@@ -134,6 +134,8 @@ impl Center {
             Command::SetChannelParameters(parameters) => self.channel_parameters_set(parameters),
             Command::SetDigitalState { agent, state } => self.agent_set_digital_state(*agent, *state),
             Command::InjectContact(spec) => self.contact_inject(spec),
+            Command::AnswerCall { agent } => self.agent_answer_call(*agent),
+            Command::CustomerLeft { contact } => self.contact_customer_left(*contact),
             Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
         }
     }
@@ -143,6 +145,7 @@ impl Center {
     fn expire(&mut self, deadline: Deadline, epoch: u64) -> Applied {
         match deadline {
             Deadline::WrapUp(agent) => self.agent_wrap_up_expired(agent, epoch),
+            Deadline::NoAnswer(contact) => self.contact_no_answer_expired(contact, epoch),
             _ => Applied::default(),
         }
     }

@@ -28,6 +28,14 @@ impl Center {
     }
 }
 
+impl Center {
+    /// The customer left a chat (filled in with the chat lifecycle).
+    pub(crate) fn chat_customer_left(&mut self, _id: ContactId, _events: &mut Vec<Event>) {}
+
+    /// A chat offer lapsed (filled in with the chat lifecycle).
+    pub(crate) fn chat_not_answered(&mut self, _id: ContactId, _agent: AgentId, _events: &mut Vec<Event>) {}
+}
+
 /// Inserts `id` into a sorted list that does not hold it.
 pub(crate) fn insert_sorted(list: &mut Vec<ContactId>, id: ContactId) {
     match list.binary_search(&id) {

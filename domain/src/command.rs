@@ -12,7 +12,7 @@ use crate::contact::ContactSpec;
 use crate::csq::CsqSpec;
 use crate::deadline::Deadline;
 use crate::digital::DigitalStateRequest;
-use crate::ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
+use crate::ids::{AgentId, ContactId, CsqId, ReasonCodeId, SkillId, TeamId};
 use crate::reason_code::ReasonCodeSpec;
 use crate::settings::{ChannelParameters, DeskSettings};
 use crate::skill::SkillSpec;
@@ -167,6 +167,16 @@ pub enum Command {
     },
     /// A new contact arrives in a CSQ (a call, a chat request, an ingested email).
     InjectContact(ContactSpec),
+    /// An agent answers the ringing call (Reserved to Talking).
+    AnswerCall {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// The customer left: a caller hung up, a chat customer closed the window.
+    CustomerLeft {
+        /// The contact.
+        contact: ContactId,
+    },
     /// A deadline passed on the leader's clock. A stale epoch is a no-op.
     Expire {
         /// Which timer.

@@ -239,6 +239,37 @@ impl Center {
         Ok(Applied { events, created: Some(EntityRef::Contact(id)) })
     }
 
+    /// The customer left: hung up, closed the chat window.
+    pub(crate) fn contact_customer_left(&mut self, id: ContactId) -> Result<Applied, Rejection> {
+        let contact = self.contact_checked(id)?;
+        if contact.is_closed() {
+            return Err(Rejection::invalid_state(format!("contact {id} is closed")));
+        }
+        let mut events = Vec::new();
+        match contact.channel {
+            Channel::Voice => self.voice_customer_left(id, &mut events),
+            Channel::Chat => self.chat_customer_left(id, &mut events),
+            Channel::Email => return Err(Rejection::invalid_state("an email has no customer session to leave")),
+        }
+        Ok(Applied::events(events))
+    }
+
+    /// An offer's no-answer deadline passed (voice ring no answer, chat No Answer Timeout).
+    pub(crate) fn contact_no_answer_expired(&mut self, id: ContactId, epoch: u64) -> Applied {
+        let mut events = Vec::new();
+        let Some(contact) = self.contacts.get(id) else { return Applied::events(events) };
+        let ContactState::Offered { agent } = contact.state else { return Applied::events(events) };
+        if !self.timer_fires(contact.timers.no_answer, epoch) {
+            return Applied::events(events);
+        }
+        match contact.channel {
+            Channel::Voice => self.voice_not_answered(id, agent, &mut events),
+            Channel::Chat => self.chat_not_answered(id, agent, &mut events),
+            Channel::Email => panic!("emails are never offered"),
+        }
+        Applied::events(events)
+    }
+
     /// One contact, open or recently closed.
     pub fn contact(&self, id: ContactId) -> Option<&Contact> {
         self.contacts.get(id)
@@ -257,7 +288,6 @@ impl Center {
     }
 
     /// The contact a command names, or `not_found`.
-    #[allow(dead_code)] // Used by the contact lifecycles that follow.
     pub(crate) fn contact_checked(&self, id: ContactId) -> Result<&Contact, Rejection> {
         self.contacts.get(id).ok_or_else(|| Rejection::not_found("contact", id))
     }
@@ -281,7 +311,6 @@ impl Center {
     /// Closes a contact with `outcome`: it leaves its queue or personal queue, its timers
     /// stop, and the oldest closed contact is forgotten if too many are kept. The agents
     /// holding it must have released it already.
-    #[allow(dead_code)] // Used by the contact lifecycles that follow.
     pub(crate) fn contact_close(&mut self, id: ContactId, outcome: ContactOutcome, events: &mut Vec<Event>) {
         let contact = self.contact_known(id);
         assert!(!contact.is_closed(), "a contact closes once");
@@ -301,7 +330,6 @@ impl Center {
     }
 
     /// Stops every timer of a contact.
-    #[allow(dead_code)] // Used by the contact lifecycles that follow.
     pub(crate) fn contact_timers_stop(&mut self, id: ContactId) {
         let timers = std::mem::take(&mut self.contact_mut(id).timers);
         let all = [

@@ -186,6 +186,15 @@ pub enum Event {
         /// How long the customer waited, from arrival.
         waited_ms: u64,
     },
+    /// An offer lapsed: the agent did not accept in time (voice ring no answer, chat).
+    ContactNotAnswered {
+        /// The contact.
+        contact: ContactId,
+        /// The agent who did not answer.
+        agent: AgentId,
+        /// Voice or chat.
+        channel: Channel,
+    },
     /// A contact closed.
     ContactClosed {
         /// The contact.

@@ -14,6 +14,7 @@ mod requests;
 mod routing;
 mod rules;
 mod script;
+mod voice;
 mod wire;
 
 use std::collections::BTreeSet;
