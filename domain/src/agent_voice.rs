@@ -271,8 +271,6 @@ fn reason_value(value: u16) -> Option<u16> {
 
 /// Hooks the later parts of routing fill in; for now the voice state machine stands alone.
 impl Center {
-    pub(crate) fn digital_contacts_release(&mut self, _id: AgentId, _events: &mut Vec<Event>) {}
-
     /// Drops the agent's call without after-call work (the desktop is gone).
     pub(crate) fn call_drop(&mut self, id: AgentId, events: &mut Vec<Event>) {
         let status = self.status_mut(id);

@@ -136,6 +136,15 @@ impl Center {
             Command::InjectContact(spec) => self.contact_inject(spec),
             Command::AnswerCall { agent } => self.agent_answer_call(*agent),
             Command::CustomerLeft { contact } => self.contact_customer_left(*contact),
+            Command::CustomerActivity { contact } => self.chat_customer_activity(*contact),
+            Command::AcceptChat { agent, contact } => self.chat_accept(*agent, *contact),
+            Command::EndChat { agent, contact } => self.chat_end(*agent, *contact),
+            Command::LeaveChat { agent, contact } => self.chat_leave(*agent, *contact),
+            Command::InviteToGroupChat { agent, contact, csq, notes } => {
+                self.chat_invite(*agent, *contact, *csq, notes.as_deref())
+            }
+            Command::AcceptGroupChatInvite { agent, contact } => self.chat_invite_accept(*agent, *contact),
+            Command::DeclineGroupChatInvite { agent, contact } => self.chat_invite_decline(*agent, *contact),
             Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
         }
     }
@@ -146,6 +155,9 @@ impl Center {
         match deadline {
             Deadline::WrapUp(agent) => self.agent_wrap_up_expired(agent, epoch),
             Deadline::NoAnswer(contact) => self.contact_no_answer_expired(contact, epoch),
+            Deadline::Join(contact) => self.chat_join_expired(contact, epoch),
+            Deadline::Inactivity(contact) => self.chat_inactivity_expired(contact, epoch),
+            Deadline::InviteNoAnswer(contact) => self.chat_invite_expired(contact, epoch),
             _ => Applied::default(),
         }
     }

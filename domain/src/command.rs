@@ -177,6 +177,59 @@ pub enum Command {
         /// The contact.
         contact: ContactId,
     },
+    /// The chat customer did something (typed, sent): the inactivity timeout starts again.
+    CustomerActivity {
+        /// The chat.
+        contact: ContactId,
+    },
+    /// An agent accepts the chat offered to it.
+    AcceptChat {
+        /// The agent.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+    /// An agent ends a chat: the last agent of a joined chat, or any agent of an ended one.
+    EndChat {
+        /// The agent.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+    /// One of the two agents of a group chat leaves it.
+    LeaveChat {
+        /// The agent.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+    /// The only agent of a chat invites an agent of a chat CSQ to a group chat.
+    InviteToGroupChat {
+        /// The inviting agent.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+        /// The chat CSQ to pick the invitee from.
+        csq: CsqId,
+        /// Notes shown to the invitee only, never stored, at most
+        /// [`crate::GROUP_CHAT_NOTES_LENGTH_MAX`] characters.
+        #[serde(default)]
+        notes: Option<String>,
+    },
+    /// The invitee accepts a group chat invite.
+    AcceptGroupChatInvite {
+        /// The invitee.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+    /// The invitee declines a group chat invite.
+    DeclineGroupChatInvite {
+        /// The invitee.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
     /// A deadline passed on the leader's clock. A stale epoch is a no-op.
     Expire {
         /// Which timer.

@@ -55,6 +55,31 @@ pub struct Contact {
     pub excluded_agents: Vec<AgentId>,
     /// Its running timers.
     pub timers: ContactTimers,
+    /// A chat whose customer has been shown the join timeout message.
+    #[serde(default)]
+    pub join_timed_out: bool,
+    /// A chat's pending group chat invite.
+    #[serde(default)]
+    pub invite: Option<Invite>,
+    /// Agents who declined an invite to this chat since someone last accepted one, sorted.
+    #[serde(default)]
+    pub declined_agents: Vec<AgentId>,
+    /// The customer left a chat while a group chat invite was pending (reported as abandoned).
+    #[serde(default)]
+    pub customer_left_during_invite: bool,
+}
+
+/// A pending group chat invite (seeds-uccx.md §2.12).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Invite {
+    /// The agent invited; the invite holds one of its chat slots.
+    pub agent: AgentId,
+    /// The agent in the chat who invited.
+    pub inviter: AgentId,
+    /// The chat CSQ the invitee was chosen from.
+    pub csq: CsqId,
 }
 
 /// What the center knows about the customer.
@@ -213,6 +238,11 @@ impl Contact {
         }
     }
 
+    /// Whether `agent` holds this contact: as an agent of it or as its pending invitee.
+    pub fn held_by(&self, agent: AgentId) -> bool {
+        self.agents().contains(&agent) || self.invite.is_some_and(|invite| invite.agent == agent)
+    }
+
     /// Whether routing must skip `agent` for this contact.
     pub fn excludes(&self, agent: AgentId) -> bool {
         self.excluded_agents.binary_search(&agent).is_ok()
@@ -228,7 +258,7 @@ impl Center {
             return Err(Rejection::new(RejectionCode::LimitExceeded, message));
         }
         contact.arrival_sequence = self.sequence_next();
-        let mut events = vec![Event::ContactInjected(contact.clone())];
+        let mut events = vec![Event::ContactInjected(Box::new(contact.clone()))];
         let channel = contact.channel;
         self.contacts.insert_new(id, contact);
         match channel {
@@ -380,6 +410,10 @@ impl Center {
             state: ContactState::Queued,
             excluded_agents: Vec::new(),
             timers: ContactTimers::default(),
+            join_timed_out: false,
+            invite: None,
+            declined_agents: Vec::new(),
+            customer_left_during_invite: false,
         })
     }
 

@@ -139,6 +139,19 @@ impl Center {
         self.digital_contacts_release(id, events);
     }
 
+    /// Releases every chat and email the agent holds (logout, closed desktop): each goes back
+    /// to its CSQ, or on with the other agent of a group chat.
+    pub(crate) fn digital_contacts_release(&mut self, id: AgentId, events: &mut Vec<Event>) {
+        for contact in self.status(id).chats.clone() {
+            self.chat_released_by(id, contact, events);
+        }
+        for contact in self.status(id).emails.clone() {
+            self.email_released_by(id, contact, events);
+        }
+        let status = self.status(id);
+        assert!(status.chats.is_empty() && status.emails.is_empty(), "a released agent holds nothing");
+    }
+
     /// The agent's voice call ended: "Offer Chat Contact When On Voice Call" takes effect.
     pub(crate) fn blending_call_ended(&mut self, id: AgentId, events: &mut Vec<Event>) {
         let blending = Blending {

@@ -21,6 +21,13 @@ impl Center {
         }
     }
 
+    /// The agent logs out or its desktop closes: the email goes back to the same CSQ.
+    pub(crate) fn email_released_by(&mut self, agent: AgentId, id: ContactId, events: &mut Vec<Event>) {
+        crate::chat::remove_sorted(&mut self.status_mut(agent).emails, id);
+        self.contact_enqueue(id, events);
+        self.agent_availability_changed(agent, events);
+    }
+
     /// Assigns an email to an available agent: emails are auto-accepted, with no offer step.
     pub(crate) fn email_assign(&mut self, id: ContactId, agent: AgentId, events: &mut Vec<Event>) {
         let now = self.time_ms;

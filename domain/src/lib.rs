@@ -47,9 +47,10 @@ pub use agent::{Agent, AgentSpec, SkillLevel};
 pub use agent_state::{AgentState, AgentStateRequest, CallDirection};
 pub use agent_status::{AgentStatus, Call, PendingState};
 pub use center::Center;
+pub use chat::InviteDropReason;
 pub use command::{Command, Entry, RequestId};
 pub use contact::{
-    Contact, ContactOutcome, ContactSpec, ContactState, ContactTimeouts, ContactTimers, Customer, EndedBy,
+    Contact, ContactOutcome, ContactSpec, ContactState, ContactTimeouts, ContactTimers, Customer, EndedBy, Invite,
 };
 pub use csq::{Channel, Csq, CsqSpec, Selection, SkillRequirement};
 pub use deadline::{Deadline, DueDeadline, Timer};

@@ -184,3 +184,35 @@ pub const DISPATCH_STEP_COUNT_MAX: u64 = 10_000_000;
 
 const _: () = assert!(PRIORITY_MIN <= PRIORITY_DEFAULT);
 const _: () = assert!(PRIORITY_DEFAULT <= PRIORITY_MAX);
+
+// Chat (spec: seeds-uccx.md §2.7, §2.10, §2.11, §2.12; docs/decisions/0015-chat-lifecycle.md).
+
+/// Participants of a group chat, the customer included (spec: at most 3).
+pub const GROUP_CHAT_PARTICIPANT_COUNT_MAX: u32 = 3;
+
+/// Agents in one chat: every participant but the customer.
+pub const CHAT_AGENT_COUNT_MAX: u32 = GROUP_CHAT_PARTICIPANT_COUNT_MAX - 1;
+
+/// Characters in a group chat invite's notes (the spec's agent message limit, 1500).
+pub const GROUP_CHAT_NOTES_LENGTH_MAX: u32 = 1_500;
+
+/// The spec's default Join Time-out Message (seeds-uccx.md §2.11).
+pub const CHAT_JOIN_TIMEOUT_MESSAGE: &str =
+    "All customer care representatives are busy. Please wait or try again later.";
+
+/// What the agent sees when the customer's inactivity ends a chat (seeds-uccx.md §2.7).
+pub const CHAT_INACTIVITY_AGENT_MESSAGE: &str =
+    "You are alone in the chat room. Click End to close the chat interface.";
+
+/// What the customer sees when inactivity ends a joined chat (seeds-uccx.md §2.7).
+pub const CHAT_INACTIVITY_CUSTOMER_MESSAGE: &str =
+    "Warning: the server connection was lost due to an inactivity timeout or connection failure.";
+
+/// What the customer sees when inactivity ends a chat no agent had joined (seeds-uccx.md §2.7).
+pub const CHAT_UNAVAILABLE_MESSAGE: &str =
+    "Sorry, the chat service is currently not available. Please try again later.";
+
+/// The refusal of a third agent (a fourth participant) in a group chat.
+pub const GROUP_CHAT_FULL_MESSAGE: &str = "A group chat has at most 3 participants, including the customer.";
+
+const _: () = assert!(CHAT_AGENT_COUNT_MAX == 2);

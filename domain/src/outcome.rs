@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::agent::Agent;
 use crate::agent_state::{AgentState, CallDirection};
 use crate::agent_status::PendingState;
-use crate::contact::{Contact, ContactOutcome};
+use crate::chat::InviteDropReason;
+use crate::contact::{Contact, ContactOutcome, EndedBy};
 use crate::csq::{Channel, Csq};
 use crate::digital::{Blending, DigitalState};
 use crate::ids::{AgentId, ContactId, CsqId, ReasonCodeId, SkillId, TeamId};
@@ -152,7 +153,7 @@ pub enum Event {
         blending: Blending,
     },
     /// A contact arrived; this is its first value.
-    ContactInjected(Contact),
+    ContactInjected(Box<Contact>),
     /// A contact entered its CSQ's queue (on arrival, or back after an offer or a requeue).
     ContactQueued {
         /// The contact.
@@ -194,6 +195,62 @@ pub enum Event {
         agent: AgentId,
         /// Voice or chat.
         channel: Channel,
+    },
+    /// No agent joined a chat within the Join Timeout; it stays routable.
+    ChatJoinTimedOut {
+        /// The chat.
+        contact: ContactId,
+        /// What the customer is shown.
+        customer_message: String,
+    },
+    /// The customer or inactivity ended a chat (abandoned before a join).
+    ChatEnded {
+        /// The chat.
+        contact: ContactId,
+        /// Who or what ended it.
+        by: EndedBy,
+        /// What the agents are shown, if anything.
+        agent_message: Option<String>,
+        /// What the customer is shown, if anything.
+        customer_message: Option<String>,
+    },
+    /// A group chat invite was offered to an agent.
+    GroupChatInviteOffered {
+        /// The chat.
+        contact: ContactId,
+        /// The agent who invited.
+        inviter: AgentId,
+        /// The invitee.
+        agent: AgentId,
+        /// The CSQ the invitee was chosen from.
+        csq: CsqId,
+        /// Notes for the invitee only; not stored.
+        notes: Option<String>,
+        /// When the invite lapses.
+        no_answer_due_ms: u64,
+    },
+    /// The invitee joined the group chat.
+    GroupChatInviteAccepted {
+        /// The chat.
+        contact: ContactId,
+        /// The invitee, now the second agent.
+        agent: AgentId,
+    },
+    /// A group chat invite ended unanswered; it is never requeued.
+    GroupChatInviteDropped {
+        /// The chat.
+        contact: ContactId,
+        /// The invitee.
+        agent: AgentId,
+        /// Why.
+        reason: InviteDropReason,
+    },
+    /// An agent left a group chat.
+    ChatParticipantLeft {
+        /// The chat.
+        contact: ContactId,
+        /// The agent who left.
+        agent: AgentId,
     },
     /// A contact closed.
     ContactClosed {

@@ -74,9 +74,15 @@ pub(super) fn assert_routing_invariants(center: &Center) {
         let mut holders = held.remove(&contact.id).unwrap_or_default();
         holders.sort();
         let mut agents = contact.agents().to_vec();
+        agents.extend(contact.invite.map(|invite| invite.agent));
         agents.sort();
         assert_eq!(holders, agents, "contact {} is held by exactly its agents", contact.id);
-        assert!(agents.len() <= 2, "at most two agents on a contact");
+        assert!(contact.agents().len() <= 2, "at most two agents on a contact");
+        if let Some(invite) = contact.invite {
+            assert_eq!(contact.agents().len(), 1, "only a chat with one agent invites");
+            assert!(!contact.agents().contains(&invite.agent), "the invitee is not in the chat yet");
+            assert!(contact.timers.invite.is_some(), "an invite runs its timer");
+        }
         match contact.state {
             ContactState::Queued => assert!(queued.remove(&contact.id), "Queued contacts are in their queue"),
             ContactState::StickyWaiting { .. } => assert!(sticky.remove(&contact.id)),

@@ -5,6 +5,7 @@
 //! invariants (references resolve, names unique, limits held).
 
 mod agent_states;
+mod chat;
 mod demo;
 mod digital;
 mod email_limit;
