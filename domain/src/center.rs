@@ -15,6 +15,7 @@ use crate::command::{Command, Entry, RequestId};
 use crate::contact::{ClosedContacts, Contact};
 use crate::csq::Csq;
 use crate::deadline::{Deadline, Deadlines};
+use crate::email::Conversations;
 use crate::ids::{AgentId, ContactId, CsqId, ReasonCodeId, SkillId, TeamId};
 use crate::outcome::{Applied, Outcome};
 use crate::reason_code::ReasonCode;
@@ -57,6 +58,9 @@ pub struct Center {
     pub(crate) closed_contacts: ClosedContacts,
     #[serde(default)]
     pub(crate) routing: Routing,
+    /// The last agent of each remembered email conversation.
+    #[serde(default)]
+    pub(crate) conversations: Conversations,
     /// Routing work of the command being applied; always empty between commands.
     #[serde(skip)]
     pub(crate) work: Work,
@@ -145,6 +149,10 @@ impl Center {
             }
             Command::AcceptGroupChatInvite { agent, contact } => self.chat_invite_accept(*agent, *contact),
             Command::DeclineGroupChatInvite { agent, contact } => self.chat_invite_decline(*agent, *contact),
+            Command::SendEmail { agent, contact } => self.email_send(*agent, *contact),
+            Command::DiscardEmail { agent, contact } => self.email_discard(*agent, *contact),
+            Command::RequeueEmail { agent, contact, csq } => self.email_requeue(*agent, *contact, *csq),
+            Command::RequeueOpenEmails => Ok(self.emails_requeue_all()),
             Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
         }
     }
@@ -158,6 +166,7 @@ impl Center {
             Deadline::Join(contact) => self.chat_join_expired(contact, epoch),
             Deadline::Inactivity(contact) => self.chat_inactivity_expired(contact, epoch),
             Deadline::InviteNoAnswer(contact) => self.chat_invite_expired(contact, epoch),
+            Deadline::Sticky(contact) => self.email_sticky_expired(contact, epoch),
             _ => Applied::default(),
         }
     }

@@ -230,6 +230,32 @@ pub enum Command {
         /// The chat.
         contact: ContactId,
     },
+    /// An agent sent the reply to an email: it closes, and its conversation remembers the agent.
+    SendEmail {
+        /// The agent.
+        agent: AgentId,
+        /// The email.
+        contact: ContactId,
+    },
+    /// An agent discards an email (the original stays in the mailbox).
+    DiscardEmail {
+        /// The agent.
+        agent: AgentId,
+        /// The email.
+        contact: ContactId,
+    },
+    /// An agent requeues an email to the same or another email CSQ; it never comes back to
+    /// this agent and skips sticky routing.
+    RequeueEmail {
+        /// The agent.
+        agent: AgentId,
+        /// The email.
+        contact: ContactId,
+        /// The email CSQ to requeue to.
+        csq: CsqId,
+    },
+    /// The new active side requeues and reroutes every open email (proposed after failover).
+    RequeueOpenEmails,
     /// A deadline passed on the leader's clock. A stale epoch is a no-op.
     Expire {
         /// Which timer.

@@ -216,3 +216,9 @@ pub const CHAT_UNAVAILABLE_MESSAGE: &str =
 pub const GROUP_CHAT_FULL_MESSAGE: &str = "A group chat has at most 3 participants, including the customer.";
 
 const _: () = assert!(CHAT_AGENT_COUNT_MAX == 2);
+
+// Email (spec: seeds-uccx.md §2.6, §2.9; docs/decisions/0016-email-lifecycle.md).
+
+/// Conversations whose last agent the center remembers for sticky routing; the conversation
+/// answered longest ago is forgotten first.
+pub const CONVERSATION_REMEMBERED_COUNT_MAX: u32 = 100_000;

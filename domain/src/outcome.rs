@@ -252,6 +252,26 @@ pub enum Event {
         /// The agent who left.
         agent: AgentId,
     },
+    /// An email continues a conversation and waits for its last agent until `sticky_due_ms`.
+    EmailStickyWaiting {
+        /// The email.
+        contact: ContactId,
+        /// The last agent of its conversation.
+        agent: AgentId,
+        /// When it moves to its CSQ if the agent has not taken it.
+        sticky_due_ms: u64,
+    },
+    /// An agent requeued an email.
+    EmailRequeued {
+        /// The email.
+        contact: ContactId,
+        /// The agent, never offered it again.
+        agent: AgentId,
+        /// The CSQ it was in.
+        from_csq: CsqId,
+        /// The CSQ it waits in now.
+        to_csq: CsqId,
+    },
     /// A contact closed.
     ContactClosed {
         /// The contact.

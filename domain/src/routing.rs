@@ -303,7 +303,6 @@ impl Center {
     }
 
     /// Puts an email in its last agent's personal queue.
-    #[allow(dead_code)] // Used by the email lifecycle.
     pub(crate) fn sticky_enqueue(&mut self, id: ContactId, agent: AgentId) {
         let contact = self.contact_mut(id);
         contact.state = ContactState::StickyWaiting { agent };

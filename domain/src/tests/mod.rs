@@ -8,6 +8,7 @@ mod agent_states;
 mod chat;
 mod demo;
 mod digital;
+mod email;
 mod email_limit;
 mod invariants;
 mod properties;
