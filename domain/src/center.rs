@@ -16,16 +16,23 @@ use crate::contact::{ClosedContacts, Contact};
 use crate::csq::Csq;
 use crate::deadline::{Deadline, Deadlines};
 use crate::email::Conversations;
-use crate::ids::{AgentId, ContactId, CsqId, ReasonCodeId, SkillId, TeamId};
+use crate::ids::{
+    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
+    WrapUpCategoryId,
+};
 use crate::outcome::{Applied, Outcome};
+use crate::predefined_response::PredefinedResponse;
 use crate::reason_code::ReasonCode;
 use crate::rejection::Rejection;
 use crate::request_log::{duplicate_request, request_id_checked, Recall, RequestLog};
 use crate::routing::{Routing, Work};
 use crate::settings::{ChannelParameters, DeskSettings};
+use crate::signature::EmailSignature;
 use crate::skill::Skill;
 use crate::table::Table;
 use crate::team::Team;
+use crate::team_message::{PublishLog, TeamMessage};
+use crate::wrap_up::WrapUpCategory;
 
 /// The contact center's replicated state. `Default` is the empty center.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +65,17 @@ pub struct Center {
     pub(crate) closed_contacts: ClosedContacts,
     #[serde(default)]
     pub(crate) routing: Routing,
+    #[serde(default)]
+    pub(crate) wrap_up_categories: Table<WrapUpCategoryId, WrapUpCategory>,
+    #[serde(default)]
+    pub(crate) predefined_responses: Table<PredefinedResponseId, PredefinedResponse>,
+    #[serde(default)]
+    pub(crate) email_signatures: Table<EmailSignatureId, EmailSignature>,
+    #[serde(default)]
+    pub(crate) team_messages: Table<TeamMessageId, TeamMessage>,
+    /// When team messages were last published, for the hourly cap.
+    #[serde(default)]
+    pub(crate) team_message_publishes: PublishLog,
     /// The last agent of each remembered email conversation.
     #[serde(default)]
     pub(crate) conversations: Conversations,
@@ -153,6 +171,20 @@ impl Center {
             Command::DiscardEmail { agent, contact } => self.email_discard(*agent, *contact),
             Command::RequeueEmail { agent, contact, csq } => self.email_requeue(*agent, *contact, *csq),
             Command::RequeueOpenEmails => Ok(self.emails_requeue_all()),
+            Command::SetContactWrapUp { agent, contact, reasons } => {
+                self.contact_wrap_up_set(*agent, *contact, reasons)
+            }
+            Command::CreateWrapUpCategory(spec) => self.wrap_up_category_create(spec),
+            Command::UpdateWrapUpCategory { id, spec } => self.wrap_up_category_update(*id, spec),
+            Command::DeleteWrapUpCategory { id } => self.wrap_up_category_delete(*id),
+            Command::CreatePredefinedResponse(spec) => self.predefined_response_create(spec),
+            Command::UpdatePredefinedResponse { id, spec } => self.predefined_response_update(*id, spec),
+            Command::DeletePredefinedResponse { id } => self.predefined_response_delete(*id),
+            Command::CreateEmailSignature(spec) => self.email_signature_create(spec),
+            Command::UpdateEmailSignature { id, spec } => self.email_signature_update(*id, spec),
+            Command::DeleteEmailSignature { id } => self.email_signature_delete(*id),
+            Command::PublishTeamMessage(spec) => self.team_message_publish(spec),
+            Command::DeleteTeamMessage { id, by } => self.team_message_delete(*id, *by),
             Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
         }
     }
@@ -167,7 +199,7 @@ impl Center {
             Deadline::Inactivity(contact) => self.chat_inactivity_expired(contact, epoch),
             Deadline::InviteNoAnswer(contact) => self.chat_invite_expired(contact, epoch),
             Deadline::Sticky(contact) => self.email_sticky_expired(contact, epoch),
-            _ => Applied::default(),
+            Deadline::TeamMessage(message) => self.team_message_expired(message, epoch),
         }
     }
 

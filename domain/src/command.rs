@@ -12,11 +12,18 @@ use crate::contact::ContactSpec;
 use crate::csq::CsqSpec;
 use crate::deadline::Deadline;
 use crate::digital::DigitalStateRequest;
-use crate::ids::{AgentId, ContactId, CsqId, ReasonCodeId, SkillId, TeamId};
+use crate::ids::{
+    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
+    WrapUpCategoryId,
+};
+use crate::predefined_response::PredefinedResponseSpec;
 use crate::reason_code::ReasonCodeSpec;
 use crate::settings::{ChannelParameters, DeskSettings};
+use crate::signature::EmailSignatureSpec;
 use crate::skill::SkillSpec;
 use crate::team::TeamSpec;
+use crate::team_message::TeamMessageSpec;
+use crate::wrap_up::{WrapUpCategorySpec, WrapUpSelection};
 
 /// One replicated log entry: the command, when the leader stamped it, and who asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,6 +263,67 @@ pub enum Command {
     },
     /// The new active side requeues and reroutes every open email (proposed after failover).
     RequeueOpenEmails,
+    /// The agent handling a chat or email selects its wrap-up reasons (replacing earlier ones).
+    SetContactWrapUp {
+        /// The agent.
+        agent: AgentId,
+        /// The chat or email.
+        contact: ContactId,
+        /// At most [`crate::WRAP_UP_REASON_PER_CONTACT_COUNT_MAX`] reasons.
+        reasons: Vec<WrapUpSelection>,
+    },
+    /// Adds a wrap-up category.
+    CreateWrapUpCategory(WrapUpCategorySpec),
+    /// Replaces a wrap-up category's fields.
+    UpdateWrapUpCategory {
+        /// The category to change.
+        id: WrapUpCategoryId,
+        /// Its new fields.
+        spec: WrapUpCategorySpec,
+    },
+    /// Removes a wrap-up category.
+    DeleteWrapUpCategory {
+        /// The category to remove.
+        id: WrapUpCategoryId,
+    },
+    /// Adds a predefined response.
+    CreatePredefinedResponse(PredefinedResponseSpec),
+    /// Replaces a predefined response's fields.
+    UpdatePredefinedResponse {
+        /// The response to change.
+        id: PredefinedResponseId,
+        /// Its new fields.
+        spec: PredefinedResponseSpec,
+    },
+    /// Removes a predefined response.
+    DeletePredefinedResponse {
+        /// The response to remove.
+        id: PredefinedResponseId,
+    },
+    /// Adds an email signature.
+    CreateEmailSignature(EmailSignatureSpec),
+    /// Replaces an email signature's fields.
+    UpdateEmailSignature {
+        /// The signature to change.
+        id: EmailSignatureId,
+        /// Its new fields.
+        spec: EmailSignatureSpec,
+    },
+    /// Removes an email signature.
+    DeleteEmailSignature {
+        /// The signature to remove.
+        id: EmailSignatureId,
+    },
+    /// A supervisor sends a team message.
+    PublishTeamMessage(TeamMessageSpec),
+    /// Deletes an active team message.
+    DeleteTeamMessage {
+        /// The message.
+        id: TeamMessageId,
+        /// Its sender, or `None` for an administrator.
+        #[serde(default)]
+        by: Option<AgentId>,
+    },
     /// A deadline passed on the leader's clock. A stale epoch is a no-op.
     Expire {
         /// Which timer.

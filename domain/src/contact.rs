@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::center::Center;
 use crate::csq::Channel;
 use crate::deadline::{Deadline, Timer};
-use crate::ids::{AgentId, ContactId, CsqId};
+use crate::ids::{AgentId, ContactId, CsqId, WrapUpCategoryId};
 use crate::limits::{
     CONTACT_CLOSED_RETAINED_COUNT_MAX, CONTACT_OPEN_COUNT_MAX, CUSTOMER_ADDRESS_LENGTH_MAX, CUSTOMER_NAME_LENGTH_MAX,
     EMAIL_SUBJECT_LENGTH_MAX, PRIORITY_DEFAULT, PRIORITY_MAX, PRIORITY_MIN,
@@ -23,6 +23,7 @@ use crate::limits::{
 use crate::outcome::{Applied, EntityRef, Event};
 use crate::rejection::{Rejection, RejectionCode};
 use crate::text::text_optional;
+use crate::wrap_up::WrapUpSelection;
 
 /// A contact as stored.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -67,6 +68,13 @@ pub struct Contact {
     /// The customer left a chat while a group chat invite was pending (reported as abandoned).
     #[serde(default)]
     pub customer_left_during_invite: bool,
+    /// The wrap-up categories its CSQ offered when it arrived (chat and email).
+    #[serde(default)]
+    pub wrap_up_categories: Vec<WrapUpCategoryId>,
+    /// The wrap-up reasons its agent selected, at most
+    /// [`crate::WRAP_UP_REASON_PER_CONTACT_COUNT_MAX`].
+    #[serde(default)]
+    pub wrap_up: Vec<WrapUpSelection>,
 }
 
 /// A pending group chat invite (seeds-uccx.md §2.12).
@@ -414,6 +422,11 @@ impl Center {
             invite: None,
             declined_agents: Vec::new(),
             customer_left_during_invite: false,
+            wrap_up_categories: match spec.channel {
+                Channel::Voice => Vec::new(),
+                Channel::Chat | Channel::Email => self.wrap_up_categories_for(spec.csq),
+            },
+            wrap_up: Vec::new(),
         })
     }
 

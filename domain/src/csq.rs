@@ -138,16 +138,30 @@ impl Center {
         Ok(Applied::event(Event::CsqDeleted(id)))
     }
 
-    /// Refuses a change to a CSQ that open contacts are in: `consequence` says what is refused.
+    /// The desktop content tagged to a CSQ, named for an `in_use` message.
+    fn csq_tag_references(&self, id: CsqId) -> Vec<String> {
+        let categories = self.wrap_up_categories().filter(|category| category.tags.named().contains(&id));
+        let responses = self.predefined_responses().filter(|response| response.tags.named().contains(&id));
+        let signatures = self.email_signatures().filter(|signature| signature.tags.named().contains(&id));
+        categories
+            .map(|category| format!("wrap-up category {}", category.id))
+            .chain(responses.map(|response| format!("predefined response {}", response.id)))
+            .chain(signatures.map(|signature| format!("email signature {}", signature.id)))
+            .collect()
+    }
+
+    /// Refuses a change to a CSQ that open contacts are in or content is tagged to: `consequence` says what is refused.
     /// Control plane: one pass over the contacts.
     fn csq_unused_checked(&self, id: CsqId, consequence: &str) -> Result<(), Rejection> {
         let open = self.contacts().filter(|contact| !contact.is_closed() && contact.csq == id);
-        let references: Vec<String> = open.map(|contact| format!("contact {}", contact.id)).collect();
+        let mut references: Vec<String> = open.map(|contact| format!("contact {}", contact.id)).collect();
+        references.extend(self.csq_tag_references(id));
         if references.is_empty() {
             return Ok(());
         }
-        let subject = format!("CSQ {id} holds open contacts, so {consequence}; CSQ {id}");
-        Err(Rejection::in_use(&subject, &references))
+        let mut rejection = Rejection::in_use(&format!("CSQ {id}"), &references);
+        rejection.message = format!("{}, so {consequence}", rejection.message);
+        Err(rejection)
     }
 
     /// How many email CSQs the center holds.

@@ -30,16 +30,21 @@ mod agent_status;
 mod agent_voice;
 mod chat;
 mod contact;
+mod content;
 mod csq;
 mod deadline;
 mod digital;
 mod email;
+mod predefined_response;
 mod reason_code;
 mod settings;
+mod signature;
 mod skill;
 mod spec_error;
 mod team;
+mod team_message;
 mod voice;
+mod wrap_up;
 
 pub mod demo;
 
@@ -52,6 +57,7 @@ pub use command::{Command, Entry, RequestId};
 pub use contact::{
     Contact, ContactOutcome, ContactSpec, ContactState, ContactTimeouts, ContactTimers, Customer, EndedBy, Invite,
 };
+pub use content::CsqTags;
 pub use csq::{Channel, Csq, CsqSpec, Selection, SkillRequirement};
 pub use deadline::{Deadline, DueDeadline, Timer};
 pub use demo::demo_commands;
@@ -62,12 +68,16 @@ pub use ids::{
 };
 pub use limits::*;
 pub use outcome::{Applied, EntityRef, Event, Outcome};
+pub use predefined_response::{PredefinedResponse, PredefinedResponseSpec};
 pub use reason_code::{ReasonCode, ReasonCodeSpec, ReasonKind};
 pub use rejection::{Rejection, RejectionCode};
 pub use settings::{ChannelParameters, DeskSettings, WrapUpMode};
+pub use signature::{EmailSignature, EmailSignatureSpec};
 pub use skill::{Skill, SkillSpec};
 pub use spec_error::{SpecCode, SpecError};
 pub use team::{Team, TeamSpec};
+pub use team_message::{TeamMessage, TeamMessageSpec};
+pub use wrap_up::{WrapUpCategory, WrapUpCategorySpec, WrapUpSelection};
 
 #[cfg(test)]
 mod tests;

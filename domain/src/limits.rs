@@ -222,3 +222,68 @@ const _: () = assert!(CHAT_AGENT_COUNT_MAX == 2);
 /// Conversations whose last agent the center remembers for sticky routing; the conversation
 /// answered longest ago is forgotten first.
 pub const CONVERSATION_REMEMBERED_COUNT_MAX: u32 = 100_000;
+
+// Desktop content (spec: seeds-uccx.md §2.13–2.15, §2.22; docs/decisions/0017-desktop-content.md).
+
+/// Wrap-up categories a center may hold (spec: 25).
+pub const WRAP_UP_CATEGORY_COUNT_MAX: u32 = 25;
+
+/// Reasons in one wrap-up category (spec: 25).
+pub const WRAP_UP_REASON_COUNT_MAX: u32 = 25;
+
+/// Characters in a wrap-up category name or reason (spec: 40).
+pub const WRAP_UP_TEXT_LENGTH_MAX: u32 = 40;
+
+/// Wrap-up categories tagged to one CSQ (spec: 10).
+pub const WRAP_UP_CATEGORY_PER_CSQ_COUNT_MAX: u32 = 10;
+
+/// Wrap-up reasons an agent may select for one contact (spec: 5).
+pub const WRAP_UP_REASON_PER_CONTACT_COUNT_MAX: u32 = 5;
+
+/// Predefined responses across chat and email (spec: 500).
+pub const PREDEFINED_RESPONSE_COUNT_MAX: u32 = 500;
+
+/// Characters in a predefined response's body, HTML tags included for email (spec: 1500).
+pub const PREDEFINED_RESPONSE_BODY_LENGTH_MAX: u32 = 1_500;
+
+/// Characters in a predefined response's title (not in the spec).
+pub const PREDEFINED_RESPONSE_TITLE_LENGTH_MAX: u32 = 100;
+
+/// CSQs a predefined response may be tagged to (spec: 10).
+pub const PREDEFINED_RESPONSE_CSQ_COUNT_MAX: u32 = 10;
+
+/// Characters a predefined response's title (and a chat response's body) must not contain.
+pub const PREDEFINED_RESPONSE_FORBIDDEN_CHARACTERS: [char; 6] = ['<', '>', '(', ')', '"', '|'];
+
+/// Characters in an email signature's name (spec: 100).
+pub const EMAIL_SIGNATURE_NAME_LENGTH_MAX: u32 = 100;
+
+/// Characters in an email signature's content (spec: 1500).
+pub const EMAIL_SIGNATURE_CONTENT_LENGTH_MAX: u32 = 1_500;
+
+/// CSQs an email signature may be tagged to (spec: 10).
+pub const EMAIL_SIGNATURE_CSQ_COUNT_MAX: u32 = 10;
+
+/// Email signatures a center may hold (not in the spec; one per CSQ plus one global fits).
+pub const EMAIL_SIGNATURE_COUNT_MAX: u32 = 1_001;
+
+/// The variable in a signature that becomes the agent's alias (or login name) at send time.
+pub const EMAIL_SIGNATURE_AGENT_ALIAS_VARIABLE: &str = "{{agent_alias}}";
+
+/// Characters in a team message (spec: 255).
+pub const TEAM_MESSAGE_TEXT_LENGTH_MAX: u32 = 255;
+
+/// Shortest team message expiry (spec: 5 minutes).
+pub const TEAM_MESSAGE_EXPIRY_MINUTES_MIN: u32 = 5;
+
+/// Longest team message expiry (spec: 23:55 hours).
+pub const TEAM_MESSAGE_EXPIRY_MINUTES_MAX: u32 = 23 * 60 + 55;
+
+/// Team message publishes (creates and deletes) per hour, system-wide (spec: 100).
+pub const TEAM_MESSAGE_PUBLISH_COUNT_PER_HOUR_MAX: u32 = 100;
+
+/// Active team messages, system-wide (spec: 1600).
+pub const TEAM_MESSAGE_ACTIVE_COUNT_MAX: u32 = 1_600;
+
+const _: () = assert!(EMAIL_SIGNATURE_COUNT_MAX > CSQ_COUNT_MAX);
+const _: () = assert!(TEAM_MESSAGE_EXPIRY_MINUTES_MIN <= TEAM_MESSAGE_EXPIRY_MINUTES_MAX);

@@ -12,12 +12,19 @@ use crate::chat::InviteDropReason;
 use crate::contact::{Contact, ContactOutcome, EndedBy};
 use crate::csq::{Channel, Csq};
 use crate::digital::{Blending, DigitalState};
-use crate::ids::{AgentId, ContactId, CsqId, ReasonCodeId, SkillId, TeamId};
+use crate::ids::{
+    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
+    WrapUpCategoryId,
+};
+use crate::predefined_response::PredefinedResponse;
 use crate::reason_code::ReasonCode;
 use crate::rejection::Rejection;
 use crate::settings::{ChannelParameters, DeskSettings};
+use crate::signature::EmailSignature;
 use crate::skill::Skill;
 use crate::team::Team;
+use crate::team_message::TeamMessage;
+use crate::wrap_up::{WrapUpCategory, WrapUpSelection};
 
 /// The result of [`crate::Center::apply`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +60,14 @@ pub enum EntityRef {
     ReasonCode(ReasonCodeId),
     /// A contact.
     Contact(ContactId),
+    /// A wrap-up category.
+    WrapUpCategory(WrapUpCategoryId),
+    /// A predefined response.
+    PredefinedResponse(PredefinedResponseId),
+    /// An email signature.
+    EmailSignature(EmailSignatureId),
+    /// A team message.
+    TeamMessage(TeamMessageId),
 }
 
 /// One change to the center, as pushed to clients.
@@ -285,6 +300,39 @@ pub enum Event {
         /// The agent who held it, if any.
         agent: Option<AgentId>,
     },
+    /// An agent selected wrap-up reasons for a chat or email.
+    ContactWrapUpSet {
+        /// The contact.
+        contact: ContactId,
+        /// The agent.
+        agent: AgentId,
+        /// The reasons now selected.
+        reasons: Vec<WrapUpSelection>,
+    },
+    /// A wrap-up category was created.
+    WrapUpCategoryCreated(WrapUpCategory),
+    /// A wrap-up category was updated; this is its new value.
+    WrapUpCategoryUpdated(WrapUpCategory),
+    /// A wrap-up category was deleted.
+    WrapUpCategoryDeleted(WrapUpCategoryId),
+    /// A predefined response was created.
+    PredefinedResponseCreated(PredefinedResponse),
+    /// A predefined response was updated; this is its new value.
+    PredefinedResponseUpdated(PredefinedResponse),
+    /// A predefined response was deleted.
+    PredefinedResponseDeleted(PredefinedResponseId),
+    /// An email signature was created.
+    EmailSignatureCreated(EmailSignature),
+    /// An email signature was updated; this is its new value.
+    EmailSignatureUpdated(EmailSignature),
+    /// An email signature was deleted.
+    EmailSignatureDeleted(EmailSignatureId),
+    /// A team message was sent.
+    TeamMessagePublished(TeamMessage),
+    /// A team message was deleted.
+    TeamMessageDeleted(TeamMessageId),
+    /// A team message expired.
+    TeamMessageExpired(TeamMessageId),
     /// Wrap-up data was set on an agent's call.
     WrapUpDataSet {
         /// The agent.

@@ -6,6 +6,7 @@
 
 mod agent_states;
 mod chat;
+mod content;
 mod demo;
 mod digital;
 mod email;

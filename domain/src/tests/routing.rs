@@ -328,10 +328,7 @@ fn injection_rules() {
             "a CSQ with open contacts cannot be deleted",
             with(base(), &[inject(Channel::Chat, 1)]),
             Command::DeleteCsq { id: CsqId(1) },
-            Rejected(
-                RejectionCode::InUse,
-                "CSQ 1 holds open contacts, so it cannot be deleted; CSQ 1 is in use by contact 1",
-            ),
+            Rejected(RejectionCode::InUse, "CSQ 1 is in use by contact 1, so it cannot be deleted"),
         ),
         row(
             "nor change channel",
