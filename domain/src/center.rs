@@ -29,6 +29,7 @@ use crate::routing::{Routing, Work};
 use crate::settings::{ChannelParameters, DeskSettings};
 use crate::signature::EmailSignature;
 use crate::skill::Skill;
+use crate::statistics::Statistics;
 use crate::table::Table;
 use crate::team::Team;
 use crate::team_message::{PublishLog, TeamMessage};
@@ -76,6 +77,9 @@ pub struct Center {
     /// When team messages were last published, for the hourly cap.
     #[serde(default)]
     pub(crate) team_message_publishes: PublishLog,
+    /// Figures derived from applied events.
+    #[serde(default)]
+    pub(crate) statistics: Statistics,
     /// The last agent of each remembered email conversation.
     #[serde(default)]
     pub(crate) conversations: Conversations,
@@ -112,6 +116,7 @@ impl Center {
         let applied = match self.execute(&entry.command) {
             Ok(mut applied) => {
                 self.dispatch(&mut applied.events);
+                self.statistics.observe(&applied.events, self.time_ms);
                 applied
             }
             Err(rejection) => {
@@ -184,6 +189,7 @@ impl Center {
             Command::UpdateEmailSignature { id, spec } => self.email_signature_update(*id, spec),
             Command::DeleteEmailSignature { id } => self.email_signature_delete(*id),
             Command::PublishTeamMessage(spec) => self.team_message_publish(spec),
+            Command::SetStatisticsSettings(settings) => self.statistics_settings_set(settings),
             Command::DeleteTeamMessage { id, by } => self.team_message_delete(*id, *by),
             Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
         }

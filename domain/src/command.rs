@@ -21,6 +21,7 @@ use crate::reason_code::ReasonCodeSpec;
 use crate::settings::{ChannelParameters, DeskSettings};
 use crate::signature::EmailSignatureSpec;
 use crate::skill::SkillSpec;
+use crate::statistics::StatisticsSettings;
 use crate::team::TeamSpec;
 use crate::team_message::TeamMessageSpec;
 use crate::wrap_up::{WrapUpCategorySpec, WrapUpSelection};
@@ -324,6 +325,8 @@ pub enum Command {
         #[serde(default)]
         by: Option<AgentId>,
     },
+    /// Replaces the statistics settings (the service level threshold).
+    SetStatisticsSettings(StatisticsSettings),
     /// A deadline passed on the leader's clock. A stale epoch is a no-op.
     Expire {
         /// Which timer.

@@ -41,6 +41,7 @@ mod settings;
 mod signature;
 mod skill;
 mod spec_error;
+mod statistics;
 mod team;
 mod team_message;
 mod voice;
@@ -75,6 +76,9 @@ pub use settings::{ChannelParameters, DeskSettings, WrapUpMode};
 pub use signature::{EmailSignature, EmailSignatureSpec};
 pub use skill::{Skill, SkillSpec};
 pub use spec_error::{SpecCode, SpecError};
+pub use statistics::{
+    AgentCounters, AgentStatisticsSnapshot, CsqCounters, CsqStatisticsSnapshot, StatisticsSettings, StatisticsSnapshot,
+};
 pub use team::{Team, TeamSpec};
 pub use team_message::{TeamMessage, TeamMessageSpec};
 pub use wrap_up::{WrapUpCategory, WrapUpCategorySpec, WrapUpSelection};

@@ -287,3 +287,17 @@ pub const TEAM_MESSAGE_ACTIVE_COUNT_MAX: u32 = 1_600;
 
 const _: () = assert!(EMAIL_SIGNATURE_COUNT_MAX > CSQ_COUNT_MAX);
 const _: () = assert!(TEAM_MESSAGE_EXPIRY_MINUTES_MIN <= TEAM_MESSAGE_EXPIRY_MINUTES_MAX);
+
+// Statistics (docs/decisions/0018-statistics.md).
+
+/// Shortest service level threshold.
+pub const SERVICE_LEVEL_THRESHOLD_SECONDS_MIN: u32 = 1;
+
+/// Longest service level threshold.
+pub const SERVICE_LEVEL_THRESHOLD_SECONDS_MAX: u32 = 3_600;
+
+/// Default service level threshold: the common "answered within 20 seconds".
+pub const SERVICE_LEVEL_THRESHOLD_SECONDS_DEFAULT: u32 = 20;
+
+const _: () = assert!(SERVICE_LEVEL_THRESHOLD_SECONDS_MIN <= SERVICE_LEVEL_THRESHOLD_SECONDS_DEFAULT);
+const _: () = assert!(SERVICE_LEVEL_THRESHOLD_SECONDS_DEFAULT <= SERVICE_LEVEL_THRESHOLD_SECONDS_MAX);

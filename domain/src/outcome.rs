@@ -22,6 +22,7 @@ use crate::rejection::Rejection;
 use crate::settings::{ChannelParameters, DeskSettings};
 use crate::signature::EmailSignature;
 use crate::skill::Skill;
+use crate::statistics::StatisticsSettings;
 use crate::team::Team;
 use crate::team_message::TeamMessage;
 use crate::wrap_up::{WrapUpCategory, WrapUpSelection};
@@ -333,6 +334,8 @@ pub enum Event {
     TeamMessageDeleted(TeamMessageId),
     /// A team message expired.
     TeamMessageExpired(TeamMessageId),
+    /// The statistics settings were replaced; this is their new value.
+    StatisticsSettingsUpdated(StatisticsSettings),
     /// Wrap-up data was set on an agent's call.
     WrapUpDataSet {
         /// The agent.

@@ -95,6 +95,18 @@ pub(super) fn assert_routing_invariants(center: &Center) {
     }
     assert!(held.is_empty() && queued.is_empty() && sticky.is_empty(), "nothing held, queued or waiting twice");
     assert_eq!(center.contact_open_count(), open_count);
+    for csq in center.csqs() {
+        let statistics = center.csq_statistics(csq.id, center.time_ms()).unwrap();
+        let open = center.contacts().filter(|contact| !contact.is_closed() && contact.csq == csq.id).count() as u64;
+        let counters = &statistics.counters;
+        let accounted = counters.handled_count + counters.abandoned_count + counters.requeued_out_count + open;
+        assert_eq!(
+            counters.offered_count, accounted,
+            "CSQ {}: offered = handled + abandoned + requeued out + open",
+            csq.id
+        );
+        assert_eq!(statistics.open_count, open);
+    }
     assert!(open_count <= u64::from(CONTACT_OPEN_COUNT_MAX));
 }
 

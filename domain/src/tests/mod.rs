@@ -17,6 +17,7 @@ mod requests;
 mod routing;
 mod rules;
 mod script;
+mod statistics;
 mod voice;
 mod wire;
 
