@@ -15,6 +15,7 @@ mod invariants;
 mod properties;
 mod requests;
 mod routing;
+mod routing_properties;
 mod rules;
 mod script;
 mod statistics;
