@@ -7,7 +7,15 @@
 //! numbers are `u32`/`u64`, and bad input gets a typed [`Rejection`], never a panic.
 //!
 //! Start at [`Center::apply`]. The API boundary is [`Entry`]/[`Command`] in and
-//! [`Outcome`]/[`Event`]/[`Rejection`] out; spec limits live in [`limits`].
+//! [`Outcome`]/[`Event`]/[`Rejection`] out; spec limits live in [`limits`], and the spec's
+//! numbered error codes in [`SpecError`].
+//!
+//! Beyond configuration, the center holds the routing runtime: each agent's voice and digital
+//! state ([`AgentStatus`]), contacts and their lifecycles per channel ([`Contact`]), CSQ queues
+//! with an index of available agents per CSQ, desktop content (wrap-up, predefined responses,
+//! signatures, team messages) and statistics derived from applied events. Timers are deadlines
+//! in the state: [`Center::deadline_next`] says what is due next, and the leader proposes
+//! [`Command::Expire`] with the epoch it saw.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

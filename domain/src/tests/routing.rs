@@ -352,3 +352,21 @@ fn selection_is_indexed_per_csq() {
     assert_eq!(script.center.csq_resources(CsqId(1)).len(), 25, "only the qualified agents are in the CSQ's index");
     assert_eq!(script.center.agent_csqs(AgentId(2)), Vec::<CsqId>::new());
 }
+
+#[test]
+fn the_open_contact_limit() {
+    let mut center = super::center_from(
+        "limit",
+        &with(skills(1), &[csq_with("Sales", Channel::Voice, Selection::LongestAvailable, &[(1, 1)])]),
+    );
+    for _ in 0..crate::CONTACT_OPEN_COUNT_MAX {
+        assert!(center.apply(&super::entry(inject(Channel::Voice, 1))).is_applied());
+    }
+    let bytes = super::json(&center);
+    let rejection = center.apply(&super::entry(inject(Channel::Voice, 1))).rejection().cloned().unwrap();
+    assert_eq!(rejection.code, RejectionCode::LimitExceeded);
+    assert_eq!(rejection.message, "Tandem supports a maximum of 100000 open contacts.");
+    assert_eq!(super::json(&center), bytes);
+    assert!(center.apply(&super::entry(Command::CustomerLeft { contact: ContactId(1) })).is_applied());
+    assert!(center.apply(&super::entry(inject(Channel::Voice, 1))).is_applied(), "a closed contact frees its place");
+}
