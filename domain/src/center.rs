@@ -29,6 +29,7 @@ use crate::routing::{Routing, Work};
 use crate::settings::{ChannelParameters, DeskSettings};
 use crate::signature::EmailSignature;
 use crate::skill::Skill;
+use crate::snapshot::StoredCenter;
 use crate::statistics::Statistics;
 use crate::table::Table;
 use crate::team::Team;
@@ -37,7 +38,7 @@ use crate::wrap_up::WrapUpCategory;
 
 /// The contact center's replicated state. `Default` is the empty center.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, from = "StoredCenter")]
 pub struct Center {
     /// The latest time applied; never goes backwards.
     pub(crate) time_ms: u64,

@@ -29,6 +29,7 @@ mod outcome;
 mod rejection;
 mod request_log;
 mod routing;
+mod snapshot;
 mod table;
 mod text;
 

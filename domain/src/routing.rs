@@ -180,6 +180,20 @@ impl Center {
         agent.map(|agent| agent.sticky.iter().map(|&(_, contact)| contact).collect()).unwrap_or_default()
     }
 
+    /// Adds an agent's routing entry if a restored snapshot lacks it.
+    pub(crate) fn routing_agent_repaired(&mut self, id: AgentId) {
+        if !self.routing.agents.contains_key(&id) {
+            self.routing_agent_added(id);
+        }
+    }
+
+    /// Builds a CSQ's routing entry if a restored snapshot lacks it.
+    pub(crate) fn routing_csq_repaired(&mut self, id: CsqId) {
+        if !self.routing.csqs.contains_key(&id) {
+            self.routing_csq_changed(id);
+        }
+    }
+
     /// A new agent: find the CSQs it qualifies for. It starts logged out, so unindexed.
     pub(crate) fn routing_agent_added(&mut self, id: AgentId) {
         let previous = self.routing.agents.insert(id, AgentRouting::default());

@@ -105,3 +105,22 @@ fn a_center_survives_a_snapshot_round_trip() {
         serde_json::from_str(&serde_json::to_string(&center.clone().apply(&request)).unwrap()).unwrap();
     assert!(outcome.is_applied());
 }
+
+#[test]
+fn a_configuration_only_snapshot_of_the_previous_release_is_upgraded() {
+    let center = center_from("demo", &demo_commands());
+    let mut value: serde_json::Value = serde_json::from_slice(&json(&center)).unwrap();
+    let kept = ["time_ms", "skills", "agents", "teams", "csqs", "reason_codes", "requests"];
+    value.as_object_mut().unwrap().retain(|key, _| kept.contains(&key.as_str()));
+    let mut restored: Center = serde_json::from_value(value).unwrap();
+    super::assert_invariants(&restored);
+    assert_eq!(restored.agent_statuses().count(), 8, "every agent has a status again");
+    for csq in center.csqs() {
+        assert_eq!(restored.csq_resources(csq.id), center.csq_resources(csq.id), "CSQ {} index rebuilt", csq.id);
+    }
+    let current: Center = serde_json::from_slice(&json(&center)).unwrap();
+    assert_eq!(current, center, "a snapshot of this release reads back unchanged");
+    let login =
+        Command::SetAgentState { agent: crate::AgentId(1), state: crate::AgentStateRequest::Login, reason: None };
+    assert!(restored.apply(&Entry { request_id: None, time_ms: 100, command: login }).is_applied());
+}
