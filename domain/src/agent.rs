@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::agent_status::AgentStatus;
 use crate::center::Center;
 use crate::ids::{AgentId, SkillId, TeamId};
 use crate::limits::{AGENT_COUNT_MAX, AGENT_SKILL_COUNT_MAX, LOGIN_NAME_LENGTH_MAX, NAME_LENGTH_MAX};
@@ -70,6 +71,8 @@ impl Center {
         let agent = self.agent_checked(id, spec, None)?;
         self.agents.check_room("agents", AGENT_COUNT_MAX)?;
         self.agents.insert_new(id, agent.clone());
+        self.statuses.insert(id, AgentStatus::logged_out(id, self.time_ms));
+        self.routing_agent_added(id);
         Ok(Applied::created(Event::AgentCreated(agent), EntityRef::Agent(id)))
     }
 
@@ -79,7 +82,9 @@ impl Center {
         }
         let agent = self.agent_checked(id, spec, Some(id))?;
         self.agents.replace(id, agent.clone());
-        Ok(Applied::event(Event::AgentUpdated(agent)))
+        let mut events = vec![Event::AgentUpdated(agent)];
+        self.routing_agent_changed(id, &mut events);
+        Ok(Applied::events(events))
     }
 
     pub(crate) fn agent_delete(&mut self, id: AgentId) -> Result<Applied, Rejection> {
@@ -95,8 +100,19 @@ impl Center {
         if !references.is_empty() {
             return Err(Rejection::in_use(&format!("agent {id}"), &references));
         }
+        if self.status(id).state.is_logged_in() {
+            return Err(Rejection::new(
+                RejectionCode::InUse,
+                format!("agent {id} is logged in; log the agent out first"),
+            ));
+        }
+        let mut events = Vec::new();
+        self.agent_sticky_release(id, &mut events);
+        self.routing_agent_removed(id);
         self.agents.remove(id);
-        Ok(Applied::event(Event::AgentDeleted(id)))
+        self.statuses.remove(&id);
+        events.insert(0, Event::AgentDeleted(id));
+        Ok(Applied::events(events))
     }
 
     /// Validates `spec` as agent `id`; `except` is the agent being updated, whose own login

@@ -5,23 +5,40 @@
 //! before anything is written, so a rejected command leaves the center byte-identical. The read
 //! side yields entities in id order.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::agent::Agent;
+use crate::agent_status::AgentStatus;
 use crate::command::{Command, Entry, RequestId};
+use crate::contact::{ClosedContacts, Contact};
 use crate::csq::Csq;
-use crate::ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
+use crate::deadline::{Deadline, Deadlines};
+use crate::email::Conversations;
+use crate::ids::{
+    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
+    WrapUpCategoryId,
+};
 use crate::outcome::{Applied, Outcome};
+use crate::predefined_response::PredefinedResponse;
 use crate::reason_code::ReasonCode;
 use crate::rejection::Rejection;
 use crate::request_log::{duplicate_request, request_id_checked, Recall, RequestLog};
+use crate::routing::{Routing, Work};
+use crate::settings::{ChannelParameters, DeskSettings};
+use crate::signature::EmailSignature;
 use crate::skill::Skill;
+use crate::snapshot::StoredCenter;
+use crate::statistics::Statistics;
 use crate::table::Table;
 use crate::team::Team;
+use crate::team_message::{PublishLog, TeamMessage};
+use crate::wrap_up::WrapUpCategory;
 
 /// The contact center's replicated state. `Default` is the empty center.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, from = "StoredCenter")]
 pub struct Center {
     /// The latest time applied; never goes backwards.
     pub(crate) time_ms: u64,
@@ -31,6 +48,45 @@ pub struct Center {
     pub(crate) csqs: Table<CsqId, Csq>,
     pub(crate) reason_codes: Table<ReasonCodeId, ReasonCode>,
     pub(crate) requests: RequestLog,
+    /// The last number drawn from the center's sequence: ready order, arrival order, epochs.
+    #[serde(default)]
+    pub(crate) sequence_last: u64,
+    /// Every running timer.
+    #[serde(default)]
+    pub(crate) deadlines: Deadlines,
+    #[serde(default)]
+    pub(crate) desk: DeskSettings,
+    #[serde(default)]
+    pub(crate) channel: ChannelParameters,
+    /// One runtime status per agent.
+    #[serde(default)]
+    pub(crate) statuses: BTreeMap<AgentId, AgentStatus>,
+    #[serde(default)]
+    pub(crate) contacts: Table<ContactId, Contact>,
+    #[serde(default)]
+    pub(crate) closed_contacts: ClosedContacts,
+    #[serde(default)]
+    pub(crate) routing: Routing,
+    #[serde(default)]
+    pub(crate) wrap_up_categories: Table<WrapUpCategoryId, WrapUpCategory>,
+    #[serde(default)]
+    pub(crate) predefined_responses: Table<PredefinedResponseId, PredefinedResponse>,
+    #[serde(default)]
+    pub(crate) email_signatures: Table<EmailSignatureId, EmailSignature>,
+    #[serde(default)]
+    pub(crate) team_messages: Table<TeamMessageId, TeamMessage>,
+    /// When team messages were last published, for the hourly cap.
+    #[serde(default)]
+    pub(crate) team_message_publishes: PublishLog,
+    /// Figures derived from applied events.
+    #[serde(default)]
+    pub(crate) statistics: Statistics,
+    /// The last agent of each remembered email conversation.
+    #[serde(default)]
+    pub(crate) conversations: Conversations,
+    /// Routing work of the command being applied; always empty between commands.
+    #[serde(skip)]
+    pub(crate) work: Work,
 }
 
 impl Center {
@@ -42,6 +98,9 @@ impl Center {
     /// - An applied entry advances time to `max(entry.time_ms, self.time_ms())` and, if it
     ///   has a request id, is remembered (see [`crate::REQUEST_ID_REMEMBERED_COUNT_MAX`]).
     /// - A rejected entry changes nothing.
+    ///
+    /// Handlers read the entry's time as `self.time_ms` while they run; a rejection restores
+    /// the time it had before, and handlers write nothing else before they know they apply.
     pub fn apply(&mut self, entry: &Entry) -> Outcome {
         if let Some(request_id) = &entry.request_id {
             if let Err(rejection) = request_id_checked(request_id) {
@@ -53,11 +112,20 @@ impl Center {
                 Recall::Conflict => return Outcome::Rejected(duplicate_request(request_id)),
             }
         }
-        let applied = match self.execute(&entry.command) {
-            Ok(applied) => applied,
-            Err(rejection) => return Outcome::Rejected(rejection),
-        };
+        let time_before = self.time_ms;
         self.time_ms = self.time_ms.max(entry.time_ms);
+        let applied = match self.execute(&entry.command) {
+            Ok(mut applied) => {
+                self.dispatch(&mut applied.events);
+                self.statistics.observe(&applied.events, self.time_ms);
+                applied
+            }
+            Err(rejection) => {
+                assert!(self.work == Work::default(), "a refused command queued no routing work");
+                self.time_ms = time_before;
+                return Outcome::Rejected(rejection);
+            }
+        };
         if let Some(request_id) = &entry.request_id {
             self.requests.remember(request_id.clone(), entry.command.clone(), applied.clone());
         }
@@ -83,7 +151,70 @@ impl Center {
             Command::UpdateReasonCode { id, spec } => self.reason_code_update(*id, spec),
             Command::DeleteReasonCode { id } => self.reason_code_delete(*id),
             Command::Noop => Ok(Applied::default()),
+            Command::SetDeskSettings(settings) => self.desk_settings_set(settings),
+            Command::SetAgentState { agent, state, reason } => self.agent_set_state(*agent, *state, *reason),
+            Command::MakeCall { agent } => self.agent_make_call(*agent),
+            Command::HoldCall { agent } => self.agent_hold_call(*agent),
+            Command::RetrieveCall { agent } => self.agent_retrieve_call(*agent),
+            Command::EndCall { agent } => self.agent_end_call(*agent),
+            Command::SetWrapUpData { agent, data } => self.agent_set_wrap_up_data(*agent, data),
+            Command::CloseSession { agent } => self.agent_close_session(*agent),
+            Command::SetChannelParameters(parameters) => self.channel_parameters_set(parameters),
+            Command::SetDigitalState { agent, state } => self.agent_set_digital_state(*agent, *state),
+            Command::InjectContact(spec) => self.contact_inject(spec),
+            Command::AnswerCall { agent } => self.agent_answer_call(*agent),
+            Command::CustomerLeft { contact } => self.contact_customer_left(*contact),
+            Command::CustomerActivity { contact } => self.chat_customer_activity(*contact),
+            Command::AcceptChat { agent, contact } => self.chat_accept(*agent, *contact),
+            Command::EndChat { agent, contact } => self.chat_end(*agent, *contact),
+            Command::LeaveChat { agent, contact } => self.chat_leave(*agent, *contact),
+            Command::InviteToGroupChat { agent, contact, csq, notes } => {
+                self.chat_invite(*agent, *contact, *csq, notes.as_deref())
+            }
+            Command::AcceptGroupChatInvite { agent, contact } => self.chat_invite_accept(*agent, *contact),
+            Command::DeclineGroupChatInvite { agent, contact } => self.chat_invite_decline(*agent, *contact),
+            Command::SendEmail { agent, contact } => self.email_send(*agent, *contact),
+            Command::DiscardEmail { agent, contact } => self.email_discard(*agent, *contact),
+            Command::RequeueEmail { agent, contact, csq } => self.email_requeue(*agent, *contact, *csq),
+            Command::RequeueOpenEmails => Ok(self.emails_requeue_all()),
+            Command::SetContactWrapUp { agent, contact, reasons } => {
+                self.contact_wrap_up_set(*agent, *contact, reasons)
+            }
+            Command::CreateWrapUpCategory(spec) => self.wrap_up_category_create(spec),
+            Command::UpdateWrapUpCategory { id, spec } => self.wrap_up_category_update(*id, spec),
+            Command::DeleteWrapUpCategory { id } => self.wrap_up_category_delete(*id),
+            Command::CreatePredefinedResponse(spec) => self.predefined_response_create(spec),
+            Command::UpdatePredefinedResponse { id, spec } => self.predefined_response_update(*id, spec),
+            Command::DeletePredefinedResponse { id } => self.predefined_response_delete(*id),
+            Command::CreateEmailSignature(spec) => self.email_signature_create(spec),
+            Command::UpdateEmailSignature { id, spec } => self.email_signature_update(*id, spec),
+            Command::DeleteEmailSignature { id } => self.email_signature_delete(*id),
+            Command::PublishTeamMessage(spec) => self.team_message_publish(spec),
+            Command::SetStatisticsSettings(settings) => self.statistics_settings_set(settings),
+            Command::DeleteTeamMessage { id, by } => self.team_message_delete(*id, *by),
+            Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
         }
+    }
+
+    /// A deadline's expiry, proposed by the leader. A stale epoch, or a deadline not yet due by
+    /// the entry's time, is a no-op.
+    fn expire(&mut self, deadline: Deadline, epoch: u64) -> Applied {
+        match deadline {
+            Deadline::WrapUp(agent) => self.agent_wrap_up_expired(agent, epoch),
+            Deadline::NoAnswer(contact) => self.contact_no_answer_expired(contact, epoch),
+            Deadline::Join(contact) => self.chat_join_expired(contact, epoch),
+            Deadline::Inactivity(contact) => self.chat_inactivity_expired(contact, epoch),
+            Deadline::InviteNoAnswer(contact) => self.chat_invite_expired(contact, epoch),
+            Deadline::Sticky(contact) => self.email_sticky_expired(contact, epoch),
+            Deadline::TeamMessage(message) => self.team_message_expired(message, epoch),
+        }
+    }
+
+    /// Draws the next number of the center's sequence.
+    pub(crate) fn sequence_next(&mut self) -> u64 {
+        assert!(self.sequence_last < u64::MAX, "the sequence outlasts any log");
+        self.sequence_last += 1;
+        self.sequence_last
     }
 
     /// All skills in id order.

@@ -7,11 +7,24 @@
 use serde::{Deserialize, Serialize};
 
 use crate::agent::AgentSpec;
+use crate::agent_state::AgentStateRequest;
+use crate::contact::ContactSpec;
 use crate::csq::CsqSpec;
-use crate::ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
+use crate::deadline::Deadline;
+use crate::digital::DigitalStateRequest;
+use crate::ids::{
+    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
+    WrapUpCategoryId,
+};
+use crate::predefined_response::PredefinedResponseSpec;
 use crate::reason_code::ReasonCodeSpec;
+use crate::settings::{ChannelParameters, DeskSettings};
+use crate::signature::EmailSignatureSpec;
 use crate::skill::SkillSpec;
+use crate::statistics::StatisticsSettings;
 use crate::team::TeamSpec;
+use crate::team_message::TeamMessageSpec;
+use crate::wrap_up::{WrapUpCategorySpec, WrapUpSelection};
 
 /// One replicated log entry: the command, when the leader stamped it, and who asked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,4 +120,218 @@ pub enum Command {
     },
     /// Changes nothing but time; used by benchmarks and health probes.
     Noop,
+    /// Replaces the agent desk settings.
+    SetDeskSettings(DeskSettings),
+    /// An agent's `SetAgentState`: login, logout, Not Ready, Ready, or a wrap-up state.
+    SetAgentState {
+        /// The agent.
+        agent: AgentId,
+        /// The requested state.
+        state: AgentStateRequest,
+        /// The reason code value for Not Ready and Logout (0 or absent: none).
+        #[serde(default)]
+        reason: Option<u16>,
+    },
+    /// An agent makes an outgoing call; only from Not Ready.
+    MakeCall {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// An agent puts the call on hold.
+    HoldCall {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// An agent takes the call off hold.
+    RetrieveCall {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// The agent's call ended (either party hung up).
+    EndCall {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// Sets wrap-up data on the agent's incoming call, during it or in wrap-up.
+    SetWrapUpData {
+        /// The agent.
+        agent: AgentId,
+        /// 1 to [`crate::WRAP_UP_DATA_LENGTH_MAX`] characters.
+        data: String,
+    },
+    /// An agent's desktop session closed without a logout.
+    CloseSession {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// Replaces the digital channel parameters (new contacts only, see the type).
+    SetChannelParameters(ChannelParameters),
+    /// An agent's chat and email state: Ready or Not Ready.
+    SetDigitalState {
+        /// The agent.
+        agent: AgentId,
+        /// The requested state.
+        state: DigitalStateRequest,
+    },
+    /// A new contact arrives in a CSQ (a call, a chat request, an ingested email).
+    InjectContact(ContactSpec),
+    /// An agent answers the ringing call (Reserved to Talking).
+    AnswerCall {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// The customer left: a caller hung up, a chat customer closed the window.
+    CustomerLeft {
+        /// The contact.
+        contact: ContactId,
+    },
+    /// The chat customer did something (typed, sent): the inactivity timeout starts again.
+    CustomerActivity {
+        /// The chat.
+        contact: ContactId,
+    },
+    /// An agent accepts the chat offered to it.
+    AcceptChat {
+        /// The agent.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+    /// An agent ends a chat: the last agent of a joined chat, or any agent of an ended one.
+    EndChat {
+        /// The agent.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+    /// One of the two agents of a group chat leaves it.
+    LeaveChat {
+        /// The agent.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+    /// The only agent of a chat invites an agent of a chat CSQ to a group chat.
+    InviteToGroupChat {
+        /// The inviting agent.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+        /// The chat CSQ to pick the invitee from.
+        csq: CsqId,
+        /// Notes shown to the invitee only, never stored, at most
+        /// [`crate::GROUP_CHAT_NOTES_LENGTH_MAX`] characters.
+        #[serde(default)]
+        notes: Option<String>,
+    },
+    /// The invitee accepts a group chat invite.
+    AcceptGroupChatInvite {
+        /// The invitee.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+    /// The invitee declines a group chat invite.
+    DeclineGroupChatInvite {
+        /// The invitee.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+    /// An agent sent the reply to an email: it closes, and its conversation remembers the agent.
+    SendEmail {
+        /// The agent.
+        agent: AgentId,
+        /// The email.
+        contact: ContactId,
+    },
+    /// An agent discards an email (the original stays in the mailbox).
+    DiscardEmail {
+        /// The agent.
+        agent: AgentId,
+        /// The email.
+        contact: ContactId,
+    },
+    /// An agent requeues an email to the same or another email CSQ; it never comes back to
+    /// this agent and skips sticky routing.
+    RequeueEmail {
+        /// The agent.
+        agent: AgentId,
+        /// The email.
+        contact: ContactId,
+        /// The email CSQ to requeue to.
+        csq: CsqId,
+    },
+    /// The new active side requeues and reroutes every open email (proposed after failover).
+    RequeueOpenEmails,
+    /// The agent handling a chat or email selects its wrap-up reasons (replacing earlier ones).
+    SetContactWrapUp {
+        /// The agent.
+        agent: AgentId,
+        /// The chat or email.
+        contact: ContactId,
+        /// At most [`crate::WRAP_UP_REASON_PER_CONTACT_COUNT_MAX`] reasons.
+        reasons: Vec<WrapUpSelection>,
+    },
+    /// Adds a wrap-up category.
+    CreateWrapUpCategory(WrapUpCategorySpec),
+    /// Replaces a wrap-up category's fields.
+    UpdateWrapUpCategory {
+        /// The category to change.
+        id: WrapUpCategoryId,
+        /// Its new fields.
+        spec: WrapUpCategorySpec,
+    },
+    /// Removes a wrap-up category.
+    DeleteWrapUpCategory {
+        /// The category to remove.
+        id: WrapUpCategoryId,
+    },
+    /// Adds a predefined response.
+    CreatePredefinedResponse(PredefinedResponseSpec),
+    /// Replaces a predefined response's fields.
+    UpdatePredefinedResponse {
+        /// The response to change.
+        id: PredefinedResponseId,
+        /// Its new fields.
+        spec: PredefinedResponseSpec,
+    },
+    /// Removes a predefined response.
+    DeletePredefinedResponse {
+        /// The response to remove.
+        id: PredefinedResponseId,
+    },
+    /// Adds an email signature.
+    CreateEmailSignature(EmailSignatureSpec),
+    /// Replaces an email signature's fields.
+    UpdateEmailSignature {
+        /// The signature to change.
+        id: EmailSignatureId,
+        /// Its new fields.
+        spec: EmailSignatureSpec,
+    },
+    /// Removes an email signature.
+    DeleteEmailSignature {
+        /// The signature to remove.
+        id: EmailSignatureId,
+    },
+    /// A supervisor sends a team message.
+    PublishTeamMessage(TeamMessageSpec),
+    /// Deletes an active team message.
+    DeleteTeamMessage {
+        /// The message.
+        id: TeamMessageId,
+        /// Its sender, or `None` for an administrator.
+        #[serde(default)]
+        by: Option<AgentId>,
+    },
+    /// Replaces the statistics settings (the service level threshold).
+    SetStatisticsSettings(StatisticsSettings),
+    /// A deadline passed on the leader's clock. A stale epoch is a no-op.
+    Expire {
+        /// Which timer.
+        deadline: Deadline,
+        /// The epoch the leader saw in [`crate::Center::deadline_next`].
+        epoch: u64,
+    },
 }

@@ -64,6 +64,23 @@ pub enum Channel {
     Email,
 }
 
+impl Channel {
+    /// The snake_case name, the same as the serde form.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Channel::Voice => "voice",
+            Channel::Chat => "chat",
+            Channel::Email => "email",
+        }
+    }
+}
+
+impl std::fmt::Display for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The resource selection criterion of a CSQ (seeds-uccx.md §2.5).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -93,6 +110,7 @@ impl Center {
         self.csqs.check_room("CSQs", CSQ_COUNT_MAX)?;
         self.csq_email_room_checked(&csq, None)?;
         self.csqs.insert_new(id, csq.clone());
+        self.routing_csq_changed(id);
         Ok(Applied::created(Event::CsqCreated(csq), EntityRef::Csq(id)))
     }
 
@@ -102,7 +120,11 @@ impl Center {
         }
         let csq = self.csq_checked(id, spec, Some(id))?;
         self.csq_email_room_checked(&csq, Some(id))?;
+        if self.csqs.get(id).is_some_and(|current| current.channel != csq.channel) {
+            self.csq_unused_checked(id, "its channel cannot change")?;
+        }
         self.csqs.replace(id, csq.clone());
+        self.routing_csq_changed(id);
         Ok(Applied::event(Event::CsqUpdated(csq)))
     }
 
@@ -110,8 +132,36 @@ impl Center {
         if !self.csqs.contains(id) {
             return Err(Rejection::not_found("CSQ", id));
         }
+        self.csq_unused_checked(id, "it cannot be deleted")?;
+        self.routing_csq_removed(id);
         self.csqs.remove(id);
         Ok(Applied::event(Event::CsqDeleted(id)))
+    }
+
+    /// The desktop content tagged to a CSQ, named for an `in_use` message.
+    fn csq_tag_references(&self, id: CsqId) -> Vec<String> {
+        let categories = self.wrap_up_categories().filter(|category| category.tags.named().contains(&id));
+        let responses = self.predefined_responses().filter(|response| response.tags.named().contains(&id));
+        let signatures = self.email_signatures().filter(|signature| signature.tags.named().contains(&id));
+        categories
+            .map(|category| format!("wrap-up category {}", category.id))
+            .chain(responses.map(|response| format!("predefined response {}", response.id)))
+            .chain(signatures.map(|signature| format!("email signature {}", signature.id)))
+            .collect()
+    }
+
+    /// Refuses a change to a CSQ that open contacts are in or content is tagged to: `consequence` says what is refused.
+    /// Control plane: one pass over the contacts.
+    fn csq_unused_checked(&self, id: CsqId, consequence: &str) -> Result<(), Rejection> {
+        let open = self.contacts().filter(|contact| !contact.is_closed() && contact.csq == id);
+        let mut references: Vec<String> = open.map(|contact| format!("contact {}", contact.id)).collect();
+        references.extend(self.csq_tag_references(id));
+        if references.is_empty() {
+            return Ok(());
+        }
+        let mut rejection = Rejection::in_use(&format!("CSQ {id}"), &references);
+        rejection.message = format!("{}, so {consequence}", rejection.message);
+        Err(rejection)
     }
 
     /// How many email CSQs the center holds.

@@ -72,3 +72,23 @@ id_type!(
     /// Identifies a [`crate::ReasonCode`].
     ReasonCodeId
 );
+id_type!(
+    /// Identifies a contact: a voice call, a chat or an email.
+    ContactId
+);
+id_type!(
+    /// Identifies a team message.
+    TeamMessageId
+);
+id_type!(
+    /// Identifies a wrap-up category.
+    WrapUpCategoryId
+);
+id_type!(
+    /// Identifies a predefined response.
+    PredefinedResponseId
+);
+id_type!(
+    /// Identifies an email signature.
+    EmailSignatureId
+);

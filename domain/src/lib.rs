@@ -7,7 +7,15 @@
 //! numbers are `u32`/`u64`, and bad input gets a typed [`Rejection`], never a panic.
 //!
 //! Start at [`Center::apply`]. The API boundary is [`Entry`]/[`Command`] in and
-//! [`Outcome`]/[`Event`]/[`Rejection`] out; spec limits live in [`limits`].
+//! [`Outcome`]/[`Event`]/[`Rejection`] out; spec limits live in [`limits`], and the spec's
+//! numbered error codes in [`SpecError`].
+//!
+//! Beyond configuration, the center holds the routing runtime: each agent's voice and digital
+//! state ([`AgentStatus`]), contacts and their lifecycles per channel ([`Contact`]), CSQ queues
+//! with an index of available agents per CSQ, desktop content (wrap-up, predefined responses,
+//! signatures, team messages) and statistics derived from applied events. Timers are deadlines
+//! in the state: [`Center::deadline_next`] says what is due next, and the leader proposes
+//! [`Command::Expire`] with the epoch it saw.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -20,29 +28,69 @@ pub mod limits;
 mod outcome;
 mod rejection;
 mod request_log;
+mod routing;
+mod snapshot;
 mod table;
 mod text;
 
 mod agent;
+mod agent_state;
+mod agent_status;
+mod agent_voice;
+mod chat;
+mod contact;
+mod content;
 mod csq;
+mod deadline;
+mod digital;
+mod email;
+mod predefined_response;
 mod reason_code;
+mod settings;
+mod signature;
 mod skill;
+mod spec_error;
+mod statistics;
 mod team;
+mod team_message;
+mod voice;
+mod wrap_up;
 
 pub mod demo;
 
 pub use agent::{Agent, AgentSpec, SkillLevel};
+pub use agent_state::{AgentState, AgentStateRequest, CallDirection};
+pub use agent_status::{AgentStatus, Call, PendingState};
 pub use center::Center;
+pub use chat::InviteDropReason;
 pub use command::{Command, Entry, RequestId};
+pub use contact::{
+    Contact, ContactOutcome, ContactSpec, ContactState, ContactTimeouts, ContactTimers, Customer, EndedBy, Invite,
+};
+pub use content::CsqTags;
 pub use csq::{Channel, Csq, CsqSpec, Selection, SkillRequirement};
+pub use deadline::{Deadline, DueDeadline, Timer};
 pub use demo::demo_commands;
-pub use ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
+pub use digital::{Blending, DigitalState, DigitalStateRequest};
+pub use ids::{
+    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
+    WrapUpCategoryId,
+};
 pub use limits::*;
 pub use outcome::{Applied, EntityRef, Event, Outcome};
+pub use predefined_response::{PredefinedResponse, PredefinedResponseSpec};
 pub use reason_code::{ReasonCode, ReasonCodeSpec, ReasonKind};
 pub use rejection::{Rejection, RejectionCode};
+pub use settings::{ChannelParameters, DeskSettings, WrapUpMode};
+pub use signature::{EmailSignature, EmailSignatureSpec};
 pub use skill::{Skill, SkillSpec};
+pub use spec_error::{SpecCode, SpecError};
+pub use statistics::{
+    AgentCounters, AgentStatisticsSnapshot, CsqCounters, CsqStatisticsSnapshot, StatisticsSettings, StatisticsSnapshot,
+};
 pub use team::{Team, TeamSpec};
+pub use team_message::{TeamMessage, TeamMessageSpec};
+pub use wrap_up::{WrapUpCategory, WrapUpCategorySpec, WrapUpSelection};
 
 #[cfg(test)]
 mod tests;

@@ -68,3 +68,236 @@ const _: () = assert!(COMPETENCE_MIN <= COMPETENCE_MAX);
 const _: () = assert!(EMAIL_CSQ_COUNT_MAX <= CSQ_COUNT_MAX);
 const _: () = assert!(CSQ_SKILL_COUNT_MIN <= CSQ_SKILL_COUNT_MAX);
 const _: () = assert!(REQUEST_ID_REMEMBERED_COUNT_MAX >= 1);
+
+// Agent desk settings and the voice state machine (seeds-ctios.md §2.6;
+// docs/decisions/0011-agent-voice-states.md).
+
+/// Longest wrap-up timer; 0 turns the timer off.
+pub const WRAP_UP_TIMER_SECONDS_MAX: u32 = 7_200;
+
+/// Characters of wrap-up data on a call (spec: seeds-ctios.md §2.7.1, the WrapUp column's 40).
+pub const WRAP_UP_DATA_LENGTH_MAX: u32 = 40;
+
+/// Shortest time a voice call rings an agent before it is requeued (ring no answer).
+pub const RING_NO_ANSWER_SECONDS_MIN: u32 = 5;
+
+/// Longest time a voice call rings an agent before it is requeued (ring no answer).
+pub const RING_NO_ANSWER_SECONDS_MAX: u32 = 300;
+
+/// Default time a voice call rings an agent before it is requeued (ring no answer).
+pub const RING_NO_ANSWER_SECONDS_DEFAULT: u32 = 15;
+
+const _: () = assert!(RING_NO_ANSWER_SECONDS_MIN <= RING_NO_ANSWER_SECONDS_DEFAULT);
+const _: () = assert!(RING_NO_ANSWER_SECONDS_DEFAULT <= RING_NO_ANSWER_SECONDS_MAX);
+
+// Channel parameters (spec: seeds-uccx.md §2.7; docs/decisions/0012-digital-state-and-capacity.md).
+
+/// Fewest concurrent chats (group chats included) an agent may be set to take.
+pub const CHAT_SESSIONS_PER_AGENT_MIN: u32 = 1;
+
+/// Most concurrent chats (group chats included) an agent may be set to take (spec: 1–5).
+pub const CHAT_SESSIONS_PER_AGENT_MAX: u32 = 5;
+
+/// Fewest concurrent emails an agent may be set to take.
+pub const EMAIL_SESSIONS_PER_AGENT_MIN: u32 = 1;
+
+/// Most concurrent emails an agent may be set to take (spec: 1–5).
+pub const EMAIL_SESSIONS_PER_AGENT_MAX: u32 = 5;
+
+/// Shortest Sticky Email Timeout (spec: 1–120 hours).
+pub const STICKY_EMAIL_TIMEOUT_HOURS_MIN: u32 = 1;
+
+/// Longest Sticky Email Timeout (spec: 1–120 hours).
+pub const STICKY_EMAIL_TIMEOUT_HOURS_MAX: u32 = 120;
+
+/// Default Sticky Email Timeout (spec: 4 hours).
+pub const STICKY_EMAIL_TIMEOUT_HOURS_DEFAULT: u32 = 4;
+
+/// Shortest Join Timeout.
+pub const JOIN_TIMEOUT_MINUTES_MIN: u32 = 1;
+
+/// Longest Join Timeout (spec: maximum 60 minutes).
+pub const JOIN_TIMEOUT_MINUTES_MAX: u32 = 60;
+
+/// Default Join Timeout (spec: 1 minute).
+pub const JOIN_TIMEOUT_MINUTES_DEFAULT: u32 = 1;
+
+/// Shortest customer Inactivity Timeout (not in the spec).
+pub const INACTIVITY_TIMEOUT_MINUTES_MIN: u32 = 1;
+
+/// Longest customer Inactivity Timeout (not in the spec).
+pub const INACTIVITY_TIMEOUT_MINUTES_MAX: u32 = 60;
+
+/// Default customer Inactivity Timeout (not in the spec).
+pub const INACTIVITY_TIMEOUT_MINUTES_DEFAULT: u32 = 5;
+
+/// Shortest No Answer Timeout for chat offers and group chat invites (not in the spec).
+pub const NO_ANSWER_TIMEOUT_SECONDS_MIN: u32 = 5;
+
+/// Longest No Answer Timeout for chat offers and group chat invites (not in the spec).
+pub const NO_ANSWER_TIMEOUT_SECONDS_MAX: u32 = 600;
+
+/// Default No Answer Timeout: the 20 s after which browsers fade the chat toaster anyway.
+pub const NO_ANSWER_TIMEOUT_SECONDS_DEFAULT: u32 = 20;
+
+const _: () = assert!(CHAT_SESSIONS_PER_AGENT_MIN >= 1);
+const _: () = assert!(CHAT_SESSIONS_PER_AGENT_MIN <= CHAT_SESSIONS_PER_AGENT_MAX);
+const _: () = assert!(EMAIL_SESSIONS_PER_AGENT_MIN >= 1);
+const _: () = assert!(EMAIL_SESSIONS_PER_AGENT_MIN <= EMAIL_SESSIONS_PER_AGENT_MAX);
+const _: () = assert!(STICKY_EMAIL_TIMEOUT_HOURS_MIN <= STICKY_EMAIL_TIMEOUT_HOURS_DEFAULT);
+const _: () = assert!(STICKY_EMAIL_TIMEOUT_HOURS_DEFAULT <= STICKY_EMAIL_TIMEOUT_HOURS_MAX);
+const _: () = assert!(JOIN_TIMEOUT_MINUTES_MIN <= JOIN_TIMEOUT_MINUTES_DEFAULT);
+const _: () = assert!(JOIN_TIMEOUT_MINUTES_DEFAULT <= JOIN_TIMEOUT_MINUTES_MAX);
+const _: () = assert!(INACTIVITY_TIMEOUT_MINUTES_MIN <= INACTIVITY_TIMEOUT_MINUTES_DEFAULT);
+const _: () = assert!(INACTIVITY_TIMEOUT_MINUTES_DEFAULT <= INACTIVITY_TIMEOUT_MINUTES_MAX);
+const _: () = assert!(NO_ANSWER_TIMEOUT_SECONDS_MIN <= NO_ANSWER_TIMEOUT_SECONDS_DEFAULT);
+const _: () = assert!(NO_ANSWER_TIMEOUT_SECONDS_DEFAULT <= NO_ANSWER_TIMEOUT_SECONDS_MAX);
+
+// Contacts and routing (docs/decisions/0013-routing.md).
+
+/// Contacts open at once (queued, waiting for their last agent, offered or being handled).
+pub const CONTACT_OPEN_COUNT_MAX: u32 = 100_000;
+
+/// Closed contacts kept for reading after they close; the oldest is forgotten first.
+pub const CONTACT_CLOSED_RETAINED_COUNT_MAX: u32 = 10_000;
+
+/// Lowest contact priority.
+pub const PRIORITY_MIN: u8 = 1;
+
+/// Highest contact priority; higher priorities are routed first.
+pub const PRIORITY_MAX: u8 = 10;
+
+/// Priority of a contact injected without one.
+pub const PRIORITY_DEFAULT: u8 = 1;
+
+/// Characters in a customer's name.
+pub const CUSTOMER_NAME_LENGTH_MAX: u32 = 64;
+
+/// Characters in a customer's address (an email address is at most 254).
+pub const CUSTOMER_ADDRESS_LENGTH_MAX: u32 = 254;
+
+/// Characters in an email's subject.
+pub const EMAIL_SUBJECT_LENGTH_MAX: u32 = 255;
+
+/// Routing steps one command may take; far above what the bounds allow, so reaching it is a bug.
+pub const DISPATCH_STEP_COUNT_MAX: u64 = 10_000_000;
+
+const _: () = assert!(PRIORITY_MIN <= PRIORITY_DEFAULT);
+const _: () = assert!(PRIORITY_DEFAULT <= PRIORITY_MAX);
+
+// Chat (spec: seeds-uccx.md §2.7, §2.10, §2.11, §2.12; docs/decisions/0015-chat-lifecycle.md).
+
+/// Participants of a group chat, the customer included (spec: at most 3).
+pub const GROUP_CHAT_PARTICIPANT_COUNT_MAX: u32 = 3;
+
+/// Agents in one chat: every participant but the customer.
+pub const CHAT_AGENT_COUNT_MAX: u32 = GROUP_CHAT_PARTICIPANT_COUNT_MAX - 1;
+
+/// Characters in a group chat invite's notes (the spec's agent message limit, 1500).
+pub const GROUP_CHAT_NOTES_LENGTH_MAX: u32 = 1_500;
+
+/// The spec's default Join Time-out Message (seeds-uccx.md §2.11).
+pub const CHAT_JOIN_TIMEOUT_MESSAGE: &str =
+    "All customer care representatives are busy. Please wait or try again later.";
+
+/// What the agent sees when the customer's inactivity ends a chat (seeds-uccx.md §2.7).
+pub const CHAT_INACTIVITY_AGENT_MESSAGE: &str =
+    "You are alone in the chat room. Click End to close the chat interface.";
+
+/// What the customer sees when inactivity ends a joined chat (seeds-uccx.md §2.7).
+pub const CHAT_INACTIVITY_CUSTOMER_MESSAGE: &str =
+    "Warning: the server connection was lost due to an inactivity timeout or connection failure.";
+
+/// What the customer sees when inactivity ends a chat no agent had joined (seeds-uccx.md §2.7).
+pub const CHAT_UNAVAILABLE_MESSAGE: &str =
+    "Sorry, the chat service is currently not available. Please try again later.";
+
+/// The refusal of a third agent (a fourth participant) in a group chat.
+pub const GROUP_CHAT_FULL_MESSAGE: &str = "A group chat has at most 3 participants, including the customer.";
+
+const _: () = assert!(CHAT_AGENT_COUNT_MAX == 2);
+
+// Email (spec: seeds-uccx.md §2.6, §2.9; docs/decisions/0016-email-lifecycle.md).
+
+/// Conversations whose last agent the center remembers for sticky routing; the conversation
+/// answered longest ago is forgotten first.
+pub const CONVERSATION_REMEMBERED_COUNT_MAX: u32 = 100_000;
+
+// Desktop content (spec: seeds-uccx.md §2.13–2.15, §2.22; docs/decisions/0017-desktop-content.md).
+
+/// Wrap-up categories a center may hold (spec: 25).
+pub const WRAP_UP_CATEGORY_COUNT_MAX: u32 = 25;
+
+/// Reasons in one wrap-up category (spec: 25).
+pub const WRAP_UP_REASON_COUNT_MAX: u32 = 25;
+
+/// Characters in a wrap-up category name or reason (spec: 40).
+pub const WRAP_UP_TEXT_LENGTH_MAX: u32 = 40;
+
+/// Wrap-up categories tagged to one CSQ (spec: 10).
+pub const WRAP_UP_CATEGORY_PER_CSQ_COUNT_MAX: u32 = 10;
+
+/// Wrap-up reasons an agent may select for one contact (spec: 5).
+pub const WRAP_UP_REASON_PER_CONTACT_COUNT_MAX: u32 = 5;
+
+/// Predefined responses across chat and email (spec: 500).
+pub const PREDEFINED_RESPONSE_COUNT_MAX: u32 = 500;
+
+/// Characters in a predefined response's body, HTML tags included for email (spec: 1500).
+pub const PREDEFINED_RESPONSE_BODY_LENGTH_MAX: u32 = 1_500;
+
+/// Characters in a predefined response's title (not in the spec).
+pub const PREDEFINED_RESPONSE_TITLE_LENGTH_MAX: u32 = 100;
+
+/// CSQs a predefined response may be tagged to (spec: 10).
+pub const PREDEFINED_RESPONSE_CSQ_COUNT_MAX: u32 = 10;
+
+/// Characters a predefined response's title (and a chat response's body) must not contain.
+pub const PREDEFINED_RESPONSE_FORBIDDEN_CHARACTERS: [char; 6] = ['<', '>', '(', ')', '"', '|'];
+
+/// Characters in an email signature's name (spec: 100).
+pub const EMAIL_SIGNATURE_NAME_LENGTH_MAX: u32 = 100;
+
+/// Characters in an email signature's content (spec: 1500).
+pub const EMAIL_SIGNATURE_CONTENT_LENGTH_MAX: u32 = 1_500;
+
+/// CSQs an email signature may be tagged to (spec: 10).
+pub const EMAIL_SIGNATURE_CSQ_COUNT_MAX: u32 = 10;
+
+/// Email signatures a center may hold (not in the spec; one per CSQ plus one global fits).
+pub const EMAIL_SIGNATURE_COUNT_MAX: u32 = 1_001;
+
+/// The variable in a signature that becomes the agent's alias (or login name) at send time.
+pub const EMAIL_SIGNATURE_AGENT_ALIAS_VARIABLE: &str = "{{agent_alias}}";
+
+/// Characters in a team message (spec: 255).
+pub const TEAM_MESSAGE_TEXT_LENGTH_MAX: u32 = 255;
+
+/// Shortest team message expiry (spec: 5 minutes).
+pub const TEAM_MESSAGE_EXPIRY_MINUTES_MIN: u32 = 5;
+
+/// Longest team message expiry (spec: 23:55 hours).
+pub const TEAM_MESSAGE_EXPIRY_MINUTES_MAX: u32 = 23 * 60 + 55;
+
+/// Team message publishes (creates and deletes) per hour, system-wide (spec: 100).
+pub const TEAM_MESSAGE_PUBLISH_COUNT_PER_HOUR_MAX: u32 = 100;
+
+/// Active team messages, system-wide (spec: 1600).
+pub const TEAM_MESSAGE_ACTIVE_COUNT_MAX: u32 = 1_600;
+
+const _: () = assert!(EMAIL_SIGNATURE_COUNT_MAX > CSQ_COUNT_MAX);
+const _: () = assert!(TEAM_MESSAGE_EXPIRY_MINUTES_MIN <= TEAM_MESSAGE_EXPIRY_MINUTES_MAX);
+
+// Statistics (docs/decisions/0018-statistics.md).
+
+/// Shortest service level threshold.
+pub const SERVICE_LEVEL_THRESHOLD_SECONDS_MIN: u32 = 1;
+
+/// Longest service level threshold.
+pub const SERVICE_LEVEL_THRESHOLD_SECONDS_MAX: u32 = 3_600;
+
+/// Default service level threshold: the common "answered within 20 seconds".
+pub const SERVICE_LEVEL_THRESHOLD_SECONDS_DEFAULT: u32 = 20;
+
+const _: () = assert!(SERVICE_LEVEL_THRESHOLD_SECONDS_MIN <= SERVICE_LEVEL_THRESHOLD_SECONDS_DEFAULT);
+const _: () = assert!(SERVICE_LEVEL_THRESHOLD_SECONDS_DEFAULT <= SERVICE_LEVEL_THRESHOLD_SECONDS_MAX);

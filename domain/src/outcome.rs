@@ -6,12 +6,26 @@
 use serde::{Deserialize, Serialize};
 
 use crate::agent::Agent;
-use crate::csq::Csq;
-use crate::ids::{AgentId, CsqId, ReasonCodeId, SkillId, TeamId};
+use crate::agent_state::{AgentState, CallDirection};
+use crate::agent_status::PendingState;
+use crate::chat::InviteDropReason;
+use crate::contact::{Contact, ContactOutcome, EndedBy};
+use crate::csq::{Channel, Csq};
+use crate::digital::{Blending, DigitalState};
+use crate::ids::{
+    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
+    WrapUpCategoryId,
+};
+use crate::predefined_response::PredefinedResponse;
 use crate::reason_code::ReasonCode;
 use crate::rejection::Rejection;
+use crate::settings::{ChannelParameters, DeskSettings};
+use crate::signature::EmailSignature;
 use crate::skill::Skill;
+use crate::statistics::StatisticsSettings;
 use crate::team::Team;
+use crate::team_message::TeamMessage;
+use crate::wrap_up::{WrapUpCategory, WrapUpSelection};
 
 /// The result of [`crate::Center::apply`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +59,16 @@ pub enum EntityRef {
     Csq(CsqId),
     /// A reason code.
     ReasonCode(ReasonCodeId),
+    /// A contact.
+    Contact(ContactId),
+    /// A wrap-up category.
+    WrapUpCategory(WrapUpCategoryId),
+    /// A predefined response.
+    PredefinedResponse(PredefinedResponseId),
+    /// An email signature.
+    EmailSignature(EmailSignatureId),
+    /// A team message.
+    TeamMessage(TeamMessageId),
 }
 
 /// One change to the center, as pushed to clients.
@@ -80,6 +104,245 @@ pub enum Event {
     ReasonCodeUpdated(ReasonCode),
     /// A reason code was deleted.
     ReasonCodeDeleted(ReasonCodeId),
+    /// The agent desk settings were replaced; this is their new value.
+    DeskSettingsUpdated(DeskSettings),
+    /// An agent's voice state changed (or was set again with a new reason).
+    AgentStateChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The state before.
+        previous: AgentState,
+        /// The state now.
+        state: AgentState,
+        /// The reason code value, for Not Ready and Logout.
+        reason: Option<u16>,
+    },
+    /// An agent on a call chose the state to enter when the call ends.
+    AfterCallStateChosen {
+        /// The agent.
+        agent: AgentId,
+        /// The chosen state and reason.
+        pending: PendingState,
+    },
+    /// A call started on an agent's desktop.
+    CallStarted {
+        /// The agent.
+        agent: AgentId,
+        /// The routed contact; `None` for a call the agent made.
+        contact: Option<ContactId>,
+        /// Incoming or outgoing.
+        direction: CallDirection,
+    },
+    /// An agent put the call on hold.
+    CallHeld {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// An agent took the call off hold.
+    CallRetrieved {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// An agent's call ended.
+    CallEnded {
+        /// The agent.
+        agent: AgentId,
+        /// The routed contact; `None` for a call the agent made.
+        contact: Option<ContactId>,
+    },
+    /// The channel parameters were replaced; this is their new value.
+    ChannelParametersUpdated(ChannelParameters),
+    /// An agent's digital (chat and email) state changed.
+    DigitalStateChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The state before.
+        previous: DigitalState,
+        /// The state now.
+        state: DigitalState,
+    },
+    /// The blending rules in force for an agent changed.
+    BlendingChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The rules now.
+        blending: Blending,
+    },
+    /// A contact arrived; this is its first value.
+    ContactInjected(Box<Contact>),
+    /// A contact entered its CSQ's queue (on arrival, or back after an offer or a requeue).
+    ContactQueued {
+        /// The contact.
+        contact: ContactId,
+        /// The CSQ.
+        csq: CsqId,
+        /// Its channel.
+        channel: Channel,
+    },
+    /// A call or chat was offered to an agent, who must accept it by `no_answer_due_ms`.
+    ContactOffered {
+        /// The contact.
+        contact: ContactId,
+        /// The agent.
+        agent: AgentId,
+        /// Voice or chat.
+        channel: Channel,
+        /// When the offer lapses.
+        no_answer_due_ms: u64,
+    },
+    /// An agent took a contact: a call answered, a chat accepted, an email assigned.
+    ContactAccepted {
+        /// The contact.
+        contact: ContactId,
+        /// The agent.
+        agent: AgentId,
+        /// Its channel.
+        channel: Channel,
+        /// The CSQ it was routed from.
+        csq: CsqId,
+        /// How long the customer waited, from arrival.
+        waited_ms: u64,
+    },
+    /// An offer lapsed: the agent did not accept in time (voice ring no answer, chat).
+    ContactNotAnswered {
+        /// The contact.
+        contact: ContactId,
+        /// The agent who did not answer.
+        agent: AgentId,
+        /// Voice or chat.
+        channel: Channel,
+    },
+    /// No agent joined a chat within the Join Timeout; it stays routable.
+    ChatJoinTimedOut {
+        /// The chat.
+        contact: ContactId,
+        /// What the customer is shown.
+        customer_message: String,
+    },
+    /// The customer or inactivity ended a chat (abandoned before a join).
+    ChatEnded {
+        /// The chat.
+        contact: ContactId,
+        /// Who or what ended it.
+        by: EndedBy,
+        /// What the agents are shown, if anything.
+        agent_message: Option<String>,
+        /// What the customer is shown, if anything.
+        customer_message: Option<String>,
+    },
+    /// A group chat invite was offered to an agent.
+    GroupChatInviteOffered {
+        /// The chat.
+        contact: ContactId,
+        /// The agent who invited.
+        inviter: AgentId,
+        /// The invitee.
+        agent: AgentId,
+        /// The CSQ the invitee was chosen from.
+        csq: CsqId,
+        /// Notes for the invitee only; not stored.
+        notes: Option<String>,
+        /// When the invite lapses.
+        no_answer_due_ms: u64,
+    },
+    /// The invitee joined the group chat.
+    GroupChatInviteAccepted {
+        /// The chat.
+        contact: ContactId,
+        /// The invitee, now the second agent.
+        agent: AgentId,
+    },
+    /// A group chat invite ended unanswered; it is never requeued.
+    GroupChatInviteDropped {
+        /// The chat.
+        contact: ContactId,
+        /// The invitee.
+        agent: AgentId,
+        /// Why.
+        reason: InviteDropReason,
+    },
+    /// An agent left a group chat.
+    ChatParticipantLeft {
+        /// The chat.
+        contact: ContactId,
+        /// The agent who left.
+        agent: AgentId,
+    },
+    /// An email continues a conversation and waits for its last agent until `sticky_due_ms`.
+    EmailStickyWaiting {
+        /// The email.
+        contact: ContactId,
+        /// The last agent of its conversation.
+        agent: AgentId,
+        /// When it moves to its CSQ if the agent has not taken it.
+        sticky_due_ms: u64,
+    },
+    /// An agent requeued an email.
+    EmailRequeued {
+        /// The email.
+        contact: ContactId,
+        /// The agent, never offered it again.
+        agent: AgentId,
+        /// The CSQ it was in.
+        from_csq: CsqId,
+        /// The CSQ it waits in now.
+        to_csq: CsqId,
+    },
+    /// A contact closed.
+    ContactClosed {
+        /// The contact.
+        contact: ContactId,
+        /// Its channel.
+        channel: Channel,
+        /// The CSQ it was in last.
+        csq: CsqId,
+        /// How it closed.
+        outcome: ContactOutcome,
+        /// The agent who held it, if any.
+        agent: Option<AgentId>,
+    },
+    /// An agent selected wrap-up reasons for a chat or email.
+    ContactWrapUpSet {
+        /// The contact.
+        contact: ContactId,
+        /// The agent.
+        agent: AgentId,
+        /// The reasons now selected.
+        reasons: Vec<WrapUpSelection>,
+    },
+    /// A wrap-up category was created.
+    WrapUpCategoryCreated(WrapUpCategory),
+    /// A wrap-up category was updated; this is its new value.
+    WrapUpCategoryUpdated(WrapUpCategory),
+    /// A wrap-up category was deleted.
+    WrapUpCategoryDeleted(WrapUpCategoryId),
+    /// A predefined response was created.
+    PredefinedResponseCreated(PredefinedResponse),
+    /// A predefined response was updated; this is its new value.
+    PredefinedResponseUpdated(PredefinedResponse),
+    /// A predefined response was deleted.
+    PredefinedResponseDeleted(PredefinedResponseId),
+    /// An email signature was created.
+    EmailSignatureCreated(EmailSignature),
+    /// An email signature was updated; this is its new value.
+    EmailSignatureUpdated(EmailSignature),
+    /// An email signature was deleted.
+    EmailSignatureDeleted(EmailSignatureId),
+    /// A team message was sent.
+    TeamMessagePublished(TeamMessage),
+    /// A team message was deleted.
+    TeamMessageDeleted(TeamMessageId),
+    /// A team message expired.
+    TeamMessageExpired(TeamMessageId),
+    /// The statistics settings were replaced; this is their new value.
+    StatisticsSettingsUpdated(StatisticsSettings),
+    /// Wrap-up data was set on an agent's call.
+    WrapUpDataSet {
+        /// The agent.
+        agent: AgentId,
+        /// The data.
+        data: String,
+    },
 }
 
 impl Outcome {
@@ -106,6 +369,11 @@ impl Outcome {
 }
 
 impl Applied {
+    /// These events, nothing created.
+    pub(crate) fn events(events: Vec<Event>) -> Self {
+        Applied { events, created: None }
+    }
+
     /// One event, nothing created.
     pub(crate) fn event(event: Event) -> Self {
         Applied { events: vec![event], created: None }

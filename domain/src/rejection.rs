@@ -9,6 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::limits::IN_USE_NAMED_COUNT_MAX;
+use crate::spec_error::{SpecCode, SpecError};
 
 /// The kind of a [`Rejection`]; its [`as_str`](RejectionCode::as_str) name is stable.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -39,6 +40,12 @@ pub enum RejectionCode {
     InvalidRequestId,
     /// The request id was already used for a different command.
     DuplicateRequest,
+    /// The agent's or contact's current state does not allow the command (most spec codes).
+    InvalidState,
+    /// The command references a CSQ that does not exist.
+    UnknownCsq,
+    /// A rate limit was reached (e.g. team message publishes per hour); retry later.
+    RateLimited,
 }
 
 /// A refused command: a stable code and a message that says what to fix.
@@ -49,13 +56,17 @@ pub enum RejectionCode {
 pub struct Rejection {
     /// What kind of refusal this is.
     pub code: RejectionCode,
-    /// A sentence for people, naming the field, entity or limit involved.
+    /// A sentence for people, naming the field, entity or limit involved. For a spec error
+    /// it is the spec's exact text.
     pub message: String,
+    /// The spec's error number (e.g. 10111), when the spec defines one for this refusal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec_code: Option<SpecCode>,
 }
 
 impl RejectionCode {
     /// Every code, in declaration order.
-    pub const ALL: [RejectionCode; 12] = [
+    pub const ALL: [RejectionCode; 15] = [
         RejectionCode::NotFound,
         RejectionCode::DuplicateName,
         RejectionCode::DuplicateValue,
@@ -68,6 +79,9 @@ impl RejectionCode {
         RejectionCode::LimitExceeded,
         RejectionCode::InvalidRequestId,
         RejectionCode::DuplicateRequest,
+        RejectionCode::InvalidState,
+        RejectionCode::UnknownCsq,
+        RejectionCode::RateLimited,
     ];
 
     /// The stable snake_case name, the same as the serde form (e.g. `"email_csq_limit"`).
@@ -85,11 +99,14 @@ impl RejectionCode {
             RejectionCode::LimitExceeded => "limit_exceeded",
             RejectionCode::InvalidRequestId => "invalid_request_id",
             RejectionCode::DuplicateRequest => "duplicate_request",
+            RejectionCode::InvalidState => "invalid_state",
+            RejectionCode::UnknownCsq => "unknown_csq",
+            RejectionCode::RateLimited => "rate_limited",
         }
     }
 
     /// The HTTP status the REST layer answers with: 404 for a missing target, 409 for a
-    /// conflict with existing state, 422 for invalid input.
+    /// conflict with existing state, 422 for invalid input, 429 for a rate limit.
     pub fn http_status(&self) -> u16 {
         match self {
             RejectionCode::NotFound => 404,
@@ -98,12 +115,15 @@ impl RejectionCode {
             | RejectionCode::InUse
             | RejectionCode::EmailCsqLimit
             | RejectionCode::LimitExceeded
-            | RejectionCode::DuplicateRequest => 409,
+            | RejectionCode::DuplicateRequest
+            | RejectionCode::InvalidState => 409,
             RejectionCode::InvalidField
             | RejectionCode::UnknownSkill
             | RejectionCode::UnknownTeam
             | RejectionCode::UnknownAgent
+            | RejectionCode::UnknownCsq
             | RejectionCode::InvalidRequestId => 422,
+            RejectionCode::RateLimited => 429,
         }
     }
 }
@@ -117,7 +137,16 @@ impl fmt::Display for RejectionCode {
 impl Rejection {
     /// A rejection with the given code and message.
     pub fn new(code: RejectionCode, message: impl Into<String>) -> Self {
-        Rejection { code, message: message.into() }
+        Rejection { code, message: message.into(), spec_code: None }
+    }
+
+    /// The spec error this rejection carries, if its number is one this release knows.
+    pub fn spec_error(&self) -> Option<SpecError> {
+        self.spec_code.and_then(SpecError::from_code)
+    }
+
+    pub(crate) fn invalid_state(message: impl Into<String>) -> Self {
+        Rejection::new(RejectionCode::InvalidState, message)
     }
 
     pub(crate) fn invalid_field(message: impl Into<String>) -> Self {

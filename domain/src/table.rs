@@ -35,6 +35,10 @@ impl<Id: Ord + Copy + From<u64>, Row> Table<Id, Row> {
         self.rows.get(&id)
     }
 
+    pub(crate) fn get_mut(&mut self, id: Id) -> Option<&mut Row> {
+        self.rows.get_mut(&id)
+    }
+
     pub(crate) fn contains(&self, id: Id) -> bool {
         self.rows.contains_key(&id)
     }

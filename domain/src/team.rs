@@ -72,6 +72,12 @@ impl Center {
             .values()
             .filter(|agent| agent.team == Some(id))
             .map(|agent| format!("agent {} (as member)", agent.id))
+            .chain(
+                self.team_messages
+                    .values()
+                    .filter(|message| message.teams.contains(&id))
+                    .map(|message| format!("team message {}", message.id)),
+            )
             .collect();
         if !references.is_empty() {
             return Err(Rejection::in_use(&format!("team {id}"), &references));

@@ -41,3 +41,20 @@ pub(crate) fn equal_ignoring_case(left: &str, right: &str) -> bool {
 pub(crate) fn char_count(text: &str) -> u64 {
     text.chars().count() as u64
 }
+
+/// A body of text (a predefined response, a signature): 1 to `length_max` characters, line
+/// breaks and tabs allowed, no other control characters. Stored as given, not trimmed.
+pub(crate) fn text_body(field: &str, value: &str, length_max: u32) -> Result<String, Rejection> {
+    if value.trim().is_empty() {
+        return Err(Rejection::invalid_field(format!("{field} must not be empty")));
+    }
+    let length = char_count(value);
+    if length > u64::from(length_max) {
+        let message = format!("{field} must be at most {length_max} characters (got {length})");
+        return Err(Rejection::invalid_field(message));
+    }
+    if value.chars().any(|character| character.is_control() && !matches!(character, '\n' | '\r' | '\t')) {
+        return Err(Rejection::invalid_field(format!("{field} must not contain control characters")));
+    }
+    Ok(value.to_owned())
+}

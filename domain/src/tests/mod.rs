@@ -4,18 +4,29 @@
 //! both as a value and as serialized bytes, and every applied row checks the center's
 //! invariants (references resolve, names unique, limits held).
 
+mod agent_states;
+mod chat;
+mod content;
 mod demo;
+mod digital;
+mod email;
 mod email_limit;
+mod invariants;
 mod properties;
 mod requests;
+mod routing;
+mod routing_properties;
 mod rules;
+mod script;
+mod statistics;
+mod voice;
 mod wire;
 
 use std::collections::BTreeSet;
 
 use crate::{
     AgentId, AgentSpec, Center, Channel, Command, CsqSpec, Entry, Outcome, ReasonCodeSpec, ReasonKind, RejectionCode,
-    Selection, SkillId, SkillLevel, SkillRequirement, SkillSpec, TeamId, TeamSpec, AGENT_SKILL_COUNT_MAX,
+    Selection, SkillId, SkillLevel, SkillRequirement, SkillSpec, SpecError, TeamId, TeamSpec, AGENT_SKILL_COUNT_MAX,
     COMPETENCE_MAX, COMPETENCE_MIN, CSQ_SKILL_COUNT_MAX, EMAIL_CSQ_COUNT_MAX, REASON_CODE_LABEL_LENGTH_MAX,
     REQUEST_ID_REMEMBERED_COUNT_MAX,
 };
@@ -28,6 +39,8 @@ pub(super) enum Expect {
     Rejected(RejectionCode, &'static str),
     /// The code and the exact message (for the spec's texts).
     RejectedExactly(RejectionCode, &'static str),
+    /// A spec error: its code, number and exact text.
+    RejectedSpec(SpecError),
 }
 
 /// One rule: from the center the setup builds, the command gives the expected outcome.
@@ -58,6 +71,11 @@ pub(super) fn check(rows: Vec<Row>) {
             (Expect::RejectedExactly(code, message), Outcome::Rejected(rejection)) => {
                 assert_eq!(rejection.code, *code, "{}", row.rule);
                 assert_eq!(rejection.message, *message, "{}", row.rule);
+            }
+            (Expect::RejectedSpec(error), Outcome::Rejected(rejection)) => {
+                assert_eq!(rejection.spec_code, Some(error.code()), "{}: {}", row.rule, rejection.message);
+                assert_eq!(rejection.code, error.rejection_code(), "{}", row.rule);
+                assert_eq!(rejection.message, error.text(), "{}", row.rule);
             }
             (expect, outcome) => panic!("{}: expected {expect:?}, got {outcome:?}", row.rule),
         }
@@ -186,6 +204,7 @@ pub(super) fn assert_invariants(center: &Center) {
         assert!(code.label.chars().count() <= REASON_CODE_LABEL_LENGTH_MAX as usize);
     }
     assert!(center.request_remembered_count() <= REQUEST_ID_REMEMBERED_COUNT_MAX);
+    invariants::assert_routing_invariants(center);
 }
 
 fn assert_csq_invariants(center: &Center) {

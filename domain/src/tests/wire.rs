@@ -50,6 +50,23 @@ fn names_on_the_wire() {
 }
 
 #[test]
+fn a_spec_rejection_carries_its_number_and_others_omit_it() {
+    let plain = Rejection::new(RejectionCode::NotFound, "skill 9 does not exist");
+    assert_eq!(serde_json::to_string(&plain).unwrap(), r#"{"code":"not_found","message":"skill 9 does not exist"}"#);
+    let spec = Rejection::from(crate::SpecError::CannotTransitionToReady);
+    let text = serde_json::to_string(&spec).unwrap();
+    assert_eq!(
+        text,
+        r#"{"code":"invalid_state","message":"Cannot transition to READY from current state.","spec_code":10111}"#
+    );
+    assert_eq!(serde_json::from_str::<Rejection>(&text).unwrap(), spec);
+    let unknown: Rejection =
+        serde_json::from_str(r#"{"code":"invalid_state","message":"x","spec_code":77777}"#).unwrap();
+    assert_eq!(unknown.spec_code, Some(crate::SpecCode(77777)), "unknown numbers survive");
+    assert_eq!(unknown.spec_error(), None);
+}
+
+#[test]
 fn http_statuses() {
     use RejectionCode::*;
     let rows = [
@@ -65,6 +82,9 @@ fn http_statuses() {
         (UnknownTeam, 422),
         (UnknownAgent, 422),
         (InvalidRequestId, 422),
+        (InvalidState, 409),
+        (UnknownCsq, 422),
+        (RateLimited, 429),
     ];
     assert_eq!(rows.len(), RejectionCode::ALL.len(), "every code has a row");
     for (code, status) in rows {
@@ -84,4 +104,23 @@ fn a_center_survives_a_snapshot_round_trip() {
     let outcome: crate::Outcome =
         serde_json::from_str(&serde_json::to_string(&center.clone().apply(&request)).unwrap()).unwrap();
     assert!(outcome.is_applied());
+}
+
+#[test]
+fn a_configuration_only_snapshot_of_the_previous_release_is_upgraded() {
+    let center = center_from("demo", &demo_commands());
+    let mut value: serde_json::Value = serde_json::from_slice(&json(&center)).unwrap();
+    let kept = ["time_ms", "skills", "agents", "teams", "csqs", "reason_codes", "requests"];
+    value.as_object_mut().unwrap().retain(|key, _| kept.contains(&key.as_str()));
+    let mut restored: Center = serde_json::from_value(value).unwrap();
+    super::assert_invariants(&restored);
+    assert_eq!(restored.agent_statuses().count(), 8, "every agent has a status again");
+    for csq in center.csqs() {
+        assert_eq!(restored.csq_resources(csq.id), center.csq_resources(csq.id), "CSQ {} index rebuilt", csq.id);
+    }
+    let current: Center = serde_json::from_slice(&json(&center)).unwrap();
+    assert_eq!(current, center, "a snapshot of this release reads back unchanged");
+    let login =
+        Command::SetAgentState { agent: crate::AgentId(1), state: crate::AgentStateRequest::Login, reason: None };
+    assert!(restored.apply(&Entry { request_id: None, time_ms: 100, command: login }).is_applied());
 }

@@ -1,0 +1,237 @@
+//! The email contact lifecycle (seeds-uccx.md §2.6, §2.9, §2.27).
+//!
+//! An injected email that continues a conversation waits in the personal queue of the agent
+//! who answered its last leg, for the Sticky Email Timeout copied onto it (1–120 h, default
+//! 4 h); then, or at once without a conversation, it waits in its CSQ. Assignment is automatic
+//! (auto-accept). The agent sends it (the conversation remembers the agent), discards it, or
+//! requeues it to the same or another email CSQ: a requeued email skips sticky routing and is
+//! never routed back to any agent who requeued it. Signing out requeues an agent's emails to
+//! the same CSQ, and losing the active side requeues and reroutes every open email.
+//!
+//! A conversation is the customer's address and the subject without reply and forward
+//! prefixes, both compared case-insensitively; a changed subject is a new conversation. The
+//! center remembers the last agent of at most [`CONVERSATION_REMEMBERED_COUNT_MAX`]
+//! conversations (`docs/decisions/0016-email-lifecycle.md`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::center::Center;
+use crate::chat::{insert_sorted, remove_sorted};
+use crate::contact::{Contact, ContactOutcome, ContactState};
+use crate::csq::Channel;
+use crate::deadline::Deadline;
+use crate::ids::{AgentId, ContactId, CsqId};
+use crate::limits::CONVERSATION_REMEMBERED_COUNT_MAX;
+use crate::outcome::{Applied, Event};
+use crate::rejection::{Rejection, RejectionCode};
+
+/// The last agent of each remembered conversation, with the order they were answered in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Conversations {
+    by_key: BTreeMap<String, (u64, AgentId)>,
+    by_sequence: BTreeMap<u64, String>,
+}
+
+impl Center {
+    /// A new email: to its last agent's personal queue if it continues a conversation whose
+    /// agent still exists, else to its CSQ.
+    pub(crate) fn email_injected(&mut self, id: ContactId, events: &mut Vec<Event>) {
+        let contact = self.contact_known(id);
+        let last_agent = conversation_key(contact).and_then(|key| self.conversations.by_key.get(&key));
+        let Some(&(_, agent)) = last_agent.filter(|(_, agent)| self.agents.contains(*agent)) else {
+            self.contact_enqueue(id, events);
+            return;
+        };
+        let hours = contact.timeouts.sticky_email_timeout_hours;
+        let due_ms = self.time_ms.saturating_add(u64::from(hours) * 3_600_000);
+        let timer = self.timer_start(Deadline::Sticky(id), due_ms);
+        self.contact_mut(id).timers.sticky = Some(timer);
+        self.sticky_enqueue(id, agent);
+        events.push(Event::EmailStickyWaiting { contact: id, agent, sticky_due_ms: due_ms });
+    }
+
+    /// The last agent did not take the email in time: it goes to its CSQ.
+    pub(crate) fn email_sticky_expired(&mut self, id: ContactId, epoch: u64) -> Applied {
+        let mut events = Vec::new();
+        let Some(contact) = self.contacts.get(id) else { return Applied::events(events) };
+        if !matches!(contact.state, ContactState::StickyWaiting { .. })
+            || !self.timer_fires(contact.timers.sticky, epoch)
+        {
+            return Applied::events(events);
+        }
+        self.email_sticky_stop(id);
+        self.contact_unqueue(id);
+        self.contact_enqueue(id, &mut events);
+        Applied::events(events)
+    }
+
+    /// Assigns an email to an available agent: emails are auto-accepted, with no offer step.
+    pub(crate) fn email_assign(&mut self, id: ContactId, agent: AgentId, events: &mut Vec<Event>) {
+        self.email_sticky_stop(id);
+        let now = self.time_ms;
+        let contact = self.contact_mut(id);
+        contact.state = ContactState::Active { agents: vec![agent] };
+        let (csq, waited_ms) = (contact.csq, now.saturating_sub(contact.created_ms));
+        insert_sorted(&mut self.status_mut(agent).emails, id);
+        events.push(Event::ContactAccepted { contact: id, agent, channel: Channel::Email, csq, waited_ms });
+        self.agent_availability_changed(agent, events);
+    }
+
+    pub(crate) fn email_send(&mut self, agent: AgentId, id: ContactId) -> Result<Applied, Rejection> {
+        let contact = self.email_held_checked(agent, id)?;
+        let key = conversation_key(contact);
+        let mut events = Vec::new();
+        self.email_release(agent, id, &mut events);
+        self.contact_close(id, ContactOutcome::Sent, &mut events);
+        if let Some(key) = key {
+            self.conversation_remember(key, agent);
+        }
+        Ok(Applied::events(events))
+    }
+
+    pub(crate) fn email_discard(&mut self, agent: AgentId, id: ContactId) -> Result<Applied, Rejection> {
+        self.email_held_checked(agent, id)?;
+        let mut events = Vec::new();
+        self.email_release(agent, id, &mut events);
+        self.contact_close(id, ContactOutcome::Discarded, &mut events);
+        Ok(Applied::events(events))
+    }
+
+    /// Requeue to the same or another email CSQ: no sticky routing, never back to this agent.
+    pub(crate) fn email_requeue(&mut self, agent: AgentId, id: ContactId, csq: CsqId) -> Result<Applied, Rejection> {
+        let from_csq = self.email_held_checked(agent, id)?.csq;
+        let Some(target) = self.csqs.get(csq) else {
+            return Err(Rejection::new(RejectionCode::UnknownCsq, format!("csq: CSQ {csq} does not exist")));
+        };
+        if target.channel != Channel::Email {
+            return Err(Rejection::invalid_field(format!("csq: CSQ {csq} is a {} CSQ, not email", target.channel)));
+        }
+        let mut events = Vec::new();
+        self.email_release(agent, id, &mut events);
+        let contact = self.contact_mut(id);
+        contact.csq = csq;
+        if let Err(index) = contact.excluded_agents.binary_search(&agent) {
+            contact.excluded_agents.insert(index, agent);
+        }
+        events.push(Event::EmailRequeued { contact: id, agent, from_csq, to_csq: csq });
+        self.contact_enqueue(id, &mut events);
+        Ok(Applied::events(events))
+    }
+
+    /// The active side was lost: every open email is requeued to its CSQ and routed again,
+    /// those waiting for their last agent included (seeds-uccx.md §2.9). Runs once per
+    /// failover, so one pass over the contacts.
+    pub(crate) fn emails_requeue_all(&mut self) -> Applied {
+        let mut events = Vec::new();
+        let open: Vec<(ContactId, Option<AgentId>)> = self
+            .contacts()
+            .filter(|contact| contact.channel == Channel::Email && !contact.is_closed())
+            .filter(|contact| contact.state != ContactState::Queued)
+            .map(|contact| (contact.id, contact.agents().first().copied()))
+            .collect();
+        for (id, agent) in open {
+            match agent {
+                Some(agent) => self.email_released_by(agent, id, &mut events),
+                None => {
+                    self.email_sticky_stop(id);
+                    self.contact_unqueue(id);
+                    self.contact_enqueue(id, &mut events);
+                }
+            }
+        }
+        Applied::events(events)
+    }
+
+    /// The agent logs out or its desktop closes: the email goes back to the same CSQ.
+    pub(crate) fn email_released_by(&mut self, agent: AgentId, id: ContactId, events: &mut Vec<Event>) {
+        self.email_release(agent, id, events);
+        self.contact_enqueue(id, events);
+    }
+
+    /// A deleted agent's sticky emails go to their CSQs at once.
+    pub(crate) fn agent_sticky_release(&mut self, id: AgentId, events: &mut Vec<Event>) {
+        for contact in self.agent_sticky_emails(id) {
+            self.email_sticky_stop(contact);
+            self.contact_unqueue(contact);
+            self.contact_enqueue(contact, events);
+        }
+    }
+
+    /// The last agent of a conversation, if remembered.
+    pub fn conversation_last_agent(&self, customer_address: &str, subject: &str) -> Option<AgentId> {
+        let key = conversation_key_of(customer_address, subject)?;
+        self.conversations.by_key.get(&key).map(|&(_, agent)| agent)
+    }
+
+    /// How many conversations the center remembers.
+    pub fn conversation_count(&self) -> u32 {
+        u32::try_from(self.conversations.by_key.len()).unwrap_or(u32::MAX)
+    }
+
+    fn email_release(&mut self, agent: AgentId, id: ContactId, events: &mut Vec<Event>) {
+        remove_sorted(&mut self.status_mut(agent).emails, id);
+        self.agent_availability_changed(agent, events);
+    }
+
+    fn email_sticky_stop(&mut self, id: ContactId) {
+        if let Some(timer) = self.contact_mut(id).timers.sticky.take() {
+            self.timer_stop(Deadline::Sticky(id), timer);
+        }
+    }
+
+    fn conversation_remember(&mut self, key: String, agent: AgentId) {
+        let sequence = self.sequence_next();
+        let conversations = &mut self.conversations;
+        if let Some((previous, _)) = conversations.by_key.insert(key.clone(), (sequence, agent)) {
+            conversations.by_sequence.remove(&previous);
+        }
+        conversations.by_sequence.insert(sequence, key);
+        if conversations.by_key.len() as u64 > u64::from(CONVERSATION_REMEMBERED_COUNT_MAX) {
+            if let Some((_, oldest)) = conversations.by_sequence.pop_first() {
+                conversations.by_key.remove(&oldest);
+            }
+        }
+        assert!(conversations.by_key.len() == conversations.by_sequence.len(), "both views hold the same keys");
+    }
+
+    /// The email a command names, held by `agent`.
+    fn email_held_checked(&self, agent: AgentId, id: ContactId) -> Result<&Contact, Rejection> {
+        self.status_checked(agent)?;
+        let contact = self.contact_checked(id)?;
+        if contact.channel != Channel::Email {
+            return Err(Rejection::invalid_state(format!("contact {id} is not an email")));
+        }
+        if contact.state != (ContactState::Active { agents: vec![agent] }) {
+            return Err(Rejection::invalid_state(format!("email {id} is not assigned to agent {agent}")));
+        }
+        Ok(contact)
+    }
+}
+
+fn conversation_key(contact: &Contact) -> Option<String> {
+    conversation_key_of(contact.customer.address.as_deref()?, contact.subject.as_deref()?)
+}
+
+/// The customer's address and the subject without reply and forward prefixes ("Re:", "RE:",
+/// "Fw:", "Fwd:", repeated), whitespace collapsed, both lowercased. `None` when either is blank.
+fn conversation_key_of(address: &str, subject: &str) -> Option<String> {
+    let address = address.trim().to_lowercase();
+    let mut subject = subject.trim();
+    loop {
+        let lowered = subject.get(..4).map(str::to_ascii_lowercase);
+        let prefix_length = match lowered.as_deref() {
+            Some("fwd:") => 4,
+            Some(start) if start.starts_with("re:") || start.starts_with("fw:") => 3,
+            _ => break,
+        };
+        subject = subject.get(prefix_length..).unwrap_or("").trim_start();
+    }
+    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    if address.is_empty() || subject.is_empty() {
+        return None;
+    }
+    Some(format!("{address}\n{subject}"))
+}

@@ -1,0 +1,127 @@
+//! Reading a stored center back, upgrading snapshots written by older releases.
+//!
+//! A snapshot outlives the binary that wrote it. Fields added since have serde defaults, and
+//! the state derived from configuration (each agent's status, the routing index) is filled in
+//! when an older snapshot lacks it, the same way on every replica. A snapshot of this release
+//! reads back unchanged.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::agent::Agent;
+use crate::agent_status::AgentStatus;
+use crate::center::Center;
+use crate::contact::{ClosedContacts, Contact};
+use crate::csq::Csq;
+use crate::deadline::Deadlines;
+use crate::email::Conversations;
+use crate::ids::{
+    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
+    WrapUpCategoryId,
+};
+use crate::predefined_response::PredefinedResponse;
+use crate::reason_code::ReasonCode;
+use crate::request_log::RequestLog;
+use crate::routing::{Routing, Work};
+use crate::settings::{ChannelParameters, DeskSettings};
+use crate::signature::EmailSignature;
+use crate::skill::Skill;
+use crate::statistics::Statistics;
+use crate::table::Table;
+use crate::team::Team;
+use crate::team_message::{PublishLog, TeamMessage};
+use crate::wrap_up::WrapUpCategory;
+
+/// The stored form of [`Center`], field for field.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StoredCenter {
+    time_ms: u64,
+    skills: Table<SkillId, Skill>,
+    agents: Table<AgentId, Agent>,
+    teams: Table<TeamId, Team>,
+    csqs: Table<CsqId, Csq>,
+    reason_codes: Table<ReasonCodeId, ReasonCode>,
+    requests: RequestLog,
+    #[serde(default)]
+    sequence_last: u64,
+    #[serde(default)]
+    deadlines: Deadlines,
+    #[serde(default)]
+    desk: DeskSettings,
+    #[serde(default)]
+    channel: ChannelParameters,
+    #[serde(default)]
+    statuses: BTreeMap<AgentId, AgentStatus>,
+    #[serde(default)]
+    contacts: Table<ContactId, Contact>,
+    #[serde(default)]
+    closed_contacts: ClosedContacts,
+    #[serde(default)]
+    routing: Routing,
+    #[serde(default)]
+    wrap_up_categories: Table<WrapUpCategoryId, WrapUpCategory>,
+    #[serde(default)]
+    predefined_responses: Table<PredefinedResponseId, PredefinedResponse>,
+    #[serde(default)]
+    email_signatures: Table<EmailSignatureId, EmailSignature>,
+    #[serde(default)]
+    team_messages: Table<TeamMessageId, TeamMessage>,
+    #[serde(default)]
+    team_message_publishes: PublishLog,
+    #[serde(default)]
+    statistics: Statistics,
+    #[serde(default)]
+    conversations: Conversations,
+}
+
+impl From<StoredCenter> for Center {
+    fn from(stored: StoredCenter) -> Self {
+        let mut center = Center {
+            time_ms: stored.time_ms,
+            skills: stored.skills,
+            agents: stored.agents,
+            teams: stored.teams,
+            csqs: stored.csqs,
+            reason_codes: stored.reason_codes,
+            requests: stored.requests,
+            sequence_last: stored.sequence_last,
+            deadlines: stored.deadlines,
+            desk: stored.desk,
+            channel: stored.channel,
+            statuses: stored.statuses,
+            contacts: stored.contacts,
+            closed_contacts: stored.closed_contacts,
+            routing: stored.routing,
+            wrap_up_categories: stored.wrap_up_categories,
+            predefined_responses: stored.predefined_responses,
+            email_signatures: stored.email_signatures,
+            team_messages: stored.team_messages,
+            team_message_publishes: stored.team_message_publishes,
+            statistics: stored.statistics,
+            conversations: stored.conversations,
+            work: Work::default(),
+        };
+        center.derived_state_repaired();
+        center
+    }
+}
+
+impl Center {
+    /// Gives every agent a status and the routing index an entry per agent and CSQ, where an
+    /// older snapshot lacks them: agents start logged out, unindexed.
+    fn derived_state_repaired(&mut self) {
+        let agents: Vec<AgentId> = self.agents.values().map(|agent| agent.id).collect();
+        for id in agents {
+            let time_ms = self.time_ms;
+            self.statuses.entry(id).or_insert_with(|| AgentStatus::logged_out(id, time_ms));
+            self.routing_agent_repaired(id);
+        }
+        let csqs: Vec<CsqId> = self.csqs.values().map(|csq| csq.id).collect();
+        for id in csqs {
+            self.routing_csq_repaired(id);
+        }
+        self.work = Work::default();
+    }
+}
