@@ -12,9 +12,11 @@
 #![allow(clippy::result_large_err)]
 
 pub mod clock;
+pub mod forwarder;
 pub mod https;
 pub mod log_store;
 pub mod network;
+pub mod proposer;
 pub mod replica;
 pub mod service;
 pub mod state_machine;
@@ -36,8 +38,8 @@ pub type NodeId = u64;
 openraft::declare_raft_types!(
     /// Tandem's Raft type configuration: the log carries domain entries and returns outcomes.
     pub TypeConfig:
-        D = tandem_domain::Entry,
-        R = tandem_domain::Outcome,
+        D = Proposal,
+        R = Vec<tandem_domain::Outcome>,
         NodeId = NodeId,
         Node = Member,
         Entry = openraft::Entry<TypeConfig>,
@@ -51,6 +53,17 @@ pub type Vote = openraft::Vote<NodeId>;
 pub type StoredMembership = openraft::StoredMembership<NodeId, Member>;
 pub type SnapshotMeta = openraft::SnapshotMeta<NodeId, Member>;
 pub type StorageIoError = openraft::StorageError<NodeId>;
+
+/// What one Raft log entry carries: domain entries proposed together, applied in order.
+///
+/// The leader batches concurrent writes into one proposal (see `replica`), so one log entry,
+/// one replication round and one apply call serve many clients. Each domain entry keeps its own
+/// request id and gets its own outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Proposal {
+    pub entries: Vec<tandem_domain::Entry>,
+}
 
 /// The failure domain a node lives in.
 ///

@@ -20,8 +20,10 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use crate::clock::Clock;
+use crate::forwarder::{ForwardError, ForwardedOutcome, Forwarder};
 use crate::log_store::Flush;
 use crate::network::{Transport, PATH_FORWARD};
+use crate::proposer::{ProposeError, Proposer};
 use crate::state_machine::{AppliedBatch, SharedState, EVENT_BUS_CAPACITY};
 use crate::{wire, LogId, LogStore, Member, Network, NodeId, Raft, StateMachineStore, TypeConfig};
 
@@ -36,9 +38,18 @@ const FORWARD_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum ForwardRequest {
     Write(Entry),
-    AddLearner { node_id: NodeId, member: Member },
-    Promote { node_id: NodeId },
-    Remove { node_id: NodeId },
+    /// Writes batched by a follower's forwarder; answered with one outcome per entry.
+    Writes(Vec<Entry>),
+    AddLearner {
+        node_id: NodeId,
+        member: Member,
+    },
+    Promote {
+        node_id: NodeId,
+    },
+    Remove {
+        node_id: NodeId,
+    },
 }
 
 /// What a write or a membership change can fail with. Serialisable: it crosses the wire when
@@ -72,6 +83,7 @@ pub struct ReplicaConfig {
 struct Running {
     raft: Raft,
     state: SharedState,
+    proposer: Proposer,
 }
 
 pub struct Replica<T: Transport> {
@@ -82,6 +94,7 @@ pub struct Replica<T: Transport> {
     clock: Arc<dyn Clock>,
     events: broadcast::Sender<AppliedBatch>,
     running: RwLock<Arc<Running>>,
+    forwarder: Forwarder,
 }
 
 impl<T: Transport> Replica<T> {
@@ -94,8 +107,18 @@ impl<T: Transport> Replica<T> {
     ) -> Result<Replica<T>, WriteError> {
         let (events, _) = broadcast::channel(EVENT_BUS_CAPACITY);
         let network = Network::new(transport.clone());
-        let running = start_raft(&config, &store, &network, &events).await?;
-        Ok(Replica { config, store, network, transport, clock, events, running: RwLock::new(Arc::new(running)) })
+        let running = start_raft(&config, &store, &network, &events, &clock).await?;
+        let forwarder = Forwarder::spawn(transport.clone());
+        Ok(Replica {
+            config,
+            store,
+            network,
+            transport,
+            clock,
+            events,
+            running: RwLock::new(Arc::new(running)),
+            forwarder,
+        })
     }
 
     fn running(&self) -> Arc<Running> {
@@ -175,12 +198,20 @@ impl<T: Transport> Replica<T> {
                 Some(leader) if leader == self.config.node_id => {
                     tokio::time::timeout(remaining, self.execute(request.clone())).await.ok()
                 }
-                Some(leader) => match self.member(leader) {
-                    Some(member) => {
+                Some(leader) => match (self.member(leader), &request) {
+                    (Some(member), ForwardRequest::Write(entry)) => {
+                        let attempt = remaining.min(FORWARD_ATTEMPT_TIMEOUT);
+                        Some(match self.forwarder.forward(&member.raft_addr, entry.clone(), attempt).await {
+                            Ok(outcome) => Ok(ForwardReply::Outcome(outcome)),
+                            Err(ForwardError::Retry) => Err(Attempt::Retry),
+                            Err(ForwardError::Failed(error)) => Err(Attempt::Final(error)),
+                        })
+                    }
+                    (Some(member), _) => {
                         let attempt_deadline = Instant::now() + remaining.min(FORWARD_ATTEMPT_TIMEOUT);
                         Some(self.forward(&member, &request, attempt_deadline).await)
                     }
-                    None => None,
+                    (None, _) => None,
                 },
                 None => None,
             };
@@ -235,17 +266,19 @@ impl<T: Transport> Replica<T> {
 
     /// Runs a request on this node, which believes it is the leader.
     async fn execute(&self, request: ForwardRequest) -> Result<ForwardReply, Attempt> {
-        let raft = self.raft();
+        let running = self.running();
+        let raft = running.raft.clone();
         let result = match request {
-            ForwardRequest::Write(mut entry) => {
-                entry.time_ms = self.clock.now_ms();
-                return match raft.client_write(entry).await {
-                    Ok(response) => Ok(ForwardReply::Outcome(response.data)),
-                    Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => Err(Attempt::Retry),
-                    Err(RaftError::APIError(ClientWriteError::ChangeMembershipError(e))) => {
-                        Err(Attempt::Final(WriteError::Membership(e.to_string())))
-                    }
-                    Err(RaftError::Fatal(e)) => Err(Attempt::Final(WriteError::Fatal(e.to_string()))),
+            ForwardRequest::Writes(_) => {
+                return Err(Attempt::Final(WriteError::Fatal(
+                    "batched writes are only forwarded, never submitted".into(),
+                )));
+            }
+            ForwardRequest::Write(entry) => {
+                return match running.proposer.propose(entry).await {
+                    Ok(outcome) => Ok(ForwardReply::Outcome(outcome)),
+                    Err(ProposeError::NotLeader) => Err(Attempt::Retry),
+                    Err(ProposeError::Failed(message)) => Err(Attempt::Final(WriteError::Fatal(message))),
                 };
             }
             ForwardRequest::AddLearner { node_id, member } => raft.add_learner(node_id, member, false).await,
@@ -274,6 +307,24 @@ impl<T: Transport> Replica<T> {
         }
     }
 
+    /// Proposes forwarded entries concurrently, so the proposer can batch them.
+    async fn propose_all(&self, entries: Vec<Entry>) -> Vec<ForwardedOutcome> {
+        let proposer = self.running().proposer.clone();
+        let proposals = entries.into_iter().map(|entry| {
+            let proposer = proposer.clone();
+            async move {
+                match proposer.propose(entry).await {
+                    Ok(outcome) => ForwardedOutcome::Applied(outcome),
+                    Err(ProposeError::NotLeader) => ForwardedOutcome::Failed(ForwardFailure::NotLeader),
+                    Err(ProposeError::Failed(message)) => {
+                        ForwardedOutcome::Failed(ForwardFailure::Failed(WriteError::Fatal(message)))
+                    }
+                }
+            }
+        });
+        futures::future::join_all(proposals).await
+    }
+
     /// Handles one request on the node-to-node listener: Raft RPCs and forwarded requests.
     pub async fn handle_rpc(&self, path: &str, body: &[u8]) -> Result<Vec<u8>, crate::service::ServiceError> {
         if path != PATH_FORWARD {
@@ -283,6 +334,12 @@ impl<T: Transport> Replica<T> {
         let request: ForwardRequest = serde_json::from_slice(&message.entry).map_err(wire::WireError::from)?;
         let raft = self.raft();
         let is_leader = raft.metrics().borrow().current_leader == Some(self.config.node_id);
+        if let (true, ForwardRequest::Writes(entries)) = (is_leader, &request) {
+            let outcomes = self.propose_all(entries.clone()).await;
+            let encoded =
+                serde_json::to_vec(&outcomes).map_err(|e| ForwardFailure::Failed(WriteError::Fatal(e.to_string())));
+            return Ok(wire::encode_reply(encoded));
+        }
         let result = if is_leader {
             match self.execute(request).await {
                 Ok(reply) => {
@@ -315,7 +372,7 @@ impl<T: Transport> Replica<T> {
             return Err(WriteError::Membership(format!("node {node_id} is not in the membership")));
         };
         rewrite_membership_to_single(&self.store, node_id, me).await?;
-        let running = start_raft(&self.config, &self.store, &self.network, &self.events).await?;
+        let running = start_raft(&self.config, &self.store, &self.network, &self.events, &self.clock).await?;
         match self.running.write() {
             Ok(mut guard) => *guard = Arc::new(running),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(running),
@@ -333,7 +390,7 @@ enum ForwardReply {
 
 /// Why the leader could not answer a forwarded request.
 #[derive(Debug, Clone, Serialize, Deserialize, thiserror::Error)]
-enum ForwardFailure {
+pub enum ForwardFailure {
     #[error("not the leader")]
     NotLeader,
     #[error(transparent)]
@@ -351,6 +408,7 @@ async fn start_raft<T: Transport>(
     store: &Arc<dyn Store>,
     network: &Network<T>,
     events: &broadcast::Sender<AppliedBatch>,
+    clock: &Arc<dyn Clock>,
 ) -> Result<Running, WriteError> {
     let log_store = LogStore::new(store.clone(), config.flush);
     let state_machine =
@@ -359,7 +417,8 @@ async fn start_raft<T: Transport>(
     let raft = Raft::new(config.node_id, config.raft.clone(), network.clone(), log_store, state_machine)
         .await
         .map_err(|e| WriteError::Fatal(e.to_string()))?;
-    Ok(Running { raft, state })
+    let proposer = Proposer::spawn(raft.clone(), clock.clone());
+    Ok(Running { raft, state, proposer })
 }
 
 async fn rewrite_membership_to_single(store: &Arc<dyn Store>, node_id: NodeId, me: Member) -> Result<(), WriteError> {

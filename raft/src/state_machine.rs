@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use openraft::storage::{RaftStateMachine, Snapshot};
 use openraft::{EntryPayload, ErrorSubject, ErrorVerb, OptionalSend, RaftSnapshotBuilder};
 use serde::{Deserialize, Serialize};
-use tandem_domain::{Applied, Center, Event, Outcome};
+use tandem_domain::{Center, Event, Outcome};
 use tandem_storage::{Batch, Cf, Durability, Store};
 use tokio::sync::broadcast;
 
@@ -56,7 +56,8 @@ impl SharedState {
     }
 }
 
-/// Events produced by one applied log entry, stamped with its index so subscribers can resume.
+/// Events produced by one applied log entry (all its domain entries, in order), stamped with its
+/// index so subscribers can resume.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppliedBatch {
     pub log_index: u64,
@@ -148,7 +149,7 @@ impl RaftStateMachine<TypeConfig> for StateMachineStore {
         Ok((data.last_applied, data.membership.clone()))
     }
 
-    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Outcome>, StorageIoError>
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<Vec<Outcome>>, StorageIoError>
     where
         I: IntoIterator<Item = openraft::Entry<TypeConfig>> + OptionalSend,
         I::IntoIter: OptionalSend,
@@ -159,20 +160,29 @@ impl RaftStateMachine<TypeConfig> for StateMachineStore {
             let mut data = self.state.write();
             for entry in entries {
                 data.last_applied = Some(entry.log_id);
-                let outcome = match entry.payload {
-                    EntryPayload::Blank => Outcome::Applied(Applied::default()),
-                    EntryPayload::Normal(request) => data.center.apply(&request),
+                let mut events = Vec::new();
+                let results = match entry.payload {
+                    EntryPayload::Blank => Vec::new(),
+                    EntryPayload::Normal(proposal) => {
+                        let mut results = Vec::with_capacity(proposal.entries.len());
+                        for request in &proposal.entries {
+                            let outcome = data.center.apply(request);
+                            if let Outcome::Applied(applied) = &outcome {
+                                events.extend(applied.events.iter().cloned());
+                            }
+                            results.push(outcome);
+                        }
+                        results
+                    }
                     EntryPayload::Membership(membership) => {
                         data.membership = StoredMembership::new(Some(entry.log_id), membership);
-                        Outcome::Applied(Applied::default())
+                        Vec::new()
                     }
                 };
-                if let Outcome::Applied(applied) = &outcome {
-                    if !applied.events.is_empty() {
-                        batches.push(AppliedBatch { log_index: entry.log_id.index, events: applied.events.clone() });
-                    }
+                if !events.is_empty() {
+                    batches.push(AppliedBatch { log_index: entry.log_id.index, events });
                 }
-                outcomes.push(outcome);
+                outcomes.push(results);
             }
         }
         for batch in batches {

@@ -347,7 +347,10 @@ mod tests {
             prev_log_id: Some(log_id(2, 1, 9)),
             entries: vec![
                 openraft::Entry { log_id: log_id(3, 1, 10), payload: EntryPayload::Blank },
-                openraft::Entry { log_id: log_id(3, 1, 11), payload: EntryPayload::Normal(entry) },
+                openraft::Entry {
+                    log_id: log_id(3, 1, 11),
+                    payload: EntryPayload::Normal(crate::Proposal { entries: vec![entry] }),
+                },
                 openraft::Entry { log_id: log_id(3, 1, 12), payload: EntryPayload::Membership(membership) },
             ],
             leader_commit: Some(log_id(3, 1, 10)),
