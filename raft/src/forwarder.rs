@@ -100,7 +100,7 @@ async fn forward_loop<T: Transport>(transport: T, mut receiver: mpsc::Receiver<P
 async fn send<T: Transport>(transport: &T, raft_addr: &str, batch: Vec<Pending>) {
     let deadline = batch.iter().map(|p| p.deadline).min().unwrap_or(Duration::ZERO);
     let request = ForwardRequest::Writes(batch.iter().map(|p| p.entry.clone()).collect());
-    let outcomes = match call(transport, raft_addr, &request, deadline).await {
+    let outcomes = match call::<T, Vec<ForwardedOutcome>>(transport, raft_addr, &request, deadline).await {
         Ok(outcomes) if outcomes.len() == batch.len() => outcomes,
         Ok(_) | Err(_) => {
             for pending in batch {
@@ -120,18 +120,34 @@ async fn send<T: Transport>(transport: &T, raft_addr: &str, batch: Vec<Pending>)
     }
 }
 
-async fn call<T: Transport>(
+/// Why a forwarded request got no usable answer.
+#[derive(Debug)]
+pub(crate) enum CallError {
+    /// No answer in time: the leader is down, moved, or the link is cut.
+    Unreachable(String),
+    /// The leader answered with a refusal.
+    Refused(ForwardFailure),
+    /// The answer could not be decoded.
+    Malformed(String),
+}
+
+/// Sends one forwarded request to the leader's node-to-node listener and decodes its answer.
+/// Both the batching forwarder and single membership changes go through here.
+pub(crate) async fn call<T: Transport, R: serde::de::DeserializeOwned>(
     transport: &T,
     raft_addr: &str,
     request: &ForwardRequest,
     deadline: Duration,
-) -> Result<Vec<ForwardedOutcome>, String> {
-    let json = serde_json::to_vec(request).map_err(|e| e.to_string())?;
+) -> Result<R, CallError> {
+    let json = serde_json::to_vec(request).map_err(|e| CallError::Malformed(e.to_string()))?;
     let body = prost::Message::encode_to_vec(&wire::PbForward { entry: json });
-    let reply = transport.call(raft_addr, PATH_FORWARD, body, deadline).await.map_err(|e| e.to_string())?;
+    let reply = transport
+        .call(raft_addr, PATH_FORWARD, body, deadline)
+        .await
+        .map_err(|e| CallError::Unreachable(e.to_string()))?;
     match wire::decode_reply::<ForwardFailure>(&reply) {
-        Ok(Ok(bytes)) => serde_json::from_slice(&bytes).map_err(|e| e.to_string()),
-        Ok(Err(failure)) => Err(failure.to_string()),
-        Err(e) => Err(e.to_string()),
+        Ok(Ok(bytes)) => serde_json::from_slice(&bytes).map_err(|e| CallError::Malformed(e.to_string())),
+        Ok(Err(failure)) => Err(CallError::Refused(failure)),
+        Err(e) => Err(CallError::Malformed(e.to_string())),
     }
 }

@@ -88,8 +88,13 @@ pub struct Connection<T: Transport> {
 
 type RpcResult<R, E> = Result<R, RPCError<NodeId, Member, E>>;
 
+fn network_error<F: std::error::Error + 'static, E: std::error::Error>(error: &F) -> RPCError<NodeId, Member, E> {
+    RPCError::Network(NetworkError::new(error))
+}
+
 impl<T: Transport> Connection<T> {
-    /// Sends `body`, opens the reply envelope, and decodes the answer with `decode`.
+    /// Sends `body`, opens the reply envelope, and decodes the answer with `decode`. Failures
+    /// are counted for `/metrics`.
     async fn rpc<R, E>(
         &self,
         path: &'static str,
@@ -100,35 +105,26 @@ impl<T: Transport> Connection<T> {
     where
         E: std::error::Error + serde::de::DeserializeOwned,
     {
-        let result = self.rpc_inner(path, body, option, decode).await;
+        let result = async {
+            let body = body.map_err(|e| network_error(&e))?;
+            let reply = match self.transport.call(&self.raft_addr, path, body, option.hard_ttl()).await {
+                Ok(reply) => reply,
+                Err(error @ TransportError::Unreachable(_)) => {
+                    return Err(RPCError::Unreachable(Unreachable::new(&error)))
+                }
+                Err(error @ TransportError::Network(_)) => return Err(network_error(&error)),
+            };
+            let opened: Result<Vec<u8>, E> = wire::decode_reply(&reply).map_err(|e| network_error(&e))?;
+            match opened {
+                Ok(bytes) => decode(&bytes).map_err(|e| network_error(&e)),
+                Err(remote) => Err(RPCError::RemoteError(RemoteError::new(self.target, remote))),
+            }
+        }
+        .await;
         if result.is_err() {
             self.rpc_error_count.fetch_add(1, Ordering::Relaxed);
         }
         result
-    }
-
-    async fn rpc_inner<R, E>(
-        &self,
-        path: &'static str,
-        body: Result<Vec<u8>, WireError>,
-        option: &RPCOption,
-        decode: fn(&[u8]) -> Result<R, WireError>,
-    ) -> RpcResult<R, E>
-    where
-        E: std::error::Error + serde::de::DeserializeOwned,
-    {
-        let body = body.map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
-        let reply = match self.transport.call(&self.raft_addr, path, body, option.hard_ttl()).await {
-            Ok(reply) => reply,
-            Err(error @ TransportError::Unreachable(_)) => return Err(RPCError::Unreachable(Unreachable::new(&error))),
-            Err(error @ TransportError::Network(_)) => return Err(RPCError::Network(NetworkError::new(&error))),
-        };
-        let opened: Result<Vec<u8>, E> =
-            wire::decode_reply(&reply).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
-        match opened {
-            Ok(bytes) => decode(&bytes).map_err(|e| RPCError::Network(NetworkError::new(&e))),
-            Err(remote) => Err(RPCError::RemoteError(RemoteError::new(self.target, remote))),
-        }
     }
 }
 

@@ -20,7 +20,7 @@ use tokio::sync::broadcast;
 use tokio::time::Instant;
 
 use crate::clock::Clock;
-use crate::forwarder::{ForwardError, ForwardedOutcome, Forwarder};
+use crate::forwarder::{self, CallError, ForwardError, ForwardedOutcome, Forwarder};
 use crate::log_store::Flush;
 use crate::network::{Transport, PATH_FORWARD};
 use crate::proposer::{ProposeError, Proposer};
@@ -241,26 +241,16 @@ impl<T: Transport> Replica<T> {
         request: &ForwardRequest,
         deadline: Instant,
     ) -> Result<ForwardReply, Attempt> {
-        let body = match serde_json::to_vec(request) {
-            Ok(json) => wire::PbForward { entry: json },
-            Err(e) => return Err(Attempt::Final(WriteError::Fatal(e.to_string()))),
-        };
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let bytes = prost::Message::encode_to_vec(&body);
-        let reply = match self.transport.call(&leader.raft_addr, PATH_FORWARD, bytes, remaining).await {
-            Ok(reply) => reply,
-            Err(error) => {
+        match forwarder::call(&self.transport, &leader.raft_addr, request, remaining).await {
+            Ok(reply) => Ok(reply),
+            Err(CallError::Unreachable(error)) => {
                 tracing::debug!(%error, leader = %leader, "forward to leader failed; retrying");
-                return Err(Attempt::Retry);
+                Err(Attempt::Retry)
             }
-        };
-        match wire::decode_reply::<ForwardFailure>(&reply) {
-            Ok(Ok(bytes)) => {
-                serde_json::from_slice(&bytes).map_err(|e| Attempt::Final(WriteError::Fatal(e.to_string())))
-            }
-            Ok(Err(ForwardFailure::NotLeader)) => Err(Attempt::Retry),
-            Ok(Err(ForwardFailure::Failed(error))) => Err(Attempt::Final(error)),
-            Err(e) => Err(Attempt::Final(WriteError::Fatal(e.to_string()))),
+            Err(CallError::Refused(ForwardFailure::NotLeader)) => Err(Attempt::Retry),
+            Err(CallError::Refused(ForwardFailure::Failed(error))) => Err(Attempt::Final(error)),
+            Err(CallError::Malformed(message)) => Err(Attempt::Final(WriteError::Fatal(message))),
         }
     }
 
