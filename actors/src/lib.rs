@@ -1,1 +1,33 @@
-//! placeholder
+//! The node's actors: thin I/O around the replicated core.
+//!
+//! Actors never decide anything the domain decides. They turn I/O into commands (a deadline
+//! that passed on the leader becomes an `Expire`) and applied events into I/O (the event log
+//! that desktops' streams read from). They reach Raft through the narrow [`Core`] trait, so the
+//! simulator runs the same actors over its simulated replicas.
+
+mod event_log;
+mod timers;
+
+pub use event_log::{EventLog, EventRead, RetainedEvent};
+pub use timers::{LeaderTimers, EXPIRIES_PER_TICK_MAX};
+
+use std::future::Future;
+use std::pin::Pin;
+
+use tandem_domain::{Center, Entry, Outcome};
+
+/// A proposal's future: resolves when the command applied or was refused, or fails with the
+/// replica's error text.
+pub type Proposed = Pin<Box<dyn Future<Output = Result<Outcome, String>> + 'static>>;
+
+/// What actors need from the replicated core: propose, read, ask who leads, read the clock.
+pub trait Core: Clone + Unpin + 'static {
+    /// Proposes an entry through Raft (forwarded to the leader if need be).
+    fn propose(&self, entry: Entry) -> Proposed;
+    /// Whether this node leads the cluster now.
+    fn is_leader(&self) -> bool;
+    /// Reads the applied center.
+    fn read<R>(&self, read: impl FnOnce(&Center) -> R) -> R;
+    /// Milliseconds since the Unix epoch on the runtime's clock (virtual in simulation).
+    fn now_ms(&self) -> u64;
+}

@@ -84,6 +84,10 @@ pub struct Center {
     /// The last agent of each remembered email conversation.
     #[serde(default)]
     pub(crate) conversations: Conversations,
+    /// How many events applied commands have produced: the index of the last one. Replays add
+    /// none. Identical on every replica, so a desktop can resume a stream on the other side.
+    #[serde(default)]
+    pub(crate) event_index: u64,
     /// Routing work of the command being applied; always empty between commands.
     #[serde(skip)]
     pub(crate) work: Work,
@@ -118,6 +122,7 @@ impl Center {
             Ok(mut applied) => {
                 self.dispatch(&mut applied.events);
                 self.statistics.observe(&applied.events, self.time_ms);
+                self.event_index += applied.events.len() as u64;
                 applied
             }
             Err(rejection) => {
@@ -270,6 +275,12 @@ impl Center {
     /// The latest time applied, in milliseconds since the Unix epoch; never goes backwards.
     pub fn time_ms(&self) -> u64 {
         self.time_ms
+    }
+
+    /// The index of the last event produced (0: none yet). The events of an applied command are
+    /// numbered consecutively up to this value; a replayed command's events have no new index.
+    pub fn event_index(&self) -> u64 {
+        self.event_index
     }
 
     /// How many request ids the center remembers (at most

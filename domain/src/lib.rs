@@ -77,7 +77,7 @@ pub use ids::{
     WrapUpCategoryId,
 };
 pub use limits::*;
-pub use outcome::{Applied, EntityRef, Event, Outcome};
+pub use outcome::{Applied, Audience, EntityRef, Event, Outcome};
 pub use predefined_response::{PredefinedResponse, PredefinedResponseSpec};
 pub use reason_code::{ReasonCode, ReasonCodeSpec, ReasonKind};
 pub use rejection::{Rejection, RejectionCode};

@@ -368,6 +368,84 @@ impl Outcome {
     }
 }
 
+/// Who an event concerns, so a desktop's stream can carry only its agent's events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience<'a> {
+    /// Everyone watching the whole center (configuration, settings).
+    All,
+    /// These agents, by name in the event.
+    Agents(&'a [AgentId]),
+    /// One agent, by name in the event.
+    Agent(AgentId),
+    /// Whoever holds this contact now.
+    Contact(ContactId),
+    /// The agents of these teams.
+    Teams(&'a [TeamId]),
+}
+
+impl Event {
+    /// Who the event concerns. Supervisors' streams carry every event; an agent's carries the
+    /// events naming it, those about contacts it holds and its teams' messages.
+    pub fn audience(&self) -> Audience<'_> {
+        match self {
+            Event::AgentCreated(agent) | Event::AgentUpdated(agent) => Audience::Agent(agent.id),
+            Event::AgentDeleted(agent) => Audience::Agent(*agent),
+            Event::AgentStateChanged { agent, .. }
+            | Event::AfterCallStateChosen { agent, .. }
+            | Event::CallStarted { agent, .. }
+            | Event::CallHeld { agent }
+            | Event::CallRetrieved { agent }
+            | Event::CallEnded { agent, .. }
+            | Event::DigitalStateChanged { agent, .. }
+            | Event::BlendingChanged { agent, .. }
+            | Event::ContactOffered { agent, .. }
+            | Event::ContactAccepted { agent, .. }
+            | Event::ContactNotAnswered { agent, .. }
+            | Event::GroupChatInviteAccepted { agent, .. }
+            | Event::GroupChatInviteDropped { agent, .. }
+            | Event::ChatParticipantLeft { agent, .. }
+            | Event::EmailStickyWaiting { agent, .. }
+            | Event::EmailRequeued { agent, .. }
+            | Event::ContactWrapUpSet { agent, .. }
+            | Event::WrapUpDataSet { agent, .. } => Audience::Agent(*agent),
+            Event::GroupChatInviteOffered { contact, .. } => Audience::Contact(*contact),
+            Event::ContactClosed { agent: Some(agent), .. } => Audience::Agent(*agent),
+            Event::ContactClosed { contact, agent: None, .. }
+            | Event::ChatEnded { contact, .. }
+            | Event::ChatJoinTimedOut { contact, .. }
+            | Event::ContactQueued { contact, .. } => Audience::Contact(*contact),
+            Event::ContactInjected(contact) => Audience::Agents(contact.agents()),
+            Event::TeamMessagePublished(message) => Audience::Teams(&message.teams),
+            Event::SkillCreated(_)
+            | Event::SkillUpdated(_)
+            | Event::SkillDeleted(_)
+            | Event::TeamCreated(_)
+            | Event::TeamUpdated(_)
+            | Event::TeamDeleted(_)
+            | Event::CsqCreated(_)
+            | Event::CsqUpdated(_)
+            | Event::CsqDeleted(_)
+            | Event::ReasonCodeCreated(_)
+            | Event::ReasonCodeUpdated(_)
+            | Event::ReasonCodeDeleted(_)
+            | Event::DeskSettingsUpdated(_)
+            | Event::ChannelParametersUpdated(_)
+            | Event::WrapUpCategoryCreated(_)
+            | Event::WrapUpCategoryUpdated(_)
+            | Event::WrapUpCategoryDeleted(_)
+            | Event::PredefinedResponseCreated(_)
+            | Event::PredefinedResponseUpdated(_)
+            | Event::PredefinedResponseDeleted(_)
+            | Event::EmailSignatureCreated(_)
+            | Event::EmailSignatureUpdated(_)
+            | Event::EmailSignatureDeleted(_)
+            | Event::TeamMessageDeleted(_)
+            | Event::TeamMessageExpired(_)
+            | Event::StatisticsSettingsUpdated(_) => Audience::All,
+        }
+    }
+}
+
 impl Applied {
     /// These events, nothing created.
     pub(crate) fn events(events: Vec<Event>) -> Self {

@@ -74,6 +74,8 @@ pub(crate) struct StoredCenter {
     statistics: Statistics,
     #[serde(default)]
     conversations: Conversations,
+    #[serde(default)]
+    event_index: u64,
 }
 
 impl From<StoredCenter> for Center {
@@ -101,6 +103,7 @@ impl From<StoredCenter> for Center {
             team_message_publishes: stored.team_message_publishes,
             statistics: stored.statistics,
             conversations: stored.conversations,
+            event_index: stored.event_index,
             work: Work::default(),
         };
         center.derived_state_repaired();

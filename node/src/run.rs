@@ -7,15 +7,24 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix::Actor;
 use anyhow::Context;
-use tandem_raft::clock::SystemClock;
+use tandem_actors::{EventLog, LeaderTimers};
+use tandem_raft::clock::{Clock, SystemClock};
 use tandem_raft::https::HttpsTransport;
+use tandem_raft::AppliedBatch;
 use tandem_raft::{Replica, ReplicaConfig, Transport, TransportError};
 use tandem_storage::RocksStore;
 
 use crate::config::{ApiTls, NodeConfig};
+use crate::core::NodeCore;
 use crate::http;
 use crate::metrics::Metrics;
+
+/// Applied events a node keeps for streams to resume from (about 100 MB at most).
+const EVENT_LOG_RETAINED_MAX: usize = 200_000;
+/// How often the leader looks for due deadlines: a timer fires at most this late.
+const TIMER_TICK_MS: u64 = 50;
 
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
@@ -79,8 +88,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         config.api_listen = listen;
     }
     config.validate().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    // An actix system on a multi-threaded tokio runtime: actors run on the system's thread,
+    // Raft and the listeners on the runtime's workers.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    runtime.block_on(serve(config))
+    actix::System::with_tokio_rt(|| runtime).block_on(serve(config))
 }
 
 fn raft_config(config: &NodeConfig) -> anyhow::Result<openraft::Config> {
@@ -140,12 +151,20 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
         tokio::spawn(crate::http::seed_demo(replica.clone()));
     }
 
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let events = Arc::new(EventLog::new(replica.state().read().center.event_index(), EVENT_LOG_RETAINED_MAX));
+    tokio::spawn(feed_event_log(replica.subscribe(), events.clone()));
+    let core = NodeCore { replica: replica.clone(), clock: clock.clone() };
+    let timers = LeaderTimers::new(core, Duration::from_millis(TIMER_TICK_MS)).start();
+
     let metrics = Arc::new(Metrics::new(replica.rpc_error_counter()));
     let state = http::AppState {
         replica: replica.clone(),
         token: Arc::new(token.clone()),
         config: Arc::new(config.clone()),
         metrics,
+        events,
+        clock,
     };
     let api = http::api_server(state.clone())?;
     let raft_server = match (&config.raft_listen, &config.tls) {
@@ -172,6 +191,7 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     let raft_task = raft_server.map(tokio::spawn);
     wait_for_signal().await;
     tracing::info!("shutting down");
+    drop(timers);
     api_handle.stop(true).await;
     if let Some(handle) = raft_handle {
         handle.stop(true).await;
@@ -183,6 +203,19 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     drop(api_task);
     drop(raft_task);
     Ok(())
+}
+
+/// Copies applied events into the event log the streams read. A lagging feed loses events; the
+/// log notices the discontinuity and streams report a gap rather than skip silently.
+async fn feed_event_log(mut applied: tokio::sync::broadcast::Receiver<AppliedBatch>, log: Arc<EventLog>) {
+    use tokio::sync::broadcast::error::RecvError;
+    loop {
+        match applied.recv().await {
+            Ok(batch) => log.append(batch.first_event_index, batch.events),
+            Err(RecvError::Lagged(skipped)) => tracing::warn!(skipped, "event log feed lagged"),
+            Err(RecvError::Closed) => return,
+        }
+    }
 }
 
 async fn wait_for_signal() {

@@ -56,12 +56,22 @@ impl SharedState {
     }
 }
 
-/// Events produced by one applied log entry (all its domain entries, in order), stamped with its
-/// index so subscribers can resume.
+/// Events produced by one applied log entry (all its domain entries, in order). The events are
+/// numbered from `first_event_index` on, consecutively, by the center's event index: the same
+/// numbers on every replica, so a subscriber can resume on another node. Replayed requests add
+/// no events.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AppliedBatch {
     pub log_index: u64,
+    pub first_event_index: u64,
     pub events: Vec<Event>,
+}
+
+impl AppliedBatch {
+    /// The index of the last event in the batch.
+    pub fn last_event_index(&self) -> u64 {
+        self.first_event_index + self.events.len() as u64 - 1
+    }
 }
 
 /// The snapshot as stored and as sent to other nodes.
@@ -160,14 +170,19 @@ impl RaftStateMachine<TypeConfig> for StateMachineStore {
             let mut data = self.state.write();
             for entry in entries {
                 data.last_applied = Some(entry.log_id);
+                let first_event_index = data.center.event_index() + 1;
                 let mut events = Vec::new();
                 let results = match entry.payload {
                     EntryPayload::Blank => Vec::new(),
                     EntryPayload::Normal(proposal) => {
                         let mut results = Vec::with_capacity(proposal.entries.len());
                         for request in &proposal.entries {
+                            let events_before = data.center.event_index();
                             let outcome = data.center.apply(request);
-                            if let Outcome::Applied(applied) = &outcome {
+                            // A replay returns its remembered events but produced none now.
+                            if let (Outcome::Applied(applied), true) =
+                                (&outcome, data.center.event_index() > events_before)
+                            {
                                 events.extend(applied.events.iter().cloned());
                             }
                             results.push(outcome);
@@ -180,7 +195,7 @@ impl RaftStateMachine<TypeConfig> for StateMachineStore {
                     }
                 };
                 if !events.is_empty() {
-                    batches.push(AppliedBatch { log_index: entry.log_id.index, events });
+                    batches.push(AppliedBatch { log_index: entry.log_id.index, first_event_index, events });
                 }
                 outcomes.push(results);
             }

@@ -166,10 +166,7 @@ async fn get<K: Kind>(
 /// Turns an outcome into a response: the changed entity, or the rejection.
 fn respond<K: Kind>(outcome: Outcome, status: StatusCode) -> Result<HttpResponse, ApiError> {
     match outcome {
-        Outcome::Rejected(rejection) => {
-            let status = StatusCode::from_u16(rejection.code.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
-            Err(ApiError::new(status, rejection.code.as_str(), rejection.message))
-        }
+        Outcome::Rejected(rejection) => Err(rejection.into()),
         Outcome::Applied(applied) => {
             if status == StatusCode::NO_CONTENT {
                 return Ok(HttpResponse::NoContent().finish());

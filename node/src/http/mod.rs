@@ -5,8 +5,10 @@
 //! it through the replica, and encode the outcome. Errors are JSON `{code, message}`.
 
 pub mod cluster;
+mod contacts;
 mod entities;
 mod openapi;
+mod stream;
 
 pub use cluster::local_status;
 
@@ -17,7 +19,9 @@ use actix_web::dev::Server;
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde::Serialize;
-use tandem_domain::{Command, Entry, Outcome, RequestId};
+use tandem_actors::EventLog;
+use tandem_domain::{Command, Entry, Outcome, Rejection, RequestId};
+use tandem_raft::clock::Clock;
 use tandem_raft::https::TlsFiles;
 use tandem_raft::{Side, WriteError};
 
@@ -38,20 +42,30 @@ pub struct AppState {
     pub token: Arc<String>,
     pub config: Arc<NodeConfig>,
     pub metrics: Arc<Metrics>,
+    /// Recent applied events, for the WebSocket streams.
+    pub events: Arc<EventLog>,
+    /// For live figures (statistics at "now").
+    pub clock: Arc<dyn Clock>,
 }
 
-/// The JSON error body of every refused request.
+/// The JSON error body of every refused request. A refusal the spec numbers (seeds-ctios.md
+/// §2.6.3) also carries `spec_code` and, where the spec names it, `spec_name`
+/// (e.g. `CF_WRAPUP_DATA_REQUIRED`), with the spec's text as the message.
 #[derive(Debug, Serialize)]
 pub struct ApiError {
     #[serde(skip)]
     pub status: StatusCode,
     pub code: String,
     pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec_code: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spec_name: Option<&'static str>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
-        ApiError { status, code: code.to_string(), message: message.into() }
+        ApiError { status, code: code.to_string(), message: message.into(), spec_code: None, spec_name: None }
     }
 
     pub fn response(&self) -> HttpResponse {
@@ -71,6 +85,20 @@ impl actix_web::ResponseError for ApiError {
     }
     fn error_response(&self) -> HttpResponse {
         self.response()
+    }
+}
+
+impl From<Rejection> for ApiError {
+    fn from(rejection: Rejection) -> ApiError {
+        let status = StatusCode::from_u16(rejection.code.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+        let spec_name = rejection.spec_error().and_then(|error| error.identifier());
+        ApiError {
+            status,
+            code: rejection.code.as_str().to_string(),
+            spec_code: rejection.spec_code.map(|code| code.0),
+            spec_name,
+            message: rejection.message,
+        }
     }
 }
 
@@ -199,11 +227,11 @@ pub fn api_server(state: AppState) -> anyhow::Result<Server> {
             .route("/healthz", web::get().to(cluster::healthz))
             .route("/readyz", web::get().to(cluster::readyz))
             .route("/metrics", web::get().to(crate::metrics::handler))
-            .service(entities::routes_all(cluster::routes(
+            .service(stream::routes(contacts::routes(entities::routes_all(cluster::routes(
                 web::scope("/api/v1")
                     .route("/openapi.json", web::get().to(openapi::handler))
                     .default_service(web::to(not_found)),
-            )))
+            )))))
             .default_service(web::to(not_found))
     })
     .workers(2)

@@ -1,0 +1,121 @@
+//! The leader timer actor against a fake core: a due deadline is proposed once, only on the
+//! leader, and its expiry changes the center as the domain says (ring no answer requeues).
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::time::Duration;
+
+use actix::Actor;
+use tandem_actors::{Core, LeaderTimers, Proposed};
+use tandem_domain::{
+    demo_commands, AgentId, AgentState, AgentStateRequest, Center, Channel, Command, ContactId, ContactSpec,
+    ContactState, CsqId, Entry, RequestId,
+};
+
+const START_MS: u64 = 1_700_000_000_000;
+
+#[derive(Clone)]
+struct FakeCore {
+    center: Rc<RefCell<Center>>,
+    now_ms: Rc<Cell<u64>>,
+    leader: Rc<Cell<bool>>,
+    proposals: Rc<RefCell<Vec<Entry>>>,
+}
+
+impl FakeCore {
+    fn new() -> FakeCore {
+        FakeCore {
+            center: Rc::new(RefCell::new(Center::default())),
+            now_ms: Rc::new(Cell::new(START_MS)),
+            leader: Rc::new(Cell::new(true)),
+            proposals: Rc::new(RefCell::new(Vec::new())),
+        }
+    }
+
+    fn apply(&self, command: Command) {
+        let entry = Entry { request_id: None, time_ms: self.now_ms.get(), command };
+        let outcome = self.center.borrow_mut().apply(&entry);
+        assert!(outcome.is_applied(), "{outcome:?}");
+    }
+}
+
+impl Core for FakeCore {
+    fn propose(&self, mut entry: Entry) -> Proposed {
+        entry.time_ms = self.now_ms.get();
+        self.proposals.borrow_mut().push(entry.clone());
+        let outcome = self.center.borrow_mut().apply(&entry);
+        Box::pin(async move { Ok(outcome) })
+    }
+    fn is_leader(&self) -> bool {
+        self.leader.get()
+    }
+    fn read<R>(&self, read: impl FnOnce(&Center) -> R) -> R {
+        read(&self.center.borrow())
+    }
+    fn now_ms(&self) -> u64 {
+        self.now_ms.get()
+    }
+}
+
+/// The demo center with Bruno (agent 2, voice CSQ 1) Ready and a call ringing on his phone.
+fn ringing_call() -> FakeCore {
+    let core = FakeCore::new();
+    for command in demo_commands() {
+        core.apply(command);
+    }
+    let bruno = AgentId(2);
+    core.apply(Command::SetAgentState { agent: bruno, state: AgentStateRequest::Login, reason: None });
+    core.apply(Command::SetAgentState { agent: bruno, state: AgentStateRequest::Ready, reason: None });
+    core.apply(Command::InjectContact(ContactSpec {
+        channel: Channel::Voice,
+        csq: CsqId(1),
+        priority: None,
+        customer_name: None,
+        customer_address: None,
+        subject: None,
+    }));
+    let contact = core.center.borrow().contact(ContactId(1)).map(|c| c.state.clone());
+    assert_eq!(contact, Some(ContactState::Offered { agent: bruno }));
+    core
+}
+
+async fn ticks(core: &FakeCore, count: u32) {
+    for _ in 0..count {
+        core.now_ms.set(core.now_ms.get() + 100);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[actix::test]
+async fn the_leader_expires_a_ring_no_answer_once() {
+    tokio::time::pause();
+    let core = ringing_call();
+    let ring_ms =
+        u64::from(core.center.borrow().contact(ContactId(1)).map_or(0, |c| c.timeouts.ring_no_answer_seconds)) * 1000;
+    LeaderTimers::new(core.clone(), Duration::from_millis(50)).start();
+
+    ticks(&core, (ring_ms / 100 - 2) as u32).await;
+    assert!(core.proposals.borrow().is_empty(), "nothing is due before the ring timeout");
+
+    ticks(&core, 4).await;
+    let proposals = core.proposals.borrow().clone();
+    assert_eq!(proposals.len(), 1, "one expiry, proposed once: {proposals:?}");
+    assert!(matches!(proposals[0].command, Command::Expire { .. }));
+    assert!(matches!(&proposals[0].request_id, Some(RequestId(id)) if id.starts_with("expire-")));
+    let center = core.center.borrow();
+    assert_eq!(center.contact(ContactId(1)).map(|c| c.state.clone()), Some(ContactState::Queued));
+    assert_eq!(center.agent_status(AgentId(2)).map(|s| s.state), Some(AgentState::NotReady));
+}
+
+#[actix::test]
+async fn a_follower_proposes_nothing() {
+    tokio::time::pause();
+    let core = ringing_call();
+    core.leader.set(false);
+    LeaderTimers::new(core.clone(), Duration::from_millis(50)).start();
+    ticks(&core, 600).await;
+    assert!(core.proposals.borrow().is_empty());
+    core.leader.set(true);
+    ticks(&core, 2).await;
+    assert_eq!(core.proposals.borrow().len(), 1, "the new leader fires the overdue deadline");
+}

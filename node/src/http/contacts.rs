@@ -1,0 +1,288 @@
+//! Contacts, agent actions and live statistics under `/api/v1`.
+//!
+//! Every action is one domain command: the JSON body names it (`"action": "answer_call"`) and
+//! the handler submits it through Raft, so an agent's desktop, an integration and the simulated
+//! telephony take the same path and get the same refusals, with the spec's code and text. A
+//! successful action answers with the events it produced, so a client sees at once what
+//! happened (an offer made, a contact requeued) without waiting for its stream.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, Scope};
+use serde::{Deserialize, Serialize};
+use tandem_domain::{
+    AgentId, AgentStateRequest, Center, Command, ContactId, ContactSpec, CsqId, DigitalStateRequest, EntityRef, Event,
+    Outcome, WrapUpSelection,
+};
+
+use super::{authorize, refuse_on_witness, submit, ApiError, AppState};
+
+/// Contacts listed per page at most.
+pub const CONTACT_PAGE_SIZE_MAX: usize = 1000;
+
+/// What an agent's desktop asks for. Each maps to exactly one domain command.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AgentAction {
+    /// Voice state: login, logout, not_ready, ready, work_ready, work_not_ready. `reason` is the
+    /// reason code value for Not Ready and Logout.
+    SetState {
+        state: AgentStateRequest,
+        #[serde(default)]
+        reason: Option<u16>,
+    },
+    /// Chat and email state: ready or not_ready.
+    SetDigitalState { state: DigitalStateRequest },
+    /// Answer the ringing call.
+    AnswerCall,
+    /// Put the call on hold.
+    HoldCall,
+    /// Take the call off hold.
+    RetrieveCall,
+    /// Hang up (either party ended the call).
+    EndCall,
+    /// Make an outgoing call (from Not Ready only).
+    MakeCall,
+    /// Wrap-up data for the incoming call, during it or in wrap-up.
+    SetWrapUpData { data: String },
+    /// The desktop closed without logging out.
+    CloseSession,
+    /// Accept the chat offered.
+    AcceptChat { contact: ContactId },
+    /// End a chat.
+    EndChat { contact: ContactId },
+    /// Leave a group chat.
+    LeaveChat { contact: ContactId },
+    /// Invite an agent of a chat CSQ into a group chat.
+    InviteToGroupChat {
+        contact: ContactId,
+        csq: CsqId,
+        #[serde(default)]
+        notes: Option<String>,
+    },
+    /// Accept a group chat invite.
+    AcceptGroupChatInvite { contact: ContactId },
+    /// Decline a group chat invite.
+    DeclineGroupChatInvite { contact: ContactId },
+    /// Send the reply to an email.
+    SendEmail { contact: ContactId },
+    /// Discard an email.
+    DiscardEmail { contact: ContactId },
+    /// Requeue an email to an email CSQ (the same or another).
+    RequeueEmail { contact: ContactId, csq: CsqId },
+    /// Select wrap-up reasons for a chat or email.
+    SetContactWrapUp { contact: ContactId, reasons: Vec<WrapUpSelection> },
+}
+
+impl AgentAction {
+    fn command(self, agent: AgentId) -> Command {
+        match self {
+            AgentAction::SetState { state, reason } => Command::SetAgentState { agent, state, reason },
+            AgentAction::SetDigitalState { state } => Command::SetDigitalState { agent, state },
+            AgentAction::AnswerCall => Command::AnswerCall { agent },
+            AgentAction::HoldCall => Command::HoldCall { agent },
+            AgentAction::RetrieveCall => Command::RetrieveCall { agent },
+            AgentAction::EndCall => Command::EndCall { agent },
+            AgentAction::MakeCall => Command::MakeCall { agent },
+            AgentAction::SetWrapUpData { data } => Command::SetWrapUpData { agent, data },
+            AgentAction::CloseSession => Command::CloseSession { agent },
+            AgentAction::AcceptChat { contact } => Command::AcceptChat { agent, contact },
+            AgentAction::EndChat { contact } => Command::EndChat { agent, contact },
+            AgentAction::LeaveChat { contact } => Command::LeaveChat { agent, contact },
+            AgentAction::InviteToGroupChat { contact, csq, notes } => {
+                Command::InviteToGroupChat { agent, contact, csq, notes }
+            }
+            AgentAction::AcceptGroupChatInvite { contact } => Command::AcceptGroupChatInvite { agent, contact },
+            AgentAction::DeclineGroupChatInvite { contact } => Command::DeclineGroupChatInvite { agent, contact },
+            AgentAction::SendEmail { contact } => Command::SendEmail { agent, contact },
+            AgentAction::DiscardEmail { contact } => Command::DiscardEmail { agent, contact },
+            AgentAction::RequeueEmail { contact, csq } => Command::RequeueEmail { agent, contact, csq },
+            AgentAction::SetContactWrapUp { contact, reasons } => Command::SetContactWrapUp { agent, contact, reasons },
+        }
+    }
+}
+
+/// What the customer's side reports about a contact (telephony, the chat widget).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ContactAction {
+    /// The caller hung up, the chat customer closed the window.
+    CustomerLeft,
+    /// The chat customer typed or sent something.
+    CustomerActivity,
+}
+
+/// An applied command's answer: the events it produced, and the id it created, if any.
+#[derive(Debug, Serialize)]
+pub struct Applied {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<ContactId>,
+    pub events: Vec<Event>,
+}
+
+fn applied(outcome: Outcome) -> Result<Applied, ApiError> {
+    match outcome {
+        Outcome::Rejected(rejection) => Err(rejection.into()),
+        Outcome::Applied(applied) => {
+            let contact = match applied.created {
+                Some(EntityRef::Contact(id)) => Some(id),
+                _ => None,
+            };
+            Ok(Applied { contact, events: applied.events })
+        }
+    }
+}
+
+fn guard(state: &AppState, request: &HttpRequest) -> Result<(), ApiError> {
+    authorize(state, request)?;
+    refuse_on_witness(state)
+}
+
+fn not_found(what: &str, id: u64) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("There is no {what} with id {id}."))
+}
+
+/// The time live figures are computed at: this node's clock, never before the applied time.
+fn now_ms(state: &AppState, center: &Center) -> u64 {
+    state.clock.now_ms().max(center.time_ms())
+}
+
+async fn inject(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    spec: web::Json<ContactSpec>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let outcome = submit(&state, &request, Command::InjectContact(spec.into_inner())).await?;
+    Ok(HttpResponse::Created().json(applied(outcome)?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ContactQuery {
+    /// Only open contacts (default) or every held one.
+    #[serde(default)]
+    all: bool,
+    /// Only contacts in this CSQ.
+    csq: Option<CsqId>,
+    /// Only contacts with an id above this one (paging).
+    after: Option<ContactId>,
+    /// At most this many (default and maximum [`CONTACT_PAGE_SIZE_MAX`]).
+    limit: Option<usize>,
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    query: web::Query<ContactQuery>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let limit = query.limit.unwrap_or(CONTACT_PAGE_SIZE_MAX).min(CONTACT_PAGE_SIZE_MAX);
+    let shared = state.replica.state();
+    let data = shared.read();
+    let contacts: Vec<_> = data
+        .center
+        .contacts()
+        .filter(|contact| query.after.is_none_or(|after| contact.id > after))
+        .filter(|contact| query.all || !contact.is_closed())
+        .filter(|contact| query.csq.is_none_or(|csq| contact.csq == csq))
+        .take(limit)
+        .cloned()
+        .collect();
+    Ok(HttpResponse::Ok().json(contacts))
+}
+
+async fn get(state: web::Data<AppState>, request: HttpRequest, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let id = id.into_inner();
+    let contact = state.replica.state().read().center.contact(ContactId(id)).cloned();
+    match contact {
+        Some(contact) => Ok(HttpResponse::Ok().json(contact)),
+        None => Err(not_found("contact", id)),
+    }
+}
+
+async fn contact_action(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<u64>,
+    action: web::Json<ContactAction>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let contact = ContactId(id.into_inner());
+    let command = match action.into_inner() {
+        ContactAction::CustomerLeft => Command::CustomerLeft { contact },
+        ContactAction::CustomerActivity => Command::CustomerActivity { contact },
+    };
+    let outcome = submit(&state, &request, command).await?;
+    Ok(HttpResponse::Ok().json(applied(outcome)?))
+}
+
+async fn agent_action(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<u64>,
+    action: web::Json<AgentAction>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let command = action.into_inner().command(AgentId(id.into_inner()));
+    let outcome = submit(&state, &request, command).await?;
+    Ok(HttpResponse::Ok().json(applied(outcome)?))
+}
+
+async fn agent_status(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let id = id.into_inner();
+    let status = state.replica.state().read().center.agent_status(AgentId(id)).cloned();
+    match status {
+        Some(status) => Ok(HttpResponse::Ok().json(status)),
+        None => Err(not_found("agent", id)),
+    }
+}
+
+async fn csq_queue(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let id = id.into_inner();
+    let shared = state.replica.state();
+    let data = shared.read();
+    if data.center.csq(CsqId(id)).is_none() {
+        return Err(not_found("CSQ", id));
+    }
+    Ok(HttpResponse::Ok().json(data.center.csq_queue(CsqId(id))))
+}
+
+async fn statistics(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let shared = state.replica.state();
+    let data = shared.read();
+    let snapshot = data.center.statistics_snapshot(now_ms(&state, &data.center));
+    Ok(HttpResponse::Ok().json(snapshot))
+}
+
+/// The live statistics snapshot, for the statistics stream.
+pub fn statistics_json(state: &AppState) -> String {
+    let shared = state.replica.state();
+    let data = shared.read();
+    let snapshot = data.center.statistics_snapshot(now_ms(state, &data.center));
+    serde_json::to_string(&serde_json::json!({ "statistics": snapshot })).unwrap_or_default()
+}
+
+/// Adds the contact, action and statistics routes to the `/api/v1` scope.
+pub fn routes(scope: Scope) -> Scope {
+    scope
+        .route("/contacts", web::post().to(inject))
+        .route("/contacts", web::get().to(list))
+        .route("/contacts/{id}", web::get().to(get))
+        .route("/contacts/{id}/actions", web::post().to(contact_action))
+        .route("/agents/{id}/actions", web::post().to(agent_action))
+        .route("/agents/{id}/status", web::get().to(agent_status))
+        .route("/csqs/{id}/queue", web::get().to(csq_queue))
+        .route("/statistics", web::get().to(statistics))
+}
