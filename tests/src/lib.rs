@@ -8,6 +8,7 @@
 
 mod client;
 mod cluster;
+mod stream;
 
 pub use client::{
     create_many, create_with_retry, ApiClient, Body, CreateOutcome, CreateReport, Reply, CREATE_ATTEMPT_COUNT_MAX,
@@ -15,6 +16,7 @@ pub use client::{
 };
 pub use cluster::{Cluster, Node, RaftTuning, Status, TOKEN};
 pub use reqwest::Method;
+pub use stream::EventStream;
 
 use std::io::Read;
 use std::path::PathBuf;
