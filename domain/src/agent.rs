@@ -13,7 +13,7 @@ use crate::limits::{AGENT_COUNT_MAX, AGENT_SKILL_COUNT_MAX, LOGIN_NAME_LENGTH_MA
 use crate::outcome::{Applied, EntityRef, Event};
 use crate::rejection::{Rejection, RejectionCode};
 use crate::skill::{SkillListFields, SkillListItem};
-use crate::text::{equal_ignoring_case, text_optional, text_required};
+use crate::text::{folded, text_optional, text_required};
 
 /// An agent as stored.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -70,6 +70,7 @@ impl Center {
         let id = self.agents.id_next("agent")?;
         let agent = self.agent_checked(id, spec, None)?;
         self.agents.check_room("agents", AGENT_COUNT_MAX)?;
+        self.login_names.insert(folded(&agent.login_name), id);
         self.agents.insert_new(id, agent.clone());
         self.statuses.insert(id, AgentStatus::logged_out(id, self.time_ms));
         self.routing_agent_added(id);
@@ -81,6 +82,10 @@ impl Center {
             return Err(Rejection::not_found("agent", id));
         }
         let agent = self.agent_checked(id, spec, Some(id))?;
+        if let Some(previous) = self.agents.get(id) {
+            self.login_names.remove(&folded(&previous.login_name));
+        }
+        self.login_names.insert(folded(&agent.login_name), id);
         self.agents.replace(id, agent.clone());
         let mut events = vec![Event::AgentUpdated(agent)];
         self.routing_agent_changed(id, &mut events);
@@ -109,6 +114,9 @@ impl Center {
         let mut events = Vec::new();
         self.agent_sticky_release(id, &mut events);
         self.routing_agent_removed(id);
+        if let Some(agent) = self.agents.get(id) {
+            self.login_names.remove(&folded(&agent.login_name));
+        }
         self.agents.remove(id);
         self.statuses.remove(&id);
         events.insert(0, Event::AgentDeleted(id));
@@ -138,10 +146,10 @@ impl Center {
                 return Err(Rejection::new(RejectionCode::UnknownTeam, format!("team: team {team} does not exist")));
             }
         }
-        let duplicate = self
-            .agents
-            .values()
-            .find(|agent| Some(agent.id) != except && equal_ignoring_case(&agent.login_name, &login_name));
+        let duplicate = match self.login_names.get(&folded(&login_name)) {
+            Some(&other) if Some(other) != except => self.agents.get(other),
+            _ => None,
+        };
         if let Some(duplicate) = duplicate {
             let message = format!(
                 "an agent with login name \"{}\" already exists (agent {})",

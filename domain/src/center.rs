@@ -88,6 +88,10 @@ pub struct Center {
     /// none. Identical on every replica, so a desktop can resume a stream on the other side.
     #[serde(default)]
     pub(crate) event_index: u64,
+    /// Agents by login name folded to lower case: login names are unique ignoring case.
+    /// Derived from `agents`, rebuilt when a stored center is read.
+    #[serde(skip)]
+    pub(crate) login_names: BTreeMap<String, AgentId>,
     /// Routing work of the command being applied; always empty between commands.
     #[serde(skip)]
     pub(crate) work: Work,

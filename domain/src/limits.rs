@@ -47,8 +47,9 @@ pub const TEAM_SECONDARY_SUPERVISOR_COUNT_MAX: u32 = 10;
 /// Skills a center may hold.
 pub const SKILL_COUNT_MAX: u32 = 1_000;
 
-/// Agents a center may hold.
-pub const AGENT_COUNT_MAX: u32 = 10_000;
+/// Agents a center may hold: twice the largest UCCE reference design (50,000 agents), every one
+/// of them able to be logged in at once.
+pub const AGENT_COUNT_MAX: u32 = 100_000;
 
 /// Teams a center may hold.
 pub const TEAM_COUNT_MAX: u32 = 1_000;

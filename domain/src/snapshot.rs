@@ -104,6 +104,7 @@ impl From<StoredCenter> for Center {
             statistics: stored.statistics,
             conversations: stored.conversations,
             event_index: stored.event_index,
+            login_names: BTreeMap::new(),
             work: Work::default(),
         };
         center.derived_state_repaired();
@@ -115,6 +116,8 @@ impl Center {
     /// Gives every agent a status and the routing index an entry per agent and CSQ, where an
     /// older snapshot lacks them: agents start logged out, unindexed.
     fn derived_state_repaired(&mut self) {
+        self.login_names =
+            self.agents.values().map(|agent| (crate::text::folded(&agent.login_name), agent.id)).collect();
         let agents: Vec<AgentId> = self.agents.values().map(|agent| agent.id).collect();
         for id in agents {
             let time_ms = self.time_ms;

@@ -34,6 +34,12 @@ pub(crate) fn text_optional(field: &str, value: Option<&str>, length_max: u32) -
 }
 
 /// Whether two texts are equal ignoring case (Unicode lowercase, character by character).
+/// The text folded to lower case, as [`equal_ignoring_case`] compares it: a key for indexes of
+/// names unique ignoring case.
+pub(crate) fn folded(text: &str) -> String {
+    text.chars().flat_map(char::to_lowercase).collect()
+}
+
 pub(crate) fn equal_ignoring_case(left: &str, right: &str) -> bool {
     left.chars().flat_map(char::to_lowercase).eq(right.chars().flat_map(char::to_lowercase))
 }

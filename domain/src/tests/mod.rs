@@ -172,6 +172,12 @@ pub(super) fn assert_invariants(center: &Center) {
     let skill_names: Vec<String> = center.skills().map(|skill| folded(&skill.name)).collect();
     assert_eq!(skill_names.iter().collect::<BTreeSet<_>>().len(), skill_names.len(), "skill names unique");
     let mut login_names = BTreeSet::new();
+    let index: Vec<(String, AgentId)> = center.agents().map(|agent| (folded(&agent.login_name), agent.id)).collect();
+    assert_eq!(
+        center.login_names.clone().into_iter().collect::<BTreeSet<_>>(),
+        index.into_iter().collect(),
+        "login name index"
+    );
     for agent in center.agents() {
         assert!(login_names.insert(folded(&agent.login_name)), "login names unique");
         assert!(!agent.name.trim().is_empty());

@@ -178,6 +178,24 @@ fn agent_rules() {
             Rejected(DuplicateName, "agent 1"),
         ),
         row(
+            "a renamed agent's old login name is free",
+            vec![agent("alice", &[]), update_agent(1, agent_spec("bob", &[]))],
+            agent("ALICE", &[]),
+            Applied,
+        ),
+        row(
+            "a renamed agent's new login name is taken",
+            vec![agent("alice", &[]), update_agent(1, agent_spec("bob", &[]))],
+            agent("Bob", &[]),
+            Rejected(DuplicateName, "login name \"bob\" already exists (agent 1)"),
+        ),
+        row(
+            "a deleted agent's login name is free",
+            vec![agent("alice", &[]), Command::DeleteAgent { id: AgentId(1) }],
+            agent("alice", &[]),
+            Applied,
+        ),
+        row(
             "update missing agent",
             vec![],
             update_agent(9, agent_spec("alice", &[])),
