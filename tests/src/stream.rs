@@ -28,7 +28,7 @@ impl EventStream {
     }
 
     /// The next JSON frame, `Ok(None)` if none came within the read timeout.
-    pub fn next(&mut self) -> Result<Option<Value>, String> {
+    pub fn next_frame(&mut self) -> Result<Option<Value>, String> {
         loop {
             match self.socket.read() {
                 Ok(Message::Text(text)) => {

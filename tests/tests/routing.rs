@@ -32,7 +32,7 @@ fn channel_of(i: u64) -> &'static str {
 
 /// Every 20th voice call and chat is abandoned by its customer right after arriving.
 fn abandons(i: u64) -> bool {
-    i % 20 == 0 || i % 20 == 5
+    matches!(i % 20, 0 | 5)
 }
 
 fn created_id(client: &ApiClient, path: &str, body: Value) -> u64 {
@@ -161,7 +161,7 @@ fn fifty_agents_route_a_thousand_contacts_over_three_channels_exactly_once() {
 
     // The supervisor's stream, from now on.
     let mut stream = EventStream::connect(&base_url, "/api/v1/events", &token).expect("the supervisor stream");
-    let hello = stream.next().expect("hello").expect("a hello frame");
+    let hello = stream.next_frame().expect("hello").expect("a hello frame");
     let start_index = hello["hello"]["after"].as_u64().expect("hello.after");
     let mut agent_stream = EventStream::connect(&base_url, &format!("/api/v1/agents/{}/events", agents[0]), &token)
         .expect("agent 1's stream");
@@ -214,7 +214,7 @@ fn fifty_agents_route_a_thousand_contacts_over_three_channels_exactly_once() {
     let mut mid_run_checked = false;
     while closed.len() < CONTACT_COUNT as usize {
         assert!(started.elapsed() < RUN_TIMEOUT, "only {} of {CONTACT_COUNT} contacts closed", closed.len());
-        let Some(frame) = stream.next().expect("the supervisor stream") else { continue };
+        let Some(frame) = stream.next_frame().expect("the supervisor stream") else { continue };
         if frame.get("gap").is_some() {
             panic!("the stream reported a gap: {frame}");
         }
@@ -312,10 +312,10 @@ fn fifty_agents_route_a_thousand_contacts_over_three_channels_exactly_once() {
     let (middle, _) = events[events.len() / 2];
     let mut resumed =
         EventStream::connect(&base_url, &format!("/api/v1/events?after={middle}"), &token).expect("resumed stream");
-    resumed.next().expect("hello").expect("a hello frame");
+    resumed.next_frame().expect("hello").expect("a hello frame");
     for (index, event) in events.iter().filter(|(index, _)| *index > middle).take(200) {
         let frame = loop {
-            if let Some(frame) = resumed.next().expect("resumed stream") {
+            if let Some(frame) = resumed.next_frame().expect("resumed stream") {
                 if frame.get("index").is_some() {
                     break frame;
                 }
@@ -327,7 +327,7 @@ fn fifty_agents_route_a_thousand_contacts_over_three_channels_exactly_once() {
 
     // The first agent's stream carried its own offers and no one else's.
     let mut own_offers = 0;
-    while let Some(frame) = agent_stream.next().expect("agent stream") {
+    while let Some(frame) = agent_stream.next_frame().expect("agent stream") {
         if let Some(offer) = frame["event"].get("ContactOffered") {
             assert_eq!(offer["agent"].as_u64(), Some(agents[0]), "{frame}");
             own_offers += 1;

@@ -14,10 +14,12 @@ use tandem_domain::{
     Outcome, WrapUpSelection,
 };
 
-use super::{authorize, refuse_on_witness, submit, ApiError, AppState};
+use super::{authorize, generated_request_id, refuse_on_witness, request_key, submit, submit_as, ApiError, AppState};
 
 /// Contacts listed per page at most.
 pub const CONTACT_PAGE_SIZE_MAX: usize = 1000;
+/// Items one batch may carry.
+pub const BATCH_ITEM_COUNT_MAX: usize = 1000;
 
 /// What an agent's desktop asks for. Each maps to exactly one domain command.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -274,6 +276,97 @@ pub fn statistics_json(state: &AppState) -> String {
     serde_json::to_string(&serde_json::json!({ "statistics": snapshot })).unwrap_or_default()
 }
 
+/// A batch: `{"items": [...]}`, each item one of `{"inject": <contact>}`,
+/// `{"agent": <id>, "action": <agent action>}` or `{"contact": <id>, "action": <contact action>}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch {
+    items: Vec<serde_json::Value>,
+}
+
+/// One batch item as a command, or why it is malformed.
+fn batch_command(index: usize, item: serde_json::Value) -> Result<Command, ApiError> {
+    let invalid = |message: String| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_body", format!("items[{index}]: {message}"))
+    };
+    let serde_json::Value::Object(mut fields) = item else {
+        return Err(invalid("an item is a JSON object".into()));
+    };
+    let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
+    match keys.as_slice() {
+        ["inject"] => {
+            let spec = fields.remove("inject").unwrap_or_default();
+            let spec: ContactSpec = serde_json::from_value(spec).map_err(|e| invalid(format!("inject: {e}")))?;
+            Ok(Command::InjectContact(spec))
+        }
+        ["action", "agent"] | ["agent", "action"] => {
+            let agent: u64 = serde_json::from_value(fields.remove("agent").unwrap_or_default())
+                .map_err(|e| invalid(format!("agent: {e}")))?;
+            let action: AgentAction = serde_json::from_value(fields.remove("action").unwrap_or_default())
+                .map_err(|e| invalid(format!("action: {e}")))?;
+            Ok(action.command(AgentId(agent)))
+        }
+        ["action", "contact"] | ["contact", "action"] => {
+            let contact = ContactId(
+                serde_json::from_value(fields.remove("contact").unwrap_or_default())
+                    .map_err(|e| invalid(format!("contact: {e}")))?,
+            );
+            let action: ContactAction = serde_json::from_value(fields.remove("action").unwrap_or_default())
+                .map_err(|e| invalid(format!("action: {e}")))?;
+            Ok(match action {
+                ContactAction::CustomerLeft => Command::CustomerLeft { contact },
+                ContactAction::CustomerActivity => Command::CustomerActivity { contact },
+            })
+        }
+        _ => Err(invalid(format!(
+            "expected {{\"inject\": ...}}, {{\"agent\": id, \"action\": ...}} or {{\"contact\": id, \"action\": ...}}; got the keys {keys:?}"
+        ))),
+    }
+}
+
+/// `POST /api/v1/batch`: many commands in one request, proposed together (one Raft entry when
+/// the leader is keeping up). Items are independent: each gets its own result, in order, and a
+/// refused item does not stop the others; send actions that depend on each other in separate
+/// batches. A malformed item refuses the whole batch before anything is submitted. With an
+/// Idempotency-Key `K`, item `i` is the request `K/i`, so a retried batch applies once.
+async fn batch(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Json<Batch>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let items = body.into_inner().items;
+    if items.len() > BATCH_ITEM_COUNT_MAX {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "limit_exceeded",
+            format!("A batch carries at most {BATCH_ITEM_COUNT_MAX} items; this one has {}.", items.len()),
+        ));
+    }
+    let commands =
+        items.into_iter().enumerate().map(|(index, item)| batch_command(index, item)).collect::<Result<Vec<_>, _>>()?;
+    let key = request_key(&request)?;
+    let writes = commands.into_iter().enumerate().map(|(index, command)| {
+        let request_id = match &key {
+            Some(key) => format!("{key}/{index}"),
+            None => generated_request_id(),
+        };
+        submit_as(&state, request_id, command)
+    });
+    let results: Vec<serde_json::Value> = futures::future::join_all(writes)
+        .await
+        .into_iter()
+        .map(|result| {
+            let answer = result.and_then(applied);
+            match answer {
+                Ok(applied) => serde_json::to_value(applied).unwrap_or_default(),
+                Err(error) => serde_json::json!({ "error": error }),
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "results": results })))
+}
+
 /// Adds the contact, action and statistics routes to the `/api/v1` scope.
 pub fn routes(scope: Scope) -> Scope {
     scope
@@ -285,4 +378,5 @@ pub fn routes(scope: Scope) -> Scope {
         .route("/agents/{id}/status", web::get().to(agent_status))
         .route("/csqs/{id}/queue", web::get().to(csq_queue))
         .route("/statistics", web::get().to(statistics))
+        .route("/batch", web::post().to(batch))
 }

@@ -147,21 +147,29 @@ pub fn refuse_on_witness(state: &AppState) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The request's Idempotency-Key, if it sent one.
+pub fn request_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
+    match request.headers().get(REQUEST_ID_HEADER) {
+        Some(value) => match value.to_str() {
+            Ok(text) => Ok(Some(text.to_string())),
+            Err(_) => Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_request_id",
+                "The Idempotency-Key header must be printable ASCII.",
+            )),
+        },
+        None => Ok(None),
+    }
+}
+
 /// Submits a command through Raft and returns its outcome, timing it for `/metrics`.
 pub async fn submit(state: &AppState, request: &HttpRequest, command: Command) -> Result<Outcome, ApiError> {
-    let request_id = match request.headers().get(REQUEST_ID_HEADER) {
-        Some(value) => match value.to_str() {
-            Ok(text) => text.to_string(),
-            Err(_) => {
-                return Err(ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request_id",
-                    "The Idempotency-Key header must be printable ASCII.",
-                ))
-            }
-        },
-        None => generated_request_id(),
-    };
+    let request_id = request_key(request)?.unwrap_or_else(generated_request_id);
+    submit_as(state, request_id, command).await
+}
+
+/// Submits a command under a given request id.
+pub async fn submit_as(state: &AppState, request_id: String, command: Command) -> Result<Outcome, ApiError> {
     let entry = Entry { request_id: Some(RequestId(request_id)), time_ms: 0, command };
     let started = tokio::time::Instant::now();
     let result = state.replica.write(entry).await;
@@ -170,7 +178,7 @@ pub async fn submit(state: &AppState, request: &HttpRequest, command: Command) -
 }
 
 /// A request id for requests that came without one, so the node's own retries apply once.
-fn generated_request_id() -> String {
+pub fn generated_request_id() -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 16];
     rand::thread_rng().fill_bytes(&mut bytes);
