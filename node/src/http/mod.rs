@@ -5,7 +5,7 @@
 //! it through the replica, and encode the outcome. Errors are JSON `{code, message}`.
 
 pub mod cluster;
-mod contacts;
+pub mod contacts;
 mod entities;
 mod openapi;
 mod stream;

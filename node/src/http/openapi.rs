@@ -44,6 +44,12 @@ fn schemas() -> Map<String, Value> {
         schema_of::<TeamId>(),
         schema_of::<CsqId>(),
         schema_of::<ReasonCodeId>(),
+        schema_of::<ContactSpec>(),
+        schema_of::<Contact>(),
+        schema_of::<AgentStatus>(),
+        schema_of::<StatisticsSnapshot>(),
+        schema_of::<crate::http::contacts::AgentAction>(),
+        schema_of::<crate::http::contacts::ContactAction>(),
     ]
     .into_iter()
     .flatten()
@@ -95,6 +101,68 @@ fn with_errors(mut responses: Value) -> Value {
     responses
 }
 
+fn reference(name: &str) -> Value {
+    json!({ "$ref": format!("#/components/schemas/{name}") })
+}
+
+fn json_body(schema: Value) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": schema } } })
+}
+
+/// The answer of an applied action: the events it produced, in order.
+fn applied_response(description: &str) -> Value {
+    with_errors(json!({ "200": { "description": description, "content": { "application/json": { "schema": {
+        "type": "object", "required": ["events"],
+        "properties": { "events": { "type": "array", "items": { "type": "object",
+            "description": "One event, tagged by its kind, e.g. {\"ContactOffered\": {...}}." } },
+            "contact": { "type": "integer", "description": "The contact an inject created." } } } } } } }))
+}
+
+/// Contacts, agent actions, statistics, batches and the WebSocket streams.
+fn contact_paths(paths: &mut Map<String, Value>) {
+    let id = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }]);
+    let stream = |summary: &str| {
+        json!({ "get": { "summary": summary,
+            "parameters": [
+                { "name": "after", "in": "query", "required": false, "schema": { "type": "integer" },
+                  "description": "Deliver the events after this index (the last one seen); omitted: new events only." },
+                { "name": "access_token", "in": "query", "required": false, "schema": { "type": "string" },
+                  "description": "The bearer token, for clients that cannot set headers." }],
+            "responses": with_errors(json!({ "101": { "description": "WebSocket: JSON frames {hello}, {index, event}, {gap}, {heartbeat}." } })) } })
+    };
+    paths.insert("/api/v1/contacts".into(), json!({
+        "post": { "summary": "A contact arrives (a call, a chat request, an email) and is routed.",
+            "requestBody": json_body(reference("ContactSpec")), "responses": applied_response("Injected (and offered, if an agent was free).") },
+        "get": { "summary": "Open contacts in id order (all=true: closed ones still held too; csq, after, limit).",
+            "responses": with_errors(json!({ "200": { "description": "The contacts.",
+                "content": { "application/json": { "schema": { "type": "array", "items": reference("Contact") } } } } })) }
+    }));
+    paths.insert("/api/v1/contacts/{id}".into(), json!({ "get": { "summary": "One contact.", "parameters": id,
+        "responses": with_errors(json!({ "200": { "description": "Found.", "content": { "application/json": { "schema": reference("Contact") } } } })) } }));
+    paths.insert("/api/v1/contacts/{id}/actions".into(), json!({ "post": {
+        "summary": "What the customer's side did: left, or was active (chat).", "parameters": id,
+        "requestBody": json_body(reference("ContactAction")), "responses": applied_response("Applied.") } }));
+    paths.insert("/api/v1/agents/{id}/actions".into(), json!({ "post": {
+        "summary": "An agent's action: state changes, call control, chats, emails, wrap-up. Refusals carry the spec's code (spec_code) and text.",
+        "parameters": id, "requestBody": json_body(reference("AgentAction")), "responses": applied_response("Applied.") } }));
+    paths.insert("/api/v1/agents/{id}/status".into(), json!({ "get": { "summary": "An agent's voice and digital state, call and contacts.",
+        "parameters": id, "responses": with_errors(json!({ "200": { "description": "Found.",
+            "content": { "application/json": { "schema": reference("AgentStatus") } } } })) } }));
+    paths.insert("/api/v1/csqs/{id}/queue".into(), json!({ "get": { "summary": "The contacts waiting in a CSQ, in routing order.",
+        "parameters": id, "responses": with_errors(json!({ "200": { "description": "Contact ids." } })) } }));
+    paths.insert("/api/v1/statistics".into(), json!({ "get": { "summary": "Live statistics of every agent and CSQ, now.",
+        "responses": with_errors(json!({ "200": { "description": "The snapshot.",
+            "content": { "application/json": { "schema": reference("StatisticsSnapshot") } } } })) } }));
+    paths.insert("/api/v1/batch".into(), json!({ "post": {
+        "summary": "Up to 1,000 independent items ({inject}, {agent, action} or {contact, action}) proposed together; one result each, in order.",
+        "responses": with_errors(json!({ "200": { "description": "{results: [...]}, each the item's events or {error}." } })) } }));
+    paths.insert("/api/v1/events".into(), stream("Every applied event (supervisors), resumable by event index."));
+    paths.insert("/api/v1/agents/{id}/events".into(), stream("One agent's events, resumable by event index."));
+    paths.insert("/api/v1/statistics/stream".into(), json!({ "get": {
+        "summary": "Live statistics pushed every interval_ms (100 to 60,000; default 1,000).",
+        "responses": with_errors(json!({ "101": { "description": "WebSocket: JSON frames {statistics}." } })) } }));
+}
+
 pub fn document() -> Value {
     let mut paths = Map::new();
     for (path, name) in KIND_PATHS {
@@ -123,6 +191,7 @@ pub fn document() -> Value {
                 "responses": with_errors(json!({ "204": { "description": "Deleted." } })) }
         }));
     }
+    contact_paths(&mut paths);
     paths.insert(
         "/api/v1/cluster/status".into(),
         json!({ "get": { "summary": "This node's view of the cluster.",
@@ -177,5 +246,7 @@ mod tests {
             assert!(schemas.contains_key(&name), "missing schema {name}");
         }
         assert!(document["paths"]["/api/v1/agents/{id}"]["put"].is_object());
+        assert!(document["paths"]["/api/v1/agents/{id}/actions"]["post"].is_object());
+        assert!(schemas.contains_key("AgentAction"), "the actions are documented");
     }
 }
