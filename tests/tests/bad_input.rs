@@ -66,6 +66,111 @@ fn refusals_have_the_right_status_and_code_and_change_nothing() {
     check_email_csq_limit(&api, &fixture);
     check_idempotency_key(&api);
     check_documents(&api);
+    check_actions(&api);
+}
+
+/// What an action refusal must not change: agent 1's status and every contact.
+fn runtime_state(api: &Api) -> (Value, Value) {
+    let status = api.client.get("/api/v1/agents/1/status").expect("agent status").json;
+    let contacts = api.client.get("/api/v1/contacts?all=true").expect("contacts").json;
+    (status, contacts)
+}
+
+/// Agent and contact actions, batches and streams: each refusal has its status, code and (where
+/// the spec numbers it) the spec's code and text, and changes nothing.
+fn check_actions(api: &Api) {
+    let act = |state: &str| json!({ "action": "set_state", "state": state });
+    let refused = |rule: &str, path: &str, body: Value, status: u16, code: &str, spec: Option<(u64, &str)>| {
+        let before = runtime_state(api);
+        let reply = api.client.post(path, &body).unwrap_or_else(|e| panic!("{rule}: {e}"));
+        assert_eq!(reply.status, status, "{rule}: {}", reply.text);
+        assert_eq!(reply.json["code"], code, "{rule}: {}", reply.text);
+        if let Some((spec_code, text)) = spec {
+            assert_eq!(reply.json["spec_code"].as_u64(), Some(spec_code), "{rule}: {}", reply.text);
+            assert_eq!(reply.json["message"], text, "{rule}: {}", reply.text);
+        }
+        assert_eq!(runtime_state(api), before, "{rule}: a refusal changed the state");
+    };
+    let agent = "/api/v1/agents/1/actions";
+    refused("an unknown action", agent, json!({ "action": "dance" }), 422, "invalid_body", None);
+    refused("an action's unknown field", agent, json!({ "action": "answer_call", "x": 1 }), 422, "invalid_body", None);
+    refused(
+        "logout when logged out (10101)",
+        agent,
+        act("logout"),
+        409,
+        "invalid_state",
+        Some((10101, "The agent is already LOGGED out.")),
+    );
+    refused("an action for a missing agent", "/api/v1/agents/99/actions", act("login"), 404, "not_found", None);
+
+    assert_eq!(api.client.post(agent, &act("login")).expect("login").status, 200);
+    assert_eq!(api.client.post(agent, &act("ready")).expect("ready").status, 200);
+    refused(
+        "logout from Ready (10112)",
+        agent,
+        act("logout"),
+        409,
+        "invalid_state",
+        Some((10112, "The agent cannot log out from the current state.")),
+    );
+    refused(
+        "make call while Ready (10103)",
+        agent,
+        json!({ "action": "make_call" }),
+        409,
+        "invalid_state",
+        Some((
+            10103,
+            "The requested function cannot be performed since the agent is AVAILABLE or in a CALL WORK State.",
+        )),
+    );
+
+    let contacts = "/api/v1/contacts";
+    refused(
+        "a contact for a missing CSQ",
+        contacts,
+        json!({ "channel": "voice", "csq": 9999 }),
+        422,
+        "unknown_csq",
+        None,
+    );
+    refused("a chat in a voice CSQ", contacts, json!({ "channel": "chat", "csq": 1 }), 422, "invalid_field", None);
+    refused(
+        "a subject on a call",
+        contacts,
+        json!({ "channel": "voice", "csq": 1, "subject": "Hi" }),
+        422,
+        "invalid_field",
+        None,
+    );
+    refused(
+        "a missing contact's customer leaves",
+        "/api/v1/contacts/99/actions",
+        json!({ "action": "customer_left" }),
+        404,
+        "not_found",
+        None,
+    );
+    refused(
+        "a batch with one malformed item applies nothing",
+        "/api/v1/batch",
+        json!({ "items": [{ "inject": { "channel": "voice", "csq": 1 } }, { "agent": 1 }] }),
+        422,
+        "invalid_body",
+        None,
+    );
+    let items: Vec<Value> = (0..1001).map(|_| json!({ "inject": { "channel": "voice", "csq": 1 } })).collect();
+    refused("a batch over 1,000 items", "/api/v1/batch", json!({ "items": items }), 422, "limit_exceeded", None);
+
+    let reply = api.client.get("/api/v1/events").expect("GET /events");
+    assert_eq!((reply.status, reply.json["code"].as_str()), (400, Some("websocket_required")), "{}", reply.text);
+    let reply = api.client.get("/api/v1/statistics/stream?interval_ms=5").expect("GET statistics stream");
+    assert_eq!((reply.status, reply.json["code"].as_str()), (422, Some("invalid_field")), "{}", reply.text);
+    let reply = api.client.get("/api/v1/agents/99/status").expect("GET status");
+    assert_eq!((reply.status, reply.json["code"].as_str()), (404, Some("not_found")), "{}", reply.text);
+    let reply = api.client.with_token(None).get("/api/v1/events").expect("GET /events without a token");
+    assert_eq!(reply.status, 401, "{}", reply.text);
 }
 
 /// Two skills, an agent, a CSQ and a reason code for the rows to collide with.

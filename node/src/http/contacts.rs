@@ -21,7 +21,8 @@ pub const CONTACT_PAGE_SIZE_MAX: usize = 1000;
 /// Items one batch may carry.
 pub const BATCH_ITEM_COUNT_MAX: usize = 1000;
 
-/// What an agent's desktop asks for. Each maps to exactly one domain command.
+/// What an agent's desktop asks for. Each maps to exactly one domain command. Variants without
+/// fields are written `{}` so that `deny_unknown_fields` also refuses stray fields on them.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AgentAction {
@@ -35,19 +36,19 @@ pub enum AgentAction {
     /// Chat and email state: ready or not_ready.
     SetDigitalState { state: DigitalStateRequest },
     /// Answer the ringing call.
-    AnswerCall,
+    AnswerCall {},
     /// Put the call on hold.
-    HoldCall,
+    HoldCall {},
     /// Take the call off hold.
-    RetrieveCall,
+    RetrieveCall {},
     /// Hang up (either party ended the call).
-    EndCall,
+    EndCall {},
     /// Make an outgoing call (from Not Ready only).
-    MakeCall,
+    MakeCall {},
     /// Wrap-up data for the incoming call, during it or in wrap-up.
     SetWrapUpData { data: String },
     /// The desktop closed without logging out.
-    CloseSession,
+    CloseSession {},
     /// Accept the chat offered.
     AcceptChat { contact: ContactId },
     /// End a chat.
@@ -80,13 +81,13 @@ impl AgentAction {
         match self {
             AgentAction::SetState { state, reason } => Command::SetAgentState { agent, state, reason },
             AgentAction::SetDigitalState { state } => Command::SetDigitalState { agent, state },
-            AgentAction::AnswerCall => Command::AnswerCall { agent },
-            AgentAction::HoldCall => Command::HoldCall { agent },
-            AgentAction::RetrieveCall => Command::RetrieveCall { agent },
-            AgentAction::EndCall => Command::EndCall { agent },
-            AgentAction::MakeCall => Command::MakeCall { agent },
+            AgentAction::AnswerCall {} => Command::AnswerCall { agent },
+            AgentAction::HoldCall {} => Command::HoldCall { agent },
+            AgentAction::RetrieveCall {} => Command::RetrieveCall { agent },
+            AgentAction::EndCall {} => Command::EndCall { agent },
+            AgentAction::MakeCall {} => Command::MakeCall { agent },
             AgentAction::SetWrapUpData { data } => Command::SetWrapUpData { agent, data },
-            AgentAction::CloseSession => Command::CloseSession { agent },
+            AgentAction::CloseSession {} => Command::CloseSession { agent },
             AgentAction::AcceptChat { contact } => Command::AcceptChat { agent, contact },
             AgentAction::EndChat { contact } => Command::EndChat { agent, contact },
             AgentAction::LeaveChat { contact } => Command::LeaveChat { agent, contact },
@@ -108,9 +109,18 @@ impl AgentAction {
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ContactAction {
     /// The caller hung up, the chat customer closed the window.
-    CustomerLeft,
+    CustomerLeft {},
     /// The chat customer typed or sent something.
-    CustomerActivity,
+    CustomerActivity {},
+}
+
+impl ContactAction {
+    fn command(self, contact: ContactId) -> Command {
+        match self {
+            ContactAction::CustomerLeft {} => Command::CustomerLeft { contact },
+            ContactAction::CustomerActivity {} => Command::CustomerActivity { contact },
+        }
+    }
 }
 
 /// An applied command's answer: the events it produced, and the id it created, if any.
@@ -211,11 +221,7 @@ async fn contact_action(
 ) -> Result<HttpResponse, ApiError> {
     guard(&state, &request)?;
     let contact = ContactId(id.into_inner());
-    let command = match action.into_inner() {
-        ContactAction::CustomerLeft => Command::CustomerLeft { contact },
-        ContactAction::CustomerActivity => Command::CustomerActivity { contact },
-    };
-    let outcome = submit(&state, &request, command).await?;
+    let outcome = submit(&state, &request, action.into_inner().command(contact)).await?;
     Ok(HttpResponse::Ok().json(applied(outcome)?))
 }
 
@@ -313,10 +319,7 @@ fn batch_command(index: usize, item: serde_json::Value) -> Result<Command, ApiEr
             );
             let action: ContactAction = serde_json::from_value(fields.remove("action").unwrap_or_default())
                 .map_err(|e| invalid(format!("action: {e}")))?;
-            Ok(match action {
-                ContactAction::CustomerLeft => Command::CustomerLeft { contact },
-                ContactAction::CustomerActivity => Command::CustomerActivity { contact },
-            })
+            Ok(action.command(contact))
         }
         _ => Err(invalid(format!(
             "expected {{\"inject\": ...}}, {{\"agent\": id, \"action\": ...}} or {{\"contact\": id, \"action\": ...}}; got the keys {keys:?}"

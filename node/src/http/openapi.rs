@@ -139,28 +139,43 @@ fn contact_paths(paths: &mut Map<String, Value>) {
     }));
     paths.insert("/api/v1/contacts/{id}".into(), json!({ "get": { "summary": "One contact.", "parameters": id,
         "responses": with_errors(json!({ "200": { "description": "Found.", "content": { "application/json": { "schema": reference("Contact") } } } })) } }));
-    paths.insert("/api/v1/contacts/{id}/actions".into(), json!({ "post": {
+    paths.insert(
+        "/api/v1/contacts/{id}/actions".into(),
+        json!({ "post": {
         "summary": "What the customer's side did: left, or was active (chat).", "parameters": id,
-        "requestBody": json_body(reference("ContactAction")), "responses": applied_response("Applied.") } }));
+        "requestBody": json_body(reference("ContactAction")), "responses": applied_response("Applied.") } }),
+    );
     paths.insert("/api/v1/agents/{id}/actions".into(), json!({ "post": {
         "summary": "An agent's action: state changes, call control, chats, emails, wrap-up. Refusals carry the spec's code (spec_code) and text.",
         "parameters": id, "requestBody": json_body(reference("AgentAction")), "responses": applied_response("Applied.") } }));
-    paths.insert("/api/v1/agents/{id}/status".into(), json!({ "get": { "summary": "An agent's voice and digital state, call and contacts.",
+    paths.insert(
+        "/api/v1/agents/{id}/status".into(),
+        json!({ "get": { "summary": "An agent's voice and digital state, call and contacts.",
         "parameters": id, "responses": with_errors(json!({ "200": { "description": "Found.",
-            "content": { "application/json": { "schema": reference("AgentStatus") } } } })) } }));
-    paths.insert("/api/v1/csqs/{id}/queue".into(), json!({ "get": { "summary": "The contacts waiting in a CSQ, in routing order.",
-        "parameters": id, "responses": with_errors(json!({ "200": { "description": "Contact ids." } })) } }));
-    paths.insert("/api/v1/statistics".into(), json!({ "get": { "summary": "Live statistics of every agent and CSQ, now.",
+            "content": { "application/json": { "schema": reference("AgentStatus") } } } })) } }),
+    );
+    paths.insert(
+        "/api/v1/csqs/{id}/queue".into(),
+        json!({ "get": { "summary": "The contacts waiting in a CSQ, in routing order.",
+        "parameters": id, "responses": with_errors(json!({ "200": { "description": "Contact ids." } })) } }),
+    );
+    paths.insert(
+        "/api/v1/statistics".into(),
+        json!({ "get": { "summary": "Live statistics of every agent and CSQ, now.",
         "responses": with_errors(json!({ "200": { "description": "The snapshot.",
-            "content": { "application/json": { "schema": reference("StatisticsSnapshot") } } } })) } }));
+            "content": { "application/json": { "schema": reference("StatisticsSnapshot") } } } })) } }),
+    );
     paths.insert("/api/v1/batch".into(), json!({ "post": {
         "summary": "Up to 1,000 independent items ({inject}, {agent, action} or {contact, action}) proposed together; one result each, in order.",
         "responses": with_errors(json!({ "200": { "description": "{results: [...]}, each the item's events or {error}." } })) } }));
     paths.insert("/api/v1/events".into(), stream("Every applied event (supervisors), resumable by event index."));
     paths.insert("/api/v1/agents/{id}/events".into(), stream("One agent's events, resumable by event index."));
-    paths.insert("/api/v1/statistics/stream".into(), json!({ "get": {
+    paths.insert(
+        "/api/v1/statistics/stream".into(),
+        json!({ "get": {
         "summary": "Live statistics pushed every interval_ms (100 to 60,000; default 1,000).",
-        "responses": with_errors(json!({ "101": { "description": "WebSocket: JSON frames {statistics}." } })) } }));
+        "responses": with_errors(json!({ "101": { "description": "WebSocket: JSON frames {statistics}." } })) } }),
+    );
 }
 
 pub fn document() -> Value {
