@@ -22,7 +22,7 @@ use crate::cluster::Cluster;
 use crate::trace::{fnv, Kind, Trace};
 
 /// How often a replica's state is compared with the reference, at most.
-const COMPARE_INTERVAL_MS: u64 = 250;
+const COMPARE_INTERVAL_MS: u64 = 500;
 /// How often a node's log is compared with the committed entries, at most.
 const LOG_VERIFY_INTERVAL_MS: u64 = 500;
 /// How often the reference's whole structure (holdings, queues) is checked, at most.

@@ -106,7 +106,7 @@ pub struct FaultMixError {
 pub const FAULT_RATE_PER_MINUTE_MAX: f64 = 60.0;
 
 impl FaultMix {
-    /// The default mix: every kind, each about once or twice a minute.
+    /// The default mix: every kind, each one to three times a simulated minute.
     pub fn default_mix() -> FaultMix {
         FaultMix::parse("default").unwrap_or_else(|_| FaultMix::none())
     }
@@ -125,12 +125,12 @@ impl FaultMix {
         match parts.peek().copied() {
             Some("default") => {
                 parts.next();
-                mix.rates = default_rates(1.0);
+                mix.rates = default_rates(3.0);
                 mix.operators = true;
             }
             Some("heavy") => {
                 parts.next();
-                mix.rates = default_rates(4.0);
+                mix.rates = default_rates(10.0);
                 mix.operators = true;
             }
             Some("none") => {

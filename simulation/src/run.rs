@@ -29,7 +29,7 @@ use crate::trace::Kind;
 use crate::workload::{self, Directory, Purpose, Reply, Workload};
 
 /// The run loop's step: workload, faults and checks happen at this granularity.
-const STEP: Duration = Duration::from_millis(10);
+const STEP: Duration = Duration::from_millis(25);
 /// How long a node whose disk failed stays down before its supervisor restarts it.
 const FATAL_RESTART_MS: u64 = 1_000;
 const NODE_A: NodeId = 1;

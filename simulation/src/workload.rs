@@ -189,16 +189,25 @@ impl Workload {
                 if let Some(delay) = self.interarrival_ms(wake) {
                     self.schedule(now_ms + delay, wake);
                 }
-                let Some(center) = self.view(cluster, self.client_nodes[0]).or_else(|| self.view(cluster, self.client_nodes[1])) else {
-                    return;
-                };
                 let command = match wake {
                     Wake::Call | Wake::Chat | Wake::Email if self.arrivals_stopped => None,
                     Wake::Call => self.arrival(Channel::Voice),
                     Wake::Chat => self.arrival(Channel::Chat),
                     Wake::Email => self.arrival(Channel::Email),
-                    Wake::Supervisor => self.supervisor(&center),
-                    _ => self.administrator(&center),
+                    _ => {
+                        let Some(replica) =
+                            cluster.replica(self.client_nodes[0]).or_else(|| cluster.replica(self.client_nodes[1]))
+                        else {
+                            return;
+                        };
+                        let state = replica.state();
+                        let data = state.read();
+                        if wake == Wake::Supervisor {
+                            self.supervisor(&data.center)
+                        } else {
+                            self.administrator(&data.center)
+                        }
+                    }
                 };
                 let purpose = match wake {
                     Wake::Call => Purpose::Inject(Channel::Voice),
@@ -226,14 +235,6 @@ impl Workload {
                 self.send(cluster, node, command, Purpose::Other);
             }
         }
-    }
-
-    /// What a desktop connected to `node` shows now, if the node is up.
-    fn view(&self, cluster: &Arc<Cluster>, node: NodeId) -> Option<Center> {
-        let replica = cluster.replica(node)?;
-        let state = replica.state();
-        let data = state.read();
-        Some(data.center.clone())
     }
 
     fn agent_wakes(&mut self, cluster: &Arc<Cluster>, index: usize) {
