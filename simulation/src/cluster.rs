@@ -96,13 +96,13 @@ pub enum ClientError {
 }
 
 impl Cluster {
-    pub fn new(seed: u64, early_ack: bool) -> Arc<Cluster> {
+    pub fn new(seed: u64) -> Arc<Cluster> {
         let world = World {
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x6e65_7477_6f72_6b00),
             links: BTreeMap::new(),
             nodes: BTreeMap::new(),
             stats: NetStats::default(),
-            early_ack,
+            early_ack: false,
         };
         Arc::new(Cluster { world: Mutex::new(world), started: Instant::now() })
     }
@@ -133,6 +133,11 @@ impl Cluster {
             retired: Vec::new(),
         };
         self.world().nodes.insert(id, slot);
+    }
+
+    /// Plants bug (b): from now on nodes answer writes before committing them.
+    pub fn plant_early_ack(&self) {
+        self.world().early_ack = true;
     }
 
     pub fn node_ids(&self) -> Vec<NodeId> {

@@ -107,6 +107,12 @@ pub struct Traffic {
     /// Administrator configuration changes per minute.
     #[serde(default = "admin_default")]
     pub admin_changes_per_minute: f64,
+    /// Chats an agent holds at once at the start (administrators change it mid-run), 1 to 5.
+    #[serde(default = "capacity_default")]
+    pub chat_capacity: u32,
+    /// Emails an agent holds at once at the start, 1 to 5.
+    #[serde(default = "capacity_default")]
+    pub email_capacity: u32,
 }
 
 fn calls_default() -> f64 {
@@ -127,6 +133,9 @@ fn supervisor_default() -> f64 {
 fn admin_default() -> f64 {
     1.0
 }
+fn capacity_default() -> u32 {
+    2
+}
 
 impl Default for Traffic {
     fn default() -> Self {
@@ -137,6 +146,8 @@ impl Default for Traffic {
             agent_action_seconds: agent_action_seconds_default(),
             supervisor_actions_per_minute: supervisor_default(),
             admin_changes_per_minute: admin_default(),
+            chat_capacity: capacity_default(),
+            email_capacity: capacity_default(),
         }
     }
 }

@@ -183,7 +183,7 @@ struct Run {
 }
 
 async fn simulate(options: &SimOptions, progress: &mut dyn FnMut(Progress), report: &mut Report) {
-    let cluster = Cluster::new(options.seed, options.plants.contains(&Plant::EarlyAck));
+    let cluster = Cluster::new(options.seed);
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let boot = boot(&cluster, options).await;
     let directory = match boot {
@@ -193,6 +193,9 @@ async fn simulate(options: &SimOptions, progress: &mut dyn FnMut(Progress), repo
             return;
         }
     };
+    if options.plants.contains(&Plant::EarlyAck) {
+        cluster.plant_early_ack();
+    }
     let start_ms = cluster.now_ms();
     let heal_ms = start_ms + options.heal_at_ms();
     let end_ms = start_ms + options.duration_ms;
@@ -457,6 +460,12 @@ async fn load_center(bootstrap: &mut Bootstrap, center: &CenterConfig, rng: &mut
         (format!("reason code '{label}'"), Command::CreateReasonCode(spec))
     });
     bootstrap.write_all(reasons.collect()).await?;
+    let parameters = tandem_domain::ChannelParameters {
+        max_chat_sessions_per_agent: center.traffic.chat_capacity,
+        max_email_sessions_per_agent: center.traffic.email_capacity,
+        ..tandem_domain::ChannelParameters::default()
+    };
+    bootstrap.write_all(vec![("channel parameters".into(), Command::SetChannelParameters(parameters))]).await?;
     Ok(Directory { agents: agent_ids, csqs: csq_ids, teams: directory_teams })
 }
 

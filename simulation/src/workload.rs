@@ -388,8 +388,8 @@ impl Workload {
         match self.rng.gen_range(0..3) {
             0 => {
                 let mut parameters = center.channel_parameters().clone();
-                parameters.max_chat_sessions_per_agent = self.rng.gen_range(2..=5);
-                parameters.max_email_sessions_per_agent = self.rng.gen_range(2..=5);
+                parameters.max_chat_sessions_per_agent = self.rng.gen_range(1..=3);
+                parameters.max_email_sessions_per_agent = self.rng.gen_range(1..=3);
                 parameters.no_answer_timeout_seconds = self.rng.gen_range(10..=60);
                 Some(Command::SetChannelParameters(parameters))
             }

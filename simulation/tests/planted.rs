@@ -6,7 +6,7 @@ use tandem_simulation::{check_determinism, run, FaultMix, Plant, Report, SimOpti
 
 /// Seeds a planted bug must be found within.
 const SEED_COUNT_MAX: u64 = 100;
-const DURATION_MS: u64 = 12_000;
+const DURATION_MS: u64 = 30_000;
 
 fn options(seed: u64, plant: Plant) -> SimOptions {
     let mut options = SimOptions::new(seed, DURATION_MS);
@@ -26,7 +26,7 @@ fn first_failure(plant: Plant, invariant: &str) -> Report {
 }
 
 fn assert_replayable(report: &Report, plant: Plant) {
-    let expected = format!("tandem sim --seed {} --duration 12s --plant {}", report.seed, plant.name());
+    let expected = format!("tandem sim --seed {} --duration 30s --plant {}", report.seed, plant.name());
     assert_eq!(report.replay_command, expected);
 }
 
