@@ -48,7 +48,8 @@ pub fn sim(args: SimArgs) -> anyhow::Result<()> {
         Some(path) => CenterConfig::load(path)?,
         None => CenterConfig::default_center(),
     };
-    let plants = args.plant.iter().map(|name| Plant::parse(name)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
+    let plants =
+        args.plant.iter().map(|name| Plant::parse(name)).collect::<Result<Vec<_>, _>>().map_err(anyhow::Error::msg)?;
     let last = args.seed.checked_add(args.seeds.max(1) - 1).context("--seed + --seeds overflows")?;
     let started = std::time::Instant::now();
     let mut failed = Vec::new();
@@ -184,7 +185,12 @@ fn print_report(report: &Report, deterministic: bool, with_schedule: bool) {
         }
     }
     for violation in &report.violations {
-        println!("  VIOLATION at {:.3} s: {}: {}", violation.at_ms as f64 / 1_000.0, violation.invariant, violation.detail);
+        println!(
+            "  VIOLATION at {:.3} s: {}: {}",
+            violation.at_ms as f64 / 1_000.0,
+            violation.invariant,
+            violation.detail
+        );
     }
     if !deterministic {
         println!("  NONDETERMINISM: a second run of this seed produced a different trace");

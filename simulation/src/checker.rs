@@ -274,23 +274,35 @@ impl Checker {
                 {
                     self.routed_count += 1;
                 }
-                self.check_capacity(*agent, now_ms);
+                // Accepting a chat adds nothing (its offer already counted), and capacity may
+                // have been lowered since; only offers and email assignments take capacity.
+                match event {
+                    Event::ContactOffered { channel: Channel::Chat, .. } => {
+                        self.check_capacity(*agent, Channel::Chat, now_ms)
+                    }
+                    Event::ContactAccepted { channel: Channel::Email, .. } => {
+                        self.check_capacity(*agent, Channel::Email, now_ms)
+                    }
+                    _ => {}
+                }
                 self.check_assignment(*contact, now_ms);
             }
-            Event::GroupChatInviteOffered { agent, .. } => self.check_capacity(*agent, now_ms),
+            Event::GroupChatInviteOffered { agent, .. } => self.check_capacity(*agent, Channel::Chat, now_ms),
             _ => {}
         }
     }
 
-    /// No agent over capacity at the moment something is handed to it.
-    fn check_capacity(&mut self, agent: AgentId, now_ms: u64) {
+    /// No agent over capacity on a channel at the moment a contact of it is handed to it.
+    fn check_capacity(&mut self, agent: AgentId, channel: Channel, now_ms: u64) {
         self.check_count += 1;
         let parameters = self.reference.channel_parameters();
-        let (chat_max, email_max) = (parameters.max_chat_sessions_per_agent, parameters.max_email_sessions_per_agent);
         let Some(status) = self.reference.agent_status(agent) else { return };
-        let (chats, emails) = (status.chats.len() as u32, status.emails.len() as u32);
-        if chats > chat_max || emails > email_max {
-            let detail = format!("agent {agent} holds {chats} chats (max {chat_max}) and {emails} emails (max {email_max})");
+        let (held, max) = match channel {
+            Channel::Email => (status.emails.len() as u32, parameters.max_email_sessions_per_agent),
+            _ => (status.chats.len() as u32, parameters.max_chat_sessions_per_agent),
+        };
+        if held > max {
+            let detail = format!("agent {agent} was handed a {channel:?} contact and holds {held} (max {max})");
             self.violation(now_ms, "no agent over capacity", detail);
         }
     }
@@ -337,7 +349,9 @@ impl Checker {
         for (contact, agents) in &held {
             match self.reference.contact(*contact) {
                 None => problems.push(format!("agents {agents:?} hold unknown contact {contact}")),
-                Some(found) if found.is_closed() => problems.push(format!("agents {agents:?} hold closed contact {contact}")),
+                Some(found) if found.is_closed() => {
+                    problems.push(format!("agents {agents:?} hold closed contact {contact}"))
+                }
                 Some(found) if agents.len() > 1 && found.channel != Channel::Chat => {
                     problems.push(format!("{:?} contact {contact} held by {agents:?}", found.channel))
                 }
@@ -500,7 +514,8 @@ impl Checker {
             for contact_id in self.reference.csq_queue(csq.id) {
                 let Some(contact) = self.reference.contact(contact_id) else { continue };
                 if let Some(agent) = available.iter().find(|agent| !contact.excludes(**agent)) {
-                    let detail = format!("contact {contact_id} waits in CSQ {} while agent {agent} is available", csq.id);
+                    let detail =
+                        format!("contact {contact_id} waits in CSQ {} while agent {agent} is available", csq.id);
                     self.violations.push(Violation { at_ms: now_ms, invariant: "queued contacts are routed", detail });
                     return;
                 }

@@ -120,9 +120,13 @@ impl Cluster {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    /// Adds a node slot with an empty disk; [`Cluster::start`] boots it.
+    /// Adds a node slot with an empty disk, unless the node already has one (its disk stays).
     pub fn add_slot(self: &Arc<Self>, id: NodeId, side: Side) {
-        let clock = Arc::new(SimClock { started: self.started, offset_ms: AtomicI64::new(0), drift_ppm: AtomicI64::new(0) });
+        if self.world().nodes.contains_key(&id) {
+            return;
+        }
+        let clock =
+            Arc::new(SimClock { started: self.started, offset_ms: AtomicI64::new(0), drift_ppm: AtomicI64::new(0) });
         let slot = Slot {
             side,
             store: SimStore::new(),
@@ -194,7 +198,12 @@ impl Cluster {
             let store = FencedStore { store: slot.store.clone(), fenced: slot.fence.clone() };
             (store, slot.clock.clone(), slot.incarnation)
         };
-        let config = ReplicaConfig { node_id: id, raft: Arc::new(raft_config()?), write_timeout: WRITE_TIMEOUT, flush: Flush::Inline };
+        let config = ReplicaConfig {
+            node_id: id,
+            raft: Arc::new(raft_config()?),
+            write_timeout: WRITE_TIMEOUT,
+            flush: Flush::Inline,
+        };
         let transport = SimTransport { from: id, cluster: self.clone() };
         let clock_dyn: Arc<dyn Clock> = clock.clone();
         let replica = Replica::start(config, Arc::new(store), transport, clock_dyn).await.map_err(|e| e.to_string())?;
@@ -289,7 +298,13 @@ impl Cluster {
         world.nodes.get(&id).filter(|slot| slot.replica.is_some()).map(|slot| slot.incarnation)
     }
 
-    async fn deliver(self: Arc<Self>, from: NodeId, to: NodeId, path: &'static str, body: Vec<u8>) -> Result<Vec<u8>, TransportError> {
+    async fn deliver(
+        self: Arc<Self>,
+        from: NodeId,
+        to: NodeId,
+        path: &'static str,
+        body: Vec<u8>,
+    ) -> Result<Vec<u8>, TransportError> {
         let plan = self.plan(from, to);
         tokio::time::sleep(plan.delay).await;
         let (replica, incarnation) = match self.reachable(from, to) {
@@ -332,7 +347,9 @@ impl Cluster {
         let (replica, incarnation, early_ack) = {
             let world = self.world();
             match world.nodes.get(&node) {
-                Some(Slot { replica: Some(replica), incarnation, .. }) => (replica.clone(), *incarnation, world.early_ack),
+                Some(Slot { replica: Some(replica), incarnation, .. }) => {
+                    (replica.clone(), *incarnation, world.early_ack)
+                }
                 _ => return Err(ClientError::Unreachable),
             }
         };

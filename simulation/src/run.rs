@@ -84,22 +84,52 @@ pub fn run(options: &SimOptions) -> Report {
     run_with_progress(options, &mut |_| {})
 }
 
+thread_local! {
+    /// The first panic message on this thread during a run: a panicking task (openraft's core,
+    /// a state machine apply) dies alone, so the run loop looks here after every step.
+    static PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Installs, once per process, a panic hook that also records the message for the run loop.
+fn record_panics() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info.to_string();
+            // try_with: a panic while the thread-local is being torn down records nothing.
+            let _ = PANIC.try_with(|cell| {
+                if let Ok(mut slot) = cell.try_borrow_mut() {
+                    slot.get_or_insert(message);
+                }
+            });
+            previous(info);
+        }));
+    });
+}
+
+fn take_panic() -> Option<String> {
+    PANIC.try_with(|cell| cell.try_borrow_mut().ok().and_then(|mut slot| slot.take())).ok().flatten()
+}
+
 /// Runs one seed, calling `progress` about once per simulated second.
 pub fn run_with_progress(options: &SimOptions, progress: &mut dyn FnMut(Progress)) -> Report {
     let started = std::time::Instant::now();
+    record_panics();
+    take_panic();
     tandem_raft::runtime::seed_thread_rng(options.seed);
     let mut report = empty_report(options);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .start_paused(true)
         .rng_seed(tokio::runtime::RngSeed::from_bytes(&options.seed.to_le_bytes()))
-        .unhandled_panic(tokio::runtime::UnhandledPanic::ShutdownRuntime)
         .build();
     match runtime {
         Err(error) => report.violations.push(violation(0, "the runtime starts", error.to_string())),
         Ok(runtime) => {
-            let outcome =
-                std::panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(simulate(options, progress, &mut report))));
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                runtime.block_on(simulate(options, progress, &mut report))
+            }));
             if let Err(panic) = outcome {
                 let message = panic
                     .downcast_ref::<String>()
@@ -247,6 +277,9 @@ async fn simulate(options: &SimOptions, progress: &mut dyn FnMut(Progress), repo
             workload.on_reply(&reply, now);
         }
         run.checker.step(&cluster, now);
+        if let Some(message) = take_panic() {
+            run.checker.violations.push(violation(now, "no node panics", message));
+        }
         if !run.checker.violations.is_empty() {
             break;
         }
@@ -330,7 +363,11 @@ impl Bootstrap {
         let total = commands.len();
         for (index, (_, command)) in commands.iter().enumerate() {
             self.count += 1;
-            let entry = Entry { request_id: Some(RequestId(format!("boot-{}", self.count))), time_ms: 0, command: command.clone() };
+            let entry = Entry {
+                request_id: Some(RequestId(format!("boot-{}", self.count))),
+                time_ms: 0,
+                command: command.clone(),
+            };
             let purpose = Purpose::Agent(index);
             tokio::spawn(workload::submit(self.cluster.clone(), [NODE_A, NODE_B], entry, purpose, replies.clone()));
         }
@@ -353,8 +390,15 @@ impl Bootstrap {
     }
 }
 
-async fn load_center(bootstrap: &mut Bootstrap, center: &CenterConfig, rng: &mut ChaCha8Rng) -> Result<Directory, String> {
-    let skills = center.skills.iter().map(|skill| (format!("skill '{}'", skill.name), Command::CreateSkill(SkillSpec { name: skill.name.clone() })));
+async fn load_center(
+    bootstrap: &mut Bootstrap,
+    center: &CenterConfig,
+    rng: &mut ChaCha8Rng,
+) -> Result<Directory, String> {
+    let skills = center
+        .skills
+        .iter()
+        .map(|skill| (format!("skill '{}'", skill.name), Command::CreateSkill(SkillSpec { name: skill.name.clone() })));
     let created = bootstrap.write_all(skills.collect()).await?;
     let skill_ids: BTreeMap<String, SkillId> = center
         .skills
@@ -386,7 +430,9 @@ async fn load_center(bootstrap: &mut Bootstrap, center: &CenterConfig, rng: &mut
         let skills = agent
             .skills
             .iter()
-            .filter_map(|(name, level)| skill_ids.get(name).map(|skill| SkillLevel { skill: *skill, competence: *level }))
+            .filter_map(|(name, level)| {
+                skill_ids.get(name).map(|skill| SkillLevel { skill: *skill, competence: *level })
+            })
             .collect();
         let spec = AgentSpec {
             login_name: agent.login.clone(),
@@ -410,7 +456,8 @@ async fn load_center(bootstrap: &mut Bootstrap, center: &CenterConfig, rng: &mut
         }
         let team = (!generated_teams.is_empty()).then(|| generated_teams[index as usize % generated_teams.len()]);
         let login = format!("agent{}", index + 1);
-        let spec = AgentSpec { login_name: login.clone(), name: format!("Agent {}", index + 1), alias: None, team, skills };
+        let spec =
+            AgentSpec { login_name: login.clone(), name: format!("Agent {}", index + 1), alias: None, team, skills };
         agents.push((format!("agent '{login}'"), spec));
     }
     let commands = agents.iter().map(|(what, spec)| (what.clone(), Command::CreateAgent(spec.clone())));
@@ -430,7 +477,8 @@ async fn load_center(bootstrap: &mut Bootstrap, center: &CenterConfig, rng: &mut
     for (name, id) in &team_ids {
         let Some(team_members) = members.get(id) else { continue };
         let Some(supervisor) = team_members.first().copied() else { continue };
-        let spec = TeamSpec { name: name.clone(), primary_supervisor: Some(supervisor), secondary_supervisors: Vec::new() };
+        let spec =
+            TeamSpec { name: name.clone(), primary_supervisor: Some(supervisor), secondary_supervisors: Vec::new() };
         supervisors.push((format!("team '{name}' supervisor"), Command::UpdateTeam { id: *id, spec }));
         directory_teams.push((*id, supervisor, team_members.clone()));
     }
@@ -439,7 +487,9 @@ async fn load_center(bootstrap: &mut Bootstrap, center: &CenterConfig, rng: &mut
         let skills = csq
             .skills
             .iter()
-            .filter_map(|(name, min)| skill_ids.get(name).map(|skill| SkillRequirement { skill: *skill, min_competence: *min }))
+            .filter_map(|(name, min)| {
+                skill_ids.get(name).map(|skill| SkillRequirement { skill: *skill, min_competence: *min })
+            })
             .collect();
         let spec = CsqSpec { name: csq.name.clone(), channel: csq.channel, selection: csq.selection, skills };
         (format!("csq '{}'", csq.name), Command::CreateCsq(spec))
@@ -454,7 +504,13 @@ async fn load_center(bootstrap: &mut Bootstrap, center: &CenterConfig, rng: &mut
             _ => None,
         })
         .collect();
-    let reasons = [(ReasonKind::NotReady, 1, "Break"), (ReasonKind::NotReady, 2, "Lunch"), (ReasonKind::NotReady, 3, "Meeting"), (ReasonKind::NotReady, 4, "Training"), (ReasonKind::Logout, 1, "End of shift")];
+    let reasons = [
+        (ReasonKind::NotReady, 1, "Break"),
+        (ReasonKind::NotReady, 2, "Lunch"),
+        (ReasonKind::NotReady, 3, "Meeting"),
+        (ReasonKind::NotReady, 4, "Training"),
+        (ReasonKind::Logout, 1, "End of shift"),
+    ];
     let reasons = reasons.iter().map(|(kind, value, label)| {
         let spec = ReasonCodeSpec { kind: *kind, value: *value, label: (*label).to_string() };
         (format!("reason code '{label}'"), Command::CreateReasonCode(spec))
@@ -477,7 +533,10 @@ struct OperatorPlan {
 impl OperatorPlan {
     fn new(options: &SimOptions, start_ms: u64) -> OperatorPlan {
         let phase = options.heal_at_ms();
-        let times_ms = options.faults.operators.then(|| [start_ms + phase / 5, start_ms + phase * 2 / 5, start_ms + phase * 3 / 5]);
+        let times_ms = options
+            .faults
+            .operators
+            .then(|| [start_ms + phase / 5, start_ms + phase * 2 / 5, start_ms + phase * 3 / 5]);
         OperatorPlan { times_ms }
     }
 }
@@ -498,7 +557,9 @@ impl Run {
         for id in self.present() {
             let Some(replica) = self.cluster.replica(id) else { continue };
             let metrics = replica.raft().metrics().borrow().clone();
-            if metrics.state == openraft::ServerState::Leader && best.is_none_or(|(term, _)| metrics.current_term > term) {
+            if metrics.state == openraft::ServerState::Leader
+                && best.is_none_or(|(term, _)| metrics.current_term > term)
+            {
                 best = Some((metrics.current_term, id));
             }
         }
@@ -553,8 +614,10 @@ impl Run {
         self.checker.trace.record(now, node, Kind::Fault, fault.kind as u64);
         match fault.kind {
             FaultKind::PartitionSides => {
-                let side_a: Vec<NodeId> = present.iter().copied().filter(|id| self.cluster.side(*id) == Some(Side::A)).collect();
-                let side_b: Vec<NodeId> = present.iter().copied().filter(|id| self.cluster.side(*id) == Some(Side::B)).collect();
+                let side_a: Vec<NodeId> =
+                    present.iter().copied().filter(|id| self.cluster.side(*id) == Some(Side::A)).collect();
+                let side_b: Vec<NodeId> =
+                    present.iter().copied().filter(|id| self.cluster.side(*id) == Some(Side::B)).collect();
                 for a in &side_a {
                     for b in &side_b {
                         self.cut(*a, *b, until);

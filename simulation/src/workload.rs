@@ -299,7 +299,9 @@ impl Workload {
         let roll: f64 = self.rng.gen();
         let reason = Some(self.rng.gen_range(1..=4));
         match status.state {
-            AgentState::LoggedOut => (roll < 0.6).then_some(Command::SetAgentState { agent, state: AgentStateRequest::Login, reason: None }),
+            AgentState::LoggedOut => {
+                (roll < 0.6).then_some(Command::SetAgentState { agent, state: AgentStateRequest::Login, reason: None })
+            }
             AgentState::NotReady => {
                 if status.digital == DigitalState::NotReady && roll < 0.5 {
                     Some(Command::SetDigitalState { agent, state: DigitalStateRequest::Ready })
@@ -313,8 +315,12 @@ impl Workload {
                     None
                 }
             }
-            AgentState::Ready if roll < 0.03 => Some(Command::SetAgentState { agent, state: AgentStateRequest::NotReady, reason }),
-            AgentState::Ready if roll < 0.05 => Some(Command::SetDigitalState { agent, state: DigitalStateRequest::NotReady }),
+            AgentState::Ready if roll < 0.03 => {
+                Some(Command::SetAgentState { agent, state: AgentStateRequest::NotReady, reason })
+            }
+            AgentState::Ready if roll < 0.05 => {
+                Some(Command::SetDigitalState { agent, state: DigitalStateRequest::NotReady })
+            }
             AgentState::Ready => None,
             AgentState::Reserved => (roll < 0.85).then_some(Command::AnswerCall { agent }),
             AgentState::Talking if roll < 0.05 => Some(Command::HoldCall { agent }),
@@ -328,8 +334,7 @@ impl Workload {
     }
 
     fn csq_of(&mut self, channel: Channel) -> Option<CsqId> {
-        let csqs: Vec<CsqId> =
-            self.directory.csqs.iter().filter(|(_, c)| *c == channel).map(|(id, _)| *id).collect();
+        let csqs: Vec<CsqId> = self.directory.csqs.iter().filter(|(_, c)| *c == channel).map(|(id, _)| *id).collect();
         if csqs.is_empty() {
             return None;
         }
@@ -367,7 +372,8 @@ impl Workload {
         if self.directory.teams.is_empty() {
             return None;
         }
-        let (team, supervisor, members) = self.directory.teams[self.rng.gen_range(0..self.directory.teams.len())].clone();
+        let (team, supervisor, members) =
+            self.directory.teams[self.rng.gen_range(0..self.directory.teams.len())].clone();
         if self.rng.gen_bool(0.6) {
             let text = format!("Queue update {}", self.rng.gen_range(0..1000));
             return Some(Command::PublishTeamMessage(TeamMessageSpec {
@@ -379,7 +385,8 @@ impl Workload {
         }
         let agent = *members.get(self.rng.gen_range(0..members.len().max(1)))?;
         let state = center.agent_status(agent)?.state;
-        let request = if state == AgentState::NotReady { AgentStateRequest::Ready } else { AgentStateRequest::NotReady };
+        let request =
+            if state == AgentState::NotReady { AgentStateRequest::Ready } else { AgentStateRequest::NotReady };
         Some(Command::SetAgentState { agent, state: request, reason: Some(3) })
     }
 
@@ -401,7 +408,8 @@ impl Workload {
                     Selection::LongestAvailable => Selection::MostSkilled,
                     Selection::MostSkilled => Selection::LongestAvailable,
                 };
-                let spec = CsqSpec { name: csq.name.clone(), channel: csq.channel, selection, skills: csq.skills.clone() };
+                let spec =
+                    CsqSpec { name: csq.name.clone(), channel: csq.channel, selection, skills: csq.skills.clone() };
                 Some(Command::UpdateCsq { id: csq_id, spec })
             }
             _ => {

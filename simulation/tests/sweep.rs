@@ -7,7 +7,7 @@
 use tandem_simulation::{run, SimOptions};
 
 const SEEDS_PER_TEST: u64 = 50;
-const DURATION_MS: u64 = 10_000;
+const DURATION_MS: u64 = 20_000;
 
 fn sweep(first: u64) {
     let mut failures = Vec::new();
