@@ -416,6 +416,7 @@ impl Center {
     /// The next agent whose availability a command changed: lowest id first.
     fn work_agent_next(&mut self) -> Option<AgentId> {
         #[cfg(feature = "planted-bugs")]
+        #[allow(clippy::disallowed_types, reason = "the planted bug is hash order")]
         if self.routing.planted.hash_order_dispatch {
             let agents: std::collections::HashSet<AgentId> = self.work.agents.iter().copied().collect();
             let agent = agents.into_iter().next()?;
@@ -498,6 +499,7 @@ impl Center {
 /// The planted tie bug: any eligible agent tied with the best on the selection criterion, in
 /// hash order (which differs between replicas) instead of by the written tie rule.
 #[cfg(feature = "planted-bugs")]
+#[allow(clippy::disallowed_types, reason = "the planted bug is hash order")]
 fn planted_tie_break(csq: &CsqRouting, contact: &crate::contact::Contact, best: AgentId) -> AgentId {
     let Some(best_rank) = csq.available.iter().find(|rank| rank.agent == best) else { return best };
     let tied: std::collections::HashSet<AgentId> = csq

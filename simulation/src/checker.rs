@@ -255,11 +255,9 @@ impl Checker {
 
     fn check_event(&mut self, event: &Event, now_ms: u64) {
         match event {
-            Event::AgentStateChanged { agent, previous, state, .. } => {
-                if !voice_transition_legal(*previous, *state) {
-                    let detail = format!("agent {agent}: {previous:?} -> {state:?}");
-                    self.violation(now_ms, "agent state transitions are legal", detail);
-                }
+            Event::AgentStateChanged { agent, previous, state, .. } if !voice_transition_legal(*previous, *state) => {
+                let detail = format!("agent {agent}: {previous:?} -> {state:?}");
+                self.violation(now_ms, "agent state transitions are legal", detail);
             }
             Event::ContactInjected(contact) => {
                 self.injected.insert(contact.id);

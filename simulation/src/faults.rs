@@ -89,7 +89,7 @@ impl fmt::Display for Fault {
                 let what = if self.amount == 0 { "write" } else { "sync" };
                 return write!(f, "{at:>9.3}s  disk: node #{} fails its next {what}", self.pick % 4);
             }
-            FaultKind::Clock if self.pick % 2 == 0 => {
+            FaultKind::Clock if self.pick.is_multiple_of(2) => {
                 format!("node #{} clock jumps {:+} s", self.pick % 4, self.amount)
             }
             FaultKind::Clock => format!("node #{} clock drifts {:+} %", self.pick % 4, self.amount.signum() * 5),

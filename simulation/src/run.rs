@@ -147,13 +147,13 @@ pub fn run_with_progress(options: &SimOptions, progress: &mut dyn FnMut(Progress
 }
 
 /// Runs a seed twice and compares the traces. `Err` names both hashes.
-pub fn check_determinism(options: &SimOptions) -> Result<Report, (Report, Report)> {
+pub fn check_determinism(options: &SimOptions) -> Result<Report, Box<(Report, Report)>> {
     let first = run(options);
     let second = run(options);
     if first.trace_hash == second.trace_hash && first.trace_record_count == second.trace_record_count {
         Ok(first)
     } else {
-        Err((first, second))
+        Err(Box::new((first, second)))
     }
 }
 
@@ -675,7 +675,7 @@ impl Run {
             }
             FaultKind::Clock => {
                 if let Some(clock) = self.cluster.clock(node) {
-                    if fault.pick % 2 == 0 {
+                    if fault.pick.is_multiple_of(2) {
                         clock.jump(fault.amount * 1_000);
                     } else {
                         clock.set_drift_ppm(fault.amount.signum() * 50_000);

@@ -271,10 +271,10 @@ impl Workload {
             let contact = *contact_id;
             let state = center.contact(contact).map(|c| (c.state.clone(), c.channel, c.csq))?;
             match state {
-                (ContactState::Offered { agent: offered }, Channel::Chat, _) if offered == agent => {
-                    if self.rng.gen_bool(0.85) {
-                        return Some(Command::AcceptChat { agent, contact });
-                    }
+                (ContactState::Offered { agent: offered }, Channel::Chat, _)
+                    if offered == agent && self.rng.gen_bool(0.85) =>
+                {
+                    return Some(Command::AcceptChat { agent, contact });
                 }
                 (ContactState::Ended { .. }, Channel::Chat, _) => return Some(Command::EndChat { agent, contact }),
                 (ContactState::Active { .. }, Channel::Chat, _) if self.rng.gen_bool(0.25) => {

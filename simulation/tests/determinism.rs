@@ -7,7 +7,7 @@ fn a_seed_replays_to_the_same_trace_and_another_seed_differs() {
     let options = SimOptions::new(7, 15_000);
     let report = match check_determinism(&options) {
         Ok(report) => report,
-        Err((first, second)) => panic!("seed 7 gave {:x} then {:x}", first.trace_hash, second.trace_hash),
+        Err(pair) => panic!("seed 7 gave {:x} then {:x}", pair.0.trace_hash, pair.1.trace_hash),
     };
     assert!(report.passed(), "{:?}", report.violations);
     assert!(report.trace_record_count > 100, "the trace records the run");
