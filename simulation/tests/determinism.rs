@@ -17,10 +17,11 @@ fn a_seed_replays_to_the_same_trace_and_another_seed_differs() {
 
 #[test]
 fn a_recorded_failing_seed_replays_identically() {
-    // Found by the planted tie bug's sweep (`tandem sim --seed 1 --duration 12s --plant tie`);
-    // replaying it must fail the same way with the same trace.
-    let mut options = SimOptions::new(1, 12_000);
-    options.plants = vec![Plant::Tie];
+    // Found by the planted capacity bug's sweep (`tandem sim --seed 1 --duration 30s --plant
+    // capacity`); replaying it must fail the same way with the same trace. (The tie bug is
+    // nondeterministic on purpose, so its failures do not replay.)
+    let mut options = SimOptions::new(1, 30_000);
+    options.plants = vec![Plant::Capacity];
     let first = run(&options);
     let second = run(&options);
     assert!(!first.passed(), "the recorded seed fails");
