@@ -22,11 +22,11 @@ use crate::cluster::Cluster;
 use crate::trace::{fnv, Kind, Trace};
 
 /// How often a replica's state is compared with the reference, at most.
-const COMPARE_INTERVAL_MS: u64 = 500;
+const COMPARE_INTERVAL_MS: u64 = 2_000;
 /// How often a node's log is compared with the committed entries, at most.
 const LOG_VERIFY_INTERVAL_MS: u64 = 500;
 /// How often the reference's whole structure (holdings, queues) is checked, at most.
-const STRUCTURE_INTERVAL_MS: u64 = 500;
+const STRUCTURE_INTERVAL_MS: u64 = 1_000;
 /// Entries read from a disk per step, at most.
 const READ_ENTRY_COUNT_MAX: u32 = 4096;
 
