@@ -126,14 +126,21 @@ impl Checker {
     fn check_leaders(&mut self, cluster: &Arc<Cluster>, now_ms: u64) {
         for id in cluster.node_ids() {
             let Some(replica) = cluster.replica(id) else { continue };
-            let (term, state, leader, applied) = {
+            let (term, leads, leader, applied) = {
                 let raft = replica.raft();
                 let metrics = raft.metrics();
                 let metrics = metrics.borrow();
-                (metrics.current_term, metrics.state, metrics.current_leader, metrics.last_applied.map(|id| id.index))
+                // A leader is a node whose committed vote (granted by a quorum) names itself:
+                // `state` alone can lag a vote change within one metrics update.
+                let vote = metrics.vote;
+                let leads = metrics.state == ServerState::Leader
+                    && vote.committed
+                    && vote.leader_id.voted_for() == Some(id)
+                    && vote.leader_id.term == metrics.current_term;
+                (vote.leader_id.term, leads, metrics.current_leader, metrics.last_applied.map(|id| id.index))
             };
             self.check_count += 1;
-            if state == ServerState::Leader {
+            if leads {
                 match self.leaders.get(&term) {
                     Some(other) if *other != id => {
                         let detail = format!("nodes {other} and {id} both lead term {term}");

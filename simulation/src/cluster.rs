@@ -204,7 +204,7 @@ impl Cluster {
             write_timeout: WRITE_TIMEOUT,
             flush: Flush::Inline,
         };
-        let transport = SimTransport { from: id, cluster: self.clone() };
+        let transport = SimTransport { from: id, incarnation, cluster: self.clone() };
         let clock_dyn: Arc<dyn Clock> = clock.clone();
         let replica = Replica::start(config, Arc::new(store), transport, clock_dyn).await.map_err(|e| e.to_string())?;
         let replica = Arc::new(replica);
@@ -306,7 +306,11 @@ impl Cluster {
         body: Vec<u8>,
     ) -> Result<Vec<u8>, TransportError> {
         let plan = self.plan(from, to);
+        let sender = self.incarnation(from);
         tokio::time::sleep(plan.delay).await;
+        if self.incarnation(from) != sender {
+            return std::future::pending().await;
+        }
         let (replica, incarnation) = match self.reachable(from, to) {
             Ok(target) => target,
             Err(true) => return Err(TransportError::Unreachable(address(to))),
@@ -334,7 +338,7 @@ impl Cluster {
         let back = self.plan(to, from);
         tokio::time::sleep(back.delay).await;
         let cut = self.link(to, from).cut;
-        if back.lost || cut || self.incarnation(to) != Some(incarnation) || self.incarnation(from).is_none() {
+        if back.lost || cut || self.incarnation(to) != Some(incarnation) || self.incarnation(from) != sender {
             return std::future::pending().await;
         }
         result.map_err(TransportError::Network)
@@ -412,6 +416,8 @@ fn raft_config() -> Result<openraft::Config, String> {
 #[derive(Clone)]
 pub struct SimTransport {
     from: NodeId,
+    /// The sender's incarnation: a crashed process's leftover tasks must not reach anyone.
+    incarnation: u64,
     cluster: Arc<Cluster>,
 }
 
@@ -424,6 +430,9 @@ impl Transport for SimTransport {
         deadline: Duration,
     ) -> Result<Vec<u8>, TransportError> {
         let Some(to) = node_of(raft_addr) else { return Err(TransportError::Unreachable(raft_addr.to_string())) };
+        if self.cluster.incarnation(self.from) != Some(self.incarnation) {
+            return Err(TransportError::Unreachable(raft_addr.to_string()));
+        }
         let delivery = self.cluster.clone().deliver(self.from, to, path, body);
         match tokio::time::timeout(deadline, delivery).await {
             Ok(result) => result,
