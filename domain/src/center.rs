@@ -202,6 +202,8 @@ impl Center {
             Command::SetStatisticsSettings(settings) => self.statistics_settings_set(settings),
             Command::DeleteTeamMessage { id, by } => self.team_message_delete(*id, *by),
             Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
+            #[cfg(feature = "planted-bugs")]
+            Command::PlantBugs(bugs) => Ok(self.bugs_planted(*bugs)),
         }
     }
 

@@ -334,4 +334,7 @@ pub enum Command {
         /// The epoch the leader saw in [`crate::Center::deadline_next`].
         epoch: u64,
     },
+    /// Switches the simulator's planted bugs (test builds only; see `planted`).
+    #[cfg(feature = "planted-bugs")]
+    PlantBugs(crate::planted::PlantedBugs),
 }

@@ -26,6 +26,8 @@ mod command;
 mod ids;
 pub mod limits;
 mod outcome;
+#[cfg(feature = "planted-bugs")]
+mod planted;
 mod rejection;
 mod request_log;
 mod routing;
@@ -78,6 +80,8 @@ pub use ids::{
 };
 pub use limits::*;
 pub use outcome::{Applied, Audience, EntityRef, Event, Outcome};
+#[cfg(feature = "planted-bugs")]
+pub use planted::PlantedBugs;
 pub use predefined_response::{PredefinedResponse, PredefinedResponseSpec};
 pub use reason_code::{ReasonCode, ReasonCodeSpec, ReasonKind};
 pub use rejection::{Rejection, RejectionCode};

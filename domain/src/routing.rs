@@ -45,6 +45,10 @@ use crate::outcome::Event;
 pub(crate) struct Routing {
     csqs: BTreeMap<CsqId, CsqRouting>,
     agents: BTreeMap<AgentId, AgentRouting>,
+    /// The simulator's planted bugs; all off unless a run plants one.
+    #[cfg(feature = "planted-bugs")]
+    #[serde(default)]
+    pub(crate) planted: crate::planted::PlantedBugs,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -334,7 +338,7 @@ impl Center {
             assert!(step_count <= DISPATCH_STEP_COUNT_MAX, "dispatch terminates");
             if let Some(key) = self.work.contacts.pop_first() {
                 self.route_contact(key.contact, events);
-            } else if let Some(agent) = self.work.agents.pop_first() {
+            } else if let Some(agent) = self.work_agent_next() {
                 self.route_agent(agent, events);
             } else {
                 return;
@@ -351,6 +355,11 @@ impl Center {
         }
         let csq = self.routing_csq(contact.csq);
         let best = csq.available.iter().find(|rank| !contact.excludes(rank.agent)).map(|rank| rank.agent);
+        #[cfg(feature = "planted-bugs")]
+        let best = match best {
+            Some(best) if self.routing.planted.random_tie_break => Some(planted_tie_break(csq, contact, best)),
+            other => other,
+        };
         let Some(agent) = best else { return false };
         self.contact_offer(id, agent, events);
         true
@@ -402,6 +411,26 @@ impl Center {
             Channel::Chat => self.chat_offer(id, agent, events),
             Channel::Email => self.email_assign(id, agent, events),
         }
+    }
+
+    /// The next agent whose availability a command changed: lowest id first.
+    fn work_agent_next(&mut self) -> Option<AgentId> {
+        #[cfg(feature = "planted-bugs")]
+        #[allow(clippy::disallowed_types, reason = "the planted bug is hash order")]
+        if self.routing.planted.hash_order_dispatch {
+            let agents: std::collections::HashSet<AgentId> = self.work.agents.iter().copied().collect();
+            let agent = agents.into_iter().next()?;
+            self.work.agents.remove(&agent);
+            return Some(agent);
+        }
+        self.work.agents.pop_first()
+    }
+
+    /// Switches the planted bugs.
+    #[cfg(feature = "planted-bugs")]
+    pub(crate) fn bugs_planted(&mut self, bugs: crate::planted::PlantedBugs) -> crate::outcome::Applied {
+        self.routing.planted = bugs;
+        crate::outcome::Applied::default()
     }
 
     fn routing_qualify_agent(&mut self, id: AgentId) {
@@ -465,6 +494,21 @@ impl Center {
             None => panic!("CSQ {id} has routing"),
         }
     }
+}
+
+/// The planted tie bug: any eligible agent tied with the best on the selection criterion, in
+/// hash order (which differs between replicas) instead of by the written tie rule.
+#[cfg(feature = "planted-bugs")]
+#[allow(clippy::disallowed_types, reason = "the planted bug is hash order")]
+fn planted_tie_break(csq: &CsqRouting, contact: &crate::contact::Contact, best: AgentId) -> AgentId {
+    let Some(best_rank) = csq.available.iter().find(|rank| rank.agent == best) else { return best };
+    let tied: std::collections::HashSet<AgentId> = csq
+        .available
+        .iter()
+        .filter(|rank| rank.score_inverse == best_rank.score_inverse && !contact.excludes(rank.agent))
+        .map(|rank| rank.agent)
+        .collect();
+    tied.into_iter().next().unwrap_or(best)
 }
 
 fn queue_key(contact: &crate::contact::Contact) -> QueueKey {

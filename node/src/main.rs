@@ -11,6 +11,7 @@ mod core;
 mod http;
 mod metrics;
 mod run;
+mod sim;
 mod token;
 
 use clap::{Parser, Subcommand};
@@ -33,14 +34,18 @@ enum Command {
     Cluster(cli::ClusterCommand),
     /// Create a cluster CA and node certificates for node-to-node mutual TLS.
     Certs(certs::CertsArgs),
+    /// Simulate a cluster deterministically under faults, from a seed (replays exactly).
+    Sim(sim::SimArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // The simulator injects faults on purpose; their log lines would bury its report.
+    let default_filter = if matches!(args.command, Command::Sim(_)) { "off" } else { "info,openraft=warn" };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("TANDEM_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,openraft=warn")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter)),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -49,5 +54,6 @@ fn main() -> anyhow::Result<()> {
         Command::Run(args) => run::run(args),
         Command::Cluster(command) => cli::cluster(command),
         Command::Certs(args) => certs::generate(args),
+        Command::Sim(args) => sim::sim(args),
     }
 }

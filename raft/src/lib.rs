@@ -18,6 +18,7 @@ pub mod log_store;
 pub mod network;
 pub mod proposer;
 pub mod replica;
+pub mod runtime;
 pub mod service;
 pub mod state_machine;
 pub mod wire;
@@ -44,7 +45,7 @@ openraft::declare_raft_types!(
         Node = Member,
         Entry = openraft::Entry<TypeConfig>,
         SnapshotData = Cursor<Vec<u8>>,
-        AsyncRuntime = openraft::TokioRuntime,
+        AsyncRuntime = crate::runtime::TandemRuntime,
 );
 
 pub type Raft = openraft::Raft<TypeConfig>;

@@ -1,0 +1,41 @@
+//! The CI sweep: 200 seeds of the default fault mix over the default center (3 nodes, 200
+//! agents, mixed traffic), each a short run so the sweep fits the test budget. Longer runs are
+//! the soak: `tandem sim --seeds 10000 --duration 60s` (see README).
+//!
+//! Four tests of 50 seeds each, so `--test-threads=2` runs two at once.
+
+use tandem_simulation::{run, SimOptions};
+
+const SEEDS_PER_TEST: u64 = 50;
+const DURATION_MS: u64 = 20_000;
+
+fn sweep(first: u64) {
+    let mut failures = Vec::new();
+    for seed in first..first + SEEDS_PER_TEST {
+        let report = run(&SimOptions::new(seed, DURATION_MS));
+        if let Some(violation) = report.violations.first() {
+            failures.push(format!("{violation:?}\n  replay: {}", report.replay_command));
+        }
+    }
+    assert!(failures.is_empty(), "{} seeds failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn seeds_1_to_50() {
+    sweep(1);
+}
+
+#[test]
+fn seeds_51_to_100() {
+    sweep(51);
+}
+
+#[test]
+fn seeds_101_to_150() {
+    sweep(101);
+}
+
+#[test]
+fn seeds_151_to_200() {
+    sweep(151);
+}
