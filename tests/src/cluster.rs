@@ -151,6 +151,11 @@ impl Node {
         self.child.is_some()
     }
 
+    /// The running process's id, if started.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     pub fn api_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.api_port)
     }

@@ -29,6 +29,8 @@ struct Options {
     batch: usize,
     agents: u64,
     rate: u64,
+    snapshot_every: u64,
+    phases: String,
     out: String,
 }
 
@@ -39,6 +41,8 @@ fn parse_options() -> Result<Options, String> {
         batch: 500,
         agents: 4_000,
         rate: 1_000,
+        snapshot_every: RaftTuning::fast().snapshot_every_entries,
+        phases: "throughput,latency".into(),
         out: "bench/results/routing-e2e.json".into(),
     };
     let mut args = std::env::args().skip(1);
@@ -50,10 +54,15 @@ fn parse_options() -> Result<Options, String> {
             "--batch" => options.batch = value()?.parse().map_err(|e| format!("--batch: {e}"))?,
             "--agents" => options.agents = value()?.parse().map_err(|e| format!("--agents: {e}"))?,
             "--rate" => options.rate = value()?.parse().map_err(|e| format!("--rate: {e}"))?,
+            "--snapshot-every" => {
+                options.snapshot_every = value()?.parse().map_err(|e| format!("--snapshot-every: {e}"))?
+            }
+            "--phases" => options.phases = value()?,
             "--out" => options.out = value()?,
             "--help" | "-h" => {
                 return Err("bench-routing-e2e [--seconds 10] [--clients 4] [--batch 500] [--agents 4000] \
-                            [--rate 1000] [--out bench/results/routing-e2e.json]"
+                            [--rate 1000] [--snapshot-every 10000] [--phases throughput,latency] \
+                            [--out bench/results/routing-e2e.json]"
                     .into())
             }
             other => return Err(format!("unknown argument {other:?}; try --help")),
@@ -102,16 +111,26 @@ fn setup(client: &ApiClient, agents: u64) -> u64 {
         .json["id"]
         .as_u64()
         .expect("csq id");
-    let mut ids = Vec::new();
-    for chunk in (1..=agents).collect::<Vec<_>>().chunks(500) {
-        for &n in chunk {
-            let body = json!({"login_name": format!("e2e{n}"), "name": format!("Agent {n}"),
-                "skills": [{"skill": skill, "competence": 1 + n % 10}]});
-            let reply = client.post("/api/v1/agents", &body).expect("agent");
-            assert_eq!(reply.status, 201, "{}", reply.text);
-            ids.push(reply.json["id"].as_u64().expect("agent id"));
-        }
-    }
+    // Agents are created by 8 parallel clients (creation is an admin write, one per request).
+    let creators: Vec<_> = (0..8u64)
+        .map(|creator| {
+            let client = client.clone();
+            thread::spawn(move || {
+                (1..=agents)
+                    .filter(|n| n % 8 == creator)
+                    .map(|n| {
+                        let body = json!({"login_name": format!("e2e{n}"), "name": format!("Agent {n}"),
+                            "skills": [{"skill": skill, "competence": 1 + n % 10}]});
+                        let reply = client.post("/api/v1/agents", &body).expect("agent");
+                        assert_eq!(reply.status, 201, "{}", reply.text);
+                        reply.json["id"].as_u64().expect("agent id")
+                    })
+                    .collect::<Vec<u64>>()
+            })
+        })
+        .collect();
+    let mut ids: Vec<u64> = creators.into_iter().flat_map(|c| c.join().expect("agent creator")).collect();
+    ids.sort_unstable();
     for state in ["login", "ready"] {
         for chunk in ids.chunks(1000) {
             let items = chunk
@@ -300,6 +319,20 @@ fn latency(cluster: &Cluster, csq: u64, options: &Options) -> Value {
         "samples": samples.len(), "not_routed_at_once": not_routed})
 }
 
+/// Resident memory of each node's process, in MiB, from /proc.
+fn resident_mib(cluster: &Cluster) -> Value {
+    let mut nodes = serde_json::Map::new();
+    for id in cluster.ids() {
+        let rss = cluster.node(id).pid().and_then(|pid| {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+            line.split_whitespace().nth(1)?.parse::<f64>().ok().map(|kib| kib / 1024.0)
+        });
+        nodes.insert(format!("node {id}"), json!(rss));
+    }
+    Value::Object(nodes)
+}
+
 fn main() {
     let options = match parse_options() {
         Ok(options) => options,
@@ -308,7 +341,8 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], RaftTuning::fast());
+    let tuning = RaftTuning { snapshot_every_entries: options.snapshot_every, ..RaftTuning::fast() };
+    let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], tuning);
     for id in cluster.ids() {
         cluster.start(id);
     }
@@ -318,12 +352,18 @@ fn main() {
     let leader = cluster.wait_for_leader();
     println!("three-node cluster up (leader: node {leader}); creating {} agents", options.agents);
     let csq = setup(&cluster.client(1), options.agents);
-    let throughput = throughput(&cluster, csq, &options);
-    let latency = latency(&cluster, csq, &options);
+    let resident_after_setup = resident_mib(&cluster);
+    println!("{} agents logged in and Ready; resident memory per node (MiB): {resident_after_setup}", options.agents);
+    let phases: Vec<&str> = options.phases.split(',').map(str::trim).collect();
+    let throughput = if phases.contains(&"throughput") { throughput(&cluster, csq, &options) } else { Value::Null };
+    let latency = if phases.contains(&"latency") { latency(&cluster, csq, &options) } else { Value::Null };
     let result = json!({
         "benchmark": "routing-e2e",
         "cluster": "three nodes on loopback (A, B, witness), synced WAL, mutual TLS between nodes",
         "agents": options.agents,
+        "snapshot_every_entries": options.snapshot_every,
+        "resident_mib_after_setup": resident_after_setup,
+        "resident_mib_at_end": resident_mib(&cluster),
         "throughput": throughput,
         "latency": latency,
     });
