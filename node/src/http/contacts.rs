@@ -14,7 +14,7 @@ use tandem_domain::{
     Outcome, WrapUpSelection,
 };
 
-use super::{authorize, generated_request_id, refuse_on_witness, request_key, submit, submit_as, ApiError, AppState};
+use super::{generated_request_id, guard, request_key, submit, submit_as, ApiError, AppState};
 
 /// Contacts listed per page at most.
 pub const CONTACT_PAGE_SIZE_MAX: usize = 1000;
@@ -144,11 +144,6 @@ fn applied(outcome: Outcome) -> Result<Applied, ApiError> {
     }
 }
 
-fn guard(state: &AppState, request: &HttpRequest) -> Result<(), ApiError> {
-    authorize(state, request)?;
-    refuse_on_witness(state)
-}
-
 fn not_found(what: &str, id: u64) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("There is no {what} with id {id}."))
 }
@@ -203,14 +198,25 @@ async fn list(
     Ok(HttpResponse::Ok().json(contacts))
 }
 
-async fn get(state: web::Data<AppState>, request: HttpRequest, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    guard(&state, &request)?;
-    let id = id.into_inner();
-    let contact = state.replica.state().read().center.contact(ContactId(id)).cloned();
-    match contact {
-        Some(contact) => Ok(HttpResponse::Ok().json(contact)),
-        None => Err(not_found("contact", id)),
+/// One thing read from the applied center by id, or `not_found` naming it.
+fn read_one<T: Serialize>(
+    state: &AppState,
+    request: &HttpRequest,
+    what: &str,
+    id: u64,
+    read: impl FnOnce(&Center) -> Option<T>,
+) -> Result<HttpResponse, ApiError> {
+    guard(state, request)?;
+    let found = read(&state.replica.state().read().center);
+    match found {
+        Some(found) => Ok(HttpResponse::Ok().json(found)),
+        None => Err(not_found(what, id)),
     }
+}
+
+async fn get(state: web::Data<AppState>, request: HttpRequest, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    read_one(&state, &request, "contact", id, |center| center.contact(ContactId(id)).cloned())
 }
 
 async fn contact_action(
@@ -242,13 +248,8 @@ async fn agent_status(
     request: HttpRequest,
     id: web::Path<u64>,
 ) -> Result<HttpResponse, ApiError> {
-    guard(&state, &request)?;
     let id = id.into_inner();
-    let status = state.replica.state().read().center.agent_status(AgentId(id)).cloned();
-    match status {
-        Some(status) => Ok(HttpResponse::Ok().json(status)),
-        None => Err(not_found("agent", id)),
-    }
+    read_one(&state, &request, "agent", id, |center| center.agent_status(AgentId(id)).cloned())
 }
 
 async fn csq_queue(

@@ -13,7 +13,7 @@ use tandem_domain::{
     ReasonCodeSpec, Skill, SkillId, SkillSpec, Team, TeamId, TeamSpec,
 };
 
-use super::{authorize, refuse_on_witness, submit, ApiError, AppState};
+use super::{guard, submit, ApiError, AppState};
 
 /// One kind of configuration entity.
 pub trait Kind: 'static {
@@ -136,11 +136,6 @@ pub const KIND_PATHS: [(&str, &str); 5] = [
     (Csqs::PATH, Csqs::NAME),
     (ReasonCodes::PATH, ReasonCodes::NAME),
 ];
-
-fn guard(state: &AppState, request: &HttpRequest) -> Result<(), ApiError> {
-    authorize(state, request)?;
-    refuse_on_witness(state)
-}
 
 async fn list<K: Kind>(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     guard(&state, &request)?;

@@ -162,6 +162,12 @@ pub fn request_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// What every client endpoint checks first: the token, and that this node serves clients.
+pub fn guard(state: &AppState, request: &HttpRequest) -> Result<(), ApiError> {
+    authorize(state, request)?;
+    refuse_on_witness(state)
+}
+
 /// Submits a command through Raft and returns its outcome, timing it for `/metrics`.
 pub async fn submit(state: &AppState, request: &HttpRequest, command: Command) -> Result<Outcome, ApiError> {
     let request_id = request_key(request)?.unwrap_or_else(generated_request_id);
