@@ -401,8 +401,9 @@ async fn start_raft<T: Transport>(
     clock: &Arc<dyn Clock>,
 ) -> Result<Running, WriteError> {
     let log_store = LogStore::new(store.clone(), config.flush);
-    let state_machine =
-        StateMachineStore::open(store.clone(), events.clone()).map_err(|e| WriteError::Fatal(e.to_string()))?;
+    let state_machine = StateMachineStore::open(store.clone(), events.clone())
+        .map_err(|e| WriteError::Fatal(e.to_string()))?
+        .build_snapshots_on_blocking_thread(config.flush == Flush::Background);
     let state = state_machine.shared();
     let raft = Raft::new(config.node_id, config.raft.clone(), network.clone(), log_store, state_machine)
         .await
