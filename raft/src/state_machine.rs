@@ -2,9 +2,10 @@
 //!
 //! `apply` runs [`Center::apply`] for each committed entry and publishes what it produced on a
 //! broadcast channel (the node's event bus). It does not write to disk: on restart the state is
-//! the last checkpoint in [`Cf::StateMachine`] plus openraft replaying the committed log after
-//! it. That keeps apply off the fsync path, and it is why a snapshot, which allows the log
-//! before it to be purged, is written with a synced batch before it is reported as built.
+//! the last snapshot (which is the checkpoint: its meta names the applied log id) plus openraft
+//! replaying the committed log after it. That keeps apply off the fsync path, and it is why a
+//! snapshot, which allows the log before it to be purged, is written with a synced batch before
+//! it is reported as built.
 
 use std::io::Cursor;
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -99,7 +100,9 @@ pub struct StateMachineStore {
 }
 
 impl StateMachineStore {
-    /// Opens the state machine from its last durable checkpoint.
+    /// Opens the state machine from its last durable checkpoint: the stored snapshot (its meta
+    /// holds the applied log id and membership), or the separate checkpoint that releases before
+    /// 0.1 wrote beside it.
     pub fn open(
         store: Arc<dyn Store>,
         events: broadcast::Sender<AppliedBatch>,
@@ -107,11 +110,22 @@ impl StateMachineStore {
         let checkpoint = store
             .get(Cf::StateMachine, KEY_CHECKPOINT)
             .map_err(|e| io_error(ErrorSubject::StateMachine, ErrorVerb::Read, e))?;
-        let data = match checkpoint {
-            None => StateMachineData::default(),
-            Some(bytes) => {
+        let snapshot = store
+            .get(Cf::Snapshot, KEY_SNAPSHOT)
+            .map_err(|e| io_error(ErrorSubject::Snapshot(None), ErrorVerb::Read, e))?;
+        let data = match (checkpoint, snapshot) {
+            (Some(bytes), _) => {
                 serde_json::from_slice(&bytes).map_err(|e| io_error(ErrorSubject::StateMachine, ErrorVerb::Read, e))?
             }
+            (None, Some(bytes)) => {
+                let stored = decode_stored(&bytes)?;
+                StateMachineData {
+                    last_applied: stored.meta.last_log_id,
+                    membership: stored.meta.last_membership,
+                    center: decode_payload(&stored.data)?,
+                }
+            }
+            (None, None) => StateMachineData::default(),
         };
         Ok(StateMachineStore {
             store,
@@ -135,13 +149,13 @@ impl StateMachineStore {
     }
 }
 
-/// Writes the checkpoint and the snapshot in one synced batch.
-fn persist(store: &dyn Store, data: &StateMachineData, snapshot: &StoredSnapshot) -> Result<(), StorageIoError> {
+/// Writes the snapshot, which is also the state machine's checkpoint, in one synced batch, and
+/// drops the separate checkpoint older releases kept (it would now be stale).
+fn persist(store: &dyn Store, snapshot: &StoredSnapshot) -> Result<(), StorageIoError> {
     let subject = ErrorSubject::Snapshot(Some(snapshot.meta.signature()));
-    let checkpoint = serde_json::to_vec(data).map_err(|e| io_error(subject.clone(), ErrorVerb::Write, e))?;
     let stored = encode_stored(snapshot)?;
     let mut batch = Batch::new();
-    batch.put(Cf::StateMachine, KEY_CHECKPOINT, checkpoint);
+    batch.delete(Cf::StateMachine, KEY_CHECKPOINT);
     batch.put(Cf::Snapshot, KEY_SNAPSHOT, stored);
     store.write(batch, Durability::Synced).map_err(|e| io_error(subject, ErrorVerb::Write, e))
 }
@@ -291,7 +305,7 @@ impl RaftStateMachine<TypeConfig> for StateMachineStore {
         let center = decode_payload(&bytes)?;
         let data =
             StateMachineData { last_applied: meta.last_log_id, membership: meta.last_membership.clone(), center };
-        persist(self.store.as_ref(), &data, &StoredSnapshot { meta: meta.clone(), data: bytes })?;
+        persist(self.store.as_ref(), &StoredSnapshot { meta: meta.clone(), data: bytes })?;
         *self.state.write() = data;
         Ok(())
     }
@@ -344,7 +358,7 @@ fn build(
     };
     let meta = SnapshotMeta { last_log_id: data.last_applied, last_membership: data.membership.clone(), snapshot_id };
     let stored = StoredSnapshot { meta: meta.clone(), data: bytes };
-    persist(store, data, &stored)?;
+    persist(store, &stored)?;
     Ok(Snapshot { meta, snapshot: Box::new(Cursor::new(stored.data)) })
 }
 
