@@ -85,7 +85,7 @@ impl RaftTuning {
             election_timeout_min_ms: 400,
             election_timeout_max_ms: 800,
             snapshot_every_entries: 10_000,
-            keep_entries_after_snapshot: 1_000,
+            keep_entries_after_snapshot: 10_000,
             write_timeout_ms: 5_000,
         }
     }
