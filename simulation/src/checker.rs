@@ -60,7 +60,8 @@ pub struct Checker {
     /// The longest stretch without any client write answered (ms).
     pub worst_gap_ms: u64,
     last_ack_ms: Option<u64>,
-    leaders: BTreeMap<u64, NodeId>,
+    /// Every leader id `(term, node)` seen leading, with its greatest member.
+    elected: BTreeSet<(u64, NodeId)>,
     reference: Center,
     reference_index: Option<u64>,
     committed_hash: BTreeMap<u64, u64>,
@@ -85,7 +86,7 @@ impl Checker {
             leader_change_count: 0,
             worst_gap_ms: 0,
             last_ack_ms: None,
-            leaders: BTreeMap::new(),
+            elected: BTreeSet::new(),
             reference: Center::default(),
             reference_index: None,
             committed_hash: BTreeMap::new(),
@@ -122,8 +123,19 @@ impl Checker {
         }
     }
 
-    /// Raft: at most one leader per term. Also records leader changes in the trace.
+    /// Raft election safety, in openraft's terms. Also records leader changes in the trace.
+    ///
+    /// openraft 0.9 is built without its `single-term-leader` feature (Tandem uses the default
+    /// "advanced" mode): a leader is identified by `LeaderId = (term, node)`, which is totally
+    /// ordered, and a voter grants any vote greater than the one it holds. So one term may see
+    /// several leaders, (3, 1) and then (3, 2), and "one leader per term" is not an invariant
+    /// (seed 1561 was exactly that). What must hold: since every elected leader id had a quorum
+    /// whose members then refuse smaller ones, and quorums of adjacent memberships intersect,
+    /// leader ids are elected in increasing order; a leader id never seen before must be greater
+    /// than every leader id seen at an earlier step. Entries carry their leader id (the log id
+    /// is (term, node, index)), and the byte-equality of committed entries is checked per node.
     fn check_leaders(&mut self, cluster: &Arc<Cluster>, now_ms: u64) {
+        let greatest_before = self.elected.last().copied();
         for id in cluster.node_ids() {
             let Some(replica) = cluster.replica(id) else { continue };
             let (term, leads, leader, applied) = {
@@ -140,17 +152,15 @@ impl Checker {
                 (vote.leader_id.term, leads, metrics.current_leader, metrics.last_applied.map(|id| id.index))
             };
             self.check_count += 1;
-            if leads {
-                match self.leaders.get(&term) {
-                    Some(other) if *other != id => {
-                        let detail = format!("nodes {other} and {id} both lead term {term}");
-                        self.violation(now_ms, "one leader per term", detail);
-                    }
-                    Some(_) => {}
-                    None => {
-                        self.leaders.insert(term, id);
-                        self.leader_change_count += 1;
-                    }
+            if leads && self.elected.insert((term, id)) {
+                self.leader_change_count += 1;
+                if let Some((greatest_term, greatest_node)) = greatest_before.filter(|greatest| *greatest > (term, id))
+                {
+                    let detail = format!(
+                        "node {id} became leader (term {term}, node {id}) after (term {greatest_term}, node \
+                         {greatest_node}) had been elected"
+                    );
+                    self.violation(now_ms, "leader ids are elected in increasing order", detail);
                 }
             }
             let node = self.nodes.entry(id).or_default();
