@@ -34,8 +34,8 @@ use tokio::time::Instant;
 
 /// Milliseconds since the Unix epoch when every simulation starts (2023-11-14).
 pub const EPOCH_MS: u64 = 1_700_000_000_000;
-/// How often the leader's deadline timer looks for due deadlines.
-pub const LEADER_TIMER_TICK: Duration = Duration::from_millis(100);
+/// How often the leader's deadline timer looks for due deadlines (the node's `TIMER_TICK_MS`).
+pub const LEADER_TIMER_TICK: Duration = Duration::from_millis(50);
 /// How long a node's write may wait for a leader (the node's default).
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Retired state handles kept per node, for checking acknowledgements made before a crash.
