@@ -1,7 +1,7 @@
 //! Seeds that once failed, kept passing.
 
 use openraft::Vote;
-use tandem_simulation::{run, SimOptions};
+use tandem_simulation::{run, FaultMix, SimOptions};
 
 /// Seed 1561 (20 s): node 4 granted (term 3, node 1), then (term 3, node 2), so both nodes were
 /// elected in term 3, node 2 last. That is openraft's default ("advanced") election, not a
@@ -14,7 +14,21 @@ fn two_leaders_in_one_term_are_openraft_advanced_mode_not_a_violation() {
     assert!(report.converged_after_ms.is_some(), "the cluster converges after the heal");
 }
 
-/// The checker's election rule rests on openraft's leader-id order: without the
+/// Stale leaders, which an "increasing leader ids" rule wrongly flagged: seed 5476 (heavy faults,
+/// 20 s) completes (term 10, node 1)'s election by a delayed vote response after (10, 2) was
+/// elected; seed 3450 (60 s) restarts node 2, which resumes the leadership of (2, 2) from its
+/// committed vote while the cluster is in term 6. Neither can commit; both must pass.
+#[test]
+fn stale_leaders_from_late_vote_responses_and_restarts_are_not_violations() {
+    let mut heavy = SimOptions::new(5476, 20_000);
+    heavy.faults = FaultMix::parse("heavy").expect("the heavy mix parses");
+    let report = run(&heavy);
+    assert!(report.passed(), "seed 5476 heavy: {:?}", report.violations);
+    let report = run(&SimOptions::new(3450, 60_000));
+    assert!(report.passed(), "seed 3450: {:?}", report.violations);
+}
+
+/// The checker's reading of leadership rests on openraft's leader-id order: without the
 /// `single-term-leader` feature, a greater node id in the same term is a greater vote, even over
 /// a committed one. If someone enables that feature, this fails and the checker must be revisited.
 #[test]
