@@ -5,7 +5,7 @@
 //! prints; the simulation itself is `tandem_simulation`. A failing seed prints its fault
 //! schedule and the one command that replays it; the exit status is non-zero.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -95,7 +95,12 @@ pub fn sim(args: SimArgs) -> anyhow::Result<()> {
         );
     }
     if let Some(first) = failed.first() {
-        anyhow::bail!("{} of {} seeds failed; replay the first with: {first}", failed.len(), args.seeds);
+        // A failing seed is a result, not an error of the command: print the summary and exit 1,
+        // without the anyhow report (and its backtrace when RUST_BACKTRACE is set).
+        eprintln!("{} of {} seeds failed; replay the first with: {first}", failed.len(), args.seeds);
+        let _ = std::io::stdout().flush();
+        let _ = std::io::stderr().flush();
+        std::process::exit(1);
     }
     Ok(())
 }

@@ -11,17 +11,20 @@
 //! A crash is abrupt: the node's store is fenced first (its tasks can no longer write), then
 //! loses what was not synced, then the old Raft instance is stopped. Messages to a crashed node
 //! are refused, messages from it that were in flight are dropped, and replies it owes vanish.
-//! The leader's deadline timer here mirrors `actors::LeaderTimers` (the same request id per
-//! epoch) until that actor can be run through its `Core` trait.
+//! Each incarnation runs the node's real actix `LeaderTimers` actor through [`SimCore`], an
+//! implementation of `tandem_actors::Core` over the simulated replica; a crash aborts the
+//! actor's task (with every proposal it had in flight), and a restart starts a new one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use actix::Context;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tandem_domain::{Applied, Command, Entry, Outcome, RequestId};
+use tandem_actors::{Core, LeaderTimers, Proposed};
+use tandem_domain::{Applied, Center, Entry, Outcome};
 use tandem_raft::clock::Clock;
 use tandem_raft::{
     Flush, Member, NodeId, Replica, ReplicaConfig, SharedState, Side, Transport, TransportError, WriteError,
@@ -31,10 +34,8 @@ use tokio::time::Instant;
 
 /// Milliseconds since the Unix epoch when every simulation starts (2023-11-14).
 pub const EPOCH_MS: u64 = 1_700_000_000_000;
-/// How often the leader's deadline timer looks for due deadlines.
-pub const LEADER_TIMER_TICK: Duration = Duration::from_millis(100);
-/// Expiries one tick proposes at most (as `actors::EXPIRIES_PER_TICK_MAX`).
-pub const EXPIRIES_PER_TICK_MAX: u32 = 512;
+/// How often the leader's deadline timer looks for due deadlines (the node's `TIMER_TICK_MS`).
+pub const LEADER_TIMER_TICK: Duration = Duration::from_millis(50);
 /// How long a node's write may wait for a leader (the node's default).
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Retired state handles kept per node, for checking acknowledgements made before a crash.
@@ -66,6 +67,8 @@ pub struct Slot {
     pub incarnation: u64,
     pub clock: Arc<SimClock>,
     fence: Arc<AtomicBool>,
+    /// The running incarnation's actors (its `LeaderTimers`), a local task aborted by a crash.
+    actors: Option<tokio::task::JoinHandle<()>>,
     /// State handles of earlier incarnations: what they had applied when they crashed.
     pub retired: Vec<SharedState>,
 }
@@ -134,6 +137,7 @@ impl Cluster {
             incarnation: 0,
             clock,
             fence: Arc::new(AtomicBool::new(true)),
+            actors: None,
             retired: Vec::new(),
         };
         self.world().nodes.insert(id, slot);
@@ -208,12 +212,13 @@ impl Cluster {
         let clock_dyn: Arc<dyn Clock> = clock.clone();
         let replica = Replica::start(config, Arc::new(store), transport, clock_dyn).await.map_err(|e| e.to_string())?;
         let replica = Arc::new(replica);
+        let actors = start_actors(SimCore { replica: replica.clone(), clock });
         {
             let mut world = self.world();
             let Some(slot) = world.nodes.get_mut(&id) else { return Err(format!("no node {id}")) };
             slot.replica = Some(replica);
+            slot.actors = Some(actors);
         }
-        tokio::spawn(leader_timer(self.clone(), id, incarnation));
         Ok(())
     }
 
@@ -223,6 +228,9 @@ impl Cluster {
             let mut world = self.world();
             let Some(slot) = world.nodes.get_mut(&id) else { return };
             let Some(replica) = slot.replica.take() else { return };
+            if let Some(actors) = slot.actors.take() {
+                actors.abort();
+            }
             slot.fence.store(true, Ordering::SeqCst);
             slot.store.crash();
             slot.retired.push(replica.state());
@@ -515,45 +523,38 @@ impl Store for FencedStore {
     }
 }
 
-/// The leader's deadline timer for one incarnation of one node: while the node leads, every
-/// due deadline is proposed as `Expire` with request id `expire-{epoch}`.
-async fn leader_timer(cluster: Arc<Cluster>, id: NodeId, incarnation: u64) {
-    let in_flight: Arc<Mutex<BTreeSet<u64>>> = Arc::new(Mutex::new(BTreeSet::new()));
-    loop {
-        tokio::time::sleep(LEADER_TIMER_TICK).await;
-        if cluster.incarnation(id) != Some(incarnation) {
-            return;
-        }
-        let (Some(replica), Some(clock)) = (cluster.replica(id), cluster.clock(id)) else { return };
-        let leads = replica.raft().metrics().borrow().current_leader == Some(id);
-        let mut proposing = match in_flight.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        if !leads {
-            proposing.clear();
-            continue;
-        }
-        let now_ms = clock.now_ms();
-        let due = replica.state().read().center.deadlines_due(now_ms, EXPIRIES_PER_TICK_MAX);
-        for due in due {
-            if !proposing.insert(due.epoch) {
-                continue;
-            }
-            let entry = Entry {
-                request_id: Some(RequestId(format!("expire-{}", due.epoch))),
-                time_ms: 0,
-                command: Command::Expire { deadline: due.deadline, epoch: due.epoch },
-            };
-            let (replica, in_flight, epoch) = (replica.clone(), in_flight.clone(), due.epoch);
-            tokio::spawn(async move {
-                // Refused or not committed: the next tick proposes it again if still due.
-                let _ = replica.write(entry).await;
-                match in_flight.lock() {
-                    Ok(mut guard) => guard.remove(&epoch),
-                    Err(poisoned) => poisoned.into_inner().remove(&epoch),
-                };
-            });
-        }
+/// `tandem_actors::Core` over one incarnation of a simulated node, as `NodeCore` is over the
+/// node binary's replica: propose through the replica (forwarded to the leader), lead when the
+/// node's Raft metrics name it, read the applied center, and tell time by the node's `SimClock`.
+#[derive(Clone)]
+pub struct SimCore {
+    replica: Arc<Replica<SimTransport>>,
+    clock: Arc<SimClock>,
+}
+
+impl Core for SimCore {
+    fn propose(&self, entry: Entry) -> Proposed {
+        let replica = self.replica.clone();
+        Box::pin(async move { replica.write(entry).await.map_err(|error| error.to_string()) })
     }
+
+    fn is_leader(&self) -> bool {
+        self.replica.raft().metrics().borrow().current_leader == Some(self.replica.node_id())
+    }
+
+    fn read<R>(&self, read: impl FnOnce(&Center) -> R) -> R {
+        read(&self.replica.state().read().center)
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+}
+
+/// Starts one incarnation's actors as a local task (the caller runs inside the simulation's
+/// `LocalSet`). The actor's context future is spawned directly, not through `Actor::start`, so
+/// the handle can abort it: a crashed process's actor, with its in-flight proposals, is gone.
+fn start_actors(core: SimCore) -> tokio::task::JoinHandle<()> {
+    let timers = LeaderTimers::new(core, LEADER_TIMER_TICK);
+    tokio::task::spawn_local(Context::new().into_future(timers))
 }

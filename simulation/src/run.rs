@@ -128,7 +128,11 @@ pub fn run_with_progress(options: &SimOptions, progress: &mut dyn FnMut(Progress
         Err(error) => report.violations.push(violation(0, "the runtime starts", error.to_string())),
         Ok(runtime) => {
             let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-                runtime.block_on(simulate(options, progress, &mut report))
+                // A LocalSet on the same thread: each node's actix actors (`LeaderTimers`) run as
+                // local tasks beside the replicas, in the same virtual time.
+                let local = tokio::task::LocalSet::new();
+                local.block_on(&runtime, simulate(options, progress, &mut report));
+                drop(local);
             }));
             if let Err(panic) = outcome {
                 let message = panic
