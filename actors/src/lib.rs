@@ -6,9 +6,11 @@
 //! simulator runs the same actors over its simulated replicas.
 
 mod event_log;
+mod replica_core;
 mod timers;
 
 pub use event_log::{EventLog, EventRead, RetainedEvent};
+pub use replica_core::ReplicaCore;
 pub use timers::{LeaderTimers, EXPIRIES_PER_TICK_MAX};
 
 use std::future::Future;

@@ -7,7 +7,6 @@
 mod certs;
 mod cli;
 mod config;
-mod core;
 mod http;
 mod metrics;
 mod run;

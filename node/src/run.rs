@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actix::Actor;
 use anyhow::Context;
-use tandem_actors::{EventLog, LeaderTimers};
+use tandem_actors::{EventLog, LeaderTimers, ReplicaCore};
 use tandem_raft::clock::{Clock, SystemClock};
 use tandem_raft::https::HttpsTransport;
 use tandem_raft::AppliedBatch;
@@ -17,7 +17,6 @@ use tandem_raft::{Replica, ReplicaConfig, Transport, TransportError};
 use tandem_storage::RocksStore;
 
 use crate::config::{ApiTls, NodeConfig};
-use crate::core::NodeCore;
 use crate::http;
 use crate::metrics::Metrics;
 
@@ -154,7 +153,7 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let events = Arc::new(EventLog::new(replica.state().read().center.event_index(), EVENT_LOG_RETAINED_MAX));
     tokio::spawn(feed_event_log(replica.subscribe(), events.clone()));
-    let core = NodeCore { replica: replica.clone(), clock: clock.clone() };
+    let core = ReplicaCore::new(replica.clone(), clock.clone());
     let timers = LeaderTimers::new(core, Duration::from_millis(TIMER_TICK_MS)).start();
 
     let metrics = Arc::new(Metrics::new(replica.rpc_error_counter()));

@@ -11,9 +11,9 @@
 //! A crash is abrupt: the node's store is fenced first (its tasks can no longer write), then
 //! loses what was not synced, then the old Raft instance is stopped. Messages to a crashed node
 //! are refused, messages from it that were in flight are dropped, and replies it owes vanish.
-//! Each incarnation runs the node's real actix `LeaderTimers` actor through [`SimCore`], an
-//! implementation of `tandem_actors::Core` over the simulated replica; a crash aborts the
-//! actor's task (with every proposal it had in flight), and a restart starts a new one.
+//! Each incarnation runs the node's real actix `LeaderTimers` actor through
+//! `tandem_actors::ReplicaCore`, the same `Core` over a replica the node uses; a crash aborts
+//! the actor's task (with every proposal it had in flight), and a restart starts a new one.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -23,8 +23,8 @@ use std::time::Duration;
 use actix::Context;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tandem_actors::{Core, LeaderTimers, Proposed};
-use tandem_domain::{Applied, Center, Entry, Outcome};
+use tandem_actors::{LeaderTimers, ReplicaCore};
+use tandem_domain::{Applied, Entry, Outcome};
 use tandem_raft::clock::Clock;
 use tandem_raft::{
     Flush, Member, NodeId, Replica, ReplicaConfig, SharedState, Side, Transport, TransportError, WriteError,
@@ -210,9 +210,10 @@ impl Cluster {
         };
         let transport = SimTransport { from: id, incarnation, cluster: self.clone() };
         let clock_dyn: Arc<dyn Clock> = clock.clone();
+        let clock_dyn_for_actors = clock_dyn.clone();
         let replica = Replica::start(config, Arc::new(store), transport, clock_dyn).await.map_err(|e| e.to_string())?;
         let replica = Arc::new(replica);
-        let actors = start_actors(SimCore { replica: replica.clone(), clock });
+        let actors = start_actors(ReplicaCore::new(replica.clone(), clock_dyn_for_actors));
         {
             let mut world = self.world();
             let Some(slot) = world.nodes.get_mut(&id) else { return Err(format!("no node {id}")) };
@@ -523,38 +524,10 @@ impl Store for FencedStore {
     }
 }
 
-/// `tandem_actors::Core` over one incarnation of a simulated node, as `NodeCore` is over the
-/// node binary's replica: propose through the replica (forwarded to the leader), lead when the
-/// node's Raft metrics name it, read the applied center, and tell time by the node's `SimClock`.
-#[derive(Clone)]
-pub struct SimCore {
-    replica: Arc<Replica<SimTransport>>,
-    clock: Arc<SimClock>,
-}
-
-impl Core for SimCore {
-    fn propose(&self, entry: Entry) -> Proposed {
-        let replica = self.replica.clone();
-        Box::pin(async move { replica.write(entry).await.map_err(|error| error.to_string()) })
-    }
-
-    fn is_leader(&self) -> bool {
-        self.replica.raft().metrics().borrow().current_leader == Some(self.replica.node_id())
-    }
-
-    fn read<R>(&self, read: impl FnOnce(&Center) -> R) -> R {
-        read(&self.replica.state().read().center)
-    }
-
-    fn now_ms(&self) -> u64 {
-        self.clock.now_ms()
-    }
-}
-
 /// Starts one incarnation's actors as a local task (the caller runs inside the simulation's
 /// `LocalSet`). The actor's context future is spawned directly, not through `Actor::start`, so
 /// the handle can abort it: a crashed process's actor, with its in-flight proposals, is gone.
-fn start_actors(core: SimCore) -> tokio::task::JoinHandle<()> {
+fn start_actors(core: ReplicaCore<SimTransport>) -> tokio::task::JoinHandle<()> {
     let timers = LeaderTimers::new(core, LEADER_TIMER_TICK);
     tokio::task::spawn_local(Context::new().into_future(timers))
 }
