@@ -347,6 +347,17 @@ impl Cluster {
         leader.map(|(_, id)| id)
     }
 
+    /// Starts every node, waits until each is healthy and they agree on a leader; returns it.
+    pub fn start_all(&mut self) -> u64 {
+        for id in self.ids() {
+            self.start(id);
+        }
+        for id in self.ids() {
+            self.wait_healthy(id);
+        }
+        self.wait_for_leader()
+    }
+
     /// Waits until a started node leads and every started node names it as leader.
     pub fn wait_for_leader(&mut self) -> u64 {
         let started: Vec<u64> = self.nodes.values().filter(|node| node.is_started()).map(|node| node.id).collect();

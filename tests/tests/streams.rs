@@ -35,13 +35,7 @@ fn act(client: &ApiClient, agent: u64, action: Value) {
 #[test]
 fn a_stream_resumes_on_the_other_side_with_the_same_events() {
     let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], RaftTuning::fast());
-    for id in cluster.ids() {
-        cluster.start(id);
-    }
-    for id in cluster.ids() {
-        cluster.wait_healthy(id);
-    }
-    cluster.wait_for_leader();
+    cluster.start_all();
     let (a, b) = (cluster.client(1), cluster.client(2));
     let token = cluster.token().to_string();
 

@@ -147,13 +147,7 @@ fn closed_loop(
 
 fn tandem_cluster() -> Cluster {
     let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], RaftTuning::fast());
-    for id in cluster.ids() {
-        cluster.start(id);
-    }
-    for id in cluster.ids() {
-        cluster.wait_healthy(id);
-    }
-    cluster.wait_for_leader();
+    cluster.start_all();
     cluster
 }
 

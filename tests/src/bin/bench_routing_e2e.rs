@@ -343,13 +343,7 @@ fn main() {
     };
     let tuning = RaftTuning { snapshot_every_entries: options.snapshot_every, ..RaftTuning::fast() };
     let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], tuning);
-    for id in cluster.ids() {
-        cluster.start(id);
-    }
-    for id in cluster.ids() {
-        cluster.wait_healthy(id);
-    }
-    let leader = cluster.wait_for_leader();
+    let leader = cluster.start_all();
     println!("three-node cluster up (leader: node {leader}); creating {} agents", options.agents);
     let csq = setup(&cluster.client(1), options.agents);
     let resident_after_setup = resident_mib(&cluster);
