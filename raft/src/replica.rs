@@ -257,27 +257,63 @@ impl<T: Transport> Replica<T> {
     /// Runs a request on this node, which believes it is the leader.
     async fn execute(&self, request: ForwardRequest) -> Result<ForwardReply, Attempt> {
         let running = self.running();
-        let raft = running.raft.clone();
-        let result = match request {
+        match request {
             ForwardRequest::Writes(_) => {
-                return Err(Attempt::Final(WriteError::Fatal(
-                    "batched writes are only forwarded, never submitted".into(),
-                )));
+                Err(Attempt::Final(WriteError::Fatal("batched writes are only forwarded, never submitted".into())))
             }
-            ForwardRequest::Write(entry) => {
-                return match running.proposer.propose(entry).await {
-                    Ok(outcome) => Ok(ForwardReply::Outcome(outcome)),
-                    Err(ProposeError::NotLeader) => Err(Attempt::Retry),
-                    Err(ProposeError::Failed(message)) => Err(Attempt::Final(WriteError::Fatal(message))),
-                };
+            ForwardRequest::Write(entry) => match running.proposer.propose(entry).await {
+                Ok(outcome) => Ok(ForwardReply::Outcome(outcome)),
+                Err(ProposeError::NotLeader) => Err(Attempt::Retry),
+                Err(ProposeError::Failed(message)) => Err(Attempt::Final(WriteError::Fatal(message))),
+            },
+            ForwardRequest::AddLearner { node_id, member } => {
+                self.change_membership(&running.raft, MembershipChange::AddLearner { node_id, member }).await
             }
-            ForwardRequest::AddLearner { node_id, member } => raft.add_learner(node_id, member, false).await,
             ForwardRequest::Promote { node_id } => {
-                raft.change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([node_id])), false).await
+                self.change_membership(&running.raft, MembershipChange::Promote { node_id }).await
             }
             ForwardRequest::Remove { node_id } => {
-                let is_voter =
-                    raft.metrics().borrow().membership_config.membership().voter_ids().any(|id| id == node_id);
+                self.change_membership(&running.raft, MembershipChange::Remove { node_id }).await
+            }
+        }
+    }
+
+    /// Runs a membership change on this node, which believes it is the leader.
+    ///
+    /// openraft 0.9 lets a leader commit a membership that leaves it out (the operator removes
+    /// the node that leads, or a leader elected during a joint change finishes it without
+    /// itself) and keeps that leader in office until its next tick, up to 1.5 heartbeats later
+    /// (`leader_step_down`). A membership change that reaches it in that window passes
+    /// openraft's leader check and then trips an assertion in `append_membership` ("Only leader
+    /// is allowed to call update_effective_membership()"), which panics the Raft core: see
+    /// docs/decisions/0020, seed 17924, where the operator's retried `Remove` of the witness
+    /// arrived just after the witness, leading, had committed its own removal. So a leader that is
+    /// not in its own effective membership refuses every change with `Retry`, and the caller
+    /// asks again and reaches the next leader.
+    ///
+    /// Why the check holds when openraft sees the change: the metrics show the membership last
+    /// appended, not the committed one, and there is no await between reading them and openraft
+    /// queueing the change (`call_core` sends on its first poll). A membership that leaves this
+    /// leader out can only be appended by this leader, so if it was appended after the read, it
+    /// is still uncommitted when openraft reaches our change (its commit needs a round trip to
+    /// the followers; our change is already queued), and openraft refuses ours as `InProgress`,
+    /// which is a retry too.
+    async fn change_membership(&self, raft: &Raft, change: MembershipChange) -> Result<ForwardReply, Attempt> {
+        let membership = raft.metrics().borrow().membership_config.membership().clone();
+        if membership.get_node(&self.config.node_id).is_none() {
+            tracing::info!(
+                node = self.config.node_id,
+                "leader left out of its own membership refuses a membership change until it steps down"
+            );
+            return Err(Attempt::Retry);
+        }
+        let result = match change {
+            MembershipChange::AddLearner { node_id, member } => raft.add_learner(node_id, member, false).await,
+            MembershipChange::Promote { node_id } => {
+                raft.change_membership(ChangeMembers::AddVoterIds(BTreeSet::from([node_id])), false).await
+            }
+            MembershipChange::Remove { node_id } => {
+                let is_voter = membership.voter_ids().any(|id| id == node_id);
                 let change = if is_voter {
                     ChangeMembers::RemoveVoters(BTreeSet::from([node_id]))
                 } else {
@@ -385,6 +421,13 @@ pub enum ForwardFailure {
     NotLeader,
     #[error(transparent)]
     Failed(WriteError),
+}
+
+/// The membership requests of [`ForwardRequest`].
+enum MembershipChange {
+    AddLearner { node_id: NodeId, member: Member },
+    Promote { node_id: NodeId },
+    Remove { node_id: NodeId },
 }
 
 enum Attempt {

@@ -230,6 +230,33 @@ async fn a_new_node_catches_up_from_a_snapshot_then_the_witness_leaves() {
     cluster.wait_for("replication to node 2", |c| c.skill_names(2).len() == 101).await;
 }
 
+/// Seed 17924 of the simulator (docs/decisions/0020): openraft 0.9 keeps a leader that committed
+/// its own removal in office until its next tick, and a membership change that reaches it then
+/// panicked its Raft core ("Only leader is allowed to call update_effective_membership()"). With
+/// its tick off, the removed leader stays in that window for as long as the test needs; the
+/// retried removal must be refused (the caller would ask the next leader), not crash the node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_leader_that_removed_itself_refuses_further_membership_changes_instead_of_panicking() {
+    let mut cluster = TestCluster::new(1000);
+    cluster.boot(&[1, 2, 3]).await;
+    cluster.wait_for("a leader", |c| c.replica(2).raft().metrics().borrow().current_leader.is_some()).await;
+    let leader = cluster.replica(2).raft().metrics().borrow().current_leader.unwrap();
+    let removed = cluster.replica(leader);
+    removed.raft().runtime_config().tick(false);
+    removed.remove(leader).await.unwrap();
+    let metrics = removed.raft().metrics().borrow().clone();
+    assert_eq!(metrics.current_leader, Some(leader), "without a tick the removed leader has not stepped down");
+    assert!(metrics.membership_config.membership().get_node(&leader).is_none(), "{metrics:?}");
+
+    let retried = removed.remove(leader).await;
+    assert!(matches!(retried, Err(WriteError::NoLeader { .. })), "refused until the deadline: {retried:?}");
+    let running = removed.raft().metrics().borrow().running_state.clone();
+    assert!(running.is_ok(), "the removed leader's Raft core is still running: {running:?}");
+
+    let survivor = (1..=3).find(|id| *id != leader).unwrap();
+    assert!(write(cluster.replica(survivor), "after-removal").await.unwrap().is_applied());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_nodes_stop_on_a_loss_and_force_single_restores_writes() {
     let mut cluster = TestCluster::new(1000);

@@ -28,6 +28,18 @@ fn stale_leaders_from_late_vote_responses_and_restarts_are_not_violations() {
     assert!(report.passed(), "seed 3450: {:?}", report.violations);
 }
 
+/// Seed 17924 (20 s): the witness, leading, committed the operator's removal of itself; the
+/// operator's retried `Remove` (its first forwarded attempt had timed out) reached it before its
+/// next tick stepped it down, and openraft 0.9.25 panicked in `append_membership` ("Only leader
+/// is allowed to call update_effective_membership()"). A leader outside its own membership now
+/// refuses membership changes, so the retry reaches the next leader (docs/decisions/0020).
+#[test]
+fn a_retried_removal_that_reaches_the_removed_leader_is_refused_not_a_panic() {
+    let report = run(&SimOptions::new(17924, 20_000));
+    assert!(report.passed(), "{:?}", report.violations);
+    assert!(report.converged_after_ms.is_some(), "the cluster converges after the heal");
+}
+
 /// The checker's reading of leadership rests on openraft's leader-id order: without the
 /// `single-term-leader` feature, a greater node id in the same term is a greater vote, even over
 /// a committed one. If someone enables that feature, this fails and the checker must be revisited.
