@@ -95,14 +95,13 @@ impl EventLog {
         if after + 1 < window.first {
             return EventRead::Gap { oldest: window.first };
         }
-        let skip = (after + 1 - window.first) as usize;
+        let skip = ((after + 1 - window.first) as usize).min(window.events.len());
         let events = window
             .events
-            .iter()
-            .enumerate()
-            .skip(skip)
+            .range(skip..)
             .take(count_max)
-            .map(|(offset, event)| RetainedEvent { index: window.first + offset as u64, event: event.clone() })
+            .enumerate()
+            .map(|(offset, event)| RetainedEvent { index: after + 1 + offset as u64, event: event.clone() })
             .collect();
         EventRead::Events(events)
     }
@@ -124,7 +123,7 @@ mod tests {
     use tandem_domain::{AgentId, Event};
 
     fn event(agent: u64) -> Event {
-        Event::CallHeld { agent: AgentId(agent) }
+        Event::AgentDeleted(AgentId(agent))
     }
 
     fn indexes(read: EventRead) -> Vec<u64> {

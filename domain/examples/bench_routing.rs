@@ -129,6 +129,7 @@ fn build(agent_count: u64, rng: &mut StdRng) -> Bench {
             alias: None,
             team: None,
             skills,
+            extension: None,
         }));
         bench.state(AgentId(agent), AgentStateRequest::Login);
     }

@@ -32,6 +32,10 @@ pub struct Agent {
     pub team: Option<TeamId>,
     /// The agent's skills, sorted by skill id, each skill at most once.
     pub skills: Vec<SkillLevel>,
+    /// The agent's extension on the built-in switch: digits, unique among extensions and
+    /// dialed numbers. Other agents reach the agent by dialing it.
+    #[serde(default)]
+    pub extension: Option<String>,
 }
 
 /// The fields a client sets on an agent.
@@ -52,6 +56,10 @@ pub struct AgentSpec {
     /// Any order; each skill must exist and appear once. Omitted means none.
     #[serde(default)]
     pub skills: Vec<SkillLevel>,
+    /// Optional; 1 to [`crate::EXTENSION_LENGTH_MAX`] digits, unique among extensions and
+    /// dialed numbers.
+    #[serde(default)]
+    pub extension: Option<String>,
 }
 
 /// An agent's competence in one skill.
@@ -66,11 +74,19 @@ pub struct SkillLevel {
 }
 
 impl Center {
+    /// The agent whose login name is `login_name`, ignoring case.
+    pub fn agent_by_login_name(&self, login_name: &str) -> Option<AgentId> {
+        self.login_names.get(&folded(login_name.trim())).copied()
+    }
+
     pub(crate) fn agent_create(&mut self, spec: &AgentSpec) -> Result<Applied, Rejection> {
         let id = self.agents.id_next("agent")?;
         let agent = self.agent_checked(id, spec, None)?;
         self.agents.check_room("agents", AGENT_COUNT_MAX)?;
         self.login_names.insert(folded(&agent.login_name), id);
+        if let Some(extension) = &agent.extension {
+            self.extensions.insert(extension.clone(), id);
+        }
         self.agents.insert_new(id, agent.clone());
         self.statuses.insert(id, AgentStatus::logged_out(id, self.time_ms));
         self.routing_agent_added(id);
@@ -84,8 +100,14 @@ impl Center {
         let agent = self.agent_checked(id, spec, Some(id))?;
         if let Some(previous) = self.agents.get(id) {
             self.login_names.remove(&folded(&previous.login_name));
+            if let Some(extension) = previous.extension.clone() {
+                self.extensions.remove(&extension);
+            }
         }
         self.login_names.insert(folded(&agent.login_name), id);
+        if let Some(extension) = &agent.extension {
+            self.extensions.insert(extension.clone(), id);
+        }
         self.agents.replace(id, agent.clone());
         let mut events = vec![Event::AgentUpdated(agent)];
         self.routing_agent_changed(id, &mut events);
@@ -101,6 +123,7 @@ impl Center {
             .values()
             .filter(|team| team.primary_supervisor == Some(id) || team.secondary_supervisors.contains(&id))
             .map(|team| format!("team {} (as supervisor)", team.id))
+            .chain(self.agent_user_references(id))
             .collect();
         if !references.is_empty() {
             return Err(Rejection::in_use(&format!("agent {id}"), &references));
@@ -116,6 +139,9 @@ impl Center {
         self.routing_agent_removed(id);
         if let Some(agent) = self.agents.get(id) {
             self.login_names.remove(&folded(&agent.login_name));
+            if let Some(extension) = agent.extension.clone() {
+                self.extensions.remove(&extension);
+            }
         }
         self.agents.remove(id);
         self.statuses.remove(&id);
@@ -157,9 +183,10 @@ impl Center {
             );
             return Err(Rejection::new(RejectionCode::DuplicateName, message));
         }
+        let extension = self.extension_checked(spec.extension.as_deref(), except)?;
         let mut skills = spec.skills.clone();
         skills.sort_by_key(|level| level.skill);
-        Ok(Agent { id, login_name, name, alias, team: spec.team, skills })
+        Ok(Agent { id, login_name, name, alias, team: spec.team, skills, extension })
     }
 }
 

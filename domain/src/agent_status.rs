@@ -11,7 +11,7 @@ use crate::agent_state::{AgentState, CallDirection};
 use crate::center::Center;
 use crate::deadline::Timer;
 use crate::digital::{Blending, DigitalState};
-use crate::ids::{AgentId, ContactId};
+use crate::ids::{AgentId, CallId, ContactId};
 use crate::rejection::Rejection;
 
 /// An agent's runtime status, as desktops and supervisors read it.
@@ -32,10 +32,16 @@ pub struct AgentStatus {
     pub ready_sequence: u64,
     /// The after-call state chosen during a call, entered when the call ends.
     pub pending: Option<PendingState>,
-    /// The call the agent is on (Reserved, Talking or Hold).
-    pub call: Option<Call>,
+    /// The call the agent is on (Reserved, Talking or Hold): what its after-call handling
+    /// needs (the routed contact it handles, the direction, wrap-up data). Present exactly
+    /// while the agent has a connection on the switch.
+    pub call: Option<AgentCall>,
     /// The ended call the agent is wrapping up (Work Ready or Work Not Ready).
-    pub wrap_up: Option<Call>,
+    pub wrap_up: Option<AgentCall>,
+    /// The switch calls the agent has a connection on, sorted; at most
+    /// [`crate::LINE_CALL_COUNT_MAX`] (one talking, one held during a consult).
+    #[serde(default)]
+    pub calls: Vec<CallId>,
     /// The running wrap-up timer, if the desk settings turn it on.
     pub wrap_up_timer: Option<Timer>,
     /// The chat and email state, shared by both channels and separate from voice.
@@ -65,14 +71,17 @@ pub struct PendingState {
     pub reason: Option<u16>,
 }
 
-/// A voice call on an agent's desktop.
+/// An agent's record of the calls it handles from its first connection to its last: it
+/// outlives the switch calls (a consult, a transfer) and goes with the agent into wrap-up.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Call {
-    /// The routed contact; `None` for a call the agent made.
+pub struct AgentCall {
+    /// The routed contact the agent handles now; `None` for other calls, or once the contact
+    /// passed to another agent or closed.
     pub contact: Option<ContactId>,
-    /// Incoming (routed) or outgoing (made by the agent).
+    /// Incoming (routed to the agent, or rung on its extension) or outgoing (made by the
+    /// agent).
     pub direction: CallDirection,
     /// Wrap-up data (incoming calls only), at most [`crate::WRAP_UP_DATA_LENGTH_MAX`] characters.
     pub wrap_up_data: Option<String>,
@@ -91,6 +100,7 @@ impl AgentStatus {
             call: None,
             wrap_up: None,
             wrap_up_timer: None,
+            calls: Vec::new(),
             digital: DigitalState::LoggedOut,
             digital_since_ms: now_ms,
             digital_sequence: 0,

@@ -1,15 +1,17 @@
-//! Voice commands on an agent: state changes, calls the agent makes, hold, end, wrap-up.
+//! Voice commands on an agent: state changes, wrap-up data, a closed session, and the moves
+//! into and out of calls.
 //!
 //! Each handler checks everything first (the transition table in `agent_state`, then wrap-up
 //! data (280), then the reason (281 and that the code exists)) and only then writes, through
 //! infallible helpers; so a refused request leaves the center as it was. The helpers here
-//! ([`Center::agent_enter`], [`Center::call_end`]) are the only code that moves a voice state.
+//! ([`Center::agent_enter`], [`Center::call_end`]) are the only code that moves a voice state;
+//! the switch (`telephony`) calls them when an agent's connections change.
 
 use crate::agent_state::{
-    after_call_step, make_call_checked, voice_step, wrap_up_timer_target, AfterCallStep, AgentState, AgentStateRequest,
-    CallDirection, VoiceStep,
+    after_call_step, voice_step, wrap_up_timer_target, AfterCallStep, AgentState, AgentStateRequest, CallDirection,
+    VoiceStep,
 };
-use crate::agent_status::{AgentStatus, Call, PendingState};
+use crate::agent_status::{AgentCall, AgentStatus, PendingState};
 use crate::center::Center;
 use crate::deadline::Deadline;
 use crate::ids::AgentId;
@@ -55,40 +57,6 @@ impl Center {
         Ok(Applied::events(events))
     }
 
-    pub(crate) fn agent_make_call(&mut self, id: AgentId) -> Result<Applied, Rejection> {
-        let status = self.status_checked(id)?;
-        make_call_checked(status.state)?;
-        let mut events = Vec::new();
-        self.status_mut(id).call = Some(Call { contact: None, direction: CallDirection::Outgoing, wrap_up_data: None });
-        events.push(Event::CallStarted { agent: id, contact: None, direction: CallDirection::Outgoing });
-        self.agent_enter(id, AgentState::Talking, None, &mut events);
-        Ok(Applied::events(events))
-    }
-
-    pub(crate) fn agent_hold_call(&mut self, id: AgentId) -> Result<Applied, Rejection> {
-        self.call_state_checked(id, AgentState::Talking)?;
-        let mut events = vec![Event::CallHeld { agent: id }];
-        self.agent_enter(id, AgentState::Hold, None, &mut events);
-        Ok(Applied::events(events))
-    }
-
-    pub(crate) fn agent_retrieve_call(&mut self, id: AgentId) -> Result<Applied, Rejection> {
-        self.call_state_checked(id, AgentState::Hold)?;
-        let mut events = vec![Event::CallRetrieved { agent: id }];
-        self.agent_enter(id, AgentState::Talking, None, &mut events);
-        Ok(Applied::events(events))
-    }
-
-    pub(crate) fn agent_end_call(&mut self, id: AgentId) -> Result<Applied, Rejection> {
-        let status = self.status_checked(id)?;
-        if !matches!(status.state, AgentState::Talking | AgentState::Hold) {
-            return Err(SpecError::BadStateTransition.into());
-        }
-        let mut events = Vec::new();
-        self.call_end(id, &mut events);
-        Ok(Applied::events(events))
-    }
-
     pub(crate) fn agent_set_wrap_up_data(&mut self, id: AgentId, data: &str) -> Result<Applied, Rejection> {
         let data = text_required("data", data, WRAP_UP_DATA_LENGTH_MAX)?;
         let status = self.status_checked(id)?;
@@ -106,7 +74,11 @@ impl Center {
         if let Some(call) = call {
             call.wrap_up_data = Some(data.clone());
         }
-        Ok(Applied::event(Event::WrapUpDataSet { agent: id, data }))
+        let mut events = vec![Event::WrapUpDataSet { agent: id, data: data.clone() }];
+        if on_call {
+            self.wrap_up_data_onto_calls(id, &data, &mut events);
+        }
+        Ok(Applied::events(events))
     }
 
     /// A desktop session closed without a logout (seeds-ctios.md §2.6.6). With
@@ -178,14 +150,15 @@ impl Center {
         self.agent_availability_changed(id, events);
     }
 
-    /// Ends the agent's call and moves the agent to the after-call state.
+    /// The agent's last connection is gone: the after-call state (wrap-up per the mode of the
+    /// call's direction, or the state chosen during the call).
     pub(crate) fn call_end(&mut self, id: AgentId, events: &mut Vec<Event>) {
         let status = self.status_mut(id);
+        assert!(status.calls.is_empty(), "an agent whose call ends has no connection left");
         let (Some(call), pending) = (status.call.take(), status.pending.take()) else {
             panic!("agent {id} ending a call is on one");
         };
-        events.push(Event::CallEnded { agent: id, contact: call.contact });
-        self.voice_contact_ended(&call, id, events);
+        assert!(call.contact.is_none(), "the switch released the agent's contact first");
         self.blending_call_ended(id, events);
         let mode = self.desk.wrap_up_mode(call.direction);
         match after_call_step(call.direction, mode, pending.map(|pending| pending.state)) {
@@ -207,7 +180,7 @@ impl Center {
         self.agent_logged_out(id, events);
     }
 
-    fn wrap_up_begin(&mut self, id: AgentId, call: Call) {
+    fn wrap_up_begin(&mut self, id: AgentId, call: AgentCall) {
         let seconds = self.desk.wrap_up_timer_seconds;
         let timer = (seconds > 0).then(|| {
             let due_ms = self.time_ms.saturating_add(u64::from(seconds) * 1_000);
@@ -216,15 +189,6 @@ impl Center {
         let status = self.status_mut(id);
         status.wrap_up = Some(call);
         status.wrap_up_timer = timer;
-    }
-
-    /// Hold, retrieve: the agent must be in `required` with a call.
-    fn call_state_checked(&self, id: AgentId, required: AgentState) -> Result<(), Rejection> {
-        let status = self.status_checked(id)?;
-        if status.state != required || status.call.is_none() {
-            return Err(SpecError::BadStateTransition.into());
-        }
-        Ok(())
     }
 
     /// 280: leaving wrap-up of an incoming call in REQUIRED_WITH_DATA mode needs data.
@@ -269,15 +233,14 @@ fn reason_value(value: u16) -> Option<u16> {
     (value != 0).then_some(value)
 }
 
-/// Hooks the later parts of routing fill in; for now the voice state machine stands alone.
 impl Center {
-    /// Drops the agent's call without after-call work (the desktop is gone).
+    /// Drops the agent from every call without after-call work (the desktop is gone): a
+    /// ringing routed call goes back to its queue, a handled contact passes on or closes.
     pub(crate) fn call_drop(&mut self, id: AgentId, events: &mut Vec<Event>) {
+        self.agent_connections_drop(id, events);
         let status = self.status_mut(id);
         status.pending = None;
-        if let Some(call) = status.call.take() {
-            events.push(Event::CallEnded { agent: id, contact: call.contact });
-            self.voice_contact_ended(&call, id, events);
+        if status.call.take().is_some() {
             self.blending_call_ended(id, events);
         }
     }

@@ -17,8 +17,8 @@ use crate::csq::Csq;
 use crate::deadline::{Deadline, Deadlines};
 use crate::email::Conversations;
 use crate::ids::{
-    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
-    WrapUpCategoryId,
+    AgentId, CallId, ContactId, CsqId, DialedNumberId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId,
+    TeamId, TeamMessageId, UserId, WrapUpCategoryId,
 };
 use crate::outcome::{Applied, Outcome};
 use crate::predefined_response::PredefinedResponse;
@@ -34,6 +34,8 @@ use crate::statistics::Statistics;
 use crate::table::Table;
 use crate::team::Team;
 use crate::team_message::{PublishLog, TeamMessage};
+use crate::telephony::{Call, DialedNumber};
+use crate::user::User;
 use crate::wrap_up::WrapUpCategory;
 
 /// The contact center's replicated state. `Default` is the empty center.
@@ -88,10 +90,29 @@ pub struct Center {
     /// none. Identical on every replica, so a desktop can resume a stream on the other side.
     #[serde(default)]
     pub(crate) event_index: u64,
+    /// Who may open desktop sessions.
+    #[serde(default)]
+    pub(crate) users: Table<UserId, User>,
+    /// The key nodes sign session resume tokens with, so any node can check any token.
+    #[serde(default)]
+    pub(crate) session_key: Option<String>,
+    /// The calls on the built-in switch; a call is removed when it ends.
+    #[serde(default)]
+    pub(crate) calls: Table<CallId, Call>,
+    /// The configured dialed numbers (route points to voice CSQs).
+    #[serde(default)]
+    pub(crate) dialed_numbers: Table<DialedNumberId, DialedNumber>,
     /// Agents by login name folded to lower case: login names are unique ignoring case.
     /// Derived from `agents`, rebuilt when a stored center is read.
     #[serde(skip)]
     pub(crate) login_names: BTreeMap<String, AgentId>,
+    /// Agents by extension. Derived from `agents`, rebuilt when a stored center is read.
+    #[serde(skip)]
+    pub(crate) extensions: BTreeMap<String, AgentId>,
+    /// Dialed numbers by number. Derived from `dialed_numbers`, rebuilt when a stored center is
+    /// read.
+    #[serde(skip)]
+    pub(crate) numbers: BTreeMap<String, DialedNumberId>,
     /// Routing work of the command being applied; always empty between commands.
     #[serde(skip)]
     pub(crate) work: Work,
@@ -159,6 +180,10 @@ impl Center {
             Command::CreateReasonCode(spec) => self.reason_code_create(spec),
             Command::UpdateReasonCode { id, spec } => self.reason_code_update(*id, spec),
             Command::DeleteReasonCode { id } => self.reason_code_delete(*id),
+            Command::CreateUser(spec) => self.user_create(spec),
+            Command::UpdateUser { id, spec } => self.user_update(*id, spec),
+            Command::DeleteUser { id } => self.user_delete(*id),
+            Command::SetSessionKey { key } => self.session_key_set(key),
             Command::Noop => Ok(Applied::default()),
             Command::SetDeskSettings(settings) => self.desk_settings_set(settings),
             Command::SetAgentState { agent, state, reason } => self.agent_set_state(*agent, *state, *reason),
@@ -202,6 +227,18 @@ impl Center {
             Command::SetStatisticsSettings(settings) => self.statistics_settings_set(settings),
             Command::DeleteTeamMessage { id, by } => self.team_message_delete(*id, *by),
             Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
+            Command::CreateDialedNumber(spec) => self.dialed_number_create(spec),
+            Command::UpdateDialedNumber { id, spec } => self.dialed_number_update(*id, spec),
+            Command::DeleteDialedNumber { id } => self.dialed_number_delete(*id),
+            Command::InboundCall(spec) => self.inbound_call(spec),
+            Command::CallControl { agent, request } => self.call_control(*agent, request),
+            Command::ExternalAnswer { call, number } => self.external_answer(*call, number),
+            Command::ExternalHangup { call, number } => self.external_hangup(*call, number),
+            Command::Supervise { supervisor, agent, call, action } => {
+                self.supervise(*supervisor, *agent, *call, *action)
+            }
+            Command::EmergencyCall { agent, alert } => self.supervisor_call(*agent, *alert, true),
+            Command::AssistanceRequest { agent, alert } => self.supervisor_call(*agent, *alert, false),
             #[cfg(feature = "planted-bugs")]
             Command::PlantBugs(bugs) => Ok(self.bugs_planted(*bugs)),
         }

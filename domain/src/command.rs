@@ -13,8 +13,8 @@ use crate::csq::CsqSpec;
 use crate::deadline::Deadline;
 use crate::digital::DigitalStateRequest;
 use crate::ids::{
-    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
-    WrapUpCategoryId,
+    AgentId, CallId, ContactId, CsqId, DialedNumberId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId,
+    TeamId, TeamMessageId, UserId, WrapUpCategoryId,
 };
 use crate::predefined_response::PredefinedResponseSpec;
 use crate::reason_code::ReasonCodeSpec;
@@ -24,6 +24,8 @@ use crate::skill::SkillSpec;
 use crate::statistics::StatisticsSettings;
 use crate::team::TeamSpec;
 use crate::team_message::TeamMessageSpec;
+use crate::telephony::{AlertType, CallRequest, DialedNumberSpec, InboundCallSpec, SuperviseAction};
+use crate::user::UserSpec;
 use crate::wrap_up::{WrapUpCategorySpec, WrapUpSelection};
 
 /// One replicated log entry: the command, when the leader stamped it, and who asked.
@@ -118,6 +120,26 @@ pub enum Command {
         /// The reason code to remove.
         id: ReasonCodeId,
     },
+    /// Adds a user (the node hashed the password).
+    CreateUser(UserSpec),
+    /// Replaces a user's fields.
+    UpdateUser {
+        /// The user to change.
+        id: UserId,
+        /// Its new fields.
+        spec: UserSpec,
+    },
+    /// Removes a user.
+    DeleteUser {
+        /// The user to remove.
+        id: UserId,
+    },
+    /// Sets the key session resume tokens are signed with, if none is set yet (the first
+    /// node to need one proposes it; later proposals change nothing).
+    SetSessionKey {
+        /// 64 hexadecimal digits (256 bits) the node drew from its random source.
+        key: String,
+    },
     /// Changes nothing but time; used by benchmarks and health probes.
     Noop,
     /// Replaces the agent desk settings.
@@ -132,22 +154,24 @@ pub enum Command {
         #[serde(default)]
         reason: Option<u16>,
     },
-    /// An agent makes an outgoing call; only from Not Ready.
+    /// An agent makes an outgoing call on an outside line; only from Not Ready. Shorthand for
+    /// `CallControl` `MakeCall` without a number.
     MakeCall {
         /// The agent.
         agent: AgentId,
     },
-    /// An agent puts the call on hold.
+    /// An agent puts the call it talks on on hold (shorthand for `CallControl` `Hold`).
     HoldCall {
         /// The agent.
         agent: AgentId,
     },
-    /// An agent takes the call off hold.
+    /// An agent in Hold takes its (first) held call off hold (shorthand for `Retrieve`).
     RetrieveCall {
         /// The agent.
         agent: AgentId,
     },
-    /// The agent's call ended (either party hung up).
+    /// The agent hangs up the call it talks on, or its held call (shorthand for
+    /// `ClearConnection`).
     EndCall {
         /// The agent.
         agent: AgentId,
@@ -175,7 +199,7 @@ pub enum Command {
     },
     /// A new contact arrives in a CSQ (a call, a chat request, an ingested email).
     InjectContact(ContactSpec),
-    /// An agent answers the ringing call (Reserved to Talking).
+    /// An agent answers its ringing call (shorthand for `CallControl` `Answer`).
     AnswerCall {
         /// The agent.
         agent: AgentId,
@@ -333,6 +357,68 @@ pub enum Command {
         deadline: Deadline,
         /// The epoch the leader saw in [`crate::Center::deadline_next`].
         epoch: u64,
+    },
+    /// Adds a dialed number: a route point whose calls are routed through a voice CSQ.
+    CreateDialedNumber(DialedNumberSpec),
+    /// Replaces a dialed number's fields (calls already routed stay where they are).
+    UpdateDialedNumber {
+        /// The dialed number to change.
+        id: DialedNumberId,
+        /// Its new fields.
+        spec: DialedNumberSpec,
+    },
+    /// Removes a dialed number.
+    DeleteDialedNumber {
+        /// The dialed number to remove.
+        id: DialedNumberId,
+    },
+    /// A call arrives from outside the center (the switch's trunk, the load generator).
+    InboundCall(InboundCallSpec),
+    /// An agent's call-control request on the built-in switch.
+    CallControl {
+        /// The agent.
+        agent: AgentId,
+        /// What it asks.
+        request: CallRequest,
+    },
+    /// An outside party a call rang answered (the far end of an outbound or consult call).
+    ExternalAnswer {
+        /// The call.
+        call: CallId,
+        /// The party's number.
+        number: String,
+    },
+    /// An outside party (a caller, an external destination) hung up.
+    ExternalHangup {
+        /// The call.
+        call: CallId,
+        /// The party's number.
+        number: String,
+    },
+    /// A supervisor's SUPERVISE request on an agent's call: clear, barge in, intercept.
+    Supervise {
+        /// The supervisor, a primary or secondary supervisor of the agent's team.
+        supervisor: AgentId,
+        /// The agent.
+        agent: AgentId,
+        /// The agent's call.
+        call: CallId,
+        /// What to do.
+        action: SuperviseAction,
+    },
+    /// An agent's emergency call to its team's supervisor.
+    EmergencyCall {
+        /// The agent.
+        agent: AgentId,
+        /// How the supervisor joins.
+        alert: AlertType,
+    },
+    /// An agent's request for assistance from its team's supervisor.
+    AssistanceRequest {
+        /// The agent.
+        agent: AgentId,
+        /// How the supervisor joins.
+        alert: AlertType,
     },
     /// Switches the simulator's planted bugs (test builds only; see `planted`).
     #[cfg(feature = "planted-bugs")]

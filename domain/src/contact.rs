@@ -15,13 +15,14 @@ use serde::{Deserialize, Serialize};
 use crate::center::Center;
 use crate::csq::Channel;
 use crate::deadline::{Deadline, Timer};
-use crate::ids::{AgentId, ContactId, CsqId, WrapUpCategoryId};
+use crate::ids::{AgentId, CallId, ContactId, CsqId, WrapUpCategoryId};
 use crate::limits::{
     CONTACT_CLOSED_RETAINED_COUNT_MAX, CONTACT_OPEN_COUNT_MAX, CUSTOMER_ADDRESS_LENGTH_MAX, CUSTOMER_NAME_LENGTH_MAX,
     EMAIL_SUBJECT_LENGTH_MAX, PRIORITY_DEFAULT, PRIORITY_MAX, PRIORITY_MIN,
 };
 use crate::outcome::{Applied, EntityRef, Event};
 use crate::rejection::{Rejection, RejectionCode};
+use crate::telephony::{number_checked, CallData, CallKind, Connection, ConnectionState, Party, Touched};
 use crate::text::text_optional;
 use crate::wrap_up::WrapUpSelection;
 
@@ -75,6 +76,9 @@ pub struct Contact {
     /// [`crate::WRAP_UP_REASON_PER_CONTACT_COUNT_MAX`].
     #[serde(default)]
     pub wrap_up: Vec<WrapUpSelection>,
+    /// A voice contact's call on the built-in switch.
+    #[serde(default)]
+    pub call: Option<CallId>,
 }
 
 /// A pending group chat invite (seeds-uccx.md §2.12).
@@ -259,12 +263,12 @@ impl Contact {
 
 impl Center {
     pub(crate) fn contact_inject(&mut self, spec: &ContactSpec) -> Result<Applied, Rejection> {
-        let id = self.contacts.id_next("contact")?;
-        let mut contact = self.contact_spec_checked(id, spec)?;
-        if self.contact_open_count() >= u64::from(CONTACT_OPEN_COUNT_MAX) {
-            let message = format!("Tandem supports a maximum of {CONTACT_OPEN_COUNT_MAX} open contacts.");
-            return Err(Rejection::new(RejectionCode::LimitExceeded, message));
+        if spec.channel == Channel::Voice {
+            let address = spec.customer_address.as_deref().map(str::trim).unwrap_or_default();
+            let ani = if number_checked("ani", address).is_ok() { address.to_owned() } else { String::new() };
+            return self.voice_contact_inject(spec, CallData { ani, ..CallData::default() });
         }
+        let (id, mut contact) = self.contact_new_checked(spec)?;
         contact.arrival_sequence = self.sequence_next();
         let mut events = vec![Event::ContactInjected(Box::new(contact.clone()))];
         let channel = contact.channel;
@@ -272,9 +276,36 @@ impl Center {
         match channel {
             Channel::Email => self.email_injected(id, &mut events),
             Channel::Chat => self.chat_injected(id, &mut events),
-            Channel::Voice => self.contact_enqueue(id, &mut events),
+            Channel::Voice => panic!("voice contacts arrive on a call"),
         }
         Ok(Applied { events, created: Some(EntityRef::Contact(id)) })
+    }
+
+    /// A voice contact arrives on a new inbound call whose caller waits in the CSQ's queue.
+    pub(crate) fn voice_contact_inject(&mut self, spec: &ContactSpec, data: CallData) -> Result<Applied, Rejection> {
+        let (id, mut contact) = self.contact_new_checked(spec)?;
+        let call = self.call_room_checked()?;
+        contact.call = Some(call);
+        contact.arrival_sequence = self.sequence_next();
+        let mut events = vec![Event::ContactInjected(Box::new(contact.clone()))];
+        self.contacts.insert_new(id, contact);
+        let mut touched = Touched::new();
+        let caller = Connection { party: Party::External(data.ani.clone()), state: ConnectionState::Talking };
+        self.call_begin(call, CallKind::Inbound, data, Some(id), vec![caller], &mut events, &mut touched);
+        assert!(touched.is_empty(), "a caller waiting in a queue rings no agent");
+        self.contact_enqueue(id, &mut events);
+        Ok(Applied { events, created: Some(EntityRef::Contact(id)) })
+    }
+
+    /// A new contact's id and value, checked: its fields and room for one more open contact.
+    fn contact_new_checked(&self, spec: &ContactSpec) -> Result<(ContactId, Contact), Rejection> {
+        let id = self.contacts.id_next("contact")?;
+        let contact = self.contact_spec_checked(id, spec)?;
+        if self.contact_open_count() >= u64::from(CONTACT_OPEN_COUNT_MAX) {
+            let message = format!("Tandem supports a maximum of {CONTACT_OPEN_COUNT_MAX} open contacts.");
+            return Err(Rejection::new(RejectionCode::LimitExceeded, message));
+        }
+        Ok((id, contact))
     }
 
     /// The customer left: hung up, closed the chat window.
@@ -285,7 +316,7 @@ impl Center {
         }
         let mut events = Vec::new();
         match contact.channel {
-            Channel::Voice => self.voice_customer_left(id, &mut events),
+            Channel::Voice => return self.voice_customer_left(id),
             Channel::Chat => self.chat_customer_left(id, &mut events),
             Channel::Email => return Err(Rejection::invalid_state("an email has no customer session to leave")),
         }
@@ -427,6 +458,7 @@ impl Center {
                 Channel::Chat | Channel::Email => self.wrap_up_categories_for(spec.csq),
             },
             wrap_up: Vec::new(),
+            call: None,
         })
     }
 

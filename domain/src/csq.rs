@@ -156,6 +156,7 @@ impl Center {
         let open = self.contacts().filter(|contact| !contact.is_closed() && contact.csq == id);
         let mut references: Vec<String> = open.map(|contact| format!("contact {}", contact.id)).collect();
         references.extend(self.csq_tag_references(id));
+        references.extend(self.csq_dialed_number_references(id));
         if references.is_empty() {
             return Ok(());
         }

@@ -62,6 +62,7 @@ fn agent(login_name: &str, name: &str, team: TeamId, levels: &[(SkillId, u8)]) -
         name: name.to_owned(),
         alias: None,
         team: Some(team),
+        extension: None,
         skills: levels.iter().map(|&(skill, competence)| SkillLevel { skill, competence }).collect(),
     })
 }

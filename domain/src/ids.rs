@@ -77,6 +77,10 @@ id_type!(
     ContactId
 );
 id_type!(
+    /// Identifies a [`crate::User`].
+    UserId
+);
+id_type!(
     /// Identifies a team message.
     TeamMessageId
 );
@@ -91,4 +95,12 @@ id_type!(
 id_type!(
     /// Identifies an email signature.
     EmailSignatureId
+);
+id_type!(
+    /// Identifies a call on the built-in switch.
+    CallId
+);
+id_type!(
+    /// Identifies a configured dialed number.
+    DialedNumberId
 );

@@ -55,6 +55,8 @@ mod spec_error;
 mod statistics;
 mod team;
 mod team_message;
+mod telephony;
+mod user;
 mod voice;
 mod wrap_up;
 
@@ -62,7 +64,7 @@ pub mod demo;
 
 pub use agent::{Agent, AgentSpec, SkillLevel};
 pub use agent_state::{AgentState, AgentStateRequest, CallDirection};
-pub use agent_status::{AgentStatus, Call, PendingState};
+pub use agent_status::{AgentCall, AgentStatus, PendingState};
 pub use center::Center;
 pub use chat::InviteDropReason;
 pub use command::{Command, Entry, RequestId};
@@ -75,8 +77,8 @@ pub use deadline::{Deadline, DueDeadline, Timer};
 pub use demo::demo_commands;
 pub use digital::{Blending, DigitalState, DigitalStateRequest};
 pub use ids::{
-    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
-    WrapUpCategoryId,
+    AgentId, CallId, ContactId, CsqId, DialedNumberId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId,
+    TeamId, TeamMessageId, UserId, WrapUpCategoryId,
 };
 pub use limits::*;
 pub use outcome::{Applied, Audience, EntityRef, Event, Outcome};
@@ -94,6 +96,11 @@ pub use statistics::{
 };
 pub use team::{Team, TeamSpec};
 pub use team_message::{TeamMessage, TeamMessageSpec};
+pub use telephony::{
+    AlertType, Call, CallControls, CallData, CallDataChanges, CallKind, CallRequest, ClearCause, Connection,
+    ConnectionState, ConsultPurpose, DialedNumber, DialedNumberSpec, InboundCallSpec, Party, SuperviseAction,
+};
+pub use user::{AgentDesk, DeskView, Reach, Role, User, UserSpec, UserView, Viewer};
 pub use wrap_up::{WrapUpCategory, WrapUpCategorySpec, WrapUpSelection};
 
 #[cfg(test)]

@@ -51,6 +51,12 @@ pub const SKILL_COUNT_MAX: u32 = 1_000;
 /// of them able to be logged in at once.
 pub const AGENT_COUNT_MAX: u32 = 100_000;
 
+/// Users a center may hold: one per agent, plus administrators.
+pub const USER_COUNT_MAX: u32 = AGENT_COUNT_MAX + 1_000;
+
+/// Characters in a stored password hash (a PHC string; Argon2id's is about 100).
+pub const PASSWORD_HASH_LENGTH_MAX: u32 = 256;
+
 /// Teams a center may hold.
 pub const TEAM_COUNT_MAX: u32 = 1_000;
 
@@ -302,3 +308,54 @@ pub const SERVICE_LEVEL_THRESHOLD_SECONDS_DEFAULT: u32 = 20;
 
 const _: () = assert!(SERVICE_LEVEL_THRESHOLD_SECONDS_MIN <= SERVICE_LEVEL_THRESHOLD_SECONDS_DEFAULT);
 const _: () = assert!(SERVICE_LEVEL_THRESHOLD_SECONDS_DEFAULT <= SERVICE_LEVEL_THRESHOLD_SECONDS_MAX);
+
+// The built-in telephony switch (spec: seeds-ctios.md §2.7, §2.8, §3;
+// docs/decisions/0022-telephony-switch.md).
+
+/// Parties on one call, the conference limit (spec: Avaya Communication Manager's 6; a 7th is
+/// rejected with 20070 CONFERENCE_FULL).
+pub const CONFERENCE_PARTY_COUNT_MAX: u32 = 6;
+
+/// Calls one agent's line holds at once: one active and one held (a consult in progress).
+pub const LINE_CALL_COUNT_MAX: u32 = 2;
+
+/// Calls the switch holds at once: every open contact's call plus two per agent line, rounded.
+pub const CALL_COUNT_MAX: u32 = 400_000;
+
+/// Characters in an agent's extension (digits only; the E.164 maximum).
+pub const EXTENSION_LENGTH_MAX: u32 = 15;
+
+/// Characters in a dialed or configured number (digits, `*`, `#`, a leading `+`).
+pub const NUMBER_LENGTH_MAX: u32 = 32;
+
+/// Dialed numbers (route points to CSQs) a center may hold.
+pub const DIALED_NUMBER_COUNT_MAX: u32 = 1_000;
+
+/// Characters of a call's user-to-user information (spec: seeds-ctios.md §2.7.1, 129).
+pub const USER_TO_USER_INFO_LENGTH_MAX: u32 = 129;
+
+/// Call variables per call, Var1 to Var10 (spec: seeds-ctios.md §2.7.1).
+pub const CALL_VARIABLE_COUNT: u8 = 10;
+
+/// Characters of one call variable (spec: seeds-ctios.md §2.7.1, 40 each).
+pub const CALL_VARIABLE_LENGTH_MAX: u32 = 40;
+
+/// Characters of caller-entered digits, ANI and DNIS (not in the spec; a number's bound).
+pub const CALL_DIGITS_LENGTH_MAX: u32 = NUMBER_LENGTH_MAX;
+
+/// Expanded call context (ECC) variables per call (not in the spec).
+pub const ECC_VARIABLE_COUNT_MAX: u32 = 50;
+
+/// Characters of an ECC variable's name, index included (not in the spec; UCCE's 32).
+pub const ECC_NAME_LENGTH_MAX: u32 = 32;
+
+/// Characters of an ECC variable's value (not in the spec; UCCE's 210).
+pub const ECC_VALUE_LENGTH_MAX: u32 = 210;
+
+/// DTMF digits one request may send.
+pub const DTMF_DIGITS_LENGTH_MAX: u32 = 32;
+
+const _: () = assert!(CONFERENCE_PARTY_COUNT_MAX >= 3);
+const _: () = assert!(LINE_CALL_COUNT_MAX == 2);
+const _: () = assert!(EXTENSION_LENGTH_MAX <= NUMBER_LENGTH_MAX);
+const _: () = assert!(WRAP_UP_DATA_LENGTH_MAX == CALL_VARIABLE_LENGTH_MAX);

@@ -6,15 +6,15 @@
 use serde::{Deserialize, Serialize};
 
 use crate::agent::Agent;
-use crate::agent_state::{AgentState, CallDirection};
+use crate::agent_state::AgentState;
 use crate::agent_status::PendingState;
 use crate::chat::InviteDropReason;
 use crate::contact::{Contact, ContactOutcome, EndedBy};
 use crate::csq::{Channel, Csq};
 use crate::digital::{Blending, DigitalState};
 use crate::ids::{
-    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
-    WrapUpCategoryId,
+    AgentId, CallId, ContactId, CsqId, DialedNumberId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId,
+    TeamId, TeamMessageId, UserId, WrapUpCategoryId,
 };
 use crate::predefined_response::PredefinedResponse;
 use crate::reason_code::ReasonCode;
@@ -25,6 +25,8 @@ use crate::skill::Skill;
 use crate::statistics::StatisticsSettings;
 use crate::team::Team;
 use crate::team_message::TeamMessage;
+use crate::telephony::{Call, CallData, ClearCause, Connection, DialedNumber, Party};
+use crate::user::UserView;
 use crate::wrap_up::{WrapUpCategory, WrapUpSelection};
 
 /// The result of [`crate::Center::apply`].
@@ -69,6 +71,10 @@ pub enum EntityRef {
     EmailSignature(EmailSignatureId),
     /// A team message.
     TeamMessage(TeamMessageId),
+    /// A user.
+    User(UserId),
+    /// A dialed number.
+    DialedNumber(DialedNumberId),
 }
 
 /// One change to the center, as pushed to clients.
@@ -104,6 +110,12 @@ pub enum Event {
     ReasonCodeUpdated(ReasonCode),
     /// A reason code was deleted.
     ReasonCodeDeleted(ReasonCodeId),
+    /// A user was added (the hash is never in an event).
+    UserCreated(UserView),
+    /// A user was changed.
+    UserUpdated(UserView),
+    /// A user was removed.
+    UserDeleted(UserId),
     /// The agent desk settings were replaced; this is their new value.
     DeskSettingsUpdated(DeskSettings),
     /// An agent's voice state changed (or was set again with a new reason).
@@ -124,32 +136,140 @@ pub enum Event {
         /// The chosen state and reason.
         pending: PendingState,
     },
-    /// A call started on an agent's desktop.
-    CallStarted {
-        /// The agent.
-        agent: AgentId,
-        /// The routed contact; `None` for a call the agent made.
-        contact: Option<ContactId>,
-        /// Incoming or outgoing.
-        direction: CallDirection,
+    /// `BEGIN_CALL`: a call began on the switch; this is its first value. Every call event
+    /// names the agents on the call (`agents`, sorted), plus any it is about who just left.
+    BeginCall {
+        /// The call.
+        call: Box<Call>,
+        /// The agents concerned.
+        agents: Vec<AgentId>,
     },
-    /// An agent put the call on hold.
+    /// `CALL_DELIVERED`: a party's connection is ringing (`LCS_ALERTING`).
+    CallDelivered {
+        /// The call.
+        call: CallId,
+        /// The party rung.
+        party: Party,
+        /// The agents concerned.
+        agents: Vec<AgentId>,
+    },
+    /// `CALL_ESTABLISHED`: a party's connection is talking (answered, or connected at once).
+    CallEstablished {
+        /// The call.
+        call: CallId,
+        /// The party connected.
+        party: Party,
+        /// The agents concerned.
+        agents: Vec<AgentId>,
+    },
+    /// `CALL_HELD`: an agent put its connection on hold.
     CallHeld {
+        /// The call.
+        call: CallId,
         /// The agent.
         agent: AgentId,
+        /// The agents concerned.
+        agents: Vec<AgentId>,
     },
-    /// An agent took the call off hold.
+    /// `CALL_RETRIEVED`: an agent took its connection off hold.
     CallRetrieved {
+        /// The call.
+        call: CallId,
         /// The agent.
         agent: AgentId,
+        /// The agents concerned.
+        agents: Vec<AgentId>,
     },
-    /// An agent's call ended.
-    CallEnded {
+    /// `CALL_TRANSFERRED`: an agent transferred a call and left it.
+    CallTransferred {
+        /// The call that goes on.
+        call: CallId,
+        /// The consult call merged into it (none for a single-step transfer).
+        secondary: Option<CallId>,
+        /// The transferring agent.
+        by: AgentId,
+        /// The call's connections after the transfer, without the transferring agent.
+        connections: Vec<Connection>,
+        /// The agents concerned.
+        agents: Vec<AgentId>,
+    },
+    /// `CALL_CONFERENCED`: a consult call merged into the held call, or a supervisor barged in.
+    CallConferenced {
+        /// The call that goes on.
+        call: CallId,
+        /// The consult call merged into it (none for a barge-in).
+        secondary: Option<CallId>,
+        /// The agent who completed it: the conference controller, or the barging supervisor.
+        controller: AgentId,
+        /// The call's connections now.
+        connections: Vec<Connection>,
+        /// The agents concerned.
+        agents: Vec<AgentId>,
+    },
+    /// `CALL_CONNECTION_CLEARED`: a party left a call.
+    CallConnectionCleared {
+        /// The call.
+        call: CallId,
+        /// The party that left.
+        party: Party,
+        /// Why (`Redirected` is the spec's `CEC_REDIRECTED`).
+        cause: ClearCause,
+        /// The agents concerned, the leaving agent included.
+        agents: Vec<AgentId>,
+    },
+    /// `CALL_CLEARED`: the call's last connection was cleared.
+    CallCleared {
+        /// The call.
+        call: CallId,
+        /// The agents that were on it.
+        agents: Vec<AgentId>,
+    },
+    /// `END_CALL`: the call object is gone (cleared, or merged into another call).
+    EndCall {
+        /// The call.
+        call: CallId,
+        /// The agents that were on it.
+        agents: Vec<AgentId>,
+    },
+    /// `CALL_DATA_UPDATE`: a call's data changed; this is its new value.
+    CallDataUpdate {
+        /// The call.
+        call: CallId,
+        /// The data now.
+        data: CallData,
+        /// The agents concerned.
+        agents: Vec<AgentId>,
+    },
+    /// An agent sent DTMF digits on a call (for the media side to play).
+    DtmfSent {
+        /// The call.
+        call: CallId,
         /// The agent.
         agent: AgentId,
-        /// The routed contact; `None` for a call the agent made.
-        contact: Option<ContactId>,
+        /// The digits.
+        digits: String,
+        /// The agents concerned.
+        agents: Vec<AgentId>,
     },
+    /// An agent placed an emergency call or an assistance request to a supervisor.
+    SupervisorCallPlaced {
+        /// The call the supervisor rings on.
+        call: CallId,
+        /// The agent.
+        agent: AgentId,
+        /// The supervisor rung.
+        supervisor: AgentId,
+        /// An emergency call (otherwise an assistance request).
+        emergency: bool,
+        /// The agents concerned.
+        agents: Vec<AgentId>,
+    },
+    /// A dialed number was created.
+    DialedNumberCreated(DialedNumber),
+    /// A dialed number was updated; this is its new value.
+    DialedNumberUpdated(DialedNumber),
+    /// A dialed number was deleted.
+    DialedNumberDeleted(DialedNumberId),
     /// The channel parameters were replaced; this is their new value.
     ChannelParametersUpdated(ChannelParameters),
     /// An agent's digital (chat and email) state changed.
@@ -392,10 +512,6 @@ impl Event {
             Event::AgentDeleted(agent) => Audience::Agent(*agent),
             Event::AgentStateChanged { agent, .. }
             | Event::AfterCallStateChosen { agent, .. }
-            | Event::CallStarted { agent, .. }
-            | Event::CallHeld { agent }
-            | Event::CallRetrieved { agent }
-            | Event::CallEnded { agent, .. }
             | Event::DigitalStateChanged { agent, .. }
             | Event::BlendingChanged { agent, .. }
             | Event::ContactOffered { agent, .. }
@@ -409,6 +525,19 @@ impl Event {
             | Event::ContactWrapUpSet { agent, .. }
             | Event::WrapUpDataSet { agent, .. } => Audience::Agent(*agent),
             Event::GroupChatInviteOffered { contact, .. } => Audience::Contact(*contact),
+            Event::BeginCall { agents, .. }
+            | Event::CallDelivered { agents, .. }
+            | Event::CallEstablished { agents, .. }
+            | Event::CallHeld { agents, .. }
+            | Event::CallRetrieved { agents, .. }
+            | Event::CallTransferred { agents, .. }
+            | Event::CallConferenced { agents, .. }
+            | Event::CallConnectionCleared { agents, .. }
+            | Event::CallCleared { agents, .. }
+            | Event::EndCall { agents, .. }
+            | Event::CallDataUpdate { agents, .. }
+            | Event::DtmfSent { agents, .. }
+            | Event::SupervisorCallPlaced { agents, .. } => Audience::Agents(agents),
             Event::ContactClosed { agent: Some(agent), .. } => Audience::Agent(*agent),
             Event::ContactClosed { contact, agent: None, .. }
             | Event::ChatEnded { contact, .. }
@@ -428,6 +557,9 @@ impl Event {
             | Event::ReasonCodeCreated(_)
             | Event::ReasonCodeUpdated(_)
             | Event::ReasonCodeDeleted(_)
+            | Event::UserCreated(_)
+            | Event::UserUpdated(_)
+            | Event::UserDeleted(_)
             | Event::DeskSettingsUpdated(_)
             | Event::ChannelParametersUpdated(_)
             | Event::WrapUpCategoryCreated(_)
@@ -441,7 +573,10 @@ impl Event {
             | Event::EmailSignatureDeleted(_)
             | Event::TeamMessageDeleted(_)
             | Event::TeamMessageExpired(_)
-            | Event::StatisticsSettingsUpdated(_) => Audience::All,
+            | Event::StatisticsSettingsUpdated(_)
+            | Event::DialedNumberCreated(_)
+            | Event::DialedNumberUpdated(_)
+            | Event::DialedNumberDeleted(_) => Audience::All,
         }
     }
 }

@@ -55,6 +55,20 @@ pub struct DeskSettings {
     /// How long a routed voice call rings before it is requeued and the agent made Not Ready,
     /// [`RING_NO_ANSWER_SECONDS_MIN`] to [`RING_NO_ANSWER_SECONDS_MAX`].
     pub ring_no_answer_seconds: u32,
+    /// `IPCCConference_SupportsMultipleControllers`: every party of a conference may add
+    /// parties (the spec's default, 1); off, only its controllers may, and anyone else's
+    /// conference consult gets a Control Failure.
+    #[serde(default = "enabled")]
+    pub conference_supports_multiple_controllers: bool,
+    /// The built-in switch connects an outside number the moment it is dialed (no far end to
+    /// ring). Off, outside destinations ring until the far end answers (`ExternalAnswer`), as
+    /// a SIP front reports it.
+    #[serde(default = "enabled")]
+    pub external_parties_answer_at_once: bool,
+}
+
+fn enabled() -> bool {
+    true
 }
 
 impl Default for DeskSettings {
@@ -71,6 +85,8 @@ impl Default for DeskSettings {
             force_not_ready_reason: 0,
             force_logout_reason: 0,
             ring_no_answer_seconds: RING_NO_ANSWER_SECONDS_DEFAULT,
+            conference_supports_multiple_controllers: true,
+            external_parties_answer_at_once: true,
         }
     }
 }

@@ -17,8 +17,8 @@ use crate::csq::Csq;
 use crate::deadline::Deadlines;
 use crate::email::Conversations;
 use crate::ids::{
-    AgentId, ContactId, CsqId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId, TeamMessageId,
-    WrapUpCategoryId,
+    AgentId, CallId, ContactId, CsqId, DialedNumberId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId,
+    TeamId, TeamMessageId, UserId, WrapUpCategoryId,
 };
 use crate::predefined_response::PredefinedResponse;
 use crate::reason_code::ReasonCode;
@@ -31,6 +31,8 @@ use crate::statistics::Statistics;
 use crate::table::Table;
 use crate::team::Team;
 use crate::team_message::{PublishLog, TeamMessage};
+use crate::telephony::{Call, DialedNumber};
+use crate::user::User;
 use crate::wrap_up::WrapUpCategory;
 
 /// The stored form of [`Center`], field for field.
@@ -76,6 +78,14 @@ pub(crate) struct StoredCenter {
     conversations: Conversations,
     #[serde(default)]
     event_index: u64,
+    #[serde(default)]
+    users: Table<UserId, User>,
+    #[serde(default)]
+    session_key: Option<String>,
+    #[serde(default)]
+    calls: Table<CallId, Call>,
+    #[serde(default)]
+    dialed_numbers: Table<DialedNumberId, DialedNumber>,
 }
 
 impl From<StoredCenter> for Center {
@@ -104,7 +114,13 @@ impl From<StoredCenter> for Center {
             statistics: stored.statistics,
             conversations: stored.conversations,
             event_index: stored.event_index,
+            users: stored.users,
+            session_key: stored.session_key,
+            calls: stored.calls,
+            dialed_numbers: stored.dialed_numbers,
             login_names: BTreeMap::new(),
+            extensions: BTreeMap::new(),
+            numbers: BTreeMap::new(),
             work: Work::default(),
         };
         center.derived_state_repaired();
@@ -118,6 +134,12 @@ impl Center {
     fn derived_state_repaired(&mut self) {
         self.login_names =
             self.agents.values().map(|agent| (crate::text::folded(&agent.login_name), agent.id)).collect();
+        self.extensions = self
+            .agents
+            .values()
+            .filter_map(|agent| agent.extension.as_ref().map(|extension| (extension.clone(), agent.id)))
+            .collect();
+        self.numbers = self.dialed_numbers.values().map(|dialed| (dialed.number.clone(), dialed.id)).collect();
         let agents: Vec<AgentId> = self.agents.values().map(|agent| agent.id).collect();
         for id in agents {
             let time_ms = self.time_ms;

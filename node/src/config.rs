@@ -14,7 +14,7 @@ use tandem_raft::https::TlsFiles;
 use tandem_raft::{Member, NodeId, Side};
 
 /// Top-level keys of [`NodeConfig`], which `TANDEM_*` variables may override.
-const CONFIG_KEYS: [&str; 15] = [
+const CONFIG_KEYS: [&str; 16] = [
     "node_id",
     "side",
     "data_dir",
@@ -30,6 +30,7 @@ const CONFIG_KEYS: [&str; 15] = [
     "admin_token",
     "demo",
     "raft",
+    "cti",
 ];
 
 /// A node's whole configuration.
@@ -67,6 +68,48 @@ pub struct NodeConfig {
     /// Seed the demo contact center on the first start of a fresh cluster.
     pub demo: bool,
     pub raft: RaftTuning,
+    /// Desktop sessions: heartbeats, the profile sent to clients, already-logged-in handling.
+    pub cti: CtiSettings,
+}
+
+/// Desktop session settings (seeds-ctios.md §2.4.1 server heartbeats, §2.5 connection profile).
+/// Any key may be left out of `[cti]`; it then has the spec's default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CtiSettings {
+    /// Silence from a client after which the node sends it a heartbeat request; 0 turns server
+    /// heartbeats off (`HeartbeatIntervalMs`, default 60,000).
+    pub heartbeat_interval_ms: u64,
+    /// Heartbeat requests before the node closes a silent session (`HeartbeatRetrys`, default
+    /// 5): it closes after interval × (retries + 1); 0 closes after one silent interval.
+    pub heartbeat_retries: u32,
+    /// The client heartbeat interval the profile gives desktops (`Heartbeat`, 5 s).
+    pub client_heartbeat_ms: u64,
+    /// Missed heartbeats before a desktop fails over (`MaxHeartbeats`, 5).
+    pub client_max_heartbeats: u32,
+    /// Desktops log the user back in by themselves after a failure (`AutoLogin`, 1 for UCCE).
+    pub auto_login: bool,
+    /// Warn an agent who logs in while already logged in (`WarnIfAlreadyLoggedIn`, 1).
+    pub warn_if_already_logged_in: bool,
+    /// Refuse such a login instead (`RejectIfAlreadyLoggedIn`, 0); wins over the warning.
+    pub reject_if_already_logged_in: bool,
+    /// How long a new connection may take to send its login.
+    pub login_timeout_ms: u64,
+}
+
+impl Default for CtiSettings {
+    fn default() -> CtiSettings {
+        CtiSettings {
+            heartbeat_interval_ms: 60_000,
+            heartbeat_retries: 5,
+            client_heartbeat_ms: 5_000,
+            client_max_heartbeats: 5,
+            auto_login: true,
+            warn_if_already_logged_in: true,
+            reject_if_already_logged_in: false,
+            login_timeout_ms: 10_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +183,7 @@ impl NodeConfig {
             admin_token: None,
             demo: true,
             raft: RaftTuning::default(),
+            cti: CtiSettings::default(),
         }
     }
 

@@ -7,6 +7,7 @@
 mod certs;
 mod cli;
 mod config;
+mod credentials;
 mod http;
 mod metrics;
 mod run;

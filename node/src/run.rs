@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use actix::Actor;
 use anyhow::Context;
-use tandem_actors::{EventLog, LeaderTimers, ReplicaCore};
+use tandem_actors::{run_fanout, EventLog, Fanout, LeaderTimers, ReplicaCore};
 use tandem_raft::clock::{Clock, SystemClock};
 use tandem_raft::https::HttpsTransport;
 use tandem_raft::AppliedBatch;
@@ -154,6 +154,8 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     let events = Arc::new(EventLog::new(replica.state().read().center.event_index(), EVENT_LOG_RETAINED_MAX));
     tokio::spawn(feed_event_log(replica.subscribe(), events.clone()));
     let core = ReplicaCore::new(replica.clone(), clock.clone());
+    let fanout = Fanout::new(events.last_index());
+    tokio::spawn(run_fanout(fanout.clone(), events.clone(), core.clone()));
     let timers = LeaderTimers::new(core, Duration::from_millis(TIMER_TICK_MS)).start();
 
     let metrics = Arc::new(Metrics::new(replica.rpc_error_counter()));
@@ -164,6 +166,7 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
         metrics,
         events,
         clock,
+        fanout,
     };
     let api = http::api_server(state.clone())?;
     let raft_server = match (&config.raft_listen, &config.tls) {

@@ -444,6 +444,7 @@ async fn load_center(
             alias: None,
             team: agent.team.as_deref().and_then(team_of),
             skills,
+            extension: None,
         };
         agents.push((format!("agent '{}'", agent.login), spec));
     }
@@ -460,8 +461,8 @@ async fn load_center(
         }
         let team = (!generated_teams.is_empty()).then(|| generated_teams[index as usize % generated_teams.len()]);
         let login = format!("agent{}", index + 1);
-        let spec =
-            AgentSpec { login_name: login.clone(), name: format!("Agent {}", index + 1), alias: None, team, skills };
+        let name = format!("Agent {}", index + 1);
+        let spec = AgentSpec { login_name: login.clone(), name, alias: None, team, skills, extension: None };
         agents.push((format!("agent '{login}'"), spec));
     }
     let commands = agents.iter().map(|(what, spec)| (what.clone(), Command::CreateAgent(spec.clone())));

@@ -156,6 +156,13 @@ impl Node {
         self.child.as_ref().map(Child::id)
     }
 
+    /// The running process's resident memory in MiB (`VmRSS` from /proc), for benchmarks.
+    pub fn resident_mib(&self) -> Option<f64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
+        let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+        line.split_whitespace().nth(1)?.parse::<f64>().ok().map(|kib| kib / 1024.0)
+    }
+
     pub fn api_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.api_port)
     }

@@ -8,6 +8,7 @@
 
 mod client;
 mod cluster;
+mod proxy;
 mod stream;
 
 pub use client::{
@@ -15,6 +16,7 @@ pub use client::{
     CREATE_RETRY_DURATION_MAX, REQUEST_TIMEOUT,
 };
 pub use cluster::{Cluster, Node, RaftTuning, Status, TOKEN};
+pub use proxy::Proxy;
 pub use reqwest::Method;
 pub use stream::EventStream;
 

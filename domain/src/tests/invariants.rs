@@ -140,3 +140,103 @@ fn assert_agent_holdings(center: &Center, status: &crate::AgentStatus, held: &mu
         assert_eq!(channel, expected, "contact {contact} is held on its own channel");
     }
 }
+
+/// The switch's calls and the agents' lines agree, and every connection combination is legal.
+pub(super) fn assert_telephony_invariants(center: &Center) {
+    use crate::{ConnectionState, Party, CONFERENCE_PARTY_COUNT_MAX, LINE_CALL_COUNT_MAX};
+    let mut lines: BTreeMap<AgentId, Vec<(crate::CallId, ConnectionState)>> = BTreeMap::new();
+    for call in center.calls() {
+        let count = call.connections.len();
+        assert!(count >= 1, "call {} with no connection does not exist", call.id);
+        assert!(count as u32 <= CONFERENCE_PARTY_COUNT_MAX, "call {} within the party limit", call.id);
+        let contact = call.contact.map(|id| center.contact(id).unwrap());
+        if count == 1 {
+            assert_eq!(
+                contact.map(|c| &c.state),
+                Some(&ContactState::Queued),
+                "a one-party call {} waits in a queue",
+                call.id
+            );
+        }
+        if let Some(contact) = contact {
+            assert!(!contact.is_closed(), "call {}'s contact is open", call.id);
+            assert_eq!(contact.call, Some(call.id), "contact {} rides on call {}", contact.id, call.id);
+            match &contact.state {
+                ContactState::Queued => assert!(call.agents().next().is_none(), "a queued call rings nobody"),
+                ContactState::Offered { agent } => {
+                    assert_eq!(call.agent_connection(*agent), Some(ConnectionState::Alerting), "the offer rings");
+                }
+                ContactState::Active { agents } => {
+                    assert_eq!(agents.len(), 1, "one agent handles a call");
+                    assert!(call.agent_connection(agents[0]).is_some(), "the handling agent is on the call");
+                }
+                state => panic!("call {}'s contact is {state:?}", call.id),
+            }
+        }
+        let mut parties = BTreeSet::new();
+        for connection in &call.connections {
+            match &connection.party {
+                Party::Agent(agent) => {
+                    assert!(parties.insert(*agent), "agent {agent} is on call {} once", call.id);
+                    lines.entry(*agent).or_default().push((call.id, connection.state));
+                }
+                Party::External(_) => {
+                    assert_ne!(connection.state, ConnectionState::Held, "only agents hold");
+                }
+            }
+        }
+        assert!(call.controllers.windows(2).all(|pair| pair[0] < pair[1]), "controllers sorted");
+        if call.connections.iter().any(|connection| connection.state == ConnectionState::Held) {
+            assert!(call.agents().next().is_some(), "a held call has an agent holding it");
+        }
+    }
+    for contact in center.contacts() {
+        if contact.channel == Channel::Voice && !contact.is_closed() {
+            let call = contact.call.and_then(|call| center.call(call));
+            assert_eq!(
+                call.and_then(|call| call.contact),
+                Some(contact.id),
+                "open voice contact {} has its call",
+                contact.id
+            );
+        }
+    }
+    for status in center.agent_statuses() {
+        let line = lines.remove(&status.agent).unwrap_or_default();
+        let calls: Vec<crate::CallId> = line.iter().map(|(call, _)| *call).collect();
+        assert_eq!(status.calls, calls, "agent {}'s line lists its calls, sorted", status.agent);
+        assert!(calls.len() as u32 <= LINE_CALL_COUNT_MAX, "agent {}'s line holds at most two calls", status.agent);
+        let count = |state| line.iter().filter(|(_, held)| *held == state).count();
+        assert!(count(ConnectionState::Talking) <= 1, "agent {} talks on one call at most", status.agent);
+        if count(ConnectionState::Alerting) > 0 {
+            assert_eq!(line.len(), 1, "agent {} rings only with a free line", status.agent);
+        }
+        let expected = if count(ConnectionState::Talking) > 0 {
+            Some(AgentState::Talking)
+        } else if count(ConnectionState::Held) > 0 {
+            Some(AgentState::Hold)
+        } else if count(ConnectionState::Alerting) > 0 {
+            Some(AgentState::Reserved)
+        } else {
+            None
+        };
+        match expected {
+            Some(state) => assert_eq!(status.state, state, "agent {}'s state follows its connections", status.agent),
+            None => assert!(!status.state.is_on_call(), "agent {} without connections is not on a call", status.agent),
+        }
+        assert_eq!(
+            status.call.is_some(),
+            !calls.is_empty(),
+            "agent {}'s call record exactly with connections",
+            status.agent
+        );
+        if let Some(contact) = status.call.as_ref().and_then(|call| call.contact) {
+            let held = center.contact(contact).unwrap().agents().contains(&status.agent);
+            assert!(held, "agent {} holds contact {contact}", status.agent);
+        }
+    }
+    assert!(lines.is_empty(), "every agent on a call exists");
+    for extension in center.agents().filter_map(|agent| agent.extension.clone()) {
+        assert!(center.dialed_numbers().all(|dialed| dialed.number != extension), "numbers are unique");
+    }
+}

@@ -19,6 +19,9 @@ mod routing_properties;
 mod rules;
 mod script;
 mod statistics;
+mod telephony;
+mod telephony_properties;
+mod users;
 mod voice;
 mod wire;
 
@@ -119,6 +122,7 @@ pub(super) fn agent_spec(login_name: &str, levels: &[(u64, u8)]) -> AgentSpec {
         name: format!("Agent {login_name}"),
         alias: None,
         team: None,
+        extension: None,
         skills: levels.iter().map(|&(skill, competence)| SkillLevel { skill: SkillId(skill), competence }).collect(),
     }
 }
@@ -211,6 +215,7 @@ pub(super) fn assert_invariants(center: &Center) {
     }
     assert!(center.request_remembered_count() <= REQUEST_ID_REMEMBERED_COUNT_MAX);
     invariants::assert_routing_invariants(center);
+    invariants::assert_telephony_invariants(center);
 }
 
 fn assert_csq_invariants(center: &Center) {

@@ -60,6 +60,7 @@ fn agent_spec() -> impl Strategy<Value = AgentSpec> {
             name,
             alias,
             team: team.map(TeamId),
+            extension: None,
             skills: levels
                 .into_iter()
                 .map(|(skill, competence)| SkillLevel { skill: SkillId(skill), competence })

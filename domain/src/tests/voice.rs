@@ -109,7 +109,7 @@ fn the_caller_hanging_up_ends_the_call() {
     script.ok(inject(Channel::Voice, 1));
     script.ok(Command::AnswerCall { agent: ALICE });
     let events = script.ok(Command::CustomerLeft { contact: ContactId(1) });
-    assert!(events.contains(&Event::CallEnded { agent: ALICE, contact: Some(ContactId(1)) }));
+    assert!(events.contains(&Event::EndCall { call: crate::CallId(1), agents: vec![ALICE] }), "{events:?}");
     assert_eq!(contact_state(&script, 1), closed(ContactOutcome::Handled, &script));
 }
 

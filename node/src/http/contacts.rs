@@ -77,7 +77,7 @@ pub enum AgentAction {
 }
 
 impl AgentAction {
-    fn command(self, agent: AgentId) -> Command {
+    pub(crate) fn command(self, agent: AgentId) -> Command {
         match self {
             AgentAction::SetState { state, reason } => Command::SetAgentState { agent, state, reason },
             AgentAction::SetDigitalState { state } => Command::SetDigitalState { agent, state },

@@ -6,9 +6,12 @@
 
 pub mod cluster;
 pub mod contacts;
+mod cti;
+mod desktop;
 mod entities;
 mod openapi;
 mod stream;
+pub mod users;
 
 pub use cluster::local_status;
 
@@ -19,7 +22,7 @@ use actix_web::dev::Server;
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde::Serialize;
-use tandem_actors::EventLog;
+use tandem_actors::{EventLog, Fanout};
 use tandem_domain::{Command, Entry, Outcome, Rejection, RequestId};
 use tandem_raft::clock::Clock;
 use tandem_raft::https::TlsFiles;
@@ -46,6 +49,8 @@ pub struct AppState {
     pub events: Arc<EventLog>,
     /// For live figures (statistics at "now").
     pub clock: Arc<dyn Clock>,
+    /// Desktop sessions and the pump that queues them their events.
+    pub fanout: Arc<Fanout>,
 }
 
 /// The JSON error body of every refused request. A refusal the spec numbers (seeds-ctios.md
@@ -241,11 +246,14 @@ pub fn api_server(state: AppState) -> anyhow::Result<Server> {
             .route("/healthz", web::get().to(cluster::healthz))
             .route("/readyz", web::get().to(cluster::readyz))
             .route("/metrics", web::get().to(crate::metrics::handler))
-            .service(stream::routes(contacts::routes(entities::routes_all(cluster::routes(
-                web::scope("/api/v1")
-                    .route("/openapi.json", web::get().to(openapi::handler))
-                    .default_service(web::to(not_found)),
-            )))))
+            .configure(desktop::configure)
+            .service(users::routes(cti::routes(stream::routes(contacts::routes(entities::routes_all(
+                cluster::routes(
+                    web::scope("/api/v1")
+                        .route("/openapi.json", web::get().to(openapi::handler))
+                        .default_service(web::to(not_found)),
+                ),
+            ))))))
             .default_service(web::to(not_found))
     })
     .workers(2)

@@ -50,6 +50,10 @@ fn schemas() -> Map<String, Value> {
         schema_of::<StatisticsSnapshot>(),
         schema_of::<crate::http::contacts::AgentAction>(),
         schema_of::<crate::http::contacts::ContactAction>(),
+        schema_of::<UserView>(),
+        schema_of::<UserId>(),
+        schema_of::<Role>(),
+        schema_of::<crate::http::users::UserInput>(),
     ]
     .into_iter()
     .flatten()
@@ -207,6 +211,25 @@ pub fn document() -> Value {
         }));
     }
     contact_paths(&mut paths);
+    let id = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }]);
+    let user = reference("UserView");
+    paths.insert("/api/v1/users".into(), json!({
+        "get": { "summary": "List every user (never the password hash).",
+            "responses": with_errors(json!({ "200": { "description": "The list.",
+                "content": { "application/json": { "schema": { "type": "array", "items": user } } } } })) },
+        "post": { "summary": "Create a user; the node hashes the password (Argon2id).", "requestBody": json_body(reference("UserInput")),
+            "responses": with_errors(json!({ "201": { "description": "Created.", "content": { "application/json": { "schema": user } } } })) } }));
+    paths.insert("/api/v1/users/{id}".into(), json!({
+        "get": { "summary": "Get one user.", "parameters": id,
+            "responses": with_errors(json!({ "200": { "description": "Found.", "content": { "application/json": { "schema": user } } } })) },
+        "put": { "summary": "Replace a user's fields; without password the current one stays.", "parameters": id,
+            "requestBody": json_body(reference("UserInput")),
+            "responses": with_errors(json!({ "200": { "description": "Updated.", "content": { "application/json": { "schema": user } } } })) },
+        "delete": { "summary": "Delete a user.", "parameters": id, "responses": with_errors(json!({ "204": { "description": "Deleted." } })) } }));
+    paths.insert("/api/v1/cti".into(), json!({ "get": {
+        "summary": "Desktop sessions: the CTI protocol over WebSocket (docs/protocol.md). Log in with the first message.",
+        "security": [],
+        "responses": with_errors(json!({ "101": { "description": "WebSocket: protobuf (binary) or JSON (text) frames." } })) } }));
     paths.insert(
         "/api/v1/cluster/status".into(),
         json!({ "get": { "summary": "This node's view of the cluster.",

@@ -323,12 +323,7 @@ fn latency(cluster: &Cluster, csq: u64, options: &Options) -> Value {
 fn resident_mib(cluster: &Cluster) -> Value {
     let mut nodes = serde_json::Map::new();
     for id in cluster.ids() {
-        let rss = cluster.node(id).pid().and_then(|pid| {
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-            let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
-            line.split_whitespace().nth(1)?.parse::<f64>().ok().map(|kib| kib / 1024.0)
-        });
-        nodes.insert(format!("node {id}"), json!(rss));
+        nodes.insert(format!("node {id}"), json!(cluster.node(id).resident_mib()));
     }
     Value::Object(nodes)
 }

@@ -1,0 +1,486 @@
+//! The desktop client library: one session to a Tandem cluster that survives the loss of a node.
+//!
+//! A desktop names a primary and a secondary node (the CTI OS profile's `CtiOsA`/`CtiOsB`,
+//! seeds-ctios.md §2.5). The library logs in to one, heartbeats it, and on a socket break or
+//! `max_heartbeats` unanswered heartbeats (a half-open link, §2.4.1) moves to the other. There it
+//! logs back in with the resume token (AutoLogin: nobody retypes a password) and asks for the
+//! events after the last index it holds, so the desktop sees every event once, in order. Requests
+//! the desktop makes meanwhile wait in a buffer; a request sent but not answered before the break
+//! is sent again with the same request id, which the cluster applies once.
+//!
+//! The library owns no UI and makes no decision: it hands [`Update`]s to the application.
+
+pub mod proto;
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use crate::proto::{
+    ClientBody, ClientMessage, Encoding, Frame, Heartbeat, Login, LoginResult, Reply, Request, ServerBody,
+    ServerMessage, PROTOCOL_VERSION,
+};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// Where and how to connect: the connection profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// The primary node's CTI endpoint, e.g. `ws://127.0.0.1:8080/api/v1/cti`.
+    pub primary: String,
+    /// The secondary node's, if any.
+    pub secondary: Option<String>,
+    /// Silence after which the client sends a heartbeat request (the profile's `Heartbeat`).
+    pub heartbeat: Duration,
+    /// Heartbeat requests left unanswered before failing over (`MaxHeartbeats`): the client
+    /// gives up on a node after `heartbeat × (max_heartbeats + 1)` of silence.
+    pub max_heartbeats: u32,
+    /// Log back in by itself after a failure (AutoLogin).
+    pub auto_login: bool,
+    /// How long one connect-and-login attempt may take.
+    pub connect_timeout: Duration,
+    /// Who the client is, for the node's logs.
+    pub client_name: String,
+}
+
+impl Profile {
+    /// A profile with the spec's defaults (5 s heartbeat, 5 missed heartbeats, AutoLogin on).
+    pub fn new(primary: impl Into<String>, secondary: Option<String>) -> Profile {
+        Profile {
+            primary: primary.into(),
+            secondary,
+            heartbeat: Duration::from_secs(5),
+            max_heartbeats: 5,
+            auto_login: true,
+            connect_timeout: Duration::from_secs(3),
+            client_name: format!("tandem-client/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// Who logs in.
+#[derive(Clone)]
+pub struct Credentials {
+    /// A user login name, an agent login name or an agent id.
+    pub login: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials").field("login", &self.login).finish_non_exhaustive()
+    }
+}
+
+/// What the library tells the application.
+#[derive(Debug, Clone)]
+pub enum Update {
+    /// A session is up on `url` (the first login, or after a failover).
+    Connected { url: String, node: u64, failover: bool, resumed: bool },
+    /// The whole view at `index`: replace what the desktop shows.
+    Snapshot { index: u64, view: serde_json::Value },
+    /// One event, in index order, each index once.
+    Event { index: u64, event: serde_json::Value },
+    /// A notice to show (e.g. the already-logged-in warning).
+    Notice { code: String, message: String },
+    /// The session to `url` broke; the library is failing over (show "Offline" or a banner).
+    Disconnected { url: String, reason: String },
+    /// The library stopped: the login was refused, or AutoLogin is off and the link broke.
+    Stopped { code: String, message: String },
+}
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The node refused the login (`code` is the protocol's error code).
+    #[error("login refused ({code}): {message}")]
+    LoginRefused { code: String, message: String },
+    /// No node could be reached.
+    #[error("no node reachable: {0}")]
+    Unreachable(String),
+    /// The client stopped before the request was answered.
+    #[error("the client stopped")]
+    Stopped,
+}
+
+enum Command {
+    Request { request: Request, reply: oneshot::Sender<Reply> },
+    Close,
+}
+
+struct Shared {
+    last_index: AtomicU64,
+    node: AtomicU64,
+    login: Mutex<Option<LoginResult>>,
+}
+
+/// A handle on the session; cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    commands: mpsc::UnboundedSender<Command>,
+    shared: Arc<Shared>,
+    nonce: Arc<str>,
+    sequence: Arc<AtomicU64>,
+}
+
+impl Client {
+    /// Logs in to the primary (or, failing that, the secondary) and starts the session.
+    pub async fn connect(
+        profile: Profile,
+        credentials: Credentials,
+    ) -> Result<(Client, mpsc::UnboundedReceiver<Update>), ClientError> {
+        let (updates, updates_rx) = mpsc::unbounded_channel();
+        let mut driver = Driver {
+            urls: std::iter::once(profile.primary.clone()).chain(profile.secondary.clone()).collect(),
+            current: 0,
+            profile,
+            credentials,
+            resume_token: None,
+            updates,
+            pending: BTreeMap::new(),
+            shared: Arc::new(Shared {
+                last_index: AtomicU64::new(0),
+                node: AtomicU64::new(0),
+                login: Mutex::new(None),
+            }),
+        };
+        let socket = driver.first_login().await?;
+        let (commands, commands_rx) = mpsc::unbounded_channel();
+        let client = Client {
+            commands,
+            shared: driver.shared.clone(),
+            nonce: format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff).into(),
+            sequence: Arc::new(AtomicU64::new(0)),
+        };
+        tokio::spawn(driver.run(socket, commands_rx));
+        Ok((client, updates_rx))
+    }
+
+    /// A fresh request id for this client.
+    pub fn next_request_id(&self) -> String {
+        format!("{}-{}", self.nonce, self.sequence.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    /// Sends an action (the REST API's `AgentAction` JSON) for `agent` (`None`: the session's
+    /// own) and waits for its outcome, across failovers: it is applied once.
+    pub async fn request(&self, agent: Option<u64>, action: serde_json::Value) -> Result<Reply, ClientError> {
+        self.request_with_id(self.next_request_id(), agent, action).await
+    }
+
+    /// As [`Client::request`] with a chosen request id (a retry of an earlier one applies once).
+    pub async fn request_with_id(
+        &self,
+        request_id: String,
+        agent: Option<u64>,
+        action: serde_json::Value,
+    ) -> Result<Reply, ClientError> {
+        let (reply, answer) = oneshot::channel();
+        let request = Request { request_id, agent: agent.unwrap_or(0), action: action.to_string() };
+        self.commands.send(Command::Request { request, reply }).map_err(|_| ClientError::Stopped)?;
+        answer.await.map_err(|_| ClientError::Stopped)
+    }
+
+    /// The last event index delivered.
+    pub fn last_index(&self) -> u64 {
+        self.shared.last_index.load(Ordering::Acquire)
+    }
+
+    /// The node the session is on now (0 while failing over).
+    pub fn node(&self) -> u64 {
+        self.shared.node.load(Ordering::Acquire)
+    }
+
+    /// What the last login said (session id, role, agent, teams, heartbeat settings).
+    pub fn login(&self) -> Option<LoginResult> {
+        self.shared.login.lock().ok().and_then(|login| login.clone())
+    }
+
+    /// Closes the session (without logging the agent out).
+    pub fn close(&self) {
+        let _ = self.commands.send(Command::Close);
+    }
+}
+
+struct Pending {
+    request: Request,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// The task that owns the socket.
+struct Driver {
+    profile: Profile,
+    credentials: Credentials,
+    urls: Vec<String>,
+    current: usize,
+    resume_token: Option<String>,
+    updates: mpsc::UnboundedSender<Update>,
+    /// Requests sent or buffered and not yet answered, in the order they were made.
+    pending: BTreeMap<u64, Pending>,
+    shared: Arc<Shared>,
+}
+
+/// How a connection ended.
+enum End {
+    Closed,
+    Broken(String),
+    /// The node refused the session for good (e.g. the user was deleted).
+    Refused(String, String),
+}
+
+impl Driver {
+    async fn first_login(&mut self) -> Result<Socket, ClientError> {
+        let mut last_error = String::new();
+        for attempt in 0..self.urls.len() {
+            self.current = attempt;
+            match self.login(false).await {
+                Ok(socket) => return Ok(socket),
+                Err(ClientError::Unreachable(reason)) => last_error = reason,
+                Err(error) => return Err(error),
+            }
+        }
+        Err(ClientError::Unreachable(last_error))
+    }
+
+    fn url(&self) -> &str {
+        &self.urls[self.current]
+    }
+
+    /// Connects to the current URL and logs in: with the resume token if there is one.
+    async fn login(&mut self, failover: bool) -> Result<Socket, ClientError> {
+        let url = self.url().to_owned();
+        let timeout = self.profile.connect_timeout;
+        let attempt = async {
+            let (mut socket, _) = tokio_tungstenite::connect_async(url.as_str())
+                .await
+                .map_err(|error| ClientError::Unreachable(format!("{url}: {error}")))?;
+            let login = Login {
+                version: PROTOCOL_VERSION,
+                login: self.credentials.login.clone(),
+                password: if self.resume_token.is_some() { String::new() } else { self.credentials.password.clone() },
+                resume_token: self.resume_token.clone().unwrap_or_default(),
+                after: self.shared.last_index.load(Ordering::Acquire),
+                client: self.profile.client_name.clone(),
+            };
+            send(&mut socket, ClientBody::Login(login)).await.map_err(ClientError::Unreachable)?;
+            loop {
+                let Some(frame) = socket.next().await else {
+                    return Err(ClientError::Unreachable(format!("{url}: closed during login")));
+                };
+                let frame = frame.map_err(|error| ClientError::Unreachable(format!("{url}: {error}")))?;
+                match decode(frame) {
+                    Some(ServerBody::LoginResult(result)) => return Ok((socket, result)),
+                    Some(ServerBody::Error(error)) => {
+                        return Err(ClientError::LoginRefused { code: error.code, message: error.message })
+                    }
+                    Some(ServerBody::Heartbeat(_)) => {
+                        let _ = send(&mut socket, ClientBody::HeartbeatAck(Heartbeat {})).await;
+                    }
+                    _ => {}
+                }
+            }
+        };
+        let (socket, result) = match tokio::time::timeout(timeout, attempt).await {
+            Ok(Ok(done)) => done,
+            Ok(Err(ClientError::LoginRefused { code, message })) if self.resume_token.is_some() => {
+                // The token is no longer good (expired, or the user changed): the password next.
+                tracing::debug!(%code, %message, "resume refused; logging in with the password");
+                self.resume_token = None;
+                return Err(ClientError::Unreachable(format!("resume refused: {message}")));
+            }
+            Ok(Err(error)) => return Err(error),
+            Err(_) => return Err(ClientError::Unreachable(format!("{url}: no login result within {timeout:?}"))),
+        };
+        self.resume_token = Some(result.resume_token.clone());
+        self.shared.node.store(result.node, Ordering::Release);
+        let _ = self.updates.send(Update::Connected { url, node: result.node, failover, resumed: result.resumed });
+        if let Ok(mut login) = self.shared.login.lock() {
+            *login = Some(result);
+        }
+        Ok(socket)
+    }
+
+    async fn run(mut self, mut socket: Socket, mut commands: mpsc::UnboundedReceiver<Command>) {
+        loop {
+            let end = self.serve(&mut socket, &mut commands).await;
+            let _ = socket.close(None).await;
+            self.shared.node.store(0, Ordering::Release);
+            let reason = match end {
+                End::Closed => return,
+                End::Refused(code, message) => {
+                    let _ = self.updates.send(Update::Stopped { code, message });
+                    return;
+                }
+                End::Broken(reason) => reason,
+            };
+            let _ = self.updates.send(Update::Disconnected { url: self.url().to_owned(), reason: reason.clone() });
+            if !self.profile.auto_login {
+                let _ = self.updates.send(Update::Stopped { code: "disconnected".into(), message: reason });
+                return;
+            }
+            match self.fail_over(&mut commands).await {
+                Some(next) => socket = next,
+                None => return,
+            }
+        }
+    }
+
+    /// Tries the other node, then alternates with a growing pause, until a login works.
+    /// Requests made meanwhile join the buffer.
+    async fn fail_over(&mut self, commands: &mut mpsc::UnboundedReceiver<Command>) -> Option<Socket> {
+        let mut pause = Duration::from_millis(50);
+        loop {
+            self.current = (self.current + 1) % self.urls.len();
+            match self.login(true).await {
+                Ok(socket) => return Some(socket),
+                Err(ClientError::LoginRefused { code, message }) => {
+                    let _ = self.updates.send(Update::Stopped { code, message });
+                    return None;
+                }
+                Err(error) => tracing::debug!(url = self.url(), %error, "failover attempt failed"),
+            }
+            let wake = Instant::now() + pause;
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(wake) => break,
+                    command = commands.recv() => match command {
+                        Some(Command::Request { request, reply }) => self.buffer(request, reply),
+                        Some(Command::Close) | None => return None,
+                    },
+                }
+            }
+            pause = (pause * 2).min(Duration::from_secs(1));
+        }
+    }
+
+    fn buffer(&mut self, request: Request, reply: oneshot::Sender<Reply>) {
+        let key = self.pending.last_key_value().map_or(0, |(key, _)| key + 1);
+        self.pending.insert(key, Pending { request, reply });
+    }
+
+    /// Runs one connection until it ends. Sends the buffered and unanswered requests first.
+    async fn serve(&mut self, socket: &mut Socket, commands: &mut mpsc::UnboundedReceiver<Command>) -> End {
+        for pending in self.pending.values() {
+            if let Err(error) = send(socket, ClientBody::Request(pending.request.clone())).await {
+                return End::Broken(error);
+            }
+        }
+        let interval = self.profile.heartbeat;
+        let mut heard = Instant::now();
+        let mut unanswered = 0u32;
+        loop {
+            let silence_deadline = heard + interval * (unanswered + 1);
+            tokio::select! {
+                frame = socket.next() => {
+                    let frame = match frame {
+                        None => return End::Broken("the node closed the connection".into()),
+                        Some(Err(error)) => return End::Broken(format!("socket error: {error}")),
+                        Some(Ok(frame)) => frame,
+                    };
+                    heard = Instant::now();
+                    unanswered = 0;
+                    if let Message::Close(_) = frame {
+                        return End::Broken("the node closed the session".into());
+                    }
+                    let Some(body) = decode(frame) else { continue };
+                    if let Some(end) = self.on_server(socket, body).await {
+                        return end;
+                    }
+                }
+                command = commands.recv() => match command {
+                    Some(Command::Request { request, reply }) => {
+                        let message = ClientBody::Request(request.clone());
+                        self.buffer(request, reply);
+                        if let Err(error) = send(socket, message).await {
+                            return End::Broken(error);
+                        }
+                    }
+                    Some(Command::Close) | None => return End::Closed,
+                },
+                _ = tokio::time::sleep_until(silence_deadline), if !interval.is_zero() => {
+                    if unanswered >= self.profile.max_heartbeats {
+                        return End::Broken(format!(
+                            "no answer to {unanswered} heartbeats ({} ms each)", interval.as_millis()
+                        ));
+                    }
+                    unanswered += 1;
+                    if let Err(error) = send(socket, ClientBody::Heartbeat(Heartbeat {})).await {
+                        return End::Broken(error);
+                    }
+                }
+            }
+        }
+    }
+
+    async fn on_server(&mut self, socket: &mut Socket, body: ServerBody) -> Option<End> {
+        match body {
+            ServerBody::Event(frame) => {
+                if frame.index > self.shared.last_index.load(Ordering::Acquire) {
+                    self.shared.last_index.store(frame.index, Ordering::Release);
+                    let event = serde_json::from_str(&frame.event).unwrap_or(serde_json::Value::Null);
+                    let _ = self.updates.send(Update::Event { index: frame.index, event });
+                }
+            }
+            ServerBody::Snapshot(snapshot) => {
+                self.shared.last_index.store(snapshot.index, Ordering::Release);
+                let view = serde_json::from_str(&snapshot.view).unwrap_or(serde_json::Value::Null);
+                let _ = self.updates.send(Update::Snapshot { index: snapshot.index, view });
+            }
+            ServerBody::Reply(reply) => {
+                let key = self
+                    .pending
+                    .iter()
+                    .find(|(_, pending)| pending.request.request_id == reply.request_id)
+                    .map(|(key, _)| *key);
+                if let Some(pending) = key.and_then(|key| self.pending.remove(&key)) {
+                    let _ = pending.reply.send(reply);
+                }
+            }
+            ServerBody::Heartbeat(_) => {
+                if let Err(error) = send(socket, ClientBody::HeartbeatAck(Heartbeat {})).await {
+                    return Some(End::Broken(error));
+                }
+            }
+            ServerBody::HeartbeatAck(_) | ServerBody::LoginResult(_) => {}
+            ServerBody::Notice(notice) => {
+                let _ = self.updates.send(Update::Notice { code: notice.code, message: notice.message });
+            }
+            ServerBody::Error(error) => {
+                return Some(match error.code.as_str() {
+                    "unauthorized" => End::Refused(error.code, error.message),
+                    _ => End::Broken(format!("{}: {}", error.code, error.message)),
+                });
+            }
+        }
+        None
+    }
+}
+
+async fn send(socket: &mut Socket, body: ClientBody) -> Result<(), String> {
+    let Frame::Binary(bytes) = ClientMessage::new(body).encode_as(Encoding::Protobuf) else {
+        unreachable!("protobuf frames are binary")
+    };
+    socket.send(Message::Binary(bytes.into())).await.map_err(|error| format!("send failed: {error}"))
+}
+
+fn decode(frame: Message) -> Option<ServerBody> {
+    let decoded = match frame {
+        Message::Binary(bytes) => ServerMessage::from_binary(&bytes),
+        Message::Text(text) => ServerMessage::from_text(text.as_str()),
+        _ => return None,
+    };
+    match decoded {
+        Ok(body) => Some(body),
+        Err(error) => {
+            tracing::warn!(%error, "undecodable frame from the node");
+            None
+        }
+    }
+}

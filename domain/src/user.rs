@@ -1,0 +1,407 @@
+//! Users: who may open a desktop session, with which role, and the hash of their password.
+//!
+//! An agent or supervisor user is the person behind an agent record (the CTI login is by agent
+//! id or login name, seeds-ctios.md §2.5); an administrator user stands for itself. The role
+//! decides what a session may see and do: an agent its own work, a supervisor also the agents
+//! of the teams it supervises (primary or secondary), an administrator everything.
+//!
+//! The domain never sees a password: the node hashes it (a PHC string, e.g. Argon2id) before
+//! proposing, because hashing needs a random salt and the log must not carry secrets. Events
+//! carry [`UserView`], without the hash, so streams never leak it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::center::Center;
+use crate::ids::{AgentId, TeamId, UserId};
+use crate::limits::{LOGIN_NAME_LENGTH_MAX, PASSWORD_HASH_LENGTH_MAX, USER_COUNT_MAX};
+use crate::outcome::{Applied, EntityRef, Event};
+use crate::rejection::{Rejection, RejectionCode};
+use crate::text::{equal_ignoring_case, text_required};
+
+/// What a user may do.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Works contacts as its agent.
+    Agent,
+    /// An agent who also sees and steers the agents of the teams it supervises.
+    Supervisor,
+    /// Sees everything; has no agent.
+    Administrator,
+}
+
+impl Role {
+    /// The snake_case name, the same as the serde form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Agent => "agent",
+            Role::Supervisor => "supervisor",
+            Role::Administrator => "administrator",
+        }
+    }
+}
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct User {
+    /// Assigned by the center.
+    pub id: UserId,
+    /// Unique among users, case-insensitively; for agents and supervisors, the agent's login
+    /// name is also accepted at login.
+    pub login_name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// The agent this user is (agents and supervisors), `None` for administrators.
+    pub agent: Option<AgentId>,
+    /// The password hash in PHC string form, as the node wrote it.
+    pub password_hash: String,
+}
+
+/// The fields a client sets on a user (through the node, which turns a password into the hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSpec {
+    /// 1 to [`LOGIN_NAME_LENGTH_MAX`] characters, no whitespace.
+    pub login_name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// Required for agents and supervisors (an existing agent no other user has), absent for
+    /// administrators.
+    #[serde(default)]
+    pub agent: Option<AgentId>,
+    /// A PHC string (`$algorithm$...`), at most [`PASSWORD_HASH_LENGTH_MAX`] characters.
+    pub password_hash: String,
+}
+
+/// A user as events and the API show it: everything but the hash.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserView {
+    /// The user.
+    pub id: UserId,
+    /// The login name.
+    pub login_name: String,
+    /// What the user may do.
+    pub role: Role,
+    /// The agent this user is, if any.
+    pub agent: Option<AgentId>,
+}
+
+impl From<&User> for UserView {
+    fn from(user: &User) -> Self {
+        UserView { id: user.id, login_name: user.login_name.clone(), role: user.role, agent: user.agent }
+    }
+}
+
+impl Center {
+    /// One user.
+    pub fn user(&self, id: UserId) -> Option<&User> {
+        self.users.get(id)
+    }
+
+    /// Every user, in id order.
+    pub fn users(&self) -> impl Iterator<Item = &User> {
+        self.users.values()
+    }
+
+    /// The user who logs in with `login`: a user login name first, then an agent login name
+    /// (case-insensitively), then, if `login` is a number, an agent id.
+    pub fn user_for_login(&self, login: &str) -> Option<&User> {
+        let login = login.trim();
+        if let Some(user) = self.users.values().find(|user| equal_ignoring_case(&user.login_name, login)) {
+            return Some(user);
+        }
+        let agent = self
+            .agent_by_login_name(login)
+            .or_else(|| login.parse::<u64>().ok().map(AgentId).filter(|id| self.agents.contains(*id)))?;
+        self.user_for_agent(agent)
+    }
+
+    /// The user who is `agent`, if one is.
+    pub fn user_for_agent(&self, agent: AgentId) -> Option<&User> {
+        self.users.values().find(|user| user.agent == Some(agent))
+    }
+
+    /// The teams `user` supervises (as primary or secondary supervisor); empty for agents
+    /// and administrators (who see every team anyway).
+    pub fn supervised_teams(&self, user: &User) -> Vec<TeamId> {
+        let (Role::Supervisor, Some(agent)) = (user.role, user.agent) else { return Vec::new() };
+        self.teams
+            .values()
+            .filter(|team| team.primary_supervisor == Some(agent) || team.secondary_supervisors.contains(&agent))
+            .map(|team| team.id)
+            .collect()
+    }
+
+    pub(crate) fn user_create(&mut self, spec: &UserSpec) -> Result<Applied, Rejection> {
+        let id = self.users.id_next("user")?;
+        let user = self.user_checked(id, spec, None)?;
+        self.users.check_room("users", USER_COUNT_MAX)?;
+        self.users.insert_new(id, user.clone());
+        Ok(Applied::created(Event::UserCreated(UserView::from(&user)), EntityRef::User(id)))
+    }
+
+    pub(crate) fn user_update(&mut self, id: UserId, spec: &UserSpec) -> Result<Applied, Rejection> {
+        if !self.users.contains(id) {
+            return Err(Rejection::not_found("user", id));
+        }
+        let user = self.user_checked(id, spec, Some(id))?;
+        self.users.replace(id, user.clone());
+        Ok(Applied::event(Event::UserUpdated(UserView::from(&user))))
+    }
+
+    pub(crate) fn user_delete(&mut self, id: UserId) -> Result<Applied, Rejection> {
+        if !self.users.contains(id) {
+            return Err(Rejection::not_found("user", id));
+        }
+        self.users.remove(id);
+        Ok(Applied::event(Event::UserDeleted(id)))
+    }
+
+    /// The users who are `agent`: an agent with a user cannot be deleted before its user.
+    pub(crate) fn agent_user_references(&self, agent: AgentId) -> Vec<String> {
+        self.users.values().filter(|user| user.agent == Some(agent)).map(|user| format!("user {}", user.id)).collect()
+    }
+
+    fn user_checked(&self, id: UserId, spec: &UserSpec, except: Option<UserId>) -> Result<User, Rejection> {
+        let login_name = text_required("login_name", &spec.login_name, LOGIN_NAME_LENGTH_MAX)?;
+        if login_name.chars().any(char::is_whitespace) {
+            return Err(Rejection::invalid_field("login_name must not contain whitespace"));
+        }
+        let hash = spec.password_hash.as_str();
+        if !hash.starts_with('$') || hash.chars().count() > PASSWORD_HASH_LENGTH_MAX as usize {
+            return Err(Rejection::invalid_field(format!(
+                "password_hash must be a PHC string starting with '$', at most {PASSWORD_HASH_LENGTH_MAX} characters"
+            )));
+        }
+        match (spec.role, spec.agent) {
+            (Role::Administrator, Some(_)) => {
+                return Err(Rejection::invalid_field("agent: an administrator is not an agent; omit agent"));
+            }
+            (Role::Agent | Role::Supervisor, None) => {
+                return Err(Rejection::invalid_field(format!(
+                    "agent: a user with role {} must name its agent",
+                    spec.role.as_str()
+                )));
+            }
+            (_, Some(agent)) => {
+                if !self.agents.contains(agent) {
+                    return Err(Rejection::not_found("agent", agent));
+                }
+                if let Some(other) =
+                    self.users.values().find(|user| user.agent == Some(agent) && Some(user.id) != except)
+                {
+                    let message = format!("agent {agent} already has a user (user {})", other.id);
+                    return Err(Rejection::new(RejectionCode::DuplicateValue, message));
+                }
+            }
+            (Role::Administrator, None) => {}
+        }
+        let duplicate = self
+            .users
+            .values()
+            .find(|user| Some(user.id) != except && equal_ignoring_case(&user.login_name, &login_name));
+        if let Some(duplicate) = duplicate {
+            let message =
+                format!("a user with login name \"{}\" already exists (user {})", duplicate.login_name, duplicate.id);
+            return Err(Rejection::new(RejectionCode::DuplicateName, message));
+        }
+        Ok(User { id, login_name, role: spec.role, agent: spec.agent, password_hash: spec.password_hash.clone() })
+    }
+}
+
+/// Who an applied event reaches, resolved against the center: desktops' sessions are matched
+/// against it (an agent session by its agent and team, a supervisor session by its teams).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// Every session (configuration and settings).
+    All,
+    /// The sessions of these agents, the agents of these teams, and the supervisors of the
+    /// teams of both; sorted, each once.
+    Some {
+        /// The agents the event names or whose contact it is about.
+        agents: Vec<AgentId>,
+        /// Teams the event is for as a whole (team messages).
+        teams: Vec<TeamId>,
+    },
+}
+
+/// What one session may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Viewer {
+    /// An agent: its own events and its team's messages.
+    Agent {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// A supervisor: its own events and every event of the agents of the teams it supervises.
+    Supervisor {
+        /// The supervisor's own agent.
+        agent: AgentId,
+        /// The teams it supervises, sorted.
+        teams: Vec<TeamId>,
+    },
+    /// An administrator (or a tool with the admin token): everything.
+    Everything,
+}
+
+impl Center {
+    /// Who `event` reaches, read against the center as it is now (a contact's current agents).
+    pub fn event_reach(&self, event: &Event) -> Reach {
+        use crate::outcome::Audience;
+        let (mut agents, mut teams) = match event.audience() {
+            Audience::All => return Reach::All,
+            Audience::Agent(agent) => (vec![agent], Vec::new()),
+            Audience::Agents(agents) => (agents.to_vec(), Vec::new()),
+            Audience::Contact(contact) => match self.contact(contact) {
+                Some(contact) => {
+                    let mut agents = contact.agents().to_vec();
+                    agents.extend(contact.invite.map(|invite| invite.agent));
+                    (agents, Vec::new())
+                }
+                None => (Vec::new(), Vec::new()),
+            },
+            Audience::Teams(teams) => (Vec::new(), teams.to_vec()),
+        };
+        agents.sort_unstable();
+        agents.dedup();
+        teams.sort_unstable();
+        teams.dedup();
+        Reach::Some { agents, teams }
+    }
+
+    /// Whether `viewer` sees an event that reaches `reach`.
+    pub fn viewer_sees(&self, viewer: &Viewer, reach: &Reach) -> bool {
+        let Reach::Some { agents, teams } = reach else { return true };
+        let team_of = |agent: AgentId| self.agent(agent).and_then(|agent| agent.team);
+        match viewer {
+            Viewer::Everything => true,
+            Viewer::Agent { agent } => {
+                agents.contains(agent) || team_of(*agent).is_some_and(|team| teams.contains(&team))
+            }
+            Viewer::Supervisor { agent, teams: supervised } => {
+                agents.contains(agent)
+                    || team_of(*agent).is_some_and(|team| teams.contains(&team))
+                    || teams.iter().any(|team| supervised.contains(team))
+                    || agents.iter().any(|named| team_of(*named).is_some_and(|team| supervised.contains(&team)))
+            }
+        }
+    }
+
+    /// What `user` may see.
+    pub fn viewer_for(&self, user: &User) -> Viewer {
+        match (user.role, user.agent) {
+            (Role::Supervisor, Some(agent)) => Viewer::Supervisor { agent, teams: self.supervised_teams(user) },
+            (Role::Agent, Some(agent)) => Viewer::Agent { agent },
+            _ => Viewer::Everything,
+        }
+    }
+
+    /// Whether `viewer` may act for `agent` (its own agent, or an agent of a team it supervises).
+    pub fn viewer_may_act_for(&self, viewer: &Viewer, agent: AgentId) -> bool {
+        match viewer {
+            Viewer::Everything => true,
+            Viewer::Agent { agent: own } => *own == agent,
+            Viewer::Supervisor { agent: own, teams } => {
+                *own == agent || self.agent(agent).and_then(|a| a.team).is_some_and(|team| teams.contains(&team))
+            }
+        }
+    }
+}
+
+impl Center {
+    /// The key resume tokens are signed with, once a node has set one.
+    pub fn session_key(&self) -> Option<&str> {
+        self.session_key.as_deref()
+    }
+
+    pub(crate) fn session_key_set(&mut self, key: &str) -> Result<Applied, Rejection> {
+        if key.len() != 64 || !key.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            return Err(Rejection::invalid_field("key must be 64 hexadecimal digits"));
+        }
+        if self.session_key.is_none() {
+            self.session_key = Some(key.to_owned());
+        }
+        Ok(Applied::events(Vec::new()))
+    }
+}
+
+/// What a desktop shows, as one value: the snapshot a session starts from (or reloads after a
+/// gap), at the center's current event index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeskView<'a> {
+    /// Events up to this index are reflected here.
+    pub index: u64,
+    /// The session's own agent first (if any), then its supervised agents in id order.
+    pub agents: Vec<AgentDesk<'a>>,
+    /// The teams the session sees.
+    pub teams: Vec<&'a crate::Team>,
+    /// Active team messages for the session's agents.
+    pub team_messages: Vec<&'a crate::TeamMessage>,
+    /// Reason codes, for the Not Ready and Logout dialogs.
+    pub reason_codes: Vec<&'a crate::ReasonCode>,
+}
+
+/// One agent on a desktop: configuration, runtime status and the contacts it holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgentDesk<'a> {
+    /// The agent's configuration.
+    pub agent: &'a crate::Agent,
+    /// Its runtime status.
+    pub status: &'a crate::AgentStatus,
+    /// The open contacts it holds: its call's, its chats and its emails.
+    pub contacts: Vec<&'a crate::Contact>,
+}
+
+impl Center {
+    /// The desk view of `viewer`. An administrator's view lists no agents (it would be the
+    /// whole center); tools read what they need over REST.
+    pub fn desk_view(&self, viewer: &Viewer) -> DeskView<'_> {
+        let (own, teams): (Option<AgentId>, Vec<TeamId>) = match viewer {
+            Viewer::Agent { agent } => (Some(*agent), self.agent(*agent).and_then(|a| a.team).into_iter().collect()),
+            Viewer::Supervisor { agent, teams } => {
+                let mut all = teams.clone();
+                all.extend(self.agent(*agent).and_then(|a| a.team));
+                all.sort_unstable();
+                all.dedup();
+                (Some(*agent), all)
+            }
+            Viewer::Everything => (None, Vec::new()),
+        };
+        let supervised: &[TeamId] = match viewer {
+            Viewer::Supervisor { teams, .. } => teams,
+            _ => &[],
+        };
+        let mut ids: Vec<AgentId> = own.into_iter().collect();
+        ids.extend(
+            self.agents()
+                .filter(|agent| Some(agent.id) != own && agent.team.is_some_and(|team| supervised.contains(&team)))
+                .map(|agent| agent.id),
+        );
+        let agents = ids.into_iter().filter_map(|id| self.agent_desk(id)).collect();
+        let mut team_messages: Vec<&crate::TeamMessage> =
+            self.team_messages().filter(|message| message.teams.iter().any(|team| teams.contains(team))).collect();
+        team_messages.dedup_by_key(|message| message.id);
+        DeskView {
+            index: self.event_index(),
+            agents,
+            teams: teams.iter().filter_map(|team| self.team(*team)).collect(),
+            team_messages,
+            reason_codes: self.reason_codes().collect(),
+        }
+    }
+
+    fn agent_desk(&self, id: AgentId) -> Option<AgentDesk<'_>> {
+        let agent = self.agent(id)?;
+        let status = self.agent_status(id)?;
+        let mut contact_ids: Vec<crate::ContactId> = status.chats.iter().chain(&status.emails).copied().collect();
+        contact_ids.extend(status.call.as_ref().and_then(|call| call.contact));
+        contact_ids.sort_unstable();
+        contact_ids.dedup();
+        let contacts = contact_ids.into_iter().filter_map(|contact| self.contact(contact)).collect();
+        Some(AgentDesk { agent, status, contacts })
+    }
+}

@@ -1,0 +1,520 @@
+//! Desktop sessions over the CTI protocol (`GET /api/v1/cti`, WebSocket; docs/protocol.md).
+//!
+//! A session is one task: it logs the user in, starts the agent's event stream where the
+//! client left off (or from a snapshot), turns requests into domain commands under the client's
+//! request ids, and keeps the link alive with heartbeats both ways (seeds-ctios.md §2.4.1). It
+//! decides nothing: who sees which event is `Center::viewer_sees`, what a request does is
+//! `Center::apply`. Everything a desktop needs to survive a node loss (event indexes, request
+//! ids, resume tokens) is the same on every node, so the session moves to the other side
+//! without the user noticing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, Scope};
+use actix_ws::{Message, MessageStream, Session};
+use tandem_actors::{Delivery, EventRead, Subscription};
+use tandem_client::proto::ClientMessage;
+use tandem_client::proto::{
+    ClientBody, Encoding, ErrorFrame, EventFrame, Frame, Heartbeat, Login, LoginResult, Notice, Reply, Request,
+    ServerBody, ServerMessage, Snapshot, PROTOCOL_VERSION,
+};
+use tandem_domain::{AgentId, AgentStateRequest, Command, Outcome, Role, User, UserId, Viewer};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::contacts::AgentAction;
+use super::{refuse_on_witness, submit_as, ApiError, AppState};
+use crate::credentials;
+
+/// Events read from the log per batch while a session catches up.
+const CATCH_UP_BATCH_MAX: usize = 512;
+/// Characters in a request id (the domain's own limit may be lower; it refuses with its code).
+const REQUEST_ID_LENGTH_MAX: usize = 128;
+/// Requests one session may have in flight; more are refused with `too_many_requests`.
+const REQUESTS_IN_FLIGHT_MAX: usize = 64;
+
+pub fn routes(scope: Scope) -> Scope {
+    scope.route("/cti", web::get().to(open))
+}
+
+async fn open(state: web::Data<AppState>, request: HttpRequest, body: web::Payload) -> Result<HttpResponse, ApiError> {
+    refuse_on_witness(&state)?;
+    let (response, session, messages) = actix_ws::handle(&request, body).map_err(|error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "websocket_required",
+            format!("This endpoint is a WebSocket (the CTI protocol, docs/protocol.md): {error}"),
+        )
+    })?;
+    let state = state.into_inner();
+    actix_web::rt::spawn(async move {
+        let mut link = Link { session, messages, encoding: Encoding::Json };
+        let reason = run(&state, &mut link).await;
+        tracing::debug!(reason, "desktop session ended");
+        let _ = link.session.close(None).await;
+    });
+    Ok(response)
+}
+
+/// The socket and the encoding the client chose with its login.
+struct Link {
+    session: Session,
+    messages: MessageStream,
+    encoding: Encoding,
+}
+
+impl Link {
+    async fn send(&mut self, body: ServerBody) -> bool {
+        match ServerMessage::new(body).encode_as(self.encoding) {
+            Frame::Binary(bytes) => self.session.binary(bytes).await.is_ok(),
+            Frame::Text(text) => self.session.text(text).await.is_ok(),
+        }
+    }
+
+    async fn refuse(&mut self, code: &str, message: impl Into<String>) -> &'static str {
+        let _ = self.send(ServerBody::Error(ErrorFrame { code: code.into(), message: message.into() })).await;
+        "refused"
+    }
+}
+
+/// A frame from the client, decoded.
+enum Incoming {
+    Body(ClientBody),
+    /// Not decodable: the text says why.
+    Bad(String),
+    /// A control frame or ping: the client is alive, nothing to do.
+    Alive,
+    /// The client closed the session on purpose.
+    Closed,
+    /// The socket broke.
+    Gone,
+}
+
+async fn receive(link: &mut Link) -> Incoming {
+    use futures::StreamExt;
+    match link.messages.next().await {
+        Some(Ok(Message::Binary(bytes))) => {
+            link.encoding = Encoding::Protobuf;
+            match ClientMessage::from_binary(&bytes) {
+                Ok(body) => Incoming::Body(body),
+                Err(error) => Incoming::Bad(error.to_string()),
+            }
+        }
+        Some(Ok(Message::Text(text))) => {
+            link.encoding = Encoding::Json;
+            match ClientMessage::from_text(&text) {
+                Ok(body) => Incoming::Body(body),
+                Err(error) => Incoming::Bad(error.to_string()),
+            }
+        }
+        Some(Ok(Message::Ping(bytes))) => {
+            let _ = link.session.pong(&bytes).await;
+            Incoming::Alive
+        }
+        Some(Ok(Message::Close(_))) => Incoming::Closed,
+        Some(Ok(_)) => Incoming::Alive,
+        Some(Err(_)) | None => Incoming::Gone,
+    }
+}
+
+/// Who logged in.
+struct Identity {
+    user: Option<User>,
+    viewer: Viewer,
+}
+
+impl Identity {
+    fn agent(&self) -> Option<AgentId> {
+        self.user.as_ref().and_then(|user| user.agent)
+    }
+}
+
+async fn run(state: &Arc<AppState>, link: &mut Link) -> &'static str {
+    let settings = state.config.cti.clone();
+    let login_timeout = Duration::from_millis(settings.login_timeout_ms);
+    let login = match tokio::time::timeout(login_timeout, receive(link)).await {
+        Err(_) => return link.refuse("login_timeout", "No login within the login timeout; connect again.").await,
+        Ok(Incoming::Body(ClientBody::Login(login))) => login,
+        Ok(Incoming::Bad(error)) => {
+            return link.refuse("bad_frame", format!("The frame is not a login: {error}")).await
+        }
+        Ok(Incoming::Body(_) | Incoming::Alive) => {
+            return link.refuse("login_required", "The first message of a session must be a login.").await
+        }
+        Ok(Incoming::Closed | Incoming::Gone) => return "client gone before login",
+    };
+    if login.version != PROTOCOL_VERSION {
+        let message = format!("This node speaks CTI protocol version {PROTOCOL_VERSION}, not {}.", login.version);
+        return link.refuse("unsupported_version", message).await;
+    }
+    let resuming = !login.resume_token.is_empty();
+    let identity = match authenticate(state, &login).await {
+        Ok(identity) => identity,
+        Err((code, message)) => return link.refuse(code, message).await,
+    };
+    let agent = identity.agent();
+    let mut notice = None;
+    if let Some(agent) = agent {
+        let logged_in = state.replica.state().read().center.agent_status(agent).is_some_and(|s| s.state.is_logged_in());
+        if logged_in && !resuming {
+            let message = format!("Agent {agent} is already logged in.");
+            if settings.reject_if_already_logged_in {
+                return link.refuse("already_logged_in", message).await;
+            }
+            if settings.warn_if_already_logged_in {
+                notice = Some(Notice { code: "already_logged_in".into(), message });
+            }
+        }
+    }
+    let key = match session_key(state).await {
+        Ok(key) => key,
+        Err(error) => return link.refuse("no_leader", error).await,
+    };
+    let session_id = super::generated_request_id().replacen("node-", "s-", 1);
+    let user_id = identity.user.as_ref().map_or(UserId(0), |user| user.id);
+    let now_ms = state.clock.now_ms();
+    // Log the agent in if it is out (a first login, or AutoLogin after a forced logout).
+    if let Some(agent) = agent {
+        let logged_out =
+            state.replica.state().read().center.agent_status(agent).is_some_and(|s| !s.state.is_logged_in());
+        if logged_out {
+            let command = Command::SetAgentState { agent, state: AgentStateRequest::Login, reason: None };
+            match submit_as(state, format!("login-{session_id}"), command).await {
+                Ok(Outcome::Applied(_)) => {
+                    // The first snapshot shows the agent logged in.
+                    let logged_in = |center: &tandem_domain::Center| {
+                        center.agent_status(agent).filter(|status| status.state.is_logged_in()).map(|_| ())
+                    };
+                    let _ = applied_here(state, logged_in).await;
+                }
+                Ok(Outcome::Rejected(rejection)) => return link.refuse("login_refused", rejection.message).await,
+                Err(error) => return link.refuse(&error.code, error.message).await,
+            }
+        }
+    }
+    let subscription = state.fanout.subscribe(identity.viewer.clone());
+    let key_to_drop = subscription.key;
+    let outcome = serve(
+        state,
+        link,
+        &identity,
+        &login,
+        subscription,
+        LoginResult {
+            session_id,
+            resume_token: credentials::resume_token(&key, user_id, now_ms),
+            user: user_id.get(),
+            role: identity.user.as_ref().map_or(Role::Administrator, |user| user.role).as_str().into(),
+            agent: agent.map_or(0, AgentId::get),
+            node: state.config.node_id,
+            heartbeat_interval_ms: settings.heartbeat_interval_ms,
+            heartbeat_retries: settings.heartbeat_retries,
+            client_heartbeat_ms: settings.client_heartbeat_ms,
+            client_max_heartbeats: settings.client_max_heartbeats,
+            auto_login: settings.auto_login,
+            resumed: false,
+            teams: match &identity.viewer {
+                Viewer::Supervisor { teams, .. } => teams.iter().map(|team| team.get()).collect(),
+                _ => Vec::new(),
+            },
+        },
+        notice,
+    )
+    .await;
+    state.fanout.unsubscribe(key_to_drop);
+    if let (End::ClosedByClient, Some(agent)) = (&outcome, agent) {
+        // The desktop closed without logging out (seeds-ctios.md §2.6.6): the domain applies
+        // the forced-logout setting.
+        let _ =
+            submit_as(state, format!("close-{}", super::generated_request_id()), Command::CloseSession { agent }).await;
+    }
+    outcome.reason()
+}
+
+/// Checks the password or the resume token. Errors are `(code, message)`; an unknown user and a
+/// wrong password get the same answer.
+async fn authenticate(state: &AppState, login: &Login) -> Result<Identity, (&'static str, String)> {
+    let refused = || ("unauthorized", "The login name or password is not valid.".to_string());
+    let center_user = |id: UserId| state.replica.state().read().center.user(id).cloned();
+    let user = if !login.resume_token.is_empty() {
+        let key = state.replica.state().read().center.session_key().map(str::to_owned);
+        let now_ms = state.clock.now_ms();
+        let id = key
+            .and_then(|key| credentials::check_resume_token(&key, &login.resume_token, now_ms))
+            .ok_or_else(|| ("unauthorized", "The resume token is not valid or has expired; log in again.".into()))?;
+        center_user(id).ok_or_else(refused)?
+    } else if login.login.is_empty() {
+        // Tools log in with the administrator token as the password.
+        if crate::token::matches(&state.token, &login.password) {
+            return Ok(Identity { user: None, viewer: Viewer::Everything });
+        }
+        return Err(refused());
+    } else {
+        let user = state.replica.state().read().center.user_for_login(&login.login).cloned().ok_or_else(refused)?;
+        let (hash, password) = (user.password_hash.clone(), login.password.clone());
+        let verified =
+            tokio::task::spawn_blocking(move || credentials::verify_password(&hash, &password)).await.unwrap_or(false);
+        if !verified {
+            return Err(refused());
+        }
+        user
+    };
+    let viewer = state.replica.state().read().center.viewer_for(&user);
+    Ok(Identity { user: Some(user), viewer })
+}
+
+/// The cluster's session key, proposing one if nobody has yet.
+async fn session_key(state: &AppState) -> Result<String, String> {
+    if let Some(key) = state.replica.state().read().center.session_key() {
+        return Ok(key.to_owned());
+    }
+    let command = Command::SetSessionKey { key: credentials::new_session_key() };
+    submit_as(state, super::generated_request_id(), command).await.map_err(|error| error.message)?;
+    applied_here(state, |center| center.session_key().map(str::to_owned))
+        .await
+        .ok_or_else(|| "the session key was set but has not reached this node yet; log in again".to_owned())
+}
+
+/// Waits until this node has applied what `read` looks for (a follower applies a write after
+/// the leader commits it), up to the write timeout.
+async fn applied_here<T>(state: &AppState, read: impl Fn(&tandem_domain::Center) -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + Duration::from_millis(state.config.raft.write_timeout_ms);
+    loop {
+        if let Some(found) = read(&state.replica.state().read().center) {
+            return Some(found);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+enum End {
+    ClosedByClient,
+    Gone,
+    Other(&'static str),
+}
+
+impl End {
+    fn reason(&self) -> &'static str {
+        match self {
+            End::ClosedByClient => "closed by the client",
+            End::Gone => "client gone",
+            End::Other(reason) => reason,
+        }
+    }
+}
+
+/// Where the session's stream starts, and the catch-up it owes the client.
+async fn start_stream(
+    state: &AppState,
+    link: &mut Link,
+    identity: &Identity,
+    after: u64,
+    position: u64,
+    mut result: LoginResult,
+    notice: Option<Notice>,
+) -> Option<u64> {
+    let resumable = after > 0 && matches!(state.events.read_after(after, 0), EventRead::Events(_));
+    result.resumed = resumable;
+    if !link.send(ServerBody::LoginResult(result)).await {
+        return None;
+    }
+    if let Some(notice) = notice {
+        if !link.send(ServerBody::Notice(notice)).await {
+            return None;
+        }
+    }
+    let mut cursor = if resumable { after } else { send_snapshot(state, link, &identity.viewer).await? };
+    // Catch up from the log to where the live queue starts.
+    while cursor < position {
+        let events = match state.events.read_after(cursor, CATCH_UP_BATCH_MAX) {
+            EventRead::Events(events) if !events.is_empty() => events,
+            EventRead::Events(_) => break,
+            EventRead::Gap { .. } => {
+                cursor = send_snapshot(state, link, &identity.viewer).await?;
+                continue;
+            }
+        };
+        let frames: Vec<EventFrame> = {
+            let shared = state.replica.state();
+            let data = shared.read();
+            let center = &data.center;
+            events
+                .iter()
+                .filter(|event| event.index <= position)
+                .filter(|event| center.viewer_sees(&identity.viewer, &center.event_reach(&event.event)))
+                .map(|event| event_frame(event.index, &event.event))
+                .collect()
+        };
+        for frame in frames {
+            if !link.send(ServerBody::Event(frame)).await {
+                return None;
+            }
+        }
+        cursor = events.last().map_or(cursor, |event| event.index.min(position));
+    }
+    Some(cursor)
+}
+
+fn event_frame(index: u64, event: &tandem_domain::Event) -> EventFrame {
+    EventFrame { index, event: serde_json::to_string(event).unwrap_or_default() }
+}
+
+/// Sends the viewer's desk view; returns its index.
+async fn send_snapshot(state: &AppState, link: &mut Link, viewer: &Viewer) -> Option<u64> {
+    let (index, view) = {
+        let shared = state.replica.state();
+        let data = shared.read();
+        let view = data.center.desk_view(viewer);
+        (view.index, serde_json::to_string(&view).unwrap_or_default())
+    };
+    link.send(ServerBody::Snapshot(Snapshot { index, view })).await.then_some(index)
+}
+
+async fn serve(
+    state: &Arc<AppState>,
+    link: &mut Link,
+    identity: &Identity,
+    login: &Login,
+    mut subscription: Subscription,
+    result: LoginResult,
+    notice: Option<Notice>,
+) -> End {
+    let Some(mut cursor) =
+        start_stream(state, link, identity, login.after, subscription.position, result, notice).await
+    else {
+        return End::Gone;
+    };
+    let settings = &state.config.cti;
+    let interval = Duration::from_millis(settings.heartbeat_interval_ms);
+    let (replies, mut replies_rx) = mpsc::channel::<Reply>(REQUESTS_IN_FLIGHT_MAX);
+    let mut in_flight = 0usize;
+    let mut heard = Instant::now();
+    let mut requests_sent = 0u32;
+    loop {
+        let silence_deadline = heard + interval * (requests_sent + 1);
+        tokio::select! {
+            delivery = subscription.queue.recv() => match delivery {
+                Some(Delivery::Event(event, json)) => {
+                    if event.index > cursor {
+                        cursor = event.index;
+                        let frame = EventFrame { index: event.index, event: json.to_string() };
+                        if !link.send(ServerBody::Event(frame)).await {
+                            return End::Gone;
+                        }
+                    }
+                }
+                Some(Delivery::Resync) => match send_snapshot(state, link, &identity.viewer).await {
+                    Some(index) => cursor = index,
+                    None => return End::Gone,
+                },
+                None => {
+                    let _ = link.refuse("overloaded", "The session fell too far behind its events; resume from your last index.").await;
+                    return End::Other("dropped: too slow");
+                }
+            },
+            reply = replies_rx.recv() => {
+                let Some(reply) = reply else { continue };
+                in_flight = in_flight.saturating_sub(1);
+                if !link.send(ServerBody::Reply(reply)).await {
+                    return End::Gone;
+                }
+            }
+            incoming = receive(link) => {
+                heard = Instant::now();
+                requests_sent = 0;
+                match incoming {
+                    Incoming::Body(ClientBody::Heartbeat(_)) => {
+                        if !link.send(ServerBody::HeartbeatAck(Heartbeat {})).await {
+                            return End::Gone;
+                        }
+                    }
+                    Incoming::Body(ClientBody::HeartbeatAck(_)) | Incoming::Alive => {}
+                    Incoming::Body(ClientBody::Login(_)) => {
+                        return End::Other(link.refuse("bad_frame", "The session is already logged in.").await);
+                    }
+                    Incoming::Body(ClientBody::Request(request)) => {
+                        if in_flight >= REQUESTS_IN_FLIGHT_MAX {
+                            let reply = refusal(&request.request_id, "too_many_requests", format!(
+                                "At most {REQUESTS_IN_FLIGHT_MAX} requests may wait for an answer; wait for replies."
+                            ));
+                            if !link.send(ServerBody::Reply(reply)).await {
+                                return End::Gone;
+                            }
+                            continue;
+                        }
+                        in_flight += 1;
+                        let (state, replies) = (state.clone(), replies.clone());
+                        let (viewer, own) = (identity.viewer.clone(), identity.agent());
+                        actix_web::rt::spawn(async move {
+                            let reply = handle_request(&state, &viewer, own, request).await;
+                            let _ = replies.send(reply).await;
+                        });
+                    }
+                    Incoming::Bad(error) => {
+                        return End::Other(link.refuse("bad_frame", format!("Undecodable frame: {error}")).await);
+                    }
+                    Incoming::Closed => return End::ClosedByClient,
+                    Incoming::Gone => return End::Gone,
+                }
+            }
+            _ = tokio::time::sleep_until(silence_deadline), if !interval.is_zero() => {
+                if requests_sent >= settings.heartbeat_retries {
+                    tracing::info!(agent = ?identity.agent(), "closing a desktop session that stopped answering heartbeats");
+                    return End::Other("heartbeats unanswered");
+                }
+                requests_sent += 1;
+                if !link.send(ServerBody::Heartbeat(Heartbeat {})).await {
+                    return End::Gone;
+                }
+            }
+        }
+    }
+}
+
+fn refusal(request_id: &str, code: &str, message: String) -> Reply {
+    Reply { request_id: request_id.to_owned(), ok: false, code: code.to_owned(), spec_code: 0, message }
+}
+
+/// Decodes, authorizes and submits one request under the client's request id.
+async fn handle_request(state: &AppState, viewer: &Viewer, own: Option<AgentId>, request: Request) -> Reply {
+    let id = request.request_id.clone();
+    if id.is_empty() || id.chars().count() > REQUEST_ID_LENGTH_MAX {
+        let message = format!("request_id must be 1 to {REQUEST_ID_LENGTH_MAX} characters");
+        return refusal(&id, "invalid_request_id", message);
+    }
+    let action: AgentAction = match serde_json::from_str(&request.action) {
+        Ok(action) => action,
+        Err(error) => return refusal(&id, "invalid_body", format!("Invalid action: {error}")),
+    };
+    let target = match (request.agent, own) {
+        (0, Some(own)) => own,
+        (0, None) => return refusal(&id, "invalid_body", "agent: an administrator session must name the agent".into()),
+        (agent, _) => AgentId(agent),
+    };
+    let allowed = state.replica.state().read().center.viewer_may_act_for(viewer, target);
+    if !allowed {
+        let message = format!("This session may not act for agent {target}: it is not in a team you supervise.");
+        return refusal(&id, "forbidden", message);
+    }
+    match submit_as(state, id.clone(), action.command(target)).await {
+        Ok(Outcome::Applied(_)) => {
+            Reply { request_id: id, ok: true, code: String::new(), spec_code: 0, message: String::new() }
+        }
+        Ok(Outcome::Rejected(rejection)) => {
+            let error = ApiError::from(rejection);
+            Reply {
+                request_id: id,
+                ok: false,
+                code: error.code,
+                spec_code: error.spec_code.map_or(0, |code| code as i32),
+                message: error.message,
+            }
+        }
+        Err(error) => refusal(&id, &error.code, error.message),
+    }
+}
