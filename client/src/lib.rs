@@ -87,8 +87,9 @@ pub enum Update {
     Connected { url: String, node: u64, failover: bool, resumed: bool },
     /// The whole view at `index`: replace what the desktop shows.
     Snapshot { index: u64, view: serde_json::Value },
-    /// One event, in index order, each index once.
-    Event { index: u64, event: serde_json::Value },
+    /// One event, in index order, each index once; `controls`, the own agent's enabled
+    /// call-control buttons when the event concerns it.
+    Event { index: u64, event: serde_json::Value, controls: Option<serde_json::Value> },
     /// A notice to show (e.g. the already-logged-in warning).
     Notice { code: String, message: String },
     /// The session to `url` broke; the library is failing over (show "Offline" or a banner).
@@ -425,7 +426,8 @@ impl Driver {
                 if frame.index > self.shared.last_index.load(Ordering::Acquire) {
                     self.shared.last_index.store(frame.index, Ordering::Release);
                     let event = serde_json::from_str(&frame.event).unwrap_or(serde_json::Value::Null);
-                    let _ = self.updates.send(Update::Event { index: frame.index, event });
+                    let controls = serde_json::from_str(&frame.controls).ok();
+                    let _ = self.updates.send(Update::Event { index: frame.index, event, controls });
                 }
             }
             ServerBody::Snapshot(snapshot) => {

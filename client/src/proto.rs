@@ -227,6 +227,11 @@ pub struct EventFrame {
     #[prost(string, tag = "2")]
     #[serde(with = "json_text")]
     pub event: String,
+    /// JSON of the session's own agent's enabled call-control buttons (`CallControls`) after
+    /// this event, when the event concerns that agent; empty (absent in JSON) otherwise.
+    #[prost(string, tag = "3")]
+    #[serde(default, skip_serializing_if = "String::is_empty", with = "json_text")]
+    pub controls: String,
 }
 
 /// A request's outcome. `ok` with the domain's `Applied` JSON, or a refusal with the code.
@@ -360,7 +365,11 @@ mod tests {
                 .unwrap();
         let ClientBody::Request(request) = request else { panic!("a request") };
         assert_eq!(request.action, r#"{"action": "answer_call"}"#);
-        let event = ServerMessage::new(ServerBody::Event(EventFrame { index: 3, event: r#"{"a":1}"#.into() }));
+        let event = ServerMessage::new(ServerBody::Event(EventFrame {
+            index: 3,
+            event: r#"{"a":1}"#.into(),
+            controls: String::new(),
+        }));
         let Frame::Text(text) = event.encode_as(Encoding::Json) else { panic!("text") };
         assert_eq!(text, r#"{"event":{"index":3,"event":{"a":1}}}"#);
     }

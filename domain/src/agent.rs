@@ -145,6 +145,7 @@ impl Center {
         }
         self.agents.remove(id);
         self.statuses.remove(&id);
+        self.chats.remove(id);
         events.insert(0, Event::AgentDeleted(id));
         Ok(Applied::events(events))
     }

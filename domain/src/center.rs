@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::Agent;
+use crate::agent_chat::ChatMailboxes;
 use crate::agent_status::AgentStatus;
 use crate::command::{Command, Entry, RequestId};
 use crate::contact::{ClosedContacts, Contact};
@@ -102,6 +103,9 @@ pub struct Center {
     /// The configured dialed numbers (route points to voice CSQs).
     #[serde(default)]
     pub(crate) dialed_numbers: Table<DialedNumberId, DialedNumber>,
+    /// Each agent's last agent↔supervisor chat messages.
+    #[serde(default)]
+    pub(crate) chats: ChatMailboxes,
     /// Agents by login name folded to lower case: login names are unique ignoring case.
     /// Derived from `agents`, rebuilt when a stored center is read.
     #[serde(skip)]
@@ -224,6 +228,7 @@ impl Center {
             Command::UpdateEmailSignature { id, spec } => self.email_signature_update(*id, spec),
             Command::DeleteEmailSignature { id } => self.email_signature_delete(*id),
             Command::PublishTeamMessage(spec) => self.team_message_publish(spec),
+            Command::SendAgentChat { from, to, text } => self.agent_chat_send(*from, *to, text),
             Command::SetStatisticsSettings(settings) => self.statistics_settings_set(settings),
             Command::DeleteTeamMessage { id, by } => self.team_message_delete(*id, *by),
             Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),

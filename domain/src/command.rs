@@ -341,6 +341,15 @@ pub enum Command {
     },
     /// A supervisor sends a team message.
     PublishTeamMessage(TeamMessageSpec),
+    /// An agent or supervisor sends a chat message to another agent's desktop.
+    SendAgentChat {
+        /// The writer.
+        from: AgentId,
+        /// The reader.
+        to: AgentId,
+        /// The text.
+        text: String,
+    },
     /// Deletes an active team message.
     DeleteTeamMessage {
         /// The message.

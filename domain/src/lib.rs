@@ -36,6 +36,7 @@ mod table;
 mod text;
 
 mod agent;
+mod agent_chat;
 mod agent_state;
 mod agent_status;
 mod agent_voice;
@@ -63,6 +64,7 @@ mod wrap_up;
 pub mod demo;
 
 pub use agent::{Agent, AgentSpec, SkillLevel};
+pub use agent_chat::{AgentChatLevel, AgentChatMessage, SupervisorChatLevel};
 pub use agent_state::{AgentState, AgentStateRequest, CallDirection};
 pub use agent_status::{AgentCall, AgentStatus, PendingState};
 pub use center::Center;

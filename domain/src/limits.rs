@@ -280,6 +280,12 @@ pub const EMAIL_SIGNATURE_AGENT_ALIAS_VARIABLE: &str = "{{agent_alias}}";
 /// Characters in a team message (spec: 255).
 pub const TEAM_MESSAGE_TEXT_LENGTH_MAX: u32 = 255;
 
+/// Characters in an agent↔supervisor chat message (the spec's agent chat message length).
+pub const AGENT_CHAT_TEXT_LENGTH_MAX: u32 = 1500;
+
+/// Chat messages the center keeps per agent, sent and received, for a desktop that resyncs.
+pub const AGENT_CHAT_MAILBOX_MAX: usize = 50;
+
 /// Shortest team message expiry (spec: 5 minutes).
 pub const TEAM_MESSAGE_EXPIRY_MINUTES_MIN: u32 = 5;
 

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::agent::Agent;
+use crate::agent_chat::AgentChatMessage;
 use crate::agent_state::AgentState;
 use crate::agent_status::PendingState;
 use crate::chat::InviteDropReason;
@@ -136,8 +137,10 @@ pub enum Event {
         /// The chosen state and reason.
         pending: PendingState,
     },
-    /// `BEGIN_CALL`: a call began on the switch; this is its first value. Every call event
-    /// names the agents on the call (`agents`, sorted), plus any it is about who just left.
+    /// `BEGIN_CALL`: a call began on the switch (`agents`: those on it), or appeared at the
+    /// devices of agents who joined it under way (`agents`: those, sorted); this is its value
+    /// then. Every call event names the agents on the call (`agents`, sorted), plus any it is
+    /// about who just left.
     BeginCall {
         /// The call.
         call: Box<Call>,
@@ -450,6 +453,13 @@ pub enum Event {
     EmailSignatureDeleted(EmailSignatureId),
     /// A team message was sent.
     TeamMessagePublished(TeamMessage),
+    /// A chat message between two agents' desktops.
+    AgentChatMessageSent {
+        /// The message.
+        message: AgentChatMessage,
+        /// Its writer and reader, sorted.
+        agents: Vec<AgentId>,
+    },
     /// A team message was deleted.
     TeamMessageDeleted(TeamMessageId),
     /// A team message expired.
@@ -537,7 +547,8 @@ impl Event {
             | Event::EndCall { agents, .. }
             | Event::CallDataUpdate { agents, .. }
             | Event::DtmfSent { agents, .. }
-            | Event::SupervisorCallPlaced { agents, .. } => Audience::Agents(agents),
+            | Event::SupervisorCallPlaced { agents, .. }
+            | Event::AgentChatMessageSent { agents, .. } => Audience::Agents(agents),
             Event::ContactClosed { agent: Some(agent), .. } => Audience::Agent(*agent),
             Event::ContactClosed { contact, agent: None, .. }
             | Event::ChatEnded { contact, .. }

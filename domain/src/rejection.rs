@@ -46,6 +46,8 @@ pub enum RejectionCode {
     UnknownCsq,
     /// A rate limit was reached (e.g. team message publishes per hour); retry later.
     RateLimited,
+    /// The settings in force do not permit this agent the action (e.g. a chat level).
+    NotPermitted,
 }
 
 /// A refused command: a stable code and a message that says what to fix.
@@ -66,7 +68,7 @@ pub struct Rejection {
 
 impl RejectionCode {
     /// Every code, in declaration order.
-    pub const ALL: [RejectionCode; 15] = [
+    pub const ALL: [RejectionCode; 16] = [
         RejectionCode::NotFound,
         RejectionCode::DuplicateName,
         RejectionCode::DuplicateValue,
@@ -82,6 +84,7 @@ impl RejectionCode {
         RejectionCode::InvalidState,
         RejectionCode::UnknownCsq,
         RejectionCode::RateLimited,
+        RejectionCode::NotPermitted,
     ];
 
     /// The stable snake_case name, the same as the serde form (e.g. `"email_csq_limit"`).
@@ -102,11 +105,13 @@ impl RejectionCode {
             RejectionCode::InvalidState => "invalid_state",
             RejectionCode::UnknownCsq => "unknown_csq",
             RejectionCode::RateLimited => "rate_limited",
+            RejectionCode::NotPermitted => "not_permitted",
         }
     }
 
     /// The HTTP status the REST layer answers with: 404 for a missing target, 409 for a
-    /// conflict with existing state, 422 for invalid input, 429 for a rate limit.
+    /// conflict with existing state, 422 for invalid input, 403 for what the settings do not
+    /// permit, 429 for a rate limit.
     pub fn http_status(&self) -> u16 {
         match self {
             RejectionCode::NotFound => 404,
@@ -123,6 +128,7 @@ impl RejectionCode {
             | RejectionCode::UnknownAgent
             | RejectionCode::UnknownCsq
             | RejectionCode::InvalidRequestId => 422,
+            RejectionCode::NotPermitted => 403,
             RejectionCode::RateLimited => 429,
         }
     }

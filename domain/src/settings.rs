@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::agent_chat::{AgentChatLevel, SupervisorChatLevel};
 use crate::center::Center;
 use crate::limits::WRAP_UP_TIMER_SECONDS_MAX;
 use crate::limits::{RING_NO_ANSWER_SECONDS_DEFAULT, RING_NO_ANSWER_SECONDS_MAX, RING_NO_ANSWER_SECONDS_MIN};
@@ -65,6 +66,12 @@ pub struct DeskSettings {
     /// a SIP front reports it.
     #[serde(default = "enabled")]
     pub external_parties_answer_at_once: bool,
+    /// `Server\Agent\AgentChatLevel`: whom agents may chat with.
+    #[serde(default)]
+    pub agent_chat_level: AgentChatLevel,
+    /// `Server\Supervisor\SupervisorChatLevel`: whom supervisors may chat with.
+    #[serde(default)]
+    pub supervisor_chat_level: SupervisorChatLevel,
 }
 
 fn enabled() -> bool {
@@ -87,6 +94,8 @@ impl Default for DeskSettings {
             ring_no_answer_seconds: RING_NO_ANSWER_SECONDS_DEFAULT,
             conference_supports_multiple_controllers: true,
             external_parties_answer_at_once: true,
+            agent_chat_level: AgentChatLevel::default(),
+            supervisor_chat_level: SupervisorChatLevel::default(),
         }
     }
 }

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::agent::Agent;
+use crate::agent_chat::ChatMailboxes;
 use crate::agent_status::AgentStatus;
 use crate::center::Center;
 use crate::contact::{ClosedContacts, Contact};
@@ -86,6 +87,8 @@ pub(crate) struct StoredCenter {
     calls: Table<CallId, Call>,
     #[serde(default)]
     dialed_numbers: Table<DialedNumberId, DialedNumber>,
+    #[serde(default)]
+    chats: ChatMailboxes,
 }
 
 impl From<StoredCenter> for Center {
@@ -118,6 +121,7 @@ impl From<StoredCenter> for Center {
             session_key: stored.session_key,
             calls: stored.calls,
             dialed_numbers: stored.dialed_numbers,
+            chats: stored.chats,
             login_names: BTreeMap::new(),
             extensions: BTreeMap::new(),
             numbers: BTreeMap::new(),

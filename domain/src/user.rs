@@ -343,6 +343,10 @@ pub struct DeskView<'a> {
     pub team_messages: Vec<&'a crate::TeamMessage>,
     /// Reason codes, for the Not Ready and Logout dialogs.
     pub reason_codes: Vec<&'a crate::ReasonCode>,
+    /// The call-control buttons enabled for the session's own agent (none for a tool).
+    pub controls: Option<crate::CallControls>,
+    /// The own agent's last agent↔supervisor chat messages, oldest first.
+    pub chat_messages: Vec<&'a crate::AgentChatMessage>,
 }
 
 /// One agent on a desktop: configuration, runtime status and the contacts it holds.
@@ -354,6 +358,8 @@ pub struct AgentDesk<'a> {
     pub status: &'a crate::AgentStatus,
     /// The open contacts it holds: its call's, its chats and its emails.
     pub contacts: Vec<&'a crate::Contact>,
+    /// The switch calls it has a connection on (at most two: an active and a held one).
+    pub calls: Vec<&'a crate::Call>,
 }
 
 impl Center {
@@ -391,6 +397,18 @@ impl Center {
             teams: teams.iter().filter_map(|team| self.team(*team)).collect(),
             team_messages,
             reason_codes: self.reason_codes().collect(),
+            controls: own.map(|agent| self.call_controls(agent)),
+            chat_messages: own.map(|agent| self.agent_chat_messages(agent).collect()).unwrap_or_default(),
+        }
+    }
+
+    /// The call-control buttons to send with `event` to the session of `own`: `None` when the
+    /// event does not concern that agent (its buttons did not change).
+    pub fn controls_after(&self, own: Option<AgentId>, event: &Event) -> Option<crate::CallControls> {
+        let own = own?;
+        match self.event_reach(event) {
+            Reach::Some { agents, .. } if agents.binary_search(&own).is_ok() => Some(self.call_controls(own)),
+            _ => None,
         }
     }
 
@@ -402,6 +420,7 @@ impl Center {
         contact_ids.sort_unstable();
         contact_ids.dedup();
         let contacts = contact_ids.into_iter().filter_map(|contact| self.contact(contact)).collect();
-        Some(AgentDesk { agent, status, contacts })
+        let calls = status.calls.iter().filter_map(|call| self.call(*call)).collect();
+        Some(AgentDesk { agent, status, contacts, calls })
     }
 }

@@ -79,13 +79,14 @@ pub enum ClusterCommand {
     },
 }
 
-struct Client {
-    http: reqwest::Client,
+/// An authenticated REST client for the operator commands.
+pub(crate) struct Client {
+    pub(crate) http: reqwest::Client,
     token: String,
 }
 
 impl Client {
-    fn new(target: &Target) -> anyhow::Result<Client> {
+    pub(crate) fn new(target: &Target) -> anyhow::Result<Client> {
         let token = match (&target.token, &target.token_file) {
             (Some(token), _) => token.clone(),
             (None, file) => {
@@ -107,7 +108,7 @@ impl Client {
         Ok(Client { http: builder.build()?, token })
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
+    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
         let response = request.bearer_auth(&self.token).send().await?;
         let status = response.status();
         let text = response.text().await?;

@@ -4,6 +4,7 @@
 //! replica and the HTTP listeners, and offers the operator commands. No contact-center rule
 //! lives here; requests become domain commands and go through Raft.
 
+mod call;
 mod certs;
 mod cli;
 mod config;
@@ -36,6 +37,8 @@ enum Command {
     Certs(certs::CertsArgs),
     /// Simulate a cluster deterministically under faults, from a seed (replays exactly).
     Sim(sim::SimArgs),
+    /// Place calls to a dialed number at a steady rate, as callers who wait, talk and hang up.
+    Call(call::CallArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -55,5 +58,6 @@ fn main() -> anyhow::Result<()> {
         Command::Cluster(command) => cli::cluster(command),
         Command::Certs(args) => certs::generate(args),
         Command::Sim(args) => sim::sim(args),
+        Command::Call(args) => call::call(args),
     }
 }

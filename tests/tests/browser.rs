@@ -352,15 +352,22 @@ fn an_agent_works_a_call_in_the_browser_desktop() {
     wait_for_state(&admin, agent, "not_ready");
     assert_eq!(browser.script("return location.pathname"), json!("/desktop"), "{desktop}");
 
-    // Ready; a call arrives and rings: Answer lights up.
+    // Bob, at extension 1002, logged in and Not Ready: the transfer's destination.
+    let bob =
+        created_id(&admin, "/api/v1/agents", json!({"login_name": "bob", "name": "Bob Agent", "extension": "1002"}));
+    let login = admin.post(&format!("/api/v1/agents/{bob}/actions"), &json!({"action": "set_state", "state": "login"}));
+    assert_eq!(login.expect("bob logs in").status, 200);
+    wait_for_state(&admin, bob, "not_ready");
+    created_id(&admin, "/api/v1/dialed-numbers", json!({"number": "5000", "csq": csq}));
+
+    // Ready; a call to the dialed number arrives and rings: Answer lights up.
     browser.wait_enabled("btn-answer", false);
     browser.click("btn-ready");
     browser.wait_text("status-state", "Ready");
     wait_for_state(&admin, agent, "ready");
-    let call = admin
-        .post("/api/v1/contacts", &json!({"channel": "voice", "csq": csq, "customer_name": "Browser Caller"}))
-        .expect("a call");
+    let call = admin.post("/api/v1/calls", &json!({"dialed_number": "5000", "ani": "+15550100"})).expect("a call");
     assert_eq!(call.status, 201, "{}", call.text);
+    let call = call.json["call"].as_u64().unwrap_or_else(|| panic!("no call in {}", call.text));
     browser.wait_enabled("btn-answer", true);
     wait_for_state(&admin, agent, "reserved");
     browser.click("btn-answer");
@@ -379,12 +386,7 @@ fn an_agent_works_a_call_in_the_browser_desktop() {
     browser.wait_text("status-state", "Talking");
     wait_for_state(&admin, agent, "talking");
 
-    // TODO(transfer): Transfer Init / Transfer Complete / Single Step go here, once the
-    // call-control work (consult calls and transfers in the domain and the CTI protocol) being
-    // built on another branch lands. The desktop shows those buttons disabled until then; this
-    // test does not exercise a transfer.
-
-    // Choose Work Ready for after the call, release it: the agent is in wrap-up.
+    // Choose Work Ready for after the call.
     browser.click("btn-work-ready");
     wait_until(STEP_TIMEOUT, "work_ready chosen for after the call", || {
         let status = agent_status(&admin, agent);
@@ -394,9 +396,31 @@ fn an_agent_works_a_call_in_the_browser_desktop() {
             Err(status.to_string())
         }
     });
-    browser.wait_enabled("btn-release", true);
-    browser.click("btn-release");
+
+    // Transfer Init to Bob's extension: the caller is held, Bob rings; once he answers,
+    // Transfer Complete lights up, and completing it leaves Bob with the caller.
+    browser.wait_enabled("btn-transfer-complete", false);
+    browser.type_into("dial-number", "1002");
+    browser.wait_enabled("btn-transfer-init", true);
+    browser.click("btn-transfer-init");
+    wait_for_state(&admin, bob, "reserved");
+    let answer = admin.post(&format!("/api/v1/agents/{bob}/actions"), &json!({"action": "answer_call"}));
+    assert_eq!(answer.expect("bob answers").status, 200);
+    wait_for_state(&admin, bob, "talking");
+    browser.wait_enabled("btn-transfer-complete", true);
+    let shot = browser.screenshot("consulting");
+    println!("screenshot: {}", shot.display());
+    browser.click("btn-transfer-complete");
     browser.wait_text("status-state", "Work Ready");
+    let transferred = admin.get(&format!("/api/v1/calls/{call}")).expect("the call");
+    assert_eq!(transferred.status, 200, "{}", transferred.text);
+    let parties: Vec<&Value> = transferred.json["connections"]
+        .as_array()
+        .unwrap_or_else(|| panic!("connections in {}", transferred.text))
+        .iter()
+        .map(|connection| &connection["party"])
+        .collect();
+    assert_eq!(parties, [&json!({"external": "+15550100"}), &json!({"agent": bob})], "{}", transferred.text);
     wait_for_state(&admin, agent, "work_ready");
     browser.wait_text("stat-handled", "1");
 
@@ -471,7 +495,7 @@ fn the_desktop_shows_offline_and_resumes_when_its_node_comes_back() {
 #[test]
 fn a_supervisor_sees_the_team_and_sets_an_agents_state() {
     let (chromium, driver) = browser_tools();
-    let (cluster, _, agent) = center();
+    let (cluster, csq, agent) = center();
     let admin = cluster.client(1);
     let boss = created_id(&admin, "/api/v1/agents", json!({"login_name": "sam", "name": "Sam Supervisor"}));
     created_id(
@@ -484,7 +508,8 @@ fn a_supervisor_sees_the_team_and_sets_an_agents_state() {
         .send(
             tandem_tests::Method::PUT,
             &format!("/api/v1/agents/{agent}"),
-            &tandem_tests::Body::Json(json!({"login_name": "alice", "name": "Alice Agent", "team": team})),
+            &tandem_tests::Body::Json(json!({"login_name": "alice", "name": "Alice Agent", "team": team,
+                "skills": admin.get(&format!("/api/v1/agents/{agent}")).expect("alice").json["skills"]})),
             None,
         )
         .expect("an agent update");
@@ -521,6 +546,78 @@ fn a_supervisor_sees_the_team_and_sets_an_agents_state() {
         state if state == json!("Ready") => Ok(()),
         state => Err(state.to_string()),
     });
+
+    // A team message from the supervisor's desktop: published for the team, shown as a banner.
+    browser.type_into("team-message-text", "Queue is long: stay Ready");
+    browser.click("team-message-send");
+    wait_until(STEP_TIMEOUT, "the team message in the banner", || {
+        let banner = browser.script("return document.getElementById('team-banner').textContent");
+        if banner.as_str().is_some_and(|text| text.contains("Sam Supervisor: Queue is long: stay Ready")) {
+            Ok(())
+        } else {
+            Err(banner.to_string())
+        }
+    });
+    let messages = admin.get("/api/v1/team-messages").expect("the team messages");
+    assert_eq!(messages.json[0]["teams"], json!([team]), "{}", messages.text);
+    assert_eq!(messages.json[0]["sender"], json!(boss), "{}", messages.text);
+
+    // Chat to the agent (TeamSupervisors, the default level, lets them talk).
+    browser.script(&format!("const s = document.getElementById('chat-to'); s.value = '{agent}'; return s.value"));
+    browser.type_into("chat-text", "Take the next call please");
+    browser.click("chat-send");
+    wait_until(STEP_TIMEOUT, "the chat message on the desk", || {
+        let list = browser.script("return document.getElementById('chat-list').textContent");
+        if list
+            .as_str()
+            .is_some_and(|text| text.contains("To Alice Agent") && text.contains("Take the next call please"))
+        {
+            Ok(())
+        } else {
+            Err(list.to_string())
+        }
+    });
+
+    // Alice takes a call; the supervisor barges in, then intercepts: Alice leaves the call and
+    // the supervisor stays with the caller.
+    created_id(&admin, "/api/v1/dialed-numbers", json!({"number": "5000", "csq": csq}));
+    let call = admin.post("/api/v1/calls", &json!({"dialed_number": "5000", "ani": "+15550111"})).expect("a call");
+    assert_eq!(call.status, 201, "{}", call.text);
+    let call = call.json["call"].as_u64().unwrap_or_else(|| panic!("no call in {}", call.text));
+    wait_for_state(&admin, agent, "reserved");
+    let answer = admin.post(&format!("/api/v1/agents/{agent}/actions"), &json!({"action": "answer_call"}));
+    assert_eq!(answer.expect("alice answers").status, 200);
+    wait_for_state(&admin, agent, "talking");
+    let button = |action: &str| format!("{row} button[data-supervise='{action}']");
+    wait_until(STEP_TIMEOUT, "Barge In enabled", || {
+        let disabled = browser.script(&format!("return document.querySelector(\"{}\").disabled", button("barge_in")));
+        if disabled == json!(false) {
+            Ok(())
+        } else {
+            Err(disabled.to_string())
+        }
+    });
+    browser.click_css(&button("barge_in"));
+    wait_for_state(&admin, boss, "talking");
+    wait_until(STEP_TIMEOUT, "the barged call on the supervisor's desk", || {
+        let calls = browser.script("return document.getElementById('call-list').textContent");
+        if calls.as_str().is_some_and(|text| text.contains(&format!("Call {call}")) && text.contains("Alice Agent")) {
+            Ok(())
+        } else {
+            Err(calls.to_string())
+        }
+    });
     let shot = browser.screenshot("supervisor");
     println!("screenshot: {}", shot.display());
+    browser.click_css(&button("intercept"));
+    wait_until(STEP_TIMEOUT, "alice off the call", || {
+        let found = admin.get(&format!("/api/v1/calls/{call}")).expect("the call");
+        let parties: Vec<Value> =
+            found.json["connections"].as_array().into_iter().flatten().map(|c| c["party"].clone()).collect();
+        if parties == [json!({"external": "+15550111"}), json!({"agent": boss})] {
+            Ok(())
+        } else {
+            Err(found.text)
+        }
+    });
 }

@@ -215,7 +215,7 @@ fn a_hundred_desktops_fail_over_to_the_other_side_without_relogin_or_loss() {
             while let Some(update) = updates.recv().await {
                 let mut desk = desk.lock().expect("desk");
                 match update {
-                    Update::Event { index, event } => {
+                    Update::Event { index, event, .. } => {
                         desk.indexes.push(index);
                         if let Some(state) = entered_state(&event, agent) {
                             desk.state = state;

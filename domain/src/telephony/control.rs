@@ -582,7 +582,7 @@ impl Center {
     ) {
         let movers = self.movers(active, agent);
         self.call_merged_away(active, held, agent, events);
-        self.connections_join(held, movers);
+        self.connections_join(held, movers, events);
         let connections: Vec<Connection> = self
             .call_known(held)
             .connections
@@ -607,7 +607,7 @@ impl Center {
     ) {
         let movers = self.movers(active, agent);
         self.call_merged_away(active, held, agent, events);
-        self.connections_join(held, movers);
+        self.connections_join(held, movers, events);
         self.connection_set(held, &Party::Agent(agent), ConnectionState::Talking, touched);
         self.call_controller_add(held, agent);
         let found = self.call_known(held);

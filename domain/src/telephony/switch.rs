@@ -93,7 +93,21 @@ impl Center {
         touched: &mut Touched,
     ) {
         self.connection_attach(call, party.clone(), state, direction, touched);
+        if let Party::Agent(agent) = party {
+            self.call_appeared(call, vec![agent], events);
+        }
         self.connection_announce(call, &party, state, events);
+    }
+
+    /// `BEGIN_CALL` at the devices of `agents`, which just joined a call already under way: the
+    /// call's whole value, so a desktop that never saw the call begin knows it (CTI OS sends
+    /// BEGIN_CALL per device).
+    fn call_appeared(&self, call: CallId, mut agents: Vec<AgentId>, events: &mut Vec<Event>) {
+        if agents.is_empty() {
+            return;
+        }
+        agents.sort_unstable();
+        events.push(Event::BeginCall { call: Box::new(self.call_known(call).clone()), agents });
     }
 
     /// Sets an existing connection's state (answer, hold, retrieve).
@@ -208,8 +222,16 @@ impl Center {
     }
 
     /// Appends connections to a call (the parties of a merged call), keeping their states.
-    pub(crate) fn connections_join(&mut self, call: CallId, connections: Vec<Connection>) {
+    pub(crate) fn connections_join(&mut self, call: CallId, connections: Vec<Connection>, events: &mut Vec<Event>) {
+        let joining: Vec<AgentId> = connections
+            .iter()
+            .filter_map(|connection| match connection.party {
+                Party::Agent(agent) => Some(agent),
+                Party::External(_) => None,
+            })
+            .collect();
         self.call_mut(call).connections.extend(connections);
+        self.call_appeared(call, joining, events);
     }
 
     /// Marks `agent` a conference controller of `call`.

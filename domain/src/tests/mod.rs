@@ -4,6 +4,7 @@
 //! both as a value and as serialized bytes, and every applied row checks the center's
 //! invariants (references resolve, names unique, limits held).
 
+mod agent_chat;
 mod agent_states;
 mod chat;
 mod content;

@@ -85,6 +85,7 @@ fn http_statuses() {
         (InvalidState, 409),
         (UnknownCsq, 422),
         (RateLimited, 429),
+        (NotPermitted, 403),
     ];
     assert_eq!(rows.len(), RejectionCode::ALL.len(), "every code has a row");
     for (code, status) in rows {

@@ -15,6 +15,7 @@
   const PAUSE_FIRST_MS = 50;
   const PAUSE_MAX_MS = 1000;
   const MESSAGES_SHOWN_MAX = 5;
+  const CHAT_SHOWN_MAX = 50;
 
   const STATE_NAMES = {
     logged_out: 'Logged Out',
@@ -89,10 +90,14 @@
   const desk = {
     own: 0,
     role: 'agent',
-    agents: new Map(), // id -> {agent, status, since, offer}
+    agents: new Map(), // id -> {agent, status, since, offer, wrapUpData}
     order: [],
+    calls: new Map(), // call id -> the switch's Call ({id, kind, connections, data, ...})
+    answered: new Set(), // inbound calls the own agent talked on, not yet counted as handled
     teamMessages: new Map(),
     reasonCodes: [],
+    teams: [],
+    chat: [], // agent↔supervisor chat messages, oldest first
     controls: null,
     stats: null,
   };
@@ -297,7 +302,6 @@
     if (frame.snapshot) {
       session.lastIndex = frame.snapshot.index;
       applyView(frame.snapshot.view || {});
-      desk.controls = frame.snapshot.controls || null;
       render();
     } else if (frame.event) {
       const index = frame.event.index;
@@ -372,16 +376,26 @@
   function applyView(view) {
     desk.agents.clear();
     desk.order = [];
+    desk.calls.clear();
     for (const entry of view.agents || []) {
       const status = entry.status || {};
+      const record = status.call || status.wrap_up;
       desk.agents.set(entry.agent.id, {
         agent: entry.agent,
         status: status,
         since: Math.min(status.state_since_ms || now(), now()),
         offer: null,
+        wrapUpData: record ? record.wrap_up_data : null,
       });
       desk.order.push(entry.agent.id);
+      for (const call of entry.calls || []) desk.calls.set(call.id, call);
     }
+    for (const id of Array.from(desk.answered)) {
+      if (!desk.calls.has(id)) desk.answered.delete(id);
+    }
+    desk.controls = view.controls || null;
+    desk.teams = (view.teams || []).slice();
+    desk.chat = (view.chat_messages || []).slice(-CHAT_SHOWN_MAX);
     desk.teamMessages.clear();
     for (const message of view.team_messages || []) desk.teamMessages.set(message.id, message);
     desk.reasonCodes = (view.reason_codes || []).slice();
@@ -391,10 +405,88 @@
     stats.time[state] = (stats.time[state] || 0) + ms;
   }
 
+  function partyAgent(party) {
+    return party && typeof party === 'object' && 'agent' in party ? party.agent : null;
+  }
+
+  function setConnection(call, party, state) {
+    const connection = call.connections.find((c) => JSON.stringify(c.party) === JSON.stringify(party));
+    if (connection) connection.state = state;
+    else call.connections.push({ party: party, state: state });
+  }
+
+  // The own agent left `id` (or the call ended): an inbound call it talked on counts as handled.
+  function ownLeft(id) {
+    if (desk.answered.delete(id) && desk.stats) desk.stats.handled += 1;
+  }
+
+  // Applies one call event of the switch to the calls the desk knows.
+  function applyCallEvent(kind, body) {
+    const call = desk.calls.get(body.call);
+    switch (kind) {
+      case 'BeginCall': {
+        desk.calls.set(body.call.id, body.call);
+        const first = body.call.connections[0];
+        const dialer = first ? partyAgent(first.party) : null;
+        if (dialer === desk.own && desk.stats && (body.call.kind === 'outbound' || body.call.kind === 'internal')) {
+          desk.stats.made += 1;
+        }
+        break;
+      }
+      case 'CallDelivered':
+      case 'CallEstablished':
+        if (call) {
+          setConnection(call, body.party, kind === 'CallDelivered' ? 'alerting' : 'talking');
+          if (kind === 'CallEstablished' && partyAgent(body.party) === desk.own && call.kind === 'inbound') {
+            desk.answered.add(call.id);
+          }
+        }
+        break;
+      case 'CallHeld':
+      case 'CallRetrieved':
+        if (call) setConnection(call, { agent: body.agent }, kind === 'CallHeld' ? 'held' : 'talking');
+        break;
+      case 'CallTransferred':
+      case 'CallConferenced':
+        if (body.secondary !== null && body.secondary !== undefined) {
+          if (desk.answered.has(body.secondary)) ownLeft(body.secondary);
+          desk.calls.delete(body.secondary);
+        }
+        if (call) call.connections = body.connections;
+        if (kind === 'CallTransferred' && body.by === desk.own) ownLeft(body.call);
+        if (call && !call.connections.some((c) => partyAgent(c.party) === desk.own)) ownLeft(body.call);
+        break;
+      case 'CallConnectionCleared':
+        if (call) call.connections = call.connections.filter((c) => JSON.stringify(c.party) !== JSON.stringify(body.party));
+        if (partyAgent(body.party) === desk.own) ownLeft(body.call);
+        break;
+      case 'CallCleared':
+      case 'EndCall':
+        ownLeft(body.call);
+        desk.calls.delete(body.call);
+        break;
+      case 'CallDataUpdate':
+        if (call) call.data = body.data;
+        if (call && call.connections.some((c) => partyAgent(c.party) === desk.own)) {
+          const entry = ownEntry();
+          if (entry && body.data.wrap_up !== undefined) entry.wrapUpData = body.data.wrap_up;
+        }
+        break;
+      default:
+        break;
+    }
+    return Array.isArray(body.agents) && body.agents.includes(desk.own);
+  }
+
+  const CALL_EVENTS = new Set(['BeginCall', 'CallDelivered', 'CallEstablished', 'CallHeld', 'CallRetrieved',
+    'CallTransferred', 'CallConferenced', 'CallConnectionCleared', 'CallCleared', 'EndCall', 'CallDataUpdate',
+    'DtmfSent', 'SupervisorCallPlaced']);
+
   // Applies one event; returns whether it concerns the session's own agent.
   function applyEvent(event) {
     const kind = Object.keys(event)[0];
     const body = event[kind];
+    if (CALL_EVENTS.has(kind) && body && typeof body === 'object') return applyCallEvent(kind, body);
     const entry = body && typeof body === 'object' && 'agent' in body ? desk.agents.get(body.agent) : undefined;
     const mine = Boolean(body && typeof body === 'object' && body.agent === desk.own && desk.own);
     switch (kind) {
@@ -404,7 +496,11 @@
           entry.status.state = body.state;
           entry.status.reason = body.reason;
           entry.since = now();
-          if (body.state !== 'work_ready' && body.state !== 'work_not_ready') entry.status.wrap_up = null;
+          if (!['work_ready', 'work_not_ready', 'talking', 'hold', 'reserved'].includes(body.state)) {
+            entry.status.wrap_up = null;
+            entry.wrapUpData = null;
+          }
+          if (!['talking', 'hold', 'reserved'].includes(body.state)) entry.status.pending = null;
           if (body.state !== 'reserved') entry.offer = null;
           if (mine && body.state === 'logged_out' && session.loggingOut) {
             session.loggingOut = false;
@@ -415,27 +511,8 @@
       case 'AfterCallStateChosen':
         if (entry) entry.status.pending = body.pending;
         break;
-      case 'CallStarted':
-        if (entry) {
-          entry.status.call = { contact: body.contact, direction: body.direction, wrap_up_data: null };
-          entry.offer = null;
-          if (mine && body.direction === 'outgoing' && desk.stats) desk.stats.made += 1;
-        }
-        break;
-      case 'CallEnded':
-        if (entry) {
-          const call = entry.status.call;
-          if (call && call.direction === 'incoming') entry.status.wrap_up = call;
-          entry.status.call = null;
-          entry.status.pending = null;
-          if (mine && desk.stats && call && call.direction === 'incoming') desk.stats.handled += 1;
-        }
-        break;
       case 'WrapUpDataSet':
-        if (entry) {
-          const call = entry.status.call || entry.status.wrap_up;
-          if (call) call.wrap_up_data = body.data;
-        }
+        if (entry) entry.wrapUpData = body.data;
         break;
       case 'ContactOffered':
         if (entry && body.channel === 'voice') entry.offer = { contact: body.contact, due: body.no_answer_due_ms };
@@ -456,6 +533,10 @@
       case 'AgentDeleted':
         desk.agents.delete(body);
         desk.order = desk.order.filter((id) => id !== body);
+        break;
+      case 'AgentChatMessageSent':
+        desk.chat.push(body.message);
+        if (desk.chat.length > CHAT_SHOWN_MAX) desk.chat.shift();
         break;
       case 'TeamMessagePublished':
         desk.teamMessages.set(body.id, body);
@@ -481,8 +562,20 @@
     return desk.agents.get(desk.own);
   }
 
-  // Which buttons the agent's voice state allows (the spec's transition rules); the server's
-  // `controls`, when a frame carried them, decide instead.
+  // The own agent's calls by its connection's state: the one it talks on, holds, or is rung on.
+  function ownCall(state, agent) {
+    const who = agent || desk.own;
+    for (const call of desk.calls.values()) {
+      const connection = call.connections.find((c) => partyAgent(c.party) === who);
+      if (connection && connection.state === state) return call;
+    }
+    return null;
+  }
+
+  // Which state buttons the agent's voice state allows (the spec's transition rules). Call
+  // control is the server's alone: `controls` comes with the snapshot and with every event
+  // about the agent, computed by the same checks the requests run; until it has come, every
+  // call-control button stays off.
   function localControls(entry) {
     const state = entry ? entry.status.state : 'logged_out';
     const afterCall = state === 'work_ready' || state === 'work_not_ready';
@@ -493,32 +586,17 @@
       work_ready: onCall || state === 'work_not_ready',
       work_not_ready: onCall || state === 'work_ready',
       logout: state === 'not_ready',
-      answer: state === 'reserved',
-      hold: state === 'talking',
-      retrieve: state === 'hold',
-      release: onCall,
-      make_call: state === 'not_ready',
-      wrap_up: Boolean(entry && (entry.status.call || entry.status.wrap_up)),
-      transfer_init: false,
-      conference_init: false,
-      single_step: false,
+      wrap_up: onCall || afterCall,
     };
   }
 
-  function controlKey(name) {
-    const key = String(name).trim().toLowerCase().replace(/[\s-]+/g, '_');
-    const aliases = { end_call: 'release', answer_call: 'answer', hold_call: 'hold', retrieve_call: 'retrieve' };
-    return aliases[key] || key;
-  }
+  const CALL_CONTROLS = ['answer', 'release', 'hold', 'retrieve', 'make_call', 'transfer_init', 'transfer_complete',
+    'conference_init', 'conference_complete', 'single_step_transfer', 'alternate', 'reconnect', 'supervisor_call'];
 
   function controls() {
-    const local = localControls(ownEntry());
-    if (desk.controls) {
-      for (const [name, enabled] of Object.entries(desk.controls)) {
-        local[controlKey(name)] = Boolean(enabled);
-      }
-    }
-    return local;
+    const enabled = localControls(ownEntry());
+    for (const name of CALL_CONTROLS) enabled[name] = Boolean(desk.controls && desk.controls[name]);
+    return enabled;
   }
 
   const BUTTONS = {
@@ -534,8 +612,14 @@
     make_call: 'btn-make-call',
     wrap_up: 'wrapup-set',
     transfer_init: 'btn-transfer-init',
+    transfer_complete: 'btn-transfer-complete',
     conference_init: 'btn-conference-init',
-    single_step: 'btn-single-step',
+    conference_complete: 'btn-conference-complete',
+    single_step_transfer: 'btn-single-step',
+    alternate: 'btn-alternate',
+    reconnect: 'btn-reconnect',
+    emergency: 'btn-emergency',
+    assist: 'btn-assist',
   };
 
   function reasonLabel(kind, value) {
@@ -558,25 +642,111 @@
     $('status-connection').textContent = session.online ? 'Online' : 'Offline';
 
     const enabled = controls();
+    enabled.emergency = enabled.supervisor_call;
+    enabled.assist = enabled.supervisor_call;
     for (const [name, id] of Object.entries(BUTTONS)) {
       $(id).disabled = !enabled[name];
     }
 
+    const mine = Array.from(desk.calls.values()).filter((call) =>
+      call.connections.some((c) => partyAgent(c.party) === desk.own));
     let info = 'No call';
-    if (entry && entry.offer) info = 'Call ringing (contact ' + entry.offer.contact + ')';
-    else if (entry && entry.status.call) {
-      const call = entry.status.call;
-      info = (call.direction === 'outgoing' ? 'Outgoing call' : 'Incoming call') +
-        (call.contact ? ' (contact ' + call.contact + ')' : '') + (state === 'hold' ? ', on hold' : '') +
-        (entry.status.pending ? '; after the call: ' + (STATE_NAMES[entry.status.pending.state] || '') : '');
-    } else if (entry && entry.status.wrap_up) info = 'Wrap-up';
+    if (mine.length > 0) {
+      info = mine.length === 1 ? '1 call' : mine.length + ' calls';
+      if (entry && entry.status.pending) info += '; after the call: ' + (STATE_NAMES[entry.status.pending.state] || '');
+    } else if (state === 'work_ready' || state === 'work_not_ready') info = 'Wrap-up';
     $('call-info').textContent = info;
-    const call = entry && (entry.status.call || entry.status.wrap_up);
-    $('wrapup-current').textContent = call && call.wrap_up_data ? 'Wrap-up data: ' + call.wrap_up_data : '';
+    renderCalls(mine);
+    $('wrapup-current').textContent = entry && entry.wrapUpData ? 'Wrap-up data: ' + entry.wrapUpData : '';
 
     renderTeamMessages();
+    renderChat();
     renderSupervisor();
     renderTimes();
+  }
+
+  function partyName(party) {
+    const agent = partyAgent(party);
+    if (agent !== null) {
+      const other = desk.agents.get(agent);
+      return agent === desk.own ? 'you' : 'agent ' + (other ? other.agent.name : agent);
+    }
+    return party && party.external ? party.external : 'withheld';
+  }
+
+  function callKindName(kind) {
+    if (kind && typeof kind === 'object' && kind.consult) return kind.consult.purpose + ' consult of call ' + kind.consult.of;
+    return String(kind);
+  }
+
+  function renderCalls(calls) {
+    const list = $('call-list');
+    list.replaceChildren();
+    for (const call of calls) {
+      const own = call.connections.find((c) => partyAgent(c.party) === desk.own);
+      const others = call.connections.filter((c) => c !== own).map((c) => partyName(c.party) + ' (' + c.state + ')');
+      const item = document.createElement('li');
+      item.dataset.call = call.id;
+      item.dataset.mine = own ? own.state : '';
+      const from = call.data && call.data.ani ? ', from ' + call.data.ani : '';
+      item.textContent = 'Call ' + call.id + ' (' + callKindName(call.kind) + from + '): you ' + (own ? own.state : '–') +
+        (others.length ? '; with ' + others.join(', ') : '');
+      list.appendChild(item);
+    }
+  }
+
+  function agentName(id) {
+    const entry = desk.agents.get(id);
+    return entry ? entry.agent.name + ' (' + id + ')' : 'agent ' + id;
+  }
+
+  // Whom this desktop offers to write to: a supervisor its team's agents, an agent its team's
+  // supervisors, and anyone who wrote. The server decides by the chat levels in force.
+  function chatPartners() {
+    const ids = new Set();
+    if (desk.role === 'supervisor') for (const id of desk.order) ids.add(id);
+    for (const team of desk.teams) {
+      if (team.primary_supervisor) ids.add(team.primary_supervisor);
+      for (const id of team.secondary_supervisors || []) ids.add(id);
+    }
+    for (const message of desk.chat) {
+      ids.add(message.from);
+      ids.add(message.to);
+    }
+    ids.delete(desk.own);
+    return Array.from(ids).sort((a, b) => a - b);
+  }
+
+  function renderChat() {
+    const list = $('chat-list');
+    if (list.dataset.count !== String(desk.chat.length) || list.dataset.last !== String(desk.chat.length && desk.chat[desk.chat.length - 1].sent_ms)) {
+      list.replaceChildren();
+      for (const message of desk.chat) {
+        const item = document.createElement('li');
+        const mine = message.from === desk.own;
+        item.dataset.from = mine ? 'me' : String(message.from);
+        item.textContent = (mine ? 'To ' + agentName(message.to) : agentName(message.from)) + ': ' + message.text;
+        list.appendChild(item);
+      }
+      list.dataset.count = String(desk.chat.length);
+      list.dataset.last = String(desk.chat.length && desk.chat[desk.chat.length - 1].sent_ms);
+      list.scrollTop = list.scrollHeight;
+    }
+    const select = $('chat-to');
+    const partners = chatPartners();
+    if (select.dataset.ids !== partners.join(',')) {
+      const chosen = select.value;
+      select.replaceChildren();
+      for (const id of partners) {
+        const option = document.createElement('option');
+        option.value = String(id);
+        option.textContent = agentName(id);
+        select.appendChild(option);
+      }
+      if (partners.map(String).includes(chosen)) select.value = chosen;
+      select.dataset.ids = partners.join(',');
+    }
+    $('chat-send').disabled = partners.length === 0 || !session.online;
   }
 
   function renderTeamMessages() {
@@ -621,6 +791,14 @@
           button.addEventListener('click', () => setState(action, id));
           buttons.appendChild(button);
         }
+        for (const [action, label] of [['barge_in', 'Barge In'], ['intercept', 'Intercept'], ['clear', 'Clear Call']]) {
+          const button = document.createElement('button');
+          button.type = 'button';
+          button.textContent = label;
+          button.dataset.supervise = action;
+          button.addEventListener('click', () => supervise(id, action, label));
+          buttons.appendChild(button);
+        }
         actions.appendChild(buttons);
         row.appendChild(actions);
         rows.appendChild(row);
@@ -637,8 +815,9 @@
       row.querySelector('.cell-reason').textContent =
         reasonLabel(state === 'logged_out' ? 'logout' : 'not_ready', entry.status.reason);
       const local = localControls(entry);
+      const onCall = Boolean(ownCall('talking', entry.agent.id) || ownCall('held', entry.agent.id));
       for (const button of row.querySelectorAll('button')) {
-        button.disabled = !local[button.dataset.action];
+        button.disabled = button.dataset.supervise ? !onCall : !local[button.dataset.action];
       }
     }
   }
@@ -751,6 +930,85 @@
     if (done && value !== undefined) done(value);
   }
 
+  // ---- Call control ---------------------------------------------------------------------------
+
+  function callControl(what, label) {
+    request({ action: 'call_control', request: what }, 0, label);
+  }
+
+  function dialNumber(label) {
+    const number = $('dial-number').value.trim();
+    if (!number) {
+      showMessage(label + ': enter the number first.', false);
+      $('dial-number').focus();
+      return null;
+    }
+    return number;
+  }
+
+  // Each button names the calls its request is about: the one the agent talks on (active), the
+  // one it holds (held), the one ringing (alerting). The server checks everything again.
+  const CALL_ACTIONS = {
+    answer: () => {
+      const call = ownCall('alerting');
+      if (call) callControl({ answer: { call: call.id } }, 'Answer');
+    },
+    hold: () => {
+      const call = ownCall('talking');
+      if (call) callControl({ hold: { call: call.id } }, 'Hold');
+    },
+    retrieve: () => {
+      const call = ownCall('held');
+      if (call) callControl({ retrieve: { call: call.id } }, 'Retrieve');
+    },
+    release: () => {
+      const call = ownCall('talking') || ownCall('held') || ownCall('alerting');
+      if (call) callControl({ clear_connection: { call: call.id } }, 'Release');
+    },
+    make_call: () => {
+      const number = dialNumber('Make Call');
+      if (number) callControl({ make_call: { number: number } }, 'Make Call');
+    },
+    transfer_init: () => consult('transfer', 'Transfer Init'),
+    conference_init: () => consult('conference', 'Conference Init'),
+    transfer_complete: () => complete('transfer_complete', 'Transfer Complete'),
+    conference_complete: () => complete('conference_complete', 'Conference Complete'),
+    single_step_transfer: () => {
+      const call = ownCall('talking');
+      const number = call && dialNumber('Single Step');
+      if (number) callControl({ single_step_transfer: { call: call.id, number: number } }, 'Single Step');
+    },
+    alternate: () => complete('alternate', 'Alternate'),
+    reconnect: () => complete('reconnect', 'Reconnect'),
+  };
+
+  function consult(purpose, label) {
+    const call = ownCall('talking');
+    const number = call && dialNumber(label);
+    if (number) callControl({ consult: { call: call.id, purpose: purpose, number: number } }, label);
+  }
+
+  // Requests about the held call and the active one (the consult call).
+  function complete(kind, label) {
+    const held = ownCall('held');
+    const active = ownCall('talking');
+    if (held && active) {
+      const body = {};
+      body[kind] = { held: held.id, active: active.id };
+      callControl(body, label);
+    }
+  }
+
+  function supervisorCall(kind, label) {
+    request({ action: kind, alert: 'consult' }, 0, label);
+  }
+
+  // A supervisor's SUPERVISE on an agent's call (the supervisor is the acting agent).
+  function supervise(agent, action, label) {
+    const call = ownCall('talking', agent) || ownCall('held', agent);
+    if (call) request({ action: 'supervise', agent: agent, call: call.id, supervise: action }, 0, label);
+  }
+
   function click(name) {
     const button = $(BUTTONS[name]);
     if (button && !button.disabled) button.click();
@@ -774,6 +1032,10 @@
       h: () => ($(BUTTONS.hold).disabled ? click('retrieve') : click('hold')),
       e: () => click('release'),
       m: () => click('make_call'),
+      t: () => ($(BUTTONS.transfer_complete).disabled ? click('transfer_init') : click('transfer_complete')),
+      c: () => ($(BUTTONS.conference_complete).disabled ? click('conference_init') : click('conference_complete')),
+      s: () => click('single_step_transfer'),
+      d: () => $('dial-number').focus(),
       w: () => $('wrapup-data').focus(),
     };
     if (actions[key]) {
@@ -827,17 +1089,35 @@
     $('btn-work-ready').addEventListener('click', () => setState('work_ready'));
     $('btn-work-not-ready').addEventListener('click', () => setState('work_not_ready'));
     $('btn-logout').addEventListener('click', () => setState('logout'));
-    $('btn-answer').addEventListener('click', () => request({ action: 'answer_call' }, 0, 'Answer'));
-    $('btn-hold').addEventListener('click', () => request({ action: 'hold_call' }, 0, 'Hold'));
-    $('btn-retrieve').addEventListener('click', () => request({ action: 'retrieve_call' }, 0, 'Retrieve'));
-    $('btn-release').addEventListener('click', () => request({ action: 'end_call' }, 0, 'Release'));
-    $('btn-make-call').addEventListener('click', () => request({ action: 'make_call' }, 0, 'Make Call'));
-    for (const id of ['btn-transfer-init', 'btn-conference-init', 'btn-single-step']) {
-      $(id).addEventListener('click', () => showMessage('This desktop cannot transfer or conference yet.', true));
+    for (const [name, action] of Object.entries(CALL_ACTIONS)) {
+      $(BUTTONS[name]).addEventListener('click', action);
     }
+    $('btn-emergency').addEventListener('click', () => supervisorCall('emergency_call', 'Emergency'));
+    $('btn-assist').addEventListener('click', () => supervisorCall('assistance_request', 'Assist'));
+    $('dial-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      click('make_call');
+    });
     $('wrapup-form').addEventListener('submit', (event) => {
       event.preventDefault();
       request({ action: 'set_wrap_up_data', data: $('wrapup-data').value }, 0, 'Set wrap-up data');
+    });
+    $('chat-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = $('chat-text').value.trim();
+      const to = Number($('chat-to').value);
+      if (!text || !to) return;
+      request({ action: 'send_chat', to: to, text: text }, 0, 'Chat');
+      $('chat-text').value = '';
+    });
+    $('team-message-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = $('team-message-text').value.trim();
+      if (!text) return;
+      const teams = (session.login && session.login.teams) || [];
+      const minutes = Number($('team-message-minutes').value) || 60;
+      request({ action: 'publish_team_message', text: text, teams: teams, expiry_minutes: minutes }, 0, 'Team message');
+      $('team-message-text').value = '';
     });
     $('reason-none').addEventListener('click', () => closeReasonDialog(null));
     $('reason-cancel').addEventListener('click', () => closeReasonDialog(undefined));

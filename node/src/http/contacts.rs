@@ -10,8 +10,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use serde::{Deserialize, Serialize};
 use tandem_domain::{
-    AgentId, AgentStateRequest, Center, Command, ContactId, ContactSpec, CsqId, DigitalStateRequest, EntityRef, Event,
-    Outcome, WrapUpSelection,
+    AgentId, AgentStateRequest, AlertType, CallId, CallRequest, Center, Command, ContactId, ContactSpec, CsqId,
+    DigitalStateRequest, EntityRef, Event, Outcome, SuperviseAction, TeamId, TeamMessageId, TeamMessageSpec,
+    WrapUpSelection,
 };
 
 use super::{generated_request_id, guard, request_key, submit, submit_as, ApiError, AppState};
@@ -74,6 +75,23 @@ pub enum AgentAction {
     RequeueEmail { contact: ContactId, csq: CsqId },
     /// Select wrap-up reasons for a chat or email.
     SetContactWrapUp { contact: ContactId, reasons: Vec<WrapUpSelection> },
+    /// Call control on a named call of the built-in switch (seeds-ctios.md §2.7.4–2.7.5):
+    /// answer, release, hold, retrieve, alternate, reconnect, consult, transfer and conference
+    /// complete, single-step transfer, make call, DTMF, deflect, call data.
+    CallControl { request: CallRequest },
+    /// A supervisor's SUPERVISE on an agent's call (clear, barge_in, intercept); the acting
+    /// agent is the supervisor.
+    Supervise { agent: AgentId, call: CallId, supervise: SuperviseAction },
+    /// An emergency call to the agent's team supervisor.
+    EmergencyCall { alert: AlertType },
+    /// A request for assistance from the agent's team supervisor.
+    AssistanceRequest { alert: AlertType },
+    /// A chat message to another agent's desktop, as the chat levels permit.
+    SendChat { to: AgentId, text: String },
+    /// A supervisor's team message to agents of teams it supervises, shown as a banner.
+    PublishTeamMessage { text: String, teams: Vec<TeamId>, expiry_minutes: u32 },
+    /// Deletes a team message this supervisor sent.
+    DeleteTeamMessage { id: TeamMessageId },
 }
 
 impl AgentAction {
@@ -100,6 +118,17 @@ impl AgentAction {
             AgentAction::DiscardEmail { contact } => Command::DiscardEmail { agent, contact },
             AgentAction::RequeueEmail { contact, csq } => Command::RequeueEmail { agent, contact, csq },
             AgentAction::SetContactWrapUp { contact, reasons } => Command::SetContactWrapUp { agent, contact, reasons },
+            AgentAction::CallControl { request } => Command::CallControl { agent, request },
+            AgentAction::Supervise { agent: supervised, call, supervise } => {
+                Command::Supervise { supervisor: agent, agent: supervised, call, action: supervise }
+            }
+            AgentAction::EmergencyCall { alert } => Command::EmergencyCall { agent, alert },
+            AgentAction::AssistanceRequest { alert } => Command::AssistanceRequest { agent, alert },
+            AgentAction::SendChat { to, text } => Command::SendAgentChat { from: agent, to, text },
+            AgentAction::PublishTeamMessage { text, teams, expiry_minutes } => {
+                Command::PublishTeamMessage(TeamMessageSpec { sender: agent, text, teams, expiry_minutes })
+            }
+            AgentAction::DeleteTeamMessage { id } => Command::DeleteTeamMessage { id, by: Some(agent) },
         }
     }
 }

@@ -347,7 +347,11 @@ async fn start_stream(
                 .iter()
                 .filter(|event| event.index <= position)
                 .filter(|event| center.viewer_sees(&identity.viewer, &center.event_reach(&event.event)))
-                .map(|event| event_frame(event.index, &event.event))
+                .map(|event| EventFrame {
+                    index: event.index,
+                    event: serde_json::to_string(&event.event).unwrap_or_default(),
+                    controls: controls_json(center, identity.agent(), &event.event),
+                })
                 .collect()
         };
         for frame in frames {
@@ -360,8 +364,11 @@ async fn start_stream(
     Some(cursor)
 }
 
-fn event_frame(index: u64, event: &tandem_domain::Event) -> EventFrame {
-    EventFrame { index, event: serde_json::to_string(event).unwrap_or_default() }
+/// The own agent's call-control buttons after `event`, as JSON; empty when it does not concern
+/// that agent. Read from the applied center when the frame is sent, which may be a little
+/// ahead of the event: the buttons are then the newer ones, never older.
+fn controls_json(center: &tandem_domain::Center, own: Option<AgentId>, event: &tandem_domain::Event) -> String {
+    center.controls_after(own, event).and_then(|controls| serde_json::to_string(&controls).ok()).unwrap_or_default()
 }
 
 /// Sends the viewer's desk view; returns its index.
@@ -402,7 +409,11 @@ async fn serve(
                 Some(Delivery::Event(event, json)) => {
                     if event.index > cursor {
                         cursor = event.index;
-                        let frame = EventFrame { index: event.index, event: json.to_string() };
+                        let controls = match identity.agent() {
+                            Some(own) => controls_json(&state.replica.state().read().center, Some(own), &event.event),
+                            None => String::new(),
+                        };
+                        let frame = EventFrame { index: event.index, event: json.to_string(), controls };
                         if !link.send(ServerBody::Event(frame)).await {
                             return End::Gone;
                         }

@@ -9,8 +9,8 @@ use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tandem_domain::{
-    Agent, AgentId, AgentSpec, Center, Command, Csq, CsqId, CsqSpec, Event, Outcome, ReasonCode, ReasonCodeId,
-    ReasonCodeSpec, Skill, SkillId, SkillSpec, Team, TeamId, TeamSpec,
+    Agent, AgentId, AgentSpec, Center, Command, Csq, CsqId, CsqSpec, DialedNumber, DialedNumberId, DialedNumberSpec,
+    Event, Outcome, ReasonCode, ReasonCodeId, ReasonCodeSpec, Skill, SkillId, SkillSpec, Team, TeamId, TeamSpec,
 };
 
 use super::{guard, submit, ApiError, AppState};
@@ -127,14 +127,30 @@ kind!(
     ReasonCodeCreated,
     ReasonCodeUpdated
 );
+kind!(
+    DialedNumbers,
+    "dialed-numbers",
+    "dialed number",
+    DialedNumber,
+    DialedNumberSpec,
+    DialedNumberId,
+    dialed_numbers,
+    dialed_number,
+    CreateDialedNumber,
+    UpdateDialedNumber,
+    DeleteDialedNumber,
+    DialedNumberCreated,
+    DialedNumberUpdated
+);
 
 /// The path segments of every kind, for the OpenAPI document.
-pub const KIND_PATHS: [(&str, &str); 5] = [
+pub const KIND_PATHS: [(&str, &str); 6] = [
     (Skills::PATH, Skills::NAME),
     (Agents::PATH, Agents::NAME),
     (Teams::PATH, Teams::NAME),
     (Csqs::PATH, Csqs::NAME),
     (ReasonCodes::PATH, ReasonCodes::NAME),
+    (DialedNumbers::PATH, DialedNumbers::NAME),
 ];
 
 async fn list<K: Kind>(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -224,5 +240,6 @@ pub fn routes_all(scope: Scope) -> Scope {
     let scope = routes::<Agents>(scope);
     let scope = routes::<Teams>(scope);
     let scope = routes::<Csqs>(scope);
-    routes::<ReasonCodes>(scope)
+    let scope = routes::<ReasonCodes>(scope);
+    routes::<DialedNumbers>(scope)
 }

@@ -4,12 +4,14 @@
 //! Handlers are thin: they authenticate, decode, turn a request into a domain command, submit
 //! it through the replica, and encode the outcome. Errors are JSON `{code, message}`.
 
+pub mod calls;
 pub mod cluster;
 pub mod contacts;
 mod cti;
 mod desktop;
 mod entities;
 mod openapi;
+mod settings;
 mod stream;
 pub mod users;
 
@@ -247,13 +249,13 @@ pub fn api_server(state: AppState) -> anyhow::Result<Server> {
             .route("/readyz", web::get().to(cluster::readyz))
             .route("/metrics", web::get().to(crate::metrics::handler))
             .configure(desktop::configure)
-            .service(users::routes(cti::routes(stream::routes(contacts::routes(entities::routes_all(
-                cluster::routes(
+            .service(settings::routes(calls::routes(users::routes(cti::routes(stream::routes(contacts::routes(
+                entities::routes_all(cluster::routes(
                     web::scope("/api/v1")
                         .route("/openapi.json", web::get().to(openapi::handler))
                         .default_service(web::to(not_found)),
-                ),
-            ))))))
+                )),
+            )))))))
             .default_service(web::to(not_found))
     })
     .workers(2)

@@ -54,6 +54,17 @@ fn schemas() -> Map<String, Value> {
         schema_of::<UserId>(),
         schema_of::<Role>(),
         schema_of::<crate::http::users::UserInput>(),
+        schema_of::<DialedNumber>(),
+        schema_of::<DialedNumberSpec>(),
+        schema_of::<DialedNumberId>(),
+        schema_of::<Call>(),
+        schema_of::<InboundCallSpec>(),
+        schema_of::<CallControls>(),
+        schema_of::<crate::http::calls::CallAction>(),
+        schema_of::<DeskSettings>(),
+        schema_of::<TeamMessage>(),
+        schema_of::<TeamMessageSpec>(),
+        schema_of::<AgentChatMessage>(),
     ]
     .into_iter()
     .flatten()
@@ -80,6 +91,7 @@ fn entity_schema_name(path: &str) -> &'static str {
         "agents" => "Agent",
         "teams" => "Team",
         "csqs" => "Csq",
+        "dialed-numbers" => "DialedNumber",
         _ => "ReasonCode",
     }
 }
@@ -172,6 +184,48 @@ fn contact_paths(paths: &mut Map<String, Value>) {
     paths.insert("/api/v1/batch".into(), json!({ "post": {
         "summary": "Up to 1,000 independent items ({inject}, {agent, action} or {contact, action}) proposed together; one result each, in order.",
         "responses": with_errors(json!({ "200": { "description": "{results: [...]}, each the item's events or {error}." } })) } }));
+    paths.insert("/api/v1/calls".into(), json!({
+        "post": { "summary": "A call arrives from outside: at a dialed number (routed through its CSQ) or at an agent's extension.",
+            "requestBody": json_body(reference("InboundCallSpec")),
+            "responses": with_errors(json!({ "201": { "description": "{call, events}: the call begun and its events." } })) },
+        "get": { "summary": "The calls on the switch, in id order (after, limit).",
+            "responses": with_errors(json!({ "200": { "description": "The calls.",
+                "content": { "application/json": { "schema": { "type": "array", "items": reference("Call") } } } } })) } }));
+    paths.insert("/api/v1/calls/{id}".into(), json!({ "get": { "summary": "One call: its connections and data.", "parameters": id,
+        "responses": with_errors(json!({ "200": { "description": "Found.", "content": { "application/json": { "schema": reference("Call") } } } })) } }));
+    paths.insert(
+        "/api/v1/calls/{id}/actions".into(),
+        json!({ "post": {
+        "summary": "What an outside party did: answered or hung up.", "parameters": id,
+        "requestBody": json_body(reference("CallAction")), "responses": applied_response("Applied.") } }),
+    );
+    paths.insert("/api/v1/settings/desk".into(), json!({
+        "get": { "summary": "The agent desk settings: wrap-up, reason codes, ring no answer, chat levels, the switch's options.",
+            "responses": with_errors(json!({ "200": { "description": "The settings.",
+                "content": { "application/json": { "schema": reference("DeskSettings") } } } })) },
+        "put": { "summary": "Replace the agent desk settings (the whole record).", "requestBody": json_body(reference("DeskSettings")),
+            "responses": with_errors(json!({ "200": { "description": "The settings now.",
+                "content": { "application/json": { "schema": reference("DeskSettings") } } } })) } }));
+    paths.insert("/api/v1/team-messages".into(), json!({
+        "get": { "summary": "Active team messages.",
+            "responses": with_errors(json!({ "200": { "description": "The messages.",
+                "content": { "application/json": { "schema": { "type": "array", "items": reference("TeamMessage") } } } } })) },
+        "post": { "summary": "Publish a team message for a supervisor (at most 100 publishes an hour, 1,600 active).",
+            "requestBody": json_body(reference("TeamMessageSpec")),
+            "responses": with_errors(json!({ "201": { "description": "Published.",
+                "content": { "application/json": { "schema": reference("TeamMessage") } } } })) } }));
+    paths.insert(
+        "/api/v1/team-messages/{id}".into(),
+        json!({ "delete": { "summary": "Delete a team message.", "parameters": id,
+        "responses": with_errors(json!({ "204": { "description": "Deleted." } })) } }),
+    );
+    paths.insert(
+        "/api/v1/agents/{id}/controls".into(),
+        json!({ "get": {
+        "summary": "The call-control buttons enabled for an agent now (the CTI protocol sends them with each event).",
+        "parameters": id, "responses": with_errors(json!({ "200": { "description": "The buttons.",
+            "content": { "application/json": { "schema": reference("CallControls") } } } })) } }),
+    );
     paths.insert("/api/v1/events".into(), stream("Every applied event (supervisors), resumable by event index."));
     paths.insert("/api/v1/agents/{id}/events".into(), stream("One agent's events, resumable by event index."));
     paths.insert(
