@@ -870,3 +870,46 @@ fn call_controls_follow_the_calls() {
     assert_eq!(script.center.call_controls(AgentId(99)), crate::CallControls::default());
     let _unused: Vec<Connection> = Vec::new();
 }
+
+/// A desktop that never saw a call begin learns it whole when its agent joins: a routed call
+/// rings an agent after it queued, and a transfer moves the consulted agent onto the held call.
+#[test]
+fn begin_call_reaches_agents_who_join_a_call_under_way() {
+    let mut script = Script::new(&setup());
+    script.ok(ready(1));
+    let events = script.ok(inbound(CALLER));
+    let joined: Vec<&Event> =
+        events.iter().filter(|event| matches!(event, Event::BeginCall { agents, .. } if agents == &[ALICE])).collect();
+    match joined.as_slice() {
+        [Event::BeginCall { call, .. }] => {
+            assert_eq!(call.id, CallId(1));
+            assert_eq!(call.connections.last(), Some(&Connection { party: agent(ALICE), state: Alerting }));
+        }
+        other => panic!("one BeginCall for alice, got {other:?}"),
+    }
+    let position = |events: &[Event], wanted: fn(&Event) -> bool| events.iter().position(wanted);
+    let begin = position(&events, |event| matches!(event, Event::BeginCall { agents, .. } if agents == &[ALICE]));
+    let delivered = position(&events, |event| matches!(event, Event::CallDelivered { .. }));
+    assert!(begin < delivered, "BeginCall comes before CallDelivered: {events:?}");
+
+    let mut script = consulting(ConsultPurpose::Transfer);
+    let events = script.ok(cc(ALICE, CallRequest::TransferComplete { held: CallId(1), active: CallId(2) }));
+    let begin = events.iter().position(
+        |event| matches!(event, Event::BeginCall { call, agents } if call.id == CallId(1) && agents == &[BRUNO]),
+    );
+    let transferred = events.iter().position(|event| matches!(event, Event::CallTransferred { .. }));
+    assert!(begin.is_some() && begin < transferred, "bruno's desktop learns call 1 first: {events:?}");
+}
+
+/// The buttons sent with an event are the agent's, and only for events about that agent.
+#[test]
+fn controls_follow_the_events_about_the_agent() {
+    let mut script = alice_talking();
+    let events = script.ok(cc(ALICE, CallRequest::Hold { call: CallId(1) }));
+    let held = events.iter().find(|event| matches!(event, Event::CallHeld { .. })).expect("CallHeld");
+    let controls = script.center.controls_after(Some(ALICE), held).expect("alice's buttons");
+    assert!(controls.retrieve && !controls.hold && !controls.answer, "{controls:?}");
+    assert_eq!(controls, script.center.call_controls(ALICE));
+    assert_eq!(script.center.controls_after(Some(BRUNO), held), None, "not bruno's event");
+    assert_eq!(script.center.controls_after(None, held), None, "a tool session has no agent");
+}
