@@ -167,6 +167,7 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
         events,
         clock,
         fanout,
+        passwords: Arc::new(crate::credentials::PasswordWorkers::start(password_threads())?),
     };
     let api = http::api_server(state.clone())?;
     let raft_server = match (&config.raft_listen, &config.tls) {
@@ -242,4 +243,9 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// Password workers: one per core, at most four (each hash holds 19 MiB while it runs).
+fn password_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get().min(4))
 }

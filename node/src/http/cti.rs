@@ -254,10 +254,12 @@ async fn authenticate(state: &AppState, login: &Login) -> Result<Identity, (&'st
     } else {
         let user = state.replica.state().read().center.user_for_login(&login.login).cloned().ok_or_else(refused)?;
         let (hash, password) = (user.password_hash.clone(), login.password.clone());
-        let verified =
-            tokio::task::spawn_blocking(move || credentials::verify_password(&hash, &password)).await.unwrap_or(false);
-        if !verified {
-            return Err(refused());
+        match state.passwords.verify(hash, password).await {
+            Some(true) => {}
+            Some(false) => return Err(refused()),
+            None => {
+                return Err(("overloaded", "Too many logins are waiting for a password check; retry shortly.".into()))
+            }
         }
         user
     };

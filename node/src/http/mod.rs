@@ -53,6 +53,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Desktop sessions and the pump that queues them their events.
     pub fanout: Arc<Fanout>,
+    /// The Argon2id workers for logins and user changes.
+    pub passwords: Arc<crate::credentials::PasswordWorkers>,
 }
 
 /// The JSON error body of every refused request. A refusal the spec numbers (seeds-ctios.md

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use tandem_domain::{AgentId, Command, Event, Outcome, Role, UserId, UserSpec, UserView};
 
 use super::{guard, submit, ApiError, AppState};
-use crate::credentials::{hash_password, PASSWORD_LENGTH_MAX};
+use crate::credentials::PASSWORD_LENGTH_MAX;
 
 /// Characters a new password needs at least.
 pub const PASSWORD_LENGTH_MIN: usize = 8;
@@ -31,7 +31,7 @@ pub struct UserInput {
     pub password: Option<String>,
 }
 
-async fn hashed(password: &str) -> Result<String, ApiError> {
+async fn hashed(state: &AppState, password: &str) -> Result<String, ApiError> {
     let length = password.chars().count();
     if !(PASSWORD_LENGTH_MIN..=PASSWORD_LENGTH_MAX).contains(&length) {
         return Err(ApiError::new(
@@ -40,12 +40,11 @@ async fn hashed(password: &str) -> Result<String, ApiError> {
             format!("password must be {PASSWORD_LENGTH_MIN} to {PASSWORD_LENGTH_MAX} characters"),
         ));
     }
-    let password = password.to_owned();
-    let result = tokio::task::spawn_blocking(move || hash_password(&password))
+    state
+        .passwords
+        .hash(password.to_owned())
         .await
-        .map_err(|error| error.to_string())
-        .and_then(|hash| hash);
-    result.map_err(|error| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", error))
+        .map_err(|error| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", error))
 }
 
 fn respond(outcome: Outcome, status: StatusCode) -> Result<HttpResponse, ApiError> {
@@ -90,7 +89,7 @@ async fn create(
     let Some(password) = input.password.as_deref() else {
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", "password is required"));
     };
-    let password_hash = hashed(password).await?;
+    let password_hash = hashed(&state, password).await?;
     let spec = UserSpec { login_name: input.login_name, role: input.role, agent: input.agent, password_hash };
     respond(submit(&state, &request, Command::CreateUser(spec)).await?, StatusCode::CREATED)
 }
@@ -105,7 +104,7 @@ async fn update(
     let id = UserId(id.into_inner());
     let input = input.into_inner();
     let password_hash = match input.password.as_deref() {
-        Some(password) => hashed(password).await?,
+        Some(password) => hashed(&state, password).await?,
         None => match state.replica.state().read().center.user(id) {
             Some(user) => user.password_hash.clone(),
             None => {
