@@ -49,6 +49,8 @@ pub struct Profile {
     pub connect_timeout: Duration,
     /// Who the client is, for the node's logs.
     pub client_name: String,
+    /// TLS for `wss://` URLs; `None` trusts the public web roots (see [`tls_config`]).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Profile {
@@ -62,8 +64,51 @@ impl Profile {
             auto_login: true,
             connect_timeout: Duration::from_secs(3),
             client_name: format!("tandem-client/{}", env!("CARGO_PKG_VERSION")),
+            tls: None,
         }
     }
+}
+
+/// A node's CTI endpoint from its API base URL (`http://host:port` → `ws://host:port/api/v1/cti`).
+pub fn cti_url(api_url: &str) -> String {
+    let url = api_url.trim().trim_end_matches('/');
+    let url = match url.split_once("://") {
+        Some(("https", rest)) => format!("wss://{rest}"),
+        Some(("http", rest)) => format!("ws://{rest}"),
+        Some(_) => url.to_owned(),
+        None => format!("ws://{url}"),
+    };
+    if url.ends_with("/api/v1/cti") {
+        url
+    } else {
+        format!("{url}/api/v1/cti")
+    }
+}
+
+/// A TLS configuration for `wss://` nodes: trusting the CA certificates in `ca_pem` (e.g. the
+/// certificate a node generated with `api_tls = "generate"`, or a private CA), or the public
+/// web roots when `None`.
+pub fn tls_config(ca_pem: Option<&[u8]>) -> Result<Arc<rustls::ClientConfig>, ClientError> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_pem {
+        Some(mut pem) => {
+            for certificate in rustls_pemfile::certs(&mut pem) {
+                let certificate = certificate.map_err(|error| ClientError::Tls(format!("reading the CA: {error}")))?;
+                roots.add(certificate).map_err(|error| ClientError::Tls(format!("adding the CA: {error}")))?;
+            }
+            if roots.is_empty() {
+                return Err(ClientError::Tls("the CA file holds no certificate".into()));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| ClientError::Tls(error.to_string()))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
 }
 
 /// Who logs in.
@@ -110,6 +155,9 @@ pub enum ClientError {
     /// The client stopped before the request was answered.
     #[error("the client stopped")]
     Stopped,
+    /// The TLS configuration for `wss://` could not be built.
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 enum Command {
@@ -259,7 +307,12 @@ impl Driver {
         let url = self.url().to_owned();
         let timeout = self.profile.connect_timeout;
         let attempt = async {
-            let (mut socket, _) = tokio_tungstenite::connect_async(url.as_str())
+            let connector = match &self.profile.tls {
+                Some(config) => Some(tokio_tungstenite::Connector::Rustls(config.clone())),
+                None if url.starts_with("wss:") => Some(tokio_tungstenite::Connector::Rustls(tls_config(None)?)),
+                None => None,
+            };
+            let (mut socket, _) = tokio_tungstenite::connect_async_tls_with_config(url.as_str(), None, true, connector)
                 .await
                 .map_err(|error| ClientError::Unreachable(format!("{url}: {error}")))?;
             let login = Login {
@@ -300,6 +353,12 @@ impl Driver {
             Err(_) => return Err(ClientError::Unreachable(format!("{url}: no login result within {timeout:?}"))),
         };
         self.resume_token = Some(result.resume_token.clone());
+        for node in &result.nodes {
+            let url = cti_url(node);
+            if !self.urls.contains(&url) {
+                self.urls.push(url);
+            }
+        }
         self.shared.node.store(result.node, Ordering::Release);
         let _ = self.updates.send(Update::Connected { url, node: result.node, failover, resumed: result.resumed });
         if let Ok(mut login) = self.shared.login.lock() {

@@ -200,6 +200,11 @@ pub struct LoginResult {
     /// The teams the session sees as a supervisor.
     #[prost(uint64, repeated, tag = "13")]
     pub teams: Vec<u64>,
+    /// The API base URLs of the cluster's side A and side B nodes (never the witness), from
+    /// the replicated membership: where else the desktop can go when this node fails.
+    #[prost(string, repeated, tag = "14")]
+    #[serde(default)]
+    pub nodes: Vec<String>,
 }
 
 /// The session's view at `index`: for an agent its status (and calls and contacts); for a

@@ -147,6 +147,9 @@ impl Center {
             self.timer_stop(Deadline::WrapUp(id), timer);
         }
         events.push(Event::AgentStateChanged { agent: id, previous, state, reason });
+        if state == AgentState::LoggedOut && previous != AgentState::LoggedOut {
+            self.monitors_end_for(id, events);
+        }
         self.agent_availability_changed(id, events);
     }
 

@@ -106,6 +106,9 @@ pub struct Center {
     /// Each agent's last agent↔supervisor chat messages.
     #[serde(default)]
     pub(crate) chats: ChatMailboxes,
+    /// Silent monitoring: supervisor → the agent it listens to.
+    #[serde(default)]
+    pub(crate) monitors: BTreeMap<AgentId, AgentId>,
     /// Agents by login name folded to lower case: login names are unique ignoring case.
     /// Derived from `agents`, rebuilt when a stored center is read.
     #[serde(skip)]
@@ -229,6 +232,8 @@ impl Center {
             Command::DeleteEmailSignature { id } => self.email_signature_delete(*id),
             Command::PublishTeamMessage(spec) => self.team_message_publish(spec),
             Command::SendAgentChat { from, to, text } => self.agent_chat_send(*from, *to, text),
+            Command::StartSilentMonitor { supervisor, agent } => self.silent_monitor_start(*supervisor, *agent),
+            Command::StopSilentMonitor { supervisor } => self.silent_monitor_stop(*supervisor),
             Command::SetStatisticsSettings(settings) => self.statistics_settings_set(settings),
             Command::DeleteTeamMessage { id, by } => self.team_message_delete(*id, *by),
             Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),

@@ -341,6 +341,18 @@ pub enum Command {
     },
     /// A supervisor sends a team message.
     PublishTeamMessage(TeamMessageSpec),
+    /// A supervisor starts silently monitoring an agent of a team it supervises.
+    StartSilentMonitor {
+        /// The supervisor.
+        supervisor: AgentId,
+        /// The agent.
+        agent: AgentId,
+    },
+    /// A supervisor stops silently monitoring.
+    StopSilentMonitor {
+        /// The supervisor.
+        supervisor: AgentId,
+    },
     /// An agent or supervisor sends a chat message to another agent's desktop.
     SendAgentChat {
         /// The writer.

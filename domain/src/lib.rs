@@ -100,7 +100,8 @@ pub use team::{Team, TeamSpec};
 pub use team_message::{TeamMessage, TeamMessageSpec};
 pub use telephony::{
     AlertType, Call, CallControls, CallData, CallDataChanges, CallKind, CallRequest, ClearCause, Connection,
-    ConnectionState, ConsultPurpose, DialedNumber, DialedNumberSpec, InboundCallSpec, Party, SuperviseAction,
+    ConnectionState, ConsultPurpose, DialedNumber, DialedNumberSpec, InboundCallSpec, MonitorEnd, Party,
+    SuperviseAction,
 };
 pub use user::{AgentDesk, DeskView, Reach, Role, User, UserSpec, UserView, Viewer};
 pub use wrap_up::{WrapUpCategory, WrapUpCategorySpec, WrapUpSelection};

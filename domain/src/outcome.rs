@@ -26,7 +26,7 @@ use crate::skill::Skill;
 use crate::statistics::StatisticsSettings;
 use crate::team::Team;
 use crate::team_message::TeamMessage;
-use crate::telephony::{Call, CallData, ClearCause, Connection, DialedNumber, Party};
+use crate::telephony::{Call, CallData, ClearCause, Connection, DialedNumber, MonitorEnd, Party};
 use crate::user::UserView;
 use crate::wrap_up::{WrapUpCategory, WrapUpSelection};
 
@@ -453,6 +453,26 @@ pub enum Event {
     EmailSignatureDeleted(EmailSignatureId),
     /// A team message was sent.
     TeamMessagePublished(TeamMessage),
+    /// A supervisor started silently monitoring an agent.
+    SilentMonitorStarted {
+        /// The supervisor.
+        supervisor: AgentId,
+        /// The agent.
+        agent: AgentId,
+        /// Who is told: the supervisor, and the agent when `warn_if_silent_monitored` is on.
+        agents: Vec<AgentId>,
+    },
+    /// Silent monitoring ended.
+    SilentMonitorEnded {
+        /// The supervisor.
+        supervisor: AgentId,
+        /// The agent.
+        agent: AgentId,
+        /// Why.
+        end: MonitorEnd,
+        /// Who is told, as for `SilentMonitorStarted`.
+        agents: Vec<AgentId>,
+    },
     /// A chat message between two agents' desktops.
     AgentChatMessageSent {
         /// The message.
@@ -548,7 +568,9 @@ impl Event {
             | Event::CallDataUpdate { agents, .. }
             | Event::DtmfSent { agents, .. }
             | Event::SupervisorCallPlaced { agents, .. }
-            | Event::AgentChatMessageSent { agents, .. } => Audience::Agents(agents),
+            | Event::AgentChatMessageSent { agents, .. }
+            | Event::SilentMonitorStarted { agents, .. }
+            | Event::SilentMonitorEnded { agents, .. } => Audience::Agents(agents),
             Event::ContactClosed { agent: Some(agent), .. } => Audience::Agent(*agent),
             Event::ContactClosed { contact, agent: None, .. }
             | Event::ChatEnded { contact, .. }

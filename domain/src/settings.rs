@@ -72,6 +72,12 @@ pub struct DeskSettings {
     /// `Server\Supervisor\SupervisorChatLevel`: whom supervisors may chat with.
     #[serde(default)]
     pub supervisor_chat_level: SupervisorChatLevel,
+    /// `IPCCSilentMonitorEnabled`: supervisors may silently monitor their agents (CTI OS-based).
+    #[serde(default = "enabled")]
+    pub silent_monitor_enabled: bool,
+    /// `WarnIfSilentMonitored`: the agent's desktop shows when its supervisor is monitoring it.
+    #[serde(default)]
+    pub warn_if_silent_monitored: bool,
 }
 
 fn enabled() -> bool {
@@ -96,6 +102,8 @@ impl Default for DeskSettings {
             external_parties_answer_at_once: true,
             agent_chat_level: AgentChatLevel::default(),
             supervisor_chat_level: SupervisorChatLevel::default(),
+            silent_monitor_enabled: true,
+            warn_if_silent_monitored: false,
         }
     }
 }

@@ -89,6 +89,8 @@ pub(crate) struct StoredCenter {
     dialed_numbers: Table<DialedNumberId, DialedNumber>,
     #[serde(default)]
     chats: ChatMailboxes,
+    #[serde(default)]
+    monitors: BTreeMap<AgentId, AgentId>,
 }
 
 impl From<StoredCenter> for Center {
@@ -122,6 +124,7 @@ impl From<StoredCenter> for Center {
             calls: stored.calls,
             dialed_numbers: stored.dialed_numbers,
             chats: stored.chats,
+            monitors: stored.monitors,
             login_names: BTreeMap::new(),
             extensions: BTreeMap::new(),
             numbers: BTreeMap::new(),

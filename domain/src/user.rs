@@ -347,6 +347,11 @@ pub struct DeskView<'a> {
     pub controls: Option<crate::CallControls>,
     /// The own agent's last agent↔supervisor chat messages, oldest first.
     pub chat_messages: Vec<&'a crate::AgentChatMessage>,
+    /// The agent the session's own agent silently monitors, if any.
+    pub monitoring: Option<AgentId>,
+    /// Whether a supervisor silently monitors the own agent; only when
+    /// `warn_if_silent_monitored` is on (otherwise always false).
+    pub monitored: bool,
 }
 
 /// One agent on a desktop: configuration, runtime status and the contacts it holds.
@@ -399,6 +404,9 @@ impl Center {
             reason_codes: self.reason_codes().collect(),
             controls: own.map(|agent| self.call_controls(agent)),
             chat_messages: own.map(|agent| self.agent_chat_messages(agent).collect()).unwrap_or_default(),
+            monitoring: own.and_then(|agent| self.monitoring(agent)),
+            monitored: self.desk.warn_if_silent_monitored
+                && own.is_some_and(|agent| !self.monitored_by(agent).is_empty()),
         }
     }
 

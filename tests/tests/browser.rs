@@ -547,6 +547,23 @@ fn a_supervisor_sees_the_team_and_sets_an_agents_state() {
         state => Err(state.to_string()),
     });
 
+    // Silent monitoring from the grid: the row shows it, the button becomes Stop Monitor.
+    let monitor = format!("{row} button[data-monitor='toggle']");
+    let monitor_text = || browser.script(&format!("return document.querySelector(\"{monitor}\").textContent"));
+    browser.click_css(&monitor);
+    wait_until(STEP_TIMEOUT, "monitoring alice", || match monitor_text() {
+        text if text == json!("Stop Monitor") => Ok(()),
+        text => Err(text.to_string()),
+    });
+    let monitored =
+        browser.script(&format!("return document.querySelector(\"{row}\").classList.contains('monitored')"));
+    assert_eq!(monitored, json!(true));
+    browser.click_css(&monitor);
+    wait_until(STEP_TIMEOUT, "monitoring stopped", || match monitor_text() {
+        text if text == json!("Silent Monitor") => Ok(()),
+        text => Err(text.to_string()),
+    });
+
     // A team message from the supervisor's desktop: published for the team, shown as a banner.
     browser.type_into("team-message-text", "Queue is long: stay Ready");
     browser.click("team-message-send");

@@ -415,3 +415,79 @@ fn a_half_open_link_is_noticed_by_heartbeats_and_the_desktop_moves_to_the_other_
     // shown once, in order, whichever side delivered it.
     assert_eq!(changes, ["ready", "not_ready", "ready"], "each change once, in order");
 }
+
+/// A node serving its API over HTTPS (`tandem run --tls`) takes desktops over `wss://`; the
+/// client trusts the node's certificate by its PEM, and refuses a node it cannot verify.
+#[test]
+fn desktops_connect_over_wss_and_check_the_certificate() {
+    let root = tempfile::Builder::new().prefix("tandem-wss-").tempdir().expect("a temporary directory");
+    let port = tandem_tests::free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let data = root.path().join("data");
+    let mut node = tandem_tests::tandem_command()
+        .args(["run", "--no-demo", "--tls", "--listen", &listen, "--data-dir"])
+        .arg(&data)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("tandem run --tls");
+    struct Kill<'a>(&'a mut std::process::Child);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _guard = Kill(&mut node);
+    let (pem, token) = wait_until(Duration::from_secs(20), "the certificate and the admin token", || {
+        let pem = std::fs::read(data.join("tls/api.crt")).map_err(|e| e.to_string())?;
+        let token = std::fs::read_to_string(data.join("admin-token")).map_err(|e| e.to_string())?;
+        Ok((pem, token.trim().to_owned()))
+    });
+    let https = reqwest::blocking::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("the node's certificate"))
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("an HTTPS client");
+    let base = format!("https://127.0.0.1:{port}");
+    let post = |path: &str, body: Value| {
+        wait_until(Duration::from_secs(20), &format!("POST {path}"), || {
+            let reply = https
+                .post(format!("{base}{path}"))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .map_err(|e| e.to_string())?;
+            let status = reply.status().as_u16();
+            let json: Value = reply.json().map_err(|e| e.to_string())?;
+            if status == 201 {
+                Ok(json["id"].as_u64().unwrap_or_default())
+            } else {
+                Err(format!("{status} {json}"))
+            }
+        })
+    };
+    let agent = post("/api/v1/agents", json!({"login_name": "tls-agent", "name": "TLS Agent"}));
+    post("/api/v1/users", json!({"login_name": "tls.user", "role": "agent", "agent": agent, "password": PASSWORD}));
+
+    let url = format!("wss://127.0.0.1:{port}/api/v1/cti");
+    let rt = runtime();
+    let mut profile = Profile::new(url.clone(), None);
+    profile.tls = Some(tandem_client::tls_config(Some(&pem)).expect("a TLS config"));
+    let (client, _updates) =
+        rt.block_on(Client::connect(profile, credentials("tls.user", PASSWORD))).expect("a wss login");
+    let reply = rt.block_on(client.request(None, json!({"action": "set_state", "state": "ready"}))).expect("a reply");
+    assert!(reply.ok, "{} {}", reply.code, reply.message);
+    client.close();
+
+    // Without the node's certificate (the public roots), the handshake fails: nothing logs in.
+    let mut untrusting = Profile::new(url, None);
+    untrusting.auto_login = false;
+    let refused = rt.block_on(Client::connect(untrusting, credentials("tls.user", PASSWORD)));
+    match refused {
+        Err(ClientError::Unreachable(message)) => assert!(message.to_lowercase().contains("certificate"), "{message}"),
+        Err(other) => panic!("expected an unverifiable certificate, got {other}"),
+        Ok(_) => panic!("a node with an unknown certificate was trusted"),
+    }
+    assert!(matches!(tandem_client::tls_config(Some(b"not a certificate")), Err(ClientError::Tls(_))));
+}

@@ -25,6 +25,7 @@ mod control;
 mod controls;
 mod data;
 mod dial;
+mod monitor;
 mod supervisor;
 mod switch;
 
@@ -36,6 +37,7 @@ use crate::ids::{AgentId, CallId, ContactId, CsqId, DialedNumberId};
 
 pub use controls::CallControls;
 pub(crate) use dial::number_checked;
+pub use monitor::MonitorEnd;
 pub(crate) use switch::Touched;
 
 /// A call on the switch: its parties' connections, its data and what it belongs to.

@@ -144,6 +144,13 @@ fn assert_agent_holdings(center: &Center, status: &crate::AgentStatus, held: &mu
 /// The switch's calls and the agents' lines agree, and every connection combination is legal.
 pub(super) fn assert_telephony_invariants(center: &Center) {
     use crate::{ConnectionState, Party, CONFERENCE_PARTY_COUNT_MAX, LINE_CALL_COUNT_MAX};
+    for status in center.agent_statuses() {
+        if let Some(agent) = center.monitoring(status.agent) {
+            let watched = center.agent_status(agent).map(|status| status.state);
+            assert!(status.state.is_logged_in(), "a monitoring supervisor {} is logged in", status.agent);
+            assert!(watched.is_some_and(|state| state.is_logged_in()), "a monitored agent {agent} is logged in");
+        }
+    }
     let mut lines: BTreeMap<AgentId, Vec<(crate::CallId, ConnectionState)>> = BTreeMap::new();
     for call in center.calls() {
         let count = call.connections.len();

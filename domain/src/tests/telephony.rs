@@ -913,3 +913,87 @@ fn controls_follow_the_events_about_the_agent() {
     assert_eq!(script.center.controls_after(Some(BRUNO), held), None, "not bruno's event");
     assert_eq!(script.center.controls_after(None, held), None, "a tool session has no agent");
 }
+
+fn monitor(supervisor: AgentId, agent: AgentId) -> Command {
+    Command::StartSilentMonitor { supervisor, agent }
+}
+
+/// Silent monitoring, CTI OS-based (seeds-ctios.md §2.9): any logged-in state on both sides,
+/// across calls until stopped, silent to the agent unless the settings warn, never a party.
+#[test]
+fn silent_monitoring_follows_the_agent_and_stays_silent() {
+    let mut script = Script::new(&setup());
+    // Alice is Not Ready with no call: CTI OS-based monitoring starts anyway.
+    let events = script.ok(monitor(SAM, ALICE));
+    assert_eq!(events, [Event::SilentMonitorStarted { supervisor: SAM, agent: ALICE, agents: vec![SAM] }]);
+    assert_eq!(script.center.monitoring(SAM), Some(ALICE));
+    let reach = script.center.event_reach(&events[0]);
+    assert!(!script.center.viewer_sees(&crate::Viewer::Agent { agent: ALICE }, &reach), "silent to the agent");
+    let view = script.center.desk_view(&crate::Viewer::Agent { agent: ALICE });
+    assert!(!view.monitored, "no warning unless the settings ask for one");
+
+    // One agent at a time; only a supervisor of the agent's team; not oneself.
+    let refusal = script.refused(monitor(SAM, BRUNO));
+    assert_eq!(refusal.code, RejectionCode::InvalidState, "{refusal:?}");
+    assert!(refusal.message.contains("already monitors agent 1"), "{refusal:?}");
+    let refusal = script.refused(monitor(ALICE, BRUNO));
+    assert_eq!(refusal.code, RejectionCode::NotPermitted, "{refusal:?}");
+    let refusal = script.refused(monitor(SAM, DAVE));
+    assert_eq!(refusal.code, RejectionCode::NotPermitted, "dave is in no team: {refusal:?}");
+
+    // A monitor is not a party: alice's call and states go on as without it, held included.
+    script.ok(ready(1));
+    script.ok(inbound(CALLER));
+    script.ok(cc(ALICE, CallRequest::Answer { call: CallId(1) }));
+    script.ok(cc(ALICE, CallRequest::Hold { call: CallId(1) }));
+    assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (agent(ALICE), Held)]);
+    assert_eq!(state(&script, SAM), AgentState::NotReady, "the supervisor's state is its own");
+    // Barge-in is allowed while monitoring (CTI OS-based).
+    script.ok(cc(ALICE, CallRequest::Retrieve { call: CallId(1) }));
+    script.ok(Command::Supervise { supervisor: SAM, agent: ALICE, call: CallId(1), action: SuperviseAction::BargeIn });
+    assert_eq!(script.center.monitoring(SAM), Some(ALICE), "monitoring goes on until stopped");
+
+    // Stop; stopping again is refused and changes nothing.
+    let events = script.ok(Command::StopSilentMonitor { supervisor: SAM });
+    assert!(matches!(events.as_slice(), [Event::SilentMonitorEnded { end: crate::MonitorEnd::Stopped, .. }]));
+    let refusal = script.refused(Command::StopSilentMonitor { supervisor: SAM });
+    assert!(refusal.message.contains("not monitoring anyone"), "{refusal:?}");
+}
+
+#[test]
+fn silent_monitoring_warns_when_asked_ends_at_logout_and_can_be_disabled() {
+    let mut script = Script::new(&setup());
+    let settings = DeskSettings { warn_if_silent_monitored: true, ..DeskSettings::default() };
+    script.ok(Command::SetDeskSettings(settings));
+    let events = script.ok(monitor(SAM, BRUNO));
+    assert_eq!(events, [Event::SilentMonitorStarted { supervisor: SAM, agent: BRUNO, agents: vec![BRUNO, SAM] }]);
+    assert!(script.center.desk_view(&crate::Viewer::Agent { agent: BRUNO }).monitored);
+    assert_eq!(script.center.desk_view(&crate::Viewer::Agent { agent: SAM }).monitoring, Some(BRUNO));
+
+    // The agent logging out ends it, with its own event.
+    let logout = Command::SetAgentState { agent: BRUNO, state: AgentStateRequest::Logout, reason: None };
+    let events = script.ok(logout);
+    assert!(events.contains(&Event::SilentMonitorEnded {
+        supervisor: SAM,
+        agent: BRUNO,
+        end: crate::MonitorEnd::AgentLoggedOut,
+        agents: vec![BRUNO, SAM],
+    }));
+    assert_eq!(script.center.monitoring(SAM), None);
+    let refusal = script.refused(monitor(SAM, BRUNO));
+    assert!(refusal.message.contains("not logged in"), "{refusal:?}");
+
+    // The supervisor logging out ends it too.
+    script.ok(monitor(SAM, CHEN));
+    let logout = Command::SetAgentState { agent: SAM, state: AgentStateRequest::Logout, reason: None };
+    let events = script.ok(logout);
+    assert!(events
+        .iter()
+        .any(|event| matches!(event, Event::SilentMonitorEnded { end: crate::MonitorEnd::SupervisorLoggedOut, .. })));
+
+    // Disabled in the settings: refused.
+    script.ok(Command::SetAgentState { agent: SAM, state: AgentStateRequest::Login, reason: None });
+    script.ok(Command::SetDeskSettings(DeskSettings { silent_monitor_enabled: false, ..DeskSettings::default() }));
+    let refusal = script.refused(monitor(SAM, CHEN));
+    assert!(refusal.message.contains("disabled"), "{refusal:?}");
+}

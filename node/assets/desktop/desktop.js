@@ -98,6 +98,8 @@
     reasonCodes: [],
     teams: [],
     chat: [], // agent↔supervisor chat messages, oldest first
+    monitoring: null, // the agent this supervisor silently monitors
+    monitored: false, // a supervisor monitors this agent (only when the settings warn)
     controls: null,
     stats: null,
   };
@@ -396,6 +398,8 @@
     desk.controls = view.controls || null;
     desk.teams = (view.teams || []).slice();
     desk.chat = (view.chat_messages || []).slice(-CHAT_SHOWN_MAX);
+    desk.monitoring = view.monitoring || null;
+    desk.monitored = Boolean(view.monitored);
     desk.teamMessages.clear();
     for (const message of view.team_messages || []) desk.teamMessages.set(message.id, message);
     desk.reasonCodes = (view.reason_codes || []).slice();
@@ -534,6 +538,14 @@
         desk.agents.delete(body);
         desk.order = desk.order.filter((id) => id !== body);
         break;
+      case 'SilentMonitorStarted':
+        if (body.supervisor === desk.own) desk.monitoring = body.agent;
+        if (body.agent === desk.own) desk.monitored = true;
+        break;
+      case 'SilentMonitorEnded':
+        if (body.supervisor === desk.own) desk.monitoring = null;
+        if (body.agent === desk.own) desk.monitored = false;
+        break;
       case 'AgentChatMessageSent':
         desk.chat.push(body.message);
         if (desk.chat.length > CHAT_SHOWN_MAX) desk.chat.shift();
@@ -661,6 +673,7 @@
 
     renderTeamMessages();
     renderChat();
+    $('monitored-banner').hidden = !desk.monitored || !session.online;
     renderSupervisor();
     renderTimes();
   }
@@ -791,6 +804,14 @@
           button.addEventListener('click', () => setState(action, id));
           buttons.appendChild(button);
         }
+        const monitor = document.createElement('button');
+        monitor.type = 'button';
+        monitor.dataset.monitor = 'toggle';
+        monitor.addEventListener('click', () => {
+          if (desk.monitoring === id) request({ action: 'stop_silent_monitor' }, 0, 'Stop Monitor');
+          else request({ action: 'start_silent_monitor', agent: id }, 0, 'Silent Monitor');
+        });
+        buttons.appendChild(monitor);
         for (const [action, label] of [['barge_in', 'Barge In'], ['intercept', 'Intercept'], ['clear', 'Clear Call']]) {
           const button = document.createElement('button');
           button.type = 'button';
@@ -817,8 +838,15 @@
       const local = localControls(entry);
       const onCall = Boolean(ownCall('talking', entry.agent.id) || ownCall('held', entry.agent.id));
       for (const button of row.querySelectorAll('button')) {
+        if (button.dataset.monitor) {
+          const mine = desk.monitoring === entry.agent.id;
+          button.textContent = mine ? 'Stop Monitor' : 'Silent Monitor';
+          button.disabled = entry.status.state === 'logged_out' || (desk.monitoring !== null && !mine);
+          continue;
+        }
         button.disabled = button.dataset.supervise ? !onCall : !local[button.dataset.action];
       }
+      row.classList.toggle('monitored', desk.monitoring === entry.agent.id);
     }
   }
 

@@ -92,6 +92,10 @@ pub enum AgentAction {
     PublishTeamMessage { text: String, teams: Vec<TeamId>, expiry_minutes: u32 },
     /// Deletes a team message this supervisor sent.
     DeleteTeamMessage { id: TeamMessageId },
+    /// A supervisor starts silently monitoring an agent of a team it supervises.
+    StartSilentMonitor { agent: AgentId },
+    /// A supervisor stops silently monitoring.
+    StopSilentMonitor {},
 }
 
 impl AgentAction {
@@ -129,6 +133,10 @@ impl AgentAction {
                 Command::PublishTeamMessage(TeamMessageSpec { sender: agent, text, teams, expiry_minutes })
             }
             AgentAction::DeleteTeamMessage { id } => Command::DeleteTeamMessage { id, by: Some(agent) },
+            AgentAction::StartSilentMonitor { agent: watched } => {
+                Command::StartSilentMonitor { supervisor: agent, agent: watched }
+            }
+            AgentAction::StopSilentMonitor {} => Command::StopSilentMonitor { supervisor: agent },
         }
     }
 }

@@ -219,6 +219,7 @@ async fn run(state: &Arc<AppState>, link: &mut Link) -> &'static str {
                 Viewer::Supervisor { teams, .. } => teams.iter().map(|team| team.get()).collect(),
                 _ => Vec::new(),
             },
+            nodes: desktop_nodes(state),
         },
         notice,
     )
@@ -364,6 +365,22 @@ async fn start_stream(
         cursor = events.last().map_or(cursor, |event| event.index.min(position));
     }
     Some(cursor)
+}
+
+/// The API URLs of the side A and B members, this node's first: where a desktop may go.
+fn desktop_nodes(state: &AppState) -> Vec<String> {
+    let raft = state.replica.raft();
+    let metrics = raft.metrics().borrow().clone();
+    let own = state.config.node_id;
+    let mut nodes: Vec<(bool, String)> = metrics
+        .membership_config
+        .membership()
+        .nodes()
+        .filter(|(_, member)| member.side != tandem_raft::Side::Witness)
+        .map(|(id, member)| (*id != own, member.api_url.clone()))
+        .collect();
+    nodes.sort();
+    nodes.into_iter().map(|(_, url)| url).collect()
 }
 
 /// The own agent's call-control buttons after `event`, as JSON; empty when it does not concern
