@@ -135,6 +135,9 @@ pub enum Update {
     /// One event, in index order, each index once; `controls`, the own agent's enabled
     /// call-control buttons when the event concerns it.
     Event { index: u64, event: serde_json::Value, controls: Option<serde_json::Value> },
+    /// Agent statistics computed by the cluster (`time_ms`; `agents`: a JSON array of
+    /// `AgentStatisticsSnapshot`).
+    Statistics { time_ms: u64, agents: serde_json::Value },
     /// A notice to show (e.g. the already-logged-in warning).
     Notice { code: String, message: String },
     /// The session to `url` broke; the library is failing over (show "Offline" or a banner).
@@ -510,6 +513,10 @@ impl Driver {
                 }
             }
             ServerBody::HeartbeatAck(_) | ServerBody::LoginResult(_) => {}
+            ServerBody::Statistics(frame) => {
+                let agents = serde_json::from_str(&frame.agents).unwrap_or(serde_json::Value::Null);
+                let _ = self.updates.send(Update::Statistics { time_ms: frame.time_ms, agents });
+            }
             ServerBody::Notice(notice) => {
                 let _ = self.updates.send(Update::Notice { code: notice.code, message: notice.message });
             }

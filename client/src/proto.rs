@@ -122,7 +122,7 @@ pub struct Request {
 /// Everything a node sends.
 #[derive(Clone, PartialEq, Message)]
 pub struct ServerMessage {
-    #[prost(oneof = "ServerBody", tags = "1, 2, 3, 4, 5, 6, 7, 8")]
+    #[prost(oneof = "ServerBody", tags = "1, 2, 3, 4, 5, 6, 7, 8, 9")]
     pub body: Option<ServerBody>,
 }
 
@@ -154,6 +154,23 @@ pub enum ServerBody {
     /// A notice that changes nothing (e.g. the already-logged-in warning).
     #[prost(message, tag = "8")]
     Notice(Notice),
+    /// The agent statistics of the session's agents (seeds-ctios.md §2.10).
+    #[prost(message, tag = "9")]
+    Statistics(StatisticsFrame),
+}
+
+/// Agent statistics computed by the cluster: pushed at login, when a call of one of the
+/// session's agents ends (`PollForAgentStatsAtEndCall`, the default) or every polling interval.
+#[derive(Clone, PartialEq, Message, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatisticsFrame {
+    /// The moment they are computed at (the applied center's time, ms since the epoch).
+    #[prost(uint64, tag = "1")]
+    pub time_ms: u64,
+    /// JSON: `[AgentStatisticsSnapshot...]`, the own agent first, then supervised agents.
+    #[prost(string, tag = "2")]
+    #[serde(with = "json_text")]
+    pub agents: String,
 }
 
 /// The login worked: who the session is and how it keeps alive.

@@ -26,6 +26,7 @@ use crate::limits::{
 };
 use crate::outcome::{Applied, Event};
 use crate::rejection::Rejection;
+use crate::telephony::{CallKind, Party};
 
 /// The statistics settings.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -65,6 +66,9 @@ pub struct AgentCounters {
     pub handled_count: BTreeMap<Channel, u64>,
     /// Offers not answered in time (voice ring no answer and chat).
     pub not_answered_count: u64,
+    /// Calls the agent placed: outbound and internal (consults not counted).
+    #[serde(default)]
+    pub made_count: u64,
 }
 
 /// One CSQ's figures.
@@ -191,6 +195,15 @@ impl Statistics {
                 }
             }
             Event::ContactNotAnswered { agent, .. } => self.agents.entry(*agent).or_default().not_answered_count += 1,
+            // A call begun by an agent's dial; a BeginCall sent to agents joining later does not
+            // name the dialer among its agents.
+            Event::BeginCall { call, agents } if matches!(call.kind, CallKind::Outbound | CallKind::Internal) => {
+                if let Some(Party::Agent(dialer)) = call.connections.first().map(|connection| &connection.party) {
+                    if agents.contains(dialer) {
+                        self.agents.entry(*dialer).or_default().made_count += 1;
+                    }
+                }
+            }
             Event::AgentDeleted(agent) => {
                 self.agents.remove(agent);
             }

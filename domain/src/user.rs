@@ -382,17 +382,7 @@ impl Center {
             }
             Viewer::Everything => (None, Vec::new()),
         };
-        let supervised: &[TeamId] = match viewer {
-            Viewer::Supervisor { teams, .. } => teams,
-            _ => &[],
-        };
-        let mut ids: Vec<AgentId> = own.into_iter().collect();
-        ids.extend(
-            self.agents()
-                .filter(|agent| Some(agent.id) != own && agent.team.is_some_and(|team| supervised.contains(&team)))
-                .map(|agent| agent.id),
-        );
-        let agents = ids.into_iter().filter_map(|id| self.agent_desk(id)).collect();
+        let agents = self.viewer_agents(viewer).into_iter().filter_map(|id| self.agent_desk(id)).collect();
         let mut team_messages: Vec<&crate::TeamMessage> =
             self.team_messages().filter(|message| message.teams.iter().any(|team| teams.contains(team))).collect();
         team_messages.dedup_by_key(|message| message.id);
@@ -418,6 +408,23 @@ impl Center {
             Reach::Some { agents, .. } if agents.binary_search(&own).is_ok() => Some(self.call_controls(own)),
             _ => None,
         }
+    }
+
+    /// The agents a session shows: its own agent first (if any), then the agents of the teams
+    /// it supervises in id order. None for a tool's session (it would be the whole center).
+    pub fn viewer_agents(&self, viewer: &Viewer) -> Vec<AgentId> {
+        let (own, supervised): (Option<AgentId>, &[TeamId]) = match viewer {
+            Viewer::Agent { agent } => (Some(*agent), &[]),
+            Viewer::Supervisor { agent, teams } => (Some(*agent), teams),
+            Viewer::Everything => (None, &[]),
+        };
+        let mut ids: Vec<AgentId> = own.into_iter().collect();
+        ids.extend(
+            self.agents()
+                .filter(|agent| Some(agent.id) != own && agent.team.is_some_and(|team| supervised.contains(&team)))
+                .map(|agent| agent.id),
+        );
+        ids
     }
 
     fn agent_desk(&self, id: AgentId) -> Option<AgentDesk<'_>> {

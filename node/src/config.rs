@@ -95,6 +95,13 @@ pub struct CtiSettings {
     pub reject_if_already_logged_in: bool,
     /// How long a new connection may take to send its login.
     pub login_timeout_ms: u64,
+    /// `PollForAgentStatsAtEndCall` (1): push agent statistics to desktops when a call of
+    /// their agents ends; off, every `agent_stats_polling_interval_sec` instead.
+    pub poll_for_agent_stats_at_end_call: bool,
+    /// `PollingIntervalSec` (15) for agent statistics when they are not pushed at end of call.
+    pub agent_stats_polling_interval_sec: u64,
+    /// `DisableAgentStatistics` (0): no agent statistics to desktops at all.
+    pub disable_agent_statistics: bool,
 }
 
 impl Default for CtiSettings {
@@ -108,6 +115,9 @@ impl Default for CtiSettings {
             warn_if_already_logged_in: true,
             reject_if_already_logged_in: false,
             login_timeout_ms: 10_000,
+            poll_for_agent_stats_at_end_call: true,
+            agent_stats_polling_interval_sec: 15,
+            disable_agent_statistics: false,
         }
     }
 }
@@ -233,6 +243,9 @@ impl NodeConfig {
         }
         if raft.snapshot_every_entries == 0 {
             return Err("raft.snapshot_every_entries must be at least 1".into());
+        }
+        if !(1..=3600).contains(&self.cti.agent_stats_polling_interval_sec) {
+            return Err("cti.agent_stats_polling_interval_sec must be 1 to 3600".into());
         }
         if self.api_tls == ApiTls::Files && (self.api_cert.is_none() || self.api_key.is_none()) {
             return Err("api_tls = \"files\" needs api_cert and api_key".into());

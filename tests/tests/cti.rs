@@ -128,14 +128,30 @@ fn login_requests_and_refusals() {
         assert_eq!(reply.code, "invalid_body");
     });
     let mut ready_events = 0;
+    let mut statistics = Vec::new();
     while let Ok(update) = updates.try_recv() {
-        if let Update::Event { event, .. } = update {
-            if entered_state(&event, agents[0]).as_deref() == Some("ready") {
-                ready_events += 1;
+        match update {
+            Update::Event { event, controls, .. } => {
+                if entered_state(&event, agents[0]).as_deref() == Some("ready") {
+                    ready_events += 1;
+                    // Events about the session's agent carry its call-control buttons.
+                    let controls = controls.unwrap_or_else(|| panic!("controls with {event}"));
+                    assert_eq!(
+                        (controls["answer"].as_bool(), controls["make_call"].as_bool()),
+                        (Some(false), Some(false))
+                    );
+                }
             }
+            Update::Statistics { agents, time_ms } => statistics.push((time_ms, agents)),
+            _ => {}
         }
     }
     assert_eq!(ready_events, 1, "three sends of one request id: one state change");
+    // The cluster's agent statistics came at login: the own agent's, logged in.
+    let (time_ms, first) = statistics.first().cloned().unwrap_or_else(|| panic!("no statistics frame"));
+    assert!(time_ms > 0);
+    assert_eq!(first[0]["agent"].as_u64(), Some(agents[0]), "{first}");
+    assert!(first[0]["counters"]["logged_in_since_ms"].as_u64().is_some(), "{first}");
 
     // A second login while logged in is warned about (WarnIfAlreadyLoggedIn, the default).
     let (second, mut second_updates) = rt

@@ -997,3 +997,16 @@ fn silent_monitoring_warns_when_asked_ends_at_logout_and_can_be_disabled() {
     let refusal = script.refused(monitor(SAM, CHEN));
     assert!(refusal.message.contains("disabled"), "{refusal:?}");
 }
+
+/// Calls made are counted once, for the dialer, when the call begins; agents who join it later
+/// (a transfer) do not count it.
+#[test]
+fn calls_made_are_counted_for_the_dialer_once() {
+    let mut script = Script::new(&setup());
+    script.ok(cc(ALICE, CallRequest::MakeCall { number: "5550199".into() }));
+    script.ok(consult(ALICE, 1, ConsultPurpose::Transfer, "102"));
+    script.ok(cc(BRUNO, CallRequest::Answer { call: CallId(2) }));
+    script.ok(cc(ALICE, CallRequest::TransferComplete { held: CallId(1), active: CallId(2) }));
+    let made = |agent| script.center.agent_statistics(agent, 0).unwrap().counters.made_count;
+    assert_eq!((made(ALICE), made(BRUNO)), (1, 0), "the consult is not a call made; bruno joined");
+}

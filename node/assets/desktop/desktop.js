@@ -98,6 +98,8 @@
     reasonCodes: [],
     teams: [],
     chat: [], // agent↔supervisor chat messages, oldest first
+    serverStats: null, // agent id -> the cluster's AgentStatisticsSnapshot (statistics frames)
+    serverStatsAt: 0,
     monitoring: null, // the agent this supervisor silently monitors
     monitored: false, // a supervisor monitors this agent (only when the settings warn)
     controls: null,
@@ -320,6 +322,11 @@
       onReply(frame.reply);
     } else if (frame.heartbeat) {
       send(socket, { heartbeat_ack: {} });
+    } else if (frame.statistics) {
+      desk.serverStats = new Map();
+      for (const agent of frame.statistics.agents || []) desk.serverStats.set(agent.agent, agent);
+      desk.serverStatsAt = now();
+      renderTimes();
     } else if (frame.notice) {
       showMessage(frame.notice.message, true);
     } else if (frame.error) {
@@ -788,7 +795,7 @@
       for (const id of ids) {
         const row = document.createElement('tr');
         row.dataset.agent = id;
-        for (const cls of ['id', 'name', 'state', 'reason', 'time']) {
+        for (const cls of ['id', 'name', 'state', 'reason', 'time', 'calls', 'handled', 'logged-in']) {
           const cell = document.createElement('td');
           cell.className = 'cell-' + cls;
           row.appendChild(cell);
@@ -850,12 +857,36 @@
     }
   }
 
+  // The cluster's figures for an agent, advanced to now: a state's time grows while the agent
+  // is in it, logged-in time while it is logged in.
+  function serverFigures(entry) {
+    const stats = desk.serverStats && entry ? desk.serverStats.get(entry.agent.id) : null;
+    if (!stats) return null;
+    const elapsed = Math.max(0, now() - desk.serverStatsAt);
+    const state = entry.status.state;
+    const spent = (name) => (stats.state_ms[name] || 0) + (name === state ? elapsed : 0);
+    const loggedIn = stats.logged_in_ms + (state !== 'logged_out' ? elapsed : 0);
+    const handled = (stats.counters.handled_count && stats.counters.handled_count.voice) || 0;
+    return { spent: spent, loggedIn: loggedIn, handled: handled };
+  }
+
   function renderTimes() {
     const entry = ownEntry();
     const t = now();
     if (entry) $('stat-time-in-state').textContent = formatDuration(t - entry.since);
     const stats = desk.stats;
-    if (stats) {
+    const server = serverFigures(entry);
+    if (stats && server) {
+      $('stat-handled').textContent = String(stats.handled);
+      $('stat-made').textContent = String(stats.made);
+      $('stat-not-answered').textContent = String(stats.notAnswered);
+      $('stat-logged-in').textContent = formatDuration(server.loggedIn);
+      $('stat-ready').textContent = formatDuration(server.spent('ready'));
+      $('stat-not-ready').textContent = formatDuration(server.spent('not_ready'));
+      $('stat-talk').textContent = formatDuration(server.spent('talking'));
+      $('stat-hold').textContent = formatDuration(server.spent('hold'));
+      $('stat-work').textContent = formatDuration(server.spent('work_ready') + server.spent('work_not_ready'));
+    } else if (stats) {
       const spent = (state) => (stats.time[state] || 0) + (entry && entry.status.state === state ? t - entry.since : 0);
       $('stat-handled').textContent = String(stats.handled);
       $('stat-made').textContent = String(stats.made);
@@ -870,7 +901,16 @@
     const rows = $('team-rows');
     for (const row of rows.children) {
       const other = desk.agents.get(Number(row.dataset.agent));
-      if (other) row.querySelector('.cell-time').textContent = formatDuration(t - other.since);
+      if (!other) continue;
+      row.querySelector('.cell-time').textContent = formatDuration(t - other.since);
+      const figures = serverFigures(other);
+      row.querySelector('.cell-handled').textContent = figures ? String(figures.handled) : '–';
+      row.querySelector('.cell-logged-in').textContent = figures ? formatDuration(figures.loggedIn) : '–';
+      const calls = Array.from(desk.calls.values()).filter((call) =>
+        call.connections.some((c) => partyAgent(c.party) === other.agent.id));
+      row.querySelector('.cell-calls').textContent = calls.length
+        ? calls.map((call) => call.connections.find((c) => partyAgent(c.party) === other.agent.id).state).join(', ')
+        : '–';
     }
   }
 

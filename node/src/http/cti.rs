@@ -18,7 +18,7 @@ use tandem_actors::{Delivery, EventRead, Subscription};
 use tandem_client::proto::ClientMessage;
 use tandem_client::proto::{
     ClientBody, Encoding, ErrorFrame, EventFrame, Frame, Heartbeat, Login, LoginResult, Notice, Reply, Request,
-    ServerBody, ServerMessage, Snapshot, PROTOCOL_VERSION,
+    ServerBody, ServerMessage, Snapshot, StatisticsFrame, PROTOCOL_VERSION,
 };
 use tandem_domain::{AgentId, AgentStateRequest, Command, Outcome, Role, User, UserId, Viewer};
 use tokio::sync::mpsc;
@@ -390,6 +390,24 @@ fn controls_json(center: &tandem_domain::Center, own: Option<AgentId>, event: &t
     center.controls_after(own, event).and_then(|controls| serde_json::to_string(&controls).ok()).unwrap_or_default()
 }
 
+/// Sends the agent statistics of the viewer's agents (own first, then supervised), computed
+/// by the cluster at the applied center's time; false when the socket is gone.
+async fn send_statistics(state: &AppState, link: &mut Link, viewer: &Viewer) -> bool {
+    let frame = {
+        let shared = state.replica.state();
+        let data = shared.read();
+        let center = &data.center;
+        let time_ms = state.clock.now_ms().max(center.time_ms());
+        let agents: Vec<_> = center
+            .viewer_agents(viewer)
+            .into_iter()
+            .filter_map(|agent| center.agent_statistics(agent, time_ms))
+            .collect();
+        StatisticsFrame { time_ms, agents: serde_json::to_string(&agents).unwrap_or_default() }
+    };
+    link.send(ServerBody::Statistics(frame)).await
+}
+
 /// Sends the viewer's desk view; returns its index.
 async fn send_snapshot(state: &AppState, link: &mut Link, viewer: &Viewer) -> Option<u64> {
     let (index, view) = {
@@ -417,6 +435,14 @@ async fn serve(
     };
     let settings = &state.config.cti;
     let interval = Duration::from_millis(settings.heartbeat_interval_ms);
+    let statistics_on = !settings.disable_agent_statistics && !matches!(identity.viewer, Viewer::Everything);
+    if statistics_on && !send_statistics(state, link, &identity.viewer).await {
+        return End::Gone;
+    }
+    let polling = statistics_on && !settings.poll_for_agent_stats_at_end_call;
+    let mut poll = tokio::time::interval(Duration::from_secs(settings.agent_stats_polling_interval_sec));
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    poll.reset();
     let (replies, mut replies_rx) = mpsc::channel::<Reply>(REQUESTS_IN_FLIGHT_MAX);
     let mut in_flight = 0usize;
     let mut heard = Instant::now();
@@ -434,6 +460,11 @@ async fn serve(
                         };
                         let frame = EventFrame { index: event.index, event: json.to_string(), controls };
                         if !link.send(ServerBody::Event(frame)).await {
+                            return End::Gone;
+                        }
+                        // PollForAgentStatsAtEndCall: a call of one of the session's agents ended.
+                        let call_ended = matches!(*event.event, tandem_domain::Event::EndCall { .. });
+                        if statistics_on && !polling && call_ended && !send_statistics(state, link, &identity.viewer).await {
                             return End::Gone;
                         }
                     }
@@ -490,6 +521,11 @@ async fn serve(
                     }
                     Incoming::Closed => return End::ClosedByClient,
                     Incoming::Gone => return End::Gone,
+                }
+            }
+            _ = poll.tick(), if polling => {
+                if !send_statistics(state, link, &identity.viewer).await {
+                    return End::Gone;
                 }
             }
             _ = tokio::time::sleep_until(silence_deadline), if !interval.is_zero() => {
