@@ -84,13 +84,15 @@ pub fn sim(args: SimArgs) -> anyhow::Result<()> {
         let per_minute = args.seeds as f64 / (wall_s / 60.0).max(1e-9);
         println!(
             "{} seeds in {wall_s:.1} s wall ({per_minute:.1} seeds/min): {} failed; {:.1} simulated s per wall s; \
-             {} faults, {} invariant checks, {} contacts routed, worst failover gap {} ms",
+             {} faults, {} invariant checks, {} contacts routed, {} calls transferred or conferenced, \
+             worst failover gap {} ms",
             args.seeds,
             failed.len(),
             totals.simulated_ms as f64 / (totals.wall_ms.max(1) as f64),
             totals.faults,
             totals.checks,
             totals.routed,
+            totals.call_control,
             totals.worst_gap_ms
         );
     }
@@ -143,6 +145,7 @@ struct Totals {
     faults: u64,
     checks: u64,
     routed: u64,
+    call_control: u64,
     worst_gap_ms: u64,
 }
 
@@ -153,6 +156,7 @@ impl Totals {
         self.faults += report.faults_injected;
         self.checks += report.invariant_checks;
         self.routed += report.contacts_routed;
+        self.call_control += report.calls_transferred_or_conferenced;
         self.worst_gap_ms = self.worst_gap_ms.max(report.worst_failover_gap_ms);
     }
 }
@@ -170,10 +174,11 @@ fn print_report(report: &Report, deterministic: bool, with_schedule: bool) {
         report.invariant_checks
     );
     println!(
-        "  {} contacts injected, {} routed, {} writes acknowledged; {} messages ({} dropped, {} duplicated); \
-         {} leaders; worst failover gap {} ms; converged {}",
+        "  {} contacts injected, {} routed, {} calls transferred or conferenced, {} writes acknowledged; \
+         {} messages ({} dropped, {} duplicated); {} leaders; worst failover gap {} ms; converged {}",
         report.contacts_injected,
         report.contacts_routed,
+        report.calls_transferred_or_conferenced,
         report.writes_acknowledged,
         report.messages,
         report.messages_dropped,
@@ -221,6 +226,7 @@ fn json(report: &Report, deterministic: bool) -> serde_json::Value {
         "invariant_checks": report.invariant_checks,
         "contacts_injected": report.contacts_injected,
         "contacts_routed": report.contacts_routed,
+        "calls_transferred_or_conferenced": report.calls_transferred_or_conferenced,
         "writes_acknowledged": report.writes_acknowledged,
         "messages": report.messages,
         "messages_dropped": report.messages_dropped,

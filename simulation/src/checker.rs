@@ -54,6 +54,8 @@ pub struct Checker {
     pub check_count: u64,
     pub trace: Trace,
     pub routed_count: u64,
+    /// Calls transferred or conferenced (consult completions and single-step transfers).
+    pub call_control_count: u64,
     pub injected_count: u64,
     pub acked_count: u64,
     pub leader_change_count: u64,
@@ -81,6 +83,7 @@ impl Checker {
             check_count: 0,
             trace: Trace::default(),
             routed_count: 0,
+            call_control_count: 0,
             injected_count: 0,
             acked_count: 0,
             leader_change_count: 0,
@@ -295,6 +298,7 @@ impl Checker {
                 self.check_assignment(*contact, now_ms);
             }
             Event::GroupChatInviteOffered { agent, .. } => self.check_capacity(*agent, Channel::Chat, now_ms),
+            Event::CallTransferred { .. } | Event::CallConferenced { .. } => self.call_control_count += 1,
             _ => {}
         }
     }

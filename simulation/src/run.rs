@@ -51,6 +51,8 @@ pub struct Report {
     pub invariant_checks: u64,
     pub contacts_injected: u64,
     pub contacts_routed: u64,
+    /// Calls agents transferred or conferenced (call control under faults).
+    pub calls_transferred_or_conferenced: u64,
     pub writes_acknowledged: u64,
     pub messages: u64,
     pub messages_dropped: u64,
@@ -178,6 +180,7 @@ fn empty_report(options: &SimOptions) -> Report {
         invariant_checks: 0,
         contacts_injected: 0,
         contacts_routed: 0,
+        calls_transferred_or_conferenced: 0,
         writes_acknowledged: 0,
         messages: 0,
         messages_dropped: 0,
@@ -317,6 +320,7 @@ async fn simulate(options: &SimOptions, progress: &mut dyn FnMut(Progress), repo
     report.invariant_checks = run.checker.check_count;
     report.contacts_injected = run.checker.injected_count;
     report.contacts_routed = run.checker.routed_count;
+    report.calls_transferred_or_conferenced = run.checker.call_control_count;
     report.writes_acknowledged = run.checker.acked_count;
     report.messages = stats.message_count;
     report.messages_dropped = stats.dropped_count;

@@ -13,9 +13,9 @@ use std::time::Duration;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use tandem_domain::{
-    AgentId, AgentState, AgentStateRequest, Center, Channel, Command, ContactId, ContactSpec, ContactState, CsqId,
-    CsqSpec, DigitalState, DigitalStateRequest, EntityRef, Entry, Outcome, RequestId, Selection, TeamId,
-    TeamMessageSpec,
+    AgentId, AgentState, AgentStateRequest, CallId, CallRequest, Center, Channel, Command, ConnectionState,
+    ConsultPurpose, ContactId, ContactSpec, ContactState, CsqId, CsqSpec, DigitalState, DigitalStateRequest, EntityRef,
+    Entry, Outcome, RequestId, Selection, TeamId, TeamMessageSpec,
 };
 use tandem_raft::NodeId;
 use tokio::sync::mpsc;
@@ -323,12 +323,44 @@ impl Workload {
             }
             AgentState::Ready => None,
             AgentState::Reserved => (roll < 0.85).then_some(Command::AnswerCall { agent }),
-            AgentState::Talking if roll < 0.05 => Some(Command::HoldCall { agent }),
-            AgentState::Talking if roll < 0.4 => Some(Command::EndCall { agent }),
+            AgentState::Talking => self.call_control_decides(center, agent, roll),
             AgentState::Hold => Some(Command::RetrieveCall { agent }),
             AgentState::WorkReady | AgentState::WorkNotReady if roll < 0.6 => {
                 Some(Command::SetAgentState { agent, state: AgentStateRequest::Ready, reason: None })
             }
+            _ => None,
+        }
+    }
+
+    /// An agent on a call: consult an outside number and complete (transfer, conference) or
+    /// reconnect, blind-transfer, hold, or hang up. External parties answer at once (the desk
+    /// setting's default), so a consult is talking when the agent next wakes.
+    fn call_control_decides(&mut self, center: &Center, agent: AgentId, roll: f64) -> Option<Command> {
+        let status = center.agent_status(agent)?;
+        let on = |state: ConnectionState| -> Option<CallId> {
+            status
+                .calls
+                .iter()
+                .copied()
+                .find(|call| center.call(*call).and_then(|found| found.agent_connection(agent)) == Some(state))
+        };
+        let (held, active) = (on(ConnectionState::Held), on(ConnectionState::Talking));
+        let control = |request| Some(Command::CallControl { agent, request });
+        let mut outside = || format!("555{:04}", self.rng.gen_range(0..10_000));
+        match (held, active) {
+            (Some(held), Some(active)) if roll < 0.4 => control(CallRequest::TransferComplete { held, active }),
+            (Some(held), Some(active)) if roll < 0.7 => control(CallRequest::ConferenceComplete { held, active }),
+            (Some(held), Some(active)) if roll < 0.9 => control(CallRequest::Reconnect { active, held }),
+            (Some(_), Some(_)) => None,
+            (_, Some(call)) if roll < 0.08 => {
+                control(CallRequest::Consult { call, purpose: ConsultPurpose::Transfer, number: outside() })
+            }
+            (_, Some(call)) if roll < 0.12 => {
+                control(CallRequest::Consult { call, purpose: ConsultPurpose::Conference, number: outside() })
+            }
+            (_, Some(call)) if roll < 0.15 => control(CallRequest::SingleStepTransfer { call, number: outside() }),
+            (_, Some(_)) if roll < 0.18 => Some(Command::HoldCall { agent }),
+            (_, Some(_)) if roll < 0.45 => Some(Command::EndCall { agent }),
             _ => None,
         }
     }

@@ -11,13 +11,16 @@ const DURATION_MS: u64 = 20_000;
 
 fn sweep(first: u64) {
     let mut failures = Vec::new();
+    let mut call_control = 0;
     for seed in first..first + SEEDS_PER_TEST {
         let report = run(&SimOptions::new(seed, DURATION_MS));
+        call_control += report.calls_transferred_or_conferenced;
         if let Some(violation) = report.violations.first() {
             failures.push(format!("{violation:?}\n  replay: {}", report.replay_command));
         }
     }
     assert!(failures.is_empty(), "{} seeds failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(call_control > 0, "the agents transferred or conferenced calls under faults");
 }
 
 #[test]

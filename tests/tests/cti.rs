@@ -131,16 +131,11 @@ fn login_requests_and_refusals() {
     let mut statistics = Vec::new();
     while let Ok(update) = updates.try_recv() {
         match update {
-            Update::Event { event, controls, .. } => {
-                if entered_state(&event, agents[0]).as_deref() == Some("ready") {
-                    ready_events += 1;
-                    // Events about the session's agent carry its call-control buttons.
-                    let controls = controls.unwrap_or_else(|| panic!("controls with {event}"));
-                    assert_eq!(
-                        (controls["answer"].as_bool(), controls["make_call"].as_bool()),
-                        (Some(false), Some(false))
-                    );
-                }
+            Update::Event { event, controls, .. } if entered_state(&event, agents[0]).as_deref() == Some("ready") => {
+                ready_events += 1;
+                // Events about the session's agent carry its call-control buttons.
+                let controls = controls.unwrap_or_else(|| panic!("controls with {event}"));
+                assert_eq!((controls["answer"].as_bool(), controls["make_call"].as_bool()), (Some(false), Some(false)));
             }
             Update::Statistics { agents, time_ms } => statistics.push((time_ms, agents)),
             _ => {}
