@@ -377,6 +377,37 @@ fn an_agent_works_a_call_in_the_browser_desktop() {
     let shot = browser.screenshot("talking");
     println!("screenshot: {}", shot.display());
 
+    // Call data: the caller's number is shown; a call variable written from the desktop is the
+    // call's, for everyone on it.
+    wait_until(STEP_TIMEOUT, "the caller's number in the call data", || {
+        let shown = browser.script("return document.getElementById('call-data').textContent");
+        if shown.as_str().is_some_and(|text| text.contains("+15550100")) {
+            Ok(())
+        } else {
+            Err(shown.to_string())
+        }
+    });
+    browser.script("document.getElementById('variable-number').value = '3'; return true");
+    browser.type_into("variable-value", "VIP");
+    browser.click("variable-set");
+    wait_until(STEP_TIMEOUT, "call variable 3 set", || {
+        let found = admin.get(&format!("/api/v1/calls/{call}")).expect("the call");
+        if found.json["data"]["variables"]["3"] == "VIP" {
+            Ok(())
+        } else {
+            let message = browser.script("return document.getElementById('message').textContent");
+            Err(format!("{} (desk message: {message})", found.text))
+        }
+    });
+    wait_until(STEP_TIMEOUT, "call variable 3 on the desk", || {
+        let shown = browser.script("return document.getElementById('call-data').textContent");
+        if shown.as_str().is_some_and(|text| text.contains("Variable 3VIP")) {
+            Ok(())
+        } else {
+            Err(shown.to_string())
+        }
+    });
+
     // Hold with the button, retrieve with the Alt+H shortcut.
     browser.click("btn-hold");
     browser.wait_text("status-state", "Hold");

@@ -169,7 +169,7 @@ pub struct CallDataChanges {
     #[serde(default)]
     pub user_to_user: Option<String>,
     /// Call variables to set, by number 1 to 10; an empty value clears one.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "variable_numbers")]
     pub variables: BTreeMap<u8, String>,
     /// ECC variables to set, by name; an empty value removes one.
     #[serde(default)]
@@ -177,6 +177,20 @@ pub struct CallDataChanges {
     /// Wrap-up data (incoming calls only, as for `SetWrapUpData`).
     #[serde(default)]
     pub wrap_up: Option<String>,
+}
+
+/// Call variable numbers as JSON object keys. Read through string keys so that they also
+/// arrive intact inside an internally tagged request (an agent action), where serde hands map
+/// keys over as strings and would refuse them as `u8`.
+fn variable_numbers<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<u8, String>, D::Error> {
+    use serde::de::Error;
+    let raw = BTreeMap::<String, String>::deserialize(deserializer)?;
+    raw.into_iter()
+        .map(|(number, value)| match number.parse::<u8>() {
+            Ok(parsed) => Ok((parsed, value)),
+            Err(_) => Err(D::Error::custom(format!("call variable {number:?} is not a number from 1 to 10"))),
+        })
+        .collect()
 }
 
 /// A call arriving from outside (the switch or the load generator).

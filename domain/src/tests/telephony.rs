@@ -1010,3 +1010,21 @@ fn calls_made_are_counted_for_the_dialer_once() {
     let made = |agent| script.center.agent_statistics(agent, 0).unwrap().counters.made_count;
     assert_eq!((made(ALICE), made(BRUNO)), (1, 0), "the consult is not a call made; bruno joined");
 }
+
+/// Call variable numbers arrive as JSON object keys, also inside an internally tagged wrapper
+/// (the REST and CTI agent actions); a key that is not a number is refused with a clear text.
+#[test]
+fn call_variable_numbers_read_from_json_keys() {
+    #[derive(serde::Deserialize)]
+    #[serde(tag = "action", rename_all = "snake_case")]
+    enum Wrapped {
+        CallControl { request: CallRequest },
+    }
+    let text = r#"{"action": "call_control", "request": {"set_call_data": {"call": 1, "changes": {"variables": {"3": "VIP"}}}}}"#;
+    let Wrapped::CallControl { request } = serde_json::from_str(text).unwrap();
+    let CallRequest::SetCallData { changes, .. } = request else { panic!("set_call_data") };
+    assert_eq!(changes.variables.get(&3).map(String::as_str), Some("VIP"));
+    let bad = r#"{"variables": {"three": "VIP"}}"#;
+    let error = serde_json::from_str::<CallDataChanges>(bad).unwrap_err().to_string();
+    assert!(error.contains("not a number from 1 to 10"), "{error}");
+}

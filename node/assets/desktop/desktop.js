@@ -677,6 +677,7 @@
     $('call-info').textContent = info;
     renderCalls(mine);
     $('wrapup-current').textContent = entry && entry.wrapUpData ? 'Wrap-up data: ' + entry.wrapUpData : '';
+    renderCallData();
 
     renderTeamMessages();
     renderChat();
@@ -767,6 +768,47 @@
       select.dataset.ids = partners.join(',');
     }
     $('chat-send').disabled = partners.length === 0 || !session.online;
+  }
+
+  // The call the data panel shows: the one the agent talks on, else the held one, else ringing.
+  function dataCall() {
+    return ownCall('talking') || ownCall('held') || ownCall('alerting');
+  }
+
+  function renderCallData() {
+    const call = dataCall();
+    const rows = $('call-data-rows');
+    rows.replaceChildren();
+    const add = (name, value) => {
+      const row = document.createElement('tr');
+      const head = document.createElement('th');
+      head.scope = 'row';
+      head.textContent = name;
+      const cell = document.createElement('td');
+      cell.textContent = value;
+      row.append(head, cell);
+      rows.appendChild(row);
+    };
+    const data = call ? call.data || {} : null;
+    if (data) {
+      add('Call', String(call.id));
+      add('ANI', data.ani || '–');
+      add('DNIS', data.dnis || '–');
+      if (data.ced) add('CED', data.ced);
+      for (const [number, value] of Object.entries(data.variables || {})) add('Variable ' + number, value);
+      for (const [name, value] of Object.entries(data.ecc || {})) add(name, value);
+    }
+    $('call-data').hidden = !data;
+    const select = $('variable-number');
+    if (select.options.length === 0) {
+      for (let n = 1; n <= 10; n += 1) {
+        const option = document.createElement('option');
+        option.value = String(n);
+        option.textContent = 'Call variable ' + n;
+        select.appendChild(option);
+      }
+    }
+    $('variable-set').disabled = !call || !session.online;
   }
 
   function renderTeamMessages() {
@@ -1169,6 +1211,15 @@
     $('wrapup-form').addEventListener('submit', (event) => {
       event.preventDefault();
       request({ action: 'set_wrap_up_data', data: $('wrapup-data').value }, 0, 'Set wrap-up data');
+    });
+    $('variable-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const call = dataCall();
+      if (!call) return;
+      const variables = {};
+      variables[$('variable-number').value] = $('variable-value').value;
+      callControl({ set_call_data: { call: call.id, changes: { variables: variables } } }, 'Set call data');
+      $('variable-value').value = '';
     });
     $('chat-form').addEventListener('submit', (event) => {
       event.preventDefault();
