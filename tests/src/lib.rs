@@ -6,6 +6,7 @@
 //! the cluster is dropped, on success and on panic alike. Every wait is bounded and names what it
 //! waited for, so a broken node fails a test instead of hanging it.
 
+pub mod bench;
 mod client;
 mod cluster;
 mod proxy;

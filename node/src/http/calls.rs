@@ -7,11 +7,11 @@
 //! agent actions and the CTI protocol instead. The calls themselves are replicated state, read
 //! here from this node's applied center.
 
-use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use serde::{Deserialize, Serialize};
 use tandem_domain::{AgentId, Call, CallId, Command, Event, InboundCallSpec, Outcome};
 
+use super::contacts::read_one;
 use super::{guard, submit, ApiError, AppState};
 
 /// Calls listed per page at most.
@@ -94,14 +94,8 @@ async fn list(
 }
 
 async fn get(state: web::Data<AppState>, request: HttpRequest, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
-    guard(&state, &request)?;
     let id = id.into_inner();
-    let shared = state.replica.state();
-    let data = shared.read();
-    match data.center.call(CallId(id)) {
-        Some(call) => Ok(HttpResponse::Ok().json(call)),
-        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("There is no call with id {id}."))),
-    }
+    read_one(&state, &request, "call", id, |center| center.call(CallId(id)).cloned())
 }
 
 async fn action(
@@ -121,14 +115,10 @@ async fn controls(
     request: HttpRequest,
     id: web::Path<u64>,
 ) -> Result<HttpResponse, ApiError> {
-    guard(&state, &request)?;
     let id = id.into_inner();
-    let shared = state.replica.state();
-    let data = shared.read();
-    if data.center.agent(AgentId(id)).is_none() {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("There is no agent with id {id}.")));
-    }
-    Ok(HttpResponse::Ok().json(data.center.call_controls(AgentId(id))))
+    read_one(&state, &request, "agent", id, |center| {
+        center.agent(AgentId(id)).map(|_| center.call_controls(AgentId(id)))
+    })
 }
 
 /// Adds the call routes to the `/api/v1` scope.

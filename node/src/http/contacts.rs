@@ -236,7 +236,7 @@ async fn list(
 }
 
 /// One thing read from the applied center by id, or `not_found` naming it.
-fn read_one<T: Serialize>(
+pub(super) fn read_one<T: Serialize>(
     state: &AppState,
     request: &HttpRequest,
     what: &str,

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use serde_json::{json, Value};
 use tandem_client::{Client, Credentials, Profile, Update};
+use tandem_tests::bench::{options_or_exit, percentile, write_result};
 use tandem_tests::{ApiClient, Cluster, RaftTuning};
 
 const PASSWORD: &str = "bench desk password";
@@ -60,13 +61,6 @@ fn parse_options() -> Result<Options, String> {
         options.out = format!("bench/results/desktops-{}.json", options.agents);
     }
     Ok(options)
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
 }
 
 /// Runs `work` for 0..count on `WRITERS` threads, each with its own client of `client`'s node;
@@ -112,13 +106,7 @@ struct Desk {
 }
 
 fn main() {
-    let options = match parse_options() {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("{message}");
-            std::process::exit(2);
-        }
-    };
+    let options = options_or_exit(parse_options);
     let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], RaftTuning::fast());
     let leader = cluster.start_all();
     let admin = cluster.client(leader);
@@ -308,13 +296,7 @@ fn main() {
         },
         "note": "the sender, every desktop and the three nodes share this machine's 2 cores",
     });
-    if let Some(parent) = std::path::Path::new(&options.out).parent() {
-        let _ = std::fs::create_dir_all(parent);
-    }
-    match std::fs::write(&options.out, serde_json::to_string_pretty(&result).unwrap_or_default()) {
-        Ok(()) => println!("wrote {}", options.out),
-        Err(error) => eprintln!("writing {}: {error}", options.out),
-    }
+    write_result(&options.out, &result);
     for client in &clients {
         client.close();
     }

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use serde_json::json;
 use tandem_client::{Client, Credentials, Profile, Update};
+use tandem_tests::bench::{options_or_exit, percentile, write_result};
 use tandem_tests::{Cluster, RaftTuning};
 
 struct Options {
@@ -55,21 +56,8 @@ fn resident_mib(cluster: &Cluster, id: u64) -> f64 {
     cluster.node(id).resident_mib().unwrap_or(f64::NAN)
 }
 
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
-}
-
 fn main() {
-    let options = match parse_options() {
-        Ok(options) => options,
-        Err(message) => {
-            eprintln!("{message}");
-            std::process::exit(2);
-        }
-    };
+    let options = options_or_exit(parse_options);
     let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], RaftTuning::fast());
     let leader = cluster.start_all();
     let admin = cluster.client(leader);
@@ -168,13 +156,7 @@ fn main() {
         "kib_per_session": {"a": kib_per_session[0], "b": kib_per_session[1]},
         "note": "sender and receivers share one process and its 2 cores with the three nodes",
     });
-    if let Some(parent) = std::path::Path::new(&options.out).parent() {
-        let _ = std::fs::create_dir_all(parent);
-    }
-    match std::fs::write(&options.out, serde_json::to_string_pretty(&result).unwrap_or_default()) {
-        Ok(()) => println!("wrote {}", options.out),
-        Err(error) => eprintln!("writing {}: {error}", options.out),
-    }
+    write_result(&options.out, &result);
     for client in &clients {
         client.close();
     }
