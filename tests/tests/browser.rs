@@ -601,6 +601,12 @@ fn a_supervisor_sees_the_team_and_sets_an_agents_state() {
         state => Err(state.to_string()),
     });
     assert_eq!(cell("name"), json!("Alice Agent"));
+    // The cluster's statistics for the team's agents reach the grid.
+    wait_until(STEP_TIMEOUT, "alice's logged-in time from the server", || match cell("logged-in") {
+        time if time.as_str().is_some_and(|text| text.starts_with("00:")) => Ok(()),
+        time => Err(time.to_string()),
+    });
+    assert_eq!(cell("handled"), json!("0"));
 
     // The supervisor makes the agent Ready from the grid; the grid follows the event.
     browser.click_css(&format!("{row} button[data-action='ready']"));

@@ -98,8 +98,7 @@
     reasonCodes: [],
     teams: [],
     chat: [], // agent↔supervisor chat messages, oldest first
-    serverStats: null, // agent id -> the cluster's AgentStatisticsSnapshot (statistics frames)
-    serverStatsAt: 0,
+    serverStats: null, // agent id -> {stats: the cluster's AgentStatisticsSnapshot, at: when received}
     monitoring: null, // the agent this supervisor silently monitors
     monitored: false, // a supervisor monitors this agent (only when the settings warn)
     controls: null,
@@ -323,9 +322,9 @@
     } else if (frame.heartbeat) {
       send(socket, { heartbeat_ack: {} });
     } else if (frame.statistics) {
-      desk.serverStats = new Map();
-      for (const agent of frame.statistics.agents || []) desk.serverStats.set(agent.agent, agent);
-      desk.serverStatsAt = now();
+      // A frame carries some of the session's agents (those whose call ended) or all of them.
+      if (!desk.serverStats) desk.serverStats = new Map();
+      for (const agent of frame.statistics.agents || []) desk.serverStats.set(agent.agent, { stats: agent, at: now() });
       renderTimes();
     } else if (frame.notice) {
       showMessage(frame.notice.message, true);
@@ -902,9 +901,10 @@
   // The cluster's figures for an agent, advanced to now: a state's time grows while the agent
   // is in it, logged-in time while it is logged in.
   function serverFigures(entry) {
-    const stats = desk.serverStats && entry ? desk.serverStats.get(entry.agent.id) : null;
-    if (!stats) return null;
-    const elapsed = Math.max(0, now() - desk.serverStatsAt);
+    const record = desk.serverStats && entry ? desk.serverStats.get(entry.agent.id) : null;
+    if (!record) return null;
+    const stats = record.stats;
+    const elapsed = Math.max(0, now() - record.at);
     const state = entry.status.state;
     const spent = (name) => (stats.state_ms[name] || 0) + (name === state ? elapsed : 0);
     const loggedIn = stats.logged_in_ms + (state !== 'logged_out' ? elapsed : 0);
@@ -1169,6 +1169,7 @@
     session.urls = [defaultUrl()];
     session.current = 0;
     desk.stats = freshStats();
+    desk.serverStats = null;
     desk.controls = null;
     firstLogin();
   }

@@ -391,8 +391,9 @@ fn controls_json(center: &tandem_domain::Center, own: Option<AgentId>, event: &t
 }
 
 /// Sends the agent statistics of the viewer's agents (own first, then supervised), computed
-/// by the cluster at the applied center's time; false when the socket is gone.
-async fn send_statistics(state: &AppState, link: &mut Link, viewer: &Viewer) -> bool {
+/// by the cluster at the applied center's time; with `only`, of those of them alone (the agents
+/// whose call just ended). False when the socket is gone.
+async fn send_statistics(state: &AppState, link: &mut Link, viewer: &Viewer, only: Option<&[AgentId]>) -> bool {
     let frame = {
         let shared = state.replica.state();
         let data = shared.read();
@@ -401,8 +402,12 @@ async fn send_statistics(state: &AppState, link: &mut Link, viewer: &Viewer) -> 
         let agents: Vec<_> = center
             .viewer_agents(viewer)
             .into_iter()
+            .filter(|agent| only.is_none_or(|only| only.contains(agent)))
             .filter_map(|agent| center.agent_statistics(agent, time_ms))
             .collect();
+        if agents.is_empty() {
+            return true;
+        }
         StatisticsFrame { time_ms, agents: serde_json::to_string(&agents).unwrap_or_default() }
     };
     link.send(ServerBody::Statistics(frame)).await
@@ -436,7 +441,7 @@ async fn serve(
     let settings = &state.config.cti;
     let interval = Duration::from_millis(settings.heartbeat_interval_ms);
     let statistics_on = !settings.disable_agent_statistics && !matches!(identity.viewer, Viewer::Everything);
-    if statistics_on && !send_statistics(state, link, &identity.viewer).await {
+    if statistics_on && !send_statistics(state, link, &identity.viewer, None).await {
         return End::Gone;
     }
     let polling = statistics_on && !settings.poll_for_agent_stats_at_end_call;
@@ -463,9 +468,10 @@ async fn serve(
                             return End::Gone;
                         }
                         // PollForAgentStatsAtEndCall: a call of one of the session's agents ended.
-                        let call_ended = matches!(*event.event, tandem_domain::Event::EndCall { .. });
-                        if statistics_on && !polling && call_ended && !send_statistics(state, link, &identity.viewer).await {
-                            return End::Gone;
+                        if let tandem_domain::Event::EndCall { agents, .. } = &*event.event {
+                            if statistics_on && !polling && !send_statistics(state, link, &identity.viewer, Some(agents)).await {
+                                return End::Gone;
+                            }
                         }
                     }
                 }
@@ -524,7 +530,7 @@ async fn serve(
                 }
             }
             _ = poll.tick(), if polling => {
-                if !send_statistics(state, link, &identity.viewer).await {
+                if !send_statistics(state, link, &identity.viewer, None).await {
                     return End::Gone;
                 }
             }
