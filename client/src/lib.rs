@@ -138,6 +138,8 @@ pub enum Update {
     /// Agent statistics computed by the cluster (`time_ms`; `agents`: a JSON array of
     /// `AgentStatisticsSnapshot`).
     Statistics { time_ms: u64, agents: serde_json::Value },
+    /// CSQ statistics computed by the cluster (`csqs`: a JSON array of `CsqStatisticsSnapshot`).
+    SkillGroupStatistics { time_ms: u64, csqs: serde_json::Value },
     /// A notice to show (e.g. the already-logged-in warning).
     Notice { code: String, message: String },
     /// The session to `url` broke; the library is failing over (show "Offline" or a banner).
@@ -516,6 +518,10 @@ impl Driver {
             ServerBody::Statistics(frame) => {
                 let agents = serde_json::from_str(&frame.agents).unwrap_or(serde_json::Value::Null);
                 let _ = self.updates.send(Update::Statistics { time_ms: frame.time_ms, agents });
+            }
+            ServerBody::SkillGroupStatistics(frame) => {
+                let csqs = serde_json::from_str(&frame.csqs).unwrap_or(serde_json::Value::Null);
+                let _ = self.updates.send(Update::SkillGroupStatistics { time_ms: frame.time_ms, csqs });
             }
             ServerBody::Notice(notice) => {
                 let _ = self.updates.send(Update::Notice { code: notice.code, message: notice.message });

@@ -122,7 +122,7 @@ pub struct Request {
 /// Everything a node sends.
 #[derive(Clone, PartialEq, Message)]
 pub struct ServerMessage {
-    #[prost(oneof = "ServerBody", tags = "1, 2, 3, 4, 5, 6, 7, 8, 9")]
+    #[prost(oneof = "ServerBody", tags = "1, 2, 3, 4, 5, 6, 7, 8, 9, 10")]
     pub body: Option<ServerBody>,
 }
 
@@ -157,6 +157,22 @@ pub enum ServerBody {
     /// The agent statistics of the session's agents (seeds-ctios.md §2.10).
     #[prost(message, tag = "9")]
     Statistics(StatisticsFrame),
+    /// The skill-group (CSQ) statistics of the CSQs the session's agents serve (§2.10).
+    #[prost(message, tag = "10")]
+    SkillGroupStatistics(SkillGroupStatisticsFrame),
+}
+
+/// CSQ statistics computed by the cluster, pushed every `skill_group_stats_polling_interval_sec`.
+#[derive(Clone, PartialEq, Message, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkillGroupStatisticsFrame {
+    /// The moment they are computed at (ms since the epoch).
+    #[prost(uint64, tag = "1")]
+    pub time_ms: u64,
+    /// JSON: `[CsqStatisticsSnapshot...]` in CSQ id order.
+    #[prost(string, tag = "2")]
+    #[serde(with = "json_text")]
+    pub csqs: String,
 }
 
 /// Agent statistics computed by the cluster: pushed at login, when a call of one of the

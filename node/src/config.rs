@@ -102,6 +102,11 @@ pub struct CtiSettings {
     pub agent_stats_polling_interval_sec: u64,
     /// `DisableAgentStatistics` (0): no agent statistics to desktops at all.
     pub disable_agent_statistics: bool,
+    /// `Server\SkillGroup\PollingIntervalSec` (10): how often desktops get the statistics of
+    /// the CSQs their agents serve.
+    pub skill_group_stats_polling_interval_sec: u64,
+    /// `DisableSkillGroupStatistics` (0): no CSQ statistics to desktops.
+    pub disable_skill_group_statistics: bool,
 }
 
 impl Default for CtiSettings {
@@ -118,6 +123,8 @@ impl Default for CtiSettings {
             poll_for_agent_stats_at_end_call: true,
             agent_stats_polling_interval_sec: 15,
             disable_agent_statistics: false,
+            skill_group_stats_polling_interval_sec: 10,
+            disable_skill_group_statistics: false,
         }
     }
 }
@@ -246,6 +253,9 @@ impl NodeConfig {
         }
         if !(1..=3600).contains(&self.cti.agent_stats_polling_interval_sec) {
             return Err("cti.agent_stats_polling_interval_sec must be 1 to 3600".into());
+        }
+        if !(1..=3600).contains(&self.cti.skill_group_stats_polling_interval_sec) {
+            return Err("cti.skill_group_stats_polling_interval_sec must be 1 to 3600".into());
         }
         if self.api_tls == ApiTls::Files && (self.api_cert.is_none() || self.api_key.is_none()) {
             return Err("api_tls = \"files\" needs api_cert and api_key".into());

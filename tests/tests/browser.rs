@@ -356,6 +356,16 @@ fn an_agent_works_a_call_in_the_browser_desktop() {
     browser.wait_text("status-node", "Node 1");
     wait_for_state(&admin, agent, "not_ready");
     assert_eq!(browser.script("return location.pathname"), json!("/desktop"), "{desktop}");
+    // The CSQ alice serves shows in the Queues grid (skill-group statistics from the cluster).
+    wait_until(STEP_TIMEOUT, "alice's CSQ in the Queues grid", || {
+        let found =
+            browser.script(&format!("return document.querySelector(\"#queue-rows tr[data-csq='{csq}']\") !== null"));
+        if found == json!(true) {
+            Ok(())
+        } else {
+            Err(found.to_string())
+        }
+    });
 
     // Bob, at extension 1002, logged in and Not Ready: the transfer's destination.
     let bob =

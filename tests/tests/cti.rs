@@ -129,6 +129,7 @@ fn login_requests_and_refusals() {
     });
     let mut ready_events = 0;
     let mut statistics = Vec::new();
+    let mut queues = Vec::new();
     while let Ok(update) = updates.try_recv() {
         match update {
             Update::Event { event, controls, .. } if entered_state(&event, agents[0]).as_deref() == Some("ready") => {
@@ -138,10 +139,15 @@ fn login_requests_and_refusals() {
                 assert_eq!((controls["answer"].as_bool(), controls["make_call"].as_bool()), (Some(false), Some(false)));
             }
             Update::Statistics { agents, time_ms } => statistics.push((time_ms, agents)),
+            Update::SkillGroupStatistics { csqs, .. } => queues.push(csqs),
             _ => {}
         }
     }
     assert_eq!(ready_events, 1, "three sends of one request id: one state change");
+    // The CSQ the agent serves, with its figures, came at once (then every 10 s).
+    let csqs = queues.first().cloned().unwrap_or_else(|| panic!("no skill-group statistics frame"));
+    assert_eq!(csqs.as_array().map(Vec::len), Some(1), "{csqs}");
+    assert!(csqs[0]["waiting_count"].as_u64().is_some(), "{csqs}");
     // The cluster's agent statistics came at login: the own agent's, logged in.
     let (time_ms, first) = statistics.first().cloned().unwrap_or_else(|| panic!("no statistics frame"));
     assert!(time_ms > 0);

@@ -326,6 +326,8 @@
       if (!desk.serverStats) desk.serverStats = new Map();
       for (const agent of frame.statistics.agents || []) desk.serverStats.set(agent.agent, { stats: agent, at: now() });
       renderTimes();
+    } else if (frame.skill_group_statistics) {
+      renderQueues(frame.skill_group_statistics.csqs || []);
     } else if (frame.notice) {
       showMessage(frame.notice.message, true);
     } else if (frame.error) {
@@ -767,6 +769,25 @@
       select.dataset.ids = partners.join(',');
     }
     $('chat-send').disabled = partners.length === 0 || !session.online;
+  }
+
+  // The skill-group (CSQ) statistics the cluster pushes every polling interval.
+  function renderQueues(csqs) {
+    const rows = $('queue-rows');
+    rows.replaceChildren();
+    for (const csq of csqs) {
+      const row = document.createElement('tr');
+      row.dataset.csq = csq.csq;
+      const oldest = csq.oldest_waiting_ms === null || csq.oldest_waiting_ms === undefined
+        ? '–' : formatDuration(csq.oldest_waiting_ms);
+      for (const value of [String(csq.csq), String(csq.waiting_count), oldest, String(csq.agents_ready_count),
+        String(csq.agents_talking_count)]) {
+        const cell = document.createElement('td');
+        cell.textContent = value;
+        row.appendChild(cell);
+      }
+      rows.appendChild(row);
+    }
   }
 
   // The call the data panel shows: the one the agent talks on, else the held one, else ringing.

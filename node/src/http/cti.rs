@@ -18,7 +18,7 @@ use tandem_actors::{Delivery, EventRead, Subscription};
 use tandem_client::proto::ClientMessage;
 use tandem_client::proto::{
     ClientBody, Encoding, ErrorFrame, EventFrame, Frame, Heartbeat, Login, LoginResult, Notice, Reply, Request,
-    ServerBody, ServerMessage, Snapshot, StatisticsFrame, PROTOCOL_VERSION,
+    ServerBody, ServerMessage, SkillGroupStatisticsFrame, Snapshot, StatisticsFrame, PROTOCOL_VERSION,
 };
 use tandem_domain::{AgentId, AgentStateRequest, Command, Outcome, Role, User, UserId, Viewer};
 use tokio::sync::mpsc;
@@ -413,6 +413,27 @@ async fn send_statistics(state: &AppState, link: &mut Link, viewer: &Viewer, onl
     link.send(ServerBody::Statistics(frame)).await
 }
 
+/// Sends the statistics of the CSQs the viewer's agents serve, in CSQ id order; nothing when
+/// they serve none. False when the socket is gone.
+async fn send_csq_statistics(state: &AppState, link: &mut Link, viewer: &Viewer) -> bool {
+    let frame = {
+        let shared = state.replica.state();
+        let data = shared.read();
+        let center = &data.center;
+        let time_ms = state.clock.now_ms().max(center.time_ms());
+        let mut csqs: Vec<tandem_domain::CsqId> =
+            center.viewer_agents(viewer).into_iter().flat_map(|agent| center.agent_csqs(agent)).collect();
+        csqs.sort_unstable();
+        csqs.dedup();
+        let snapshots: Vec<_> = csqs.into_iter().filter_map(|csq| center.csq_statistics(csq, time_ms)).collect();
+        if snapshots.is_empty() {
+            return true;
+        }
+        SkillGroupStatisticsFrame { time_ms, csqs: serde_json::to_string(&snapshots).unwrap_or_default() }
+    };
+    link.send(ServerBody::SkillGroupStatistics(frame)).await
+}
+
 /// Sends the viewer's desk view; returns its index.
 async fn send_snapshot(state: &AppState, link: &mut Link, viewer: &Viewer) -> Option<u64> {
     let (index, view) = {
@@ -448,6 +469,10 @@ async fn serve(
     let mut poll = tokio::time::interval(Duration::from_secs(settings.agent_stats_polling_interval_sec));
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     poll.reset();
+    // Skill-group statistics: at once, then every polling interval.
+    let csq_statistics_on = !settings.disable_skill_group_statistics && !matches!(identity.viewer, Viewer::Everything);
+    let mut csq_poll = tokio::time::interval(Duration::from_secs(settings.skill_group_stats_polling_interval_sec));
+    csq_poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let (replies, mut replies_rx) = mpsc::channel::<Reply>(REQUESTS_IN_FLIGHT_MAX);
     let mut in_flight = 0usize;
     let mut heard = Instant::now();
@@ -527,6 +552,11 @@ async fn serve(
                     }
                     Incoming::Closed => return End::ClosedByClient,
                     Incoming::Gone => return End::Gone,
+                }
+            }
+            _ = csq_poll.tick(), if csq_statistics_on => {
+                if !send_csq_statistics(state, link, &identity.viewer).await {
+                    return End::Gone;
                 }
             }
             _ = poll.tick(), if polling => {
