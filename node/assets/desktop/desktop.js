@@ -487,6 +487,12 @@
       default:
         break;
     }
+    // An agent's desk forgets a call its agent left (its events stop coming); a supervisor's
+    // keeps following its team's calls until they end.
+    const left = desk.calls.get(typeof body.call === 'object' ? body.call.id : body.call);
+    if (left && desk.role !== 'supervisor' && !left.connections.some((c) => partyAgent(c.party) === desk.own)) {
+      desk.calls.delete(left.id);
+    }
     return Array.isArray(body.agents) && body.agents.includes(desk.own);
   }
 
