@@ -196,6 +196,15 @@ impl Node {
             let text = std::fs::read_to_string(self.dir.join(name)).unwrap_or_else(|e| format!("<unreadable: {e}>"));
             let lines: Vec<&str> = text.lines().collect();
             let from = lines.len().saturating_sub(LOG_TAIL_LINE_COUNT);
+            // A panic's message, or the error `main` returned, comes before its backtrace, which
+            // can push it out of the tail.
+            let cause = |line: &&&str| line.contains("panicked at") || line.starts_with("Error:");
+            for (number, line) in lines[..from].iter().enumerate().filter(|(_, line)| cause(line)) {
+                out.push_str(&format!("[{name}, line {}] {line}\n", number + 1));
+                if let Some(message) = lines.get(number + 1) {
+                    out.push_str(&format!("[{name}, line {}] {message}\n", number + 2));
+                }
+            }
             out.push_str(&format!("[{name}, last {} of {} lines]\n", lines.len() - from, lines.len()));
             for line in &lines[from..] {
                 out.push_str(line);

@@ -131,10 +131,35 @@ fn read_in_background(mut pipe: impl Read + Send + 'static) -> std::thread::Join
     })
 }
 
+/// Ports handed out by [`free_port`]: below Linux's ephemeral range (32768 and up), where the
+/// kernel never picks the local port of an outgoing connection.
+const TEST_PORTS: std::ops::Range<u16> = 20_000..32_000;
+
 /// A free TCP port on 127.0.0.1 (bound, then released for the node to take).
+///
+/// Not an ephemeral port: between this check and the node's bind, one of the many outgoing
+/// connections the tests make (desktops, REST clients) could take an ephemeral port, and the
+/// node would then fail to start with "address in use". Ports come from [`TEST_PORTS`] in turn
+/// from a start that depends on the process, so the tests of one binary never get the same one,
+/// and a port still in use (an earlier test binary's) is skipped.
 pub fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding an ephemeral port");
-    listener.local_addr().expect("the ephemeral port").port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let span = u32::from(TEST_PORTS.end - TEST_PORTS.start);
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(7_919) % span,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..span {
+        let offset = NEXT.fetch_add(1, Ordering::SeqCst) % span;
+        let port = TEST_PORTS.start + u16::try_from(offset).unwrap_or(0);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port in {TEST_PORTS:?}")
 }
 
 /// Checks a listed collection against acknowledged creates: every `expected` entity (by its
