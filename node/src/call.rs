@@ -6,10 +6,15 @@
 //! out. Agents answer from their desktops (or a script), so the generator needs nothing from
 //! them. The report says how many calls were placed, answered, abandoned and refused, and how
 //! long callers waited; `--json` prints it for scripts and benchmarks.
+//!
+//! Callers learn that an agent answered, or that the call ended, from one CTI session of the
+//! client library logged in with the admin token (it sees every event), so a thousand callers
+//! cost one WebSocket, not a thousand pollers. Where that session cannot be had (an HTTPS node
+//! with `--insecure`), each caller asks `GET /api/v1/calls/{id}` every quarter second instead.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{json, Value};
@@ -19,8 +24,22 @@ use crate::cli::{Client, Target};
 
 /// Calls one run places at most.
 const CALL_COUNT_MAX: u64 = 1_000_000;
-/// How often a caller looks at its call.
+/// How often a caller asks the node about its call, without the event session.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
+/// How often a caller looks at what the event session saw of its call.
+const WATCH_INTERVAL: Duration = Duration::from_millis(20);
+
+/// What the event session saw of one call.
+#[derive(Debug, Clone, Copy, Default)]
+struct Seen {
+    /// When an agent's connection on it first talked.
+    answered: Option<Instant>,
+    /// The call is gone.
+    ended: bool,
+}
+
+/// The calls the event session has seen, by call id.
+type Watched = Arc<Mutex<BTreeMap<u64, Seen>>>;
 
 #[derive(Debug, clap::Args)]
 pub struct CallArgs {
@@ -83,6 +102,7 @@ pub fn call(args: CallArgs) -> anyhow::Result<()> {
 
 async fn run(args: CallArgs) -> anyhow::Result<()> {
     let client = Arc::new(Client::new(&args.target)?);
+    let watched = watch(&args.target).await;
     let bar = if args.json || !std::io::stderr().is_terminal() {
         indicatif::ProgressBar::hidden()
     } else {
@@ -103,8 +123,9 @@ async fn run(args: CallArgs) -> anyhow::Result<()> {
         tokio::time::sleep_until(started + gap.mul_f64((n - 1) as f64)).await;
         let (client, node, to, ani, bar) =
             (client.clone(), args.target.node.clone(), args.to.clone(), format!("{}{n}", args.ani_prefix), bar.clone());
+        let watched = watched.clone();
         callers.spawn(async move {
-            let fate = caller(&client, &node, &to, &ani, talk, patience).await;
+            let fate = caller(&client, watched.as_ref(), &node, &to, &ani, talk, patience).await;
             bar.inc(1);
             fate
         });
@@ -114,12 +135,68 @@ async fn run(args: CallArgs) -> anyhow::Result<()> {
         fates.push(fate.unwrap_or_else(|error| Fate::Failed(error.to_string())));
     }
     bar.finish_and_clear();
-    report(&args, &fates, started.elapsed());
+    report(&args, &fates, started.elapsed(), watched.is_some());
     Ok(())
 }
 
+/// One CTI session with the admin token, recording when each call is answered and ends; `None`
+/// when it cannot be had (callers then poll).
+async fn watch(target: &Target) -> Option<Watched> {
+    let token = Client::new(target).ok()?.token().to_owned();
+    let mut profile = tandem_client::Profile::new(tandem_client::cti_url(&target.node), None);
+    if target.insecure {
+        return None;
+    }
+    if let Some(ca) = &target.ca {
+        let pem = std::fs::read(ca).ok()?;
+        profile.tls = Some(tandem_client::tls_config(Some(&pem)).ok()?);
+    }
+    let credentials = tandem_client::Credentials { login: String::new(), password: token };
+    let (session, mut updates) = tandem_client::Client::connect(profile, credentials).await.ok()?;
+    let watched: Watched = Arc::default();
+    let seen = watched.clone();
+    tokio::spawn(async move {
+        let _session = session;
+        while let Some(update) = updates.recv().await {
+            let tandem_client::Update::Event { event, .. } = update else { continue };
+            let Ok(mut seen) = seen.lock() else { return };
+            note_event(&mut seen, &event);
+        }
+    });
+    Some(watched)
+}
+
+/// Records what one event says about answered and ended calls.
+fn note_event(seen: &mut BTreeMap<u64, Seen>, event: &Value) {
+    let answered_by_agent =
+        |connection: &Value| connection.pointer("/party/agent").is_some() && connection["state"] == "talking";
+    if let Some(begin) = event.get("BeginCall") {
+        let call = &begin["call"];
+        let talking = call["connections"].as_array().is_some_and(|all| all.iter().any(answered_by_agent));
+        if let (Some(id), true) = (call["id"].as_u64(), talking) {
+            seen.entry(id).or_default().answered.get_or_insert_with(Instant::now);
+        }
+    } else if let Some(established) = event.get("CallEstablished") {
+        if let (Some(id), true) = (established["call"].as_u64(), established.pointer("/party/agent").is_some()) {
+            seen.entry(id).or_default().answered.get_or_insert_with(Instant::now);
+        }
+    } else if let Some(ended) = event.get("EndCall").or_else(|| event.get("CallCleared")) {
+        if let Some(id) = ended["call"].as_u64() {
+            seen.entry(id).or_default().ended = true;
+        }
+    }
+}
+
 /// One caller: dial, wait for an agent, talk, hang up.
-async fn caller(client: &Client, node: &str, to: &str, ani: &str, talk: Duration, patience: Duration) -> Fate {
+async fn caller(
+    client: &Client,
+    watched: Option<&Watched>,
+    node: &str,
+    to: &str,
+    ani: &str,
+    talk: Duration,
+    patience: Duration,
+) -> Fate {
     let body = json!({ "dialed_number": to, "ani": ani });
     let placed = Instant::now();
     let answer = match client.send(client.http.post(format!("{node}/api/v1/calls")).json(&body)).await {
@@ -142,6 +219,19 @@ async fn caller(client: &Client, node: &str, to: &str, ani: &str, talk: Duration
         if Instant::now() >= deadline {
             break;
         }
+        if let Some(watched) = watched {
+            tokio::time::sleep(WATCH_INTERVAL.min(deadline - Instant::now())).await;
+            let seen = watched.lock().ok().and_then(|seen| seen.get(&call).copied()).unwrap_or_default();
+            if answered.is_none() {
+                answered = seen.answered;
+            }
+            if seen.ended {
+                return Fate::EndedByCenter {
+                    waited_ms: answered.map(|at| millis(at.saturating_duration_since(placed))),
+                };
+            }
+            continue;
+        }
         tokio::time::sleep(POLL_INTERVAL.min(deadline - Instant::now())).await;
         match client.send(client.http.get(&url)).await {
             Ok(found) => {
@@ -160,7 +250,7 @@ async fn caller(client: &Client, node: &str, to: &str, ani: &str, talk: Duration
     // A refused hang-up means the call ended meanwhile; the caller is gone either way.
     let _ = client.send(client.http.post(format!("{url}/actions")).json(&hang_up)).await;
     match answered {
-        Some(at) => Fate::Completed { waited_ms: millis(at - placed) },
+        Some(at) => Fate::Completed { waited_ms: millis(at.saturating_duration_since(placed)) },
         None => Fate::Abandoned,
     }
 }
@@ -187,7 +277,7 @@ fn percentile(sorted: &[u64], p: f64) -> Option<u64> {
     sorted.get(rank.saturating_sub(1).min(sorted.len() - 1)).copied()
 }
 
-fn report(args: &CallArgs, fates: &[Fate], elapsed: Duration) {
+fn report(args: &CallArgs, fates: &[Fate], elapsed: Duration, watched: bool) {
     let mut waits: Vec<u64> = fates
         .iter()
         .filter_map(|fate| match fate {
@@ -214,6 +304,7 @@ fn report(args: &CallArgs, fates: &[Fate], elapsed: Duration) {
         "failed": count(|fate| matches!(fate, Fate::Failed(_))),
         "wait_ms": { "p50": percentile(&waits, 50.0), "p95": percentile(&waits, 95.0), "max": waits.last() },
         "elapsed_s": elapsed.as_secs_f64(),
+        "watched_by": if watched { "events" } else { "polling" },
         "problems": problems,
     });
     if args.json {
@@ -229,5 +320,36 @@ fn report(args: &CallArgs, fates: &[Fate], elapsed: Duration) {
     println!("  wait for an agent: p50 {}  p95 {}  max {}", wait("p50"), wait("p95"), wait("max"));
     for (problem, times) in &problems {
         println!("  {times} x {problem}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_mark_calls_answered_and_ended() {
+        let mut seen = BTreeMap::new();
+        // A queued call begins with the caller alone; an agent answering is CALL_ESTABLISHED.
+        note_event(
+            &mut seen,
+            &json!({"BeginCall": {"call": {"id": 4, "connections": [
+            {"party": {"external": "+1555"}, "state": "talking"}]}, "agents": []}}),
+        );
+        assert!(seen.get(&4).is_none_or(|s| s.answered.is_none()));
+        note_event(&mut seen, &json!({"CallEstablished": {"call": 4, "party": {"external": "+1555"}, "agents": []}}));
+        assert!(seen.get(&4).is_none_or(|s| s.answered.is_none()), "the caller talking is not an answer");
+        note_event(&mut seen, &json!({"CallEstablished": {"call": 4, "party": {"agent": 2}, "agents": [2]}}));
+        assert!(seen[&4].answered.is_some());
+        // A call that appears at an agent already talking (a transfer) is answered too.
+        note_event(
+            &mut seen,
+            &json!({"BeginCall": {"call": {"id": 5, "connections": [
+            {"party": {"external": "+1556"}, "state": "talking"}, {"party": {"agent": 3}, "state": "talking"}]},
+            "agents": [3]}}),
+        );
+        assert!(seen[&5].answered.is_some());
+        note_event(&mut seen, &json!({"EndCall": {"call": 4, "agents": [2]}}));
+        assert!(seen[&4].ended && !seen[&5].ended);
     }
 }

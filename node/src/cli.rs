@@ -108,6 +108,11 @@ impl Client {
         Ok(Client { http: builder.build()?, token })
     }
 
+    /// The admin bearer token it sends.
+    pub(crate) fn token(&self) -> &str {
+        &self.token
+    }
+
     pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<Value> {
         let response = request.bearer_auth(&self.token).send().await?;
         let status = response.status();

@@ -175,6 +175,7 @@ fn tandem_call_plays_callers_that_agents_answer() {
     assert_eq!(report["completed"], 4, "{report}");
     assert_eq!(report["refused"], 0, "{report}");
     assert!(report["wait_ms"]["max"].as_u64().is_some(), "{report}");
+    assert_eq!(report["watched_by"], "events", "one CTI session watches every call: {report}");
     assert_eq!(admin.get("/api/v1/calls").expect("the calls").json, json!([]), "every caller hung up");
 
     // Bad input is refused before anything is placed; a number nobody answers is reported.
