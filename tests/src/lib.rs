@@ -131,6 +131,25 @@ fn read_in_background(mut pipe: impl Read + Send + 'static) -> std::thread::Join
     })
 }
 
+/// POSTs a create and returns the new entity's id, failing the caller with the reply otherwise.
+pub fn created_id(client: &ApiClient, path: &str, body: serde_json::Value) -> u64 {
+    let reply = client.post(path, &body).unwrap_or_else(|e| panic!("POST {path}: {e}"));
+    assert_eq!(reply.status, 201, "POST {path} {body}: {}", reply.text);
+    reply.json["id"].as_u64().unwrap_or_else(|| panic!("no id in {}", reply.text))
+}
+
+/// A skill "Sales" and a Longest Available voice CSQ "Voice" that needs it; returns both ids.
+pub fn voice_csq(client: &ApiClient) -> (u64, u64) {
+    let skill = created_id(client, "/api/v1/skills", serde_json::json!({"name": "Sales"}));
+    let csq = created_id(
+        client,
+        "/api/v1/csqs",
+        serde_json::json!({"name": "Voice", "channel": "voice", "selection": "longest_available",
+               "skills": [{"skill": skill, "min_competence": 1}]}),
+    );
+    (skill, csq)
+}
+
 /// Ports handed out by [`free_port`]: below Linux's ephemeral range (32768 and up), where the
 /// kernel never picks the local port of an outgoing connection.
 const TEST_PORTS: std::ops::Range<u16> = 20_000..32_000;

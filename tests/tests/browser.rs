@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tandem_tests::{free_port, wait_until, ApiClient, Cluster, RaftTuning};
+use tandem_tests::{created_id, free_port, voice_csq, wait_until, ApiClient, Cluster, RaftTuning};
 
 const PASSWORD: &str = "correct horse battery";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -21,12 +21,6 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const STEP_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long chromedriver may take to listen.
 const DRIVER_START_TIMEOUT: Duration = Duration::from_secs(20);
-
-fn created_id(client: &ApiClient, path: &str, body: Value) -> u64 {
-    let reply = client.post(path, &body).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(reply.status, 201, "POST {path} {body}: {}", reply.text);
-    reply.json["id"].as_u64().unwrap_or_else(|| panic!("no id in {}", reply.text))
-}
 
 fn agent_status(client: &ApiClient, agent: u64) -> Value {
     let reply = client.get(&format!("/api/v1/agents/{agent}/status")).expect("a status");
@@ -311,13 +305,7 @@ fn center_on(members: &[(u64, &'static str)]) -> (Cluster, u64, u64) {
     cluster.start_all();
     let admin = cluster.client(1);
 
-    let skill = created_id(&admin, "/api/v1/skills", json!({"name": "Sales"}));
-    let csq = created_id(
-        &admin,
-        "/api/v1/csqs",
-        json!({"name": "Voice", "channel": "voice", "selection": "longest_available",
-               "skills": [{"skill": skill, "min_competence": 1}]}),
-    );
+    let (skill, csq) = voice_csq(&admin);
     let agent = created_id(
         &admin,
         "/api/v1/agents",

@@ -7,13 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tandem_tests::{run_cli, ApiClient, Cluster, RaftTuning};
-
-fn created_id(client: &ApiClient, path: &str, body: Value) -> u64 {
-    let reply = client.post(path, &body).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(reply.status, 201, "POST {path} {body}: {}", reply.text);
-    reply.json["id"].as_u64().unwrap_or_else(|| panic!("no id in {}", reply.text))
-}
+use tandem_tests::{created_id, run_cli, voice_csq, ApiClient, Cluster, RaftTuning};
 
 fn state(client: &ApiClient, agent: u64) -> String {
     let reply = client.get(&format!("/api/v1/agents/{agent}/status")).expect("a status");
@@ -25,13 +19,7 @@ fn center(count: u64) -> (Cluster, ApiClient, Vec<u64>) {
     let mut cluster = Cluster::new(&[(1, "a")], RaftTuning::fast());
     cluster.start_all();
     let admin = cluster.client(1);
-    let skill = created_id(&admin, "/api/v1/skills", json!({"name": "Sales"}));
-    let csq = created_id(
-        &admin,
-        "/api/v1/csqs",
-        json!({"name": "Voice", "channel": "voice", "selection": "longest_available",
-               "skills": [{"skill": skill, "min_competence": 1}]}),
-    );
+    let (skill, csq) = voice_csq(&admin);
     created_id(&admin, "/api/v1/dialed-numbers", json!({"number": "5000", "csq": csq}));
     let agents: Vec<u64> = (1..=count)
         .map(|n| {

@@ -7,25 +7,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tandem_client::{Client, ClientError, Credentials, Profile, Update};
-use tandem_tests::{wait_until, ApiClient, Cluster, EventStream, Proxy, RaftTuning};
+use tandem_tests::{created_id, voice_csq, wait_until, ApiClient, Cluster, EventStream, Proxy, RaftTuning};
 
 const PASSWORD: &str = "correct horse battery";
 
-fn created_id(client: &ApiClient, path: &str, body: Value) -> u64 {
-    let reply = client.post(path, &body).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(reply.status, 201, "POST {path} {body}: {}", reply.text);
-    reply.json["id"].as_u64().unwrap_or_else(|| panic!("no id in {}", reply.text))
-}
-
 /// A voice CSQ and `count` agents with users (`agentNN`), all able to take its calls.
 fn configure(client: &ApiClient, count: u64) -> (u64, Vec<u64>) {
-    let skill = created_id(client, "/api/v1/skills", json!({"name": "Sales"}));
-    let csq = created_id(
-        client,
-        "/api/v1/csqs",
-        json!({"name": "Voice", "channel": "voice", "selection": "longest_available",
-               "skills": [{"skill": skill, "min_competence": 1}]}),
-    );
+    let (skill, csq) = voice_csq(client);
     let agents = (1..=count)
         .map(|n| {
             let agent = created_id(

@@ -14,7 +14,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tandem_tests::{ApiClient, Cluster, EventStream};
+use tandem_tests::{created_id, ApiClient, Cluster, EventStream};
 
 const AGENT_COUNT: u64 = 50;
 const CONTACT_COUNT: u64 = 1000;
@@ -33,12 +33,6 @@ fn channel_of(i: u64) -> &'static str {
 /// Every 20th voice call and chat is abandoned by its customer right after arriving.
 fn abandons(i: u64) -> bool {
     matches!(i % 20, 0 | 5)
-}
-
-fn created_id(client: &ApiClient, path: &str, body: Value) -> u64 {
-    let reply = client.post(path, &body).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(reply.status, 201, "POST {path} {body}: {}", reply.text);
-    reply.json["id"].as_u64().unwrap_or_else(|| panic!("no id in {}", reply.text))
 }
 
 /// Skills, one CSQ per channel and 50 agents qualified for all three. Returns (CSQs by channel,

@@ -3,13 +3,7 @@
 //! change nothing.
 
 use serde_json::{json, Value};
-use tandem_tests::{ApiClient, Body, Cluster, Method, RaftTuning};
-
-fn created_id(client: &ApiClient, path: &str, body: Value) -> u64 {
-    let reply = client.post(path, &body).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(reply.status, 201, "POST {path} {body}: {}", reply.text);
-    reply.json["id"].as_u64().unwrap_or_else(|| panic!("no id in {}", reply.text))
-}
+use tandem_tests::{created_id, ApiClient, Body, Cluster, Method, RaftTuning};
 
 fn act(client: &ApiClient, agent: u64, action: Value) -> tandem_tests::Reply {
     client.post(&format!("/api/v1/agents/{agent}/actions"), &action).expect("a reply")

@@ -18,10 +18,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use serde_json::{json, Value};
+use serde_json::json;
 use tandem_client::{Client, Credentials, Profile, Update};
 use tandem_tests::bench::{options_or_exit, percentile, write_result};
-use tandem_tests::{ApiClient, Cluster, RaftTuning};
+use tandem_tests::{created_id, ApiClient, Cluster, RaftTuning};
 
 const PASSWORD: &str = "bench desk password";
 /// Parallel REST writers while configuring.
@@ -92,12 +92,6 @@ fn parallel<T: Send + 'static>(
     all.into_iter().map(|(_, value)| value).collect()
 }
 
-fn created_id(client: &ApiClient, path: &str, body: &Value) -> u64 {
-    let reply = client.post(path, body).unwrap_or_else(|e| panic!("POST {path}: {e}"));
-    assert_eq!(reply.status, 201, "POST {path} {body}: {}", reply.text);
-    reply.json["id"].as_u64().unwrap_or_else(|| panic!("no id in {}", reply.text))
-}
-
 /// What one desktop has seen.
 #[derive(Default)]
 struct Desk {
@@ -120,7 +114,7 @@ fn main() {
         created_id(
             client,
             "/api/v1/agents",
-            &json!({"login_name": format!("agent{n:05}"), "name": format!("Agent {n}")}),
+            json!({"login_name": format!("agent{n:05}"), "name": format!("Agent {n}")}),
         )
     });
     parallel(&admin, options.agents, {
@@ -128,7 +122,7 @@ fn main() {
         move |client, n| {
             let body =
                 json!({"login_name": format!("user{n:05}"), "role": "agent", "agent": agents[n], "password": PASSWORD});
-            created_id(client, "/api/v1/users", &body)
+            created_id(client, "/api/v1/users", body)
         }
     });
     println!("{} agents and users created in {:.1} s", agents.len(), started.elapsed().as_secs_f64());
