@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tandem_domain::Event;
+use tandem_domain::{Audience, Event};
 use tokio::sync::watch;
 
 /// One retained event.
@@ -20,6 +20,8 @@ pub struct RetainedEvent {
     pub index: u64,
     /// The event.
     pub event: Arc<Event>,
+    /// Who sees it, as the domain decided when it applied.
+    pub audience: Arc<Audience>,
 }
 
 /// What a read after an index found.
@@ -38,7 +40,7 @@ pub enum EventRead {
 struct Window {
     /// Index of `events[0]`, or of the next event when empty.
     first: u64,
-    events: VecDeque<Arc<Event>>,
+    events: VecDeque<(Arc<Event>, Arc<Audience>)>,
     capacity: usize,
 }
 
@@ -68,7 +70,7 @@ impl EventLog {
     /// Appends the events of one applied batch, numbered from `first_index`. A batch that does
     /// not follow the last one (this node caught up by snapshot, or its feed lagged) starts the
     /// window again at `first_index`.
-    pub fn append(&self, first_index: u64, events: impl IntoIterator<Item = Event>) {
+    pub fn append(&self, first_index: u64, events: impl IntoIterator<Item = (Event, Audience)>) {
         let last = {
             let mut window = self.window();
             let next = window.first + window.events.len() as u64;
@@ -82,7 +84,7 @@ impl EventLog {
                     window.events.pop_front();
                     window.first += 1;
                 }
-                window.events.push_back(Arc::new(event));
+                window.events.push_back((Arc::new(event.0), Arc::new(event.1)));
             }
             window.first + window.events.len() as u64 - 1
         };
@@ -101,7 +103,11 @@ impl EventLog {
             .range(skip..)
             .take(count_max)
             .enumerate()
-            .map(|(offset, event)| RetainedEvent { index: after + 1 + offset as u64, event: event.clone() })
+            .map(|(offset, (event, audience))| RetainedEvent {
+                index: after + 1 + offset as u64,
+                event: event.clone(),
+                audience: audience.clone(),
+            })
             .collect();
         EventRead::Events(events)
     }
@@ -120,10 +126,10 @@ impl EventLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tandem_domain::{AgentId, Event};
+    use tandem_domain::{AgentId, Audience, Event};
 
-    fn event(agent: u64) -> Event {
-        Event::AgentDeleted(AgentId(agent))
+    fn event(agent: u64) -> (Event, Audience) {
+        (Event::AgentDeleted(AgentId(agent)), Audience::everyone())
     }
 
     fn indexes(read: EventRead) -> Vec<u64> {

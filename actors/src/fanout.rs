@@ -2,8 +2,10 @@
 //! it reaches and queued to each of them.
 //!
 //! A node may hold ten thousand sessions. Having every session read and filter every event
-//! would cost sessions × events; instead one pump reads the event log, asks the domain who an
-//! event reaches (`Center::event_reach`), and looks the sessions up by agent and team. A session
+//! would cost sessions × events; instead one pump reads the event log and looks the sessions up
+//! by the agents the event's audience names (decided by the domain when the event applied:
+//! `Center::audience`), so dispatch never asks the center who sees what. The center is read
+//! once per batch, for the call-control buttons of the agents the batch is about. A session
 //! subscribes at a position: events after it arrive on its queue; events up to it the session
 //! reads from the event log itself (its catch-up after a failover), so nothing is missed or
 //! sent twice. A session that does not keep up (its queue is full) is dropped rather than
@@ -12,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tandem_domain::{AgentId, Center, Reach, TeamId, Viewer};
+use tandem_domain::{AgentId, Audience, Center, Viewer};
 use tokio::sync::mpsc;
 
 use crate::event_log::{EventLog, EventRead, RetainedEvent};
@@ -26,10 +28,22 @@ const EVENTS_PER_READ_MAX: usize = 1_024;
 /// What a session's queue delivers.
 #[derive(Debug, Clone)]
 pub enum Delivery {
-    /// An event for the session, with its JSON rendered once for every session it reaches.
-    Event(RetainedEvent, Arc<str>),
+    /// An event for the session.
+    Event(Dispatched),
     /// The pump lost events (the log restarted after a snapshot): reload the view.
     Resync,
+}
+
+/// One event as dispatched: rendered once for every session it reaches.
+#[derive(Debug, Clone)]
+pub struct Dispatched {
+    /// The event, its index and audience.
+    pub event: RetainedEvent,
+    /// The event as JSON.
+    pub json: Arc<str>,
+    /// The session's own agent's call-control buttons as JSON, when the event is about that
+    /// agent (computed once per batch and agent); empty otherwise.
+    pub controls: Arc<str>,
 }
 
 /// A session's subscription: its queue, and the index up to which it must read the event log
@@ -56,8 +70,6 @@ struct Registry {
     sessions: BTreeMap<u64, Session>,
     /// Sessions by their own agent (agents and supervisors).
     by_agent: BTreeMap<AgentId, BTreeSet<u64>>,
-    /// Supervisor sessions by a team they supervise.
-    by_supervised_team: BTreeMap<TeamId, BTreeSet<u64>>,
     /// Sessions that see everything.
     everything: BTreeSet<u64>,
 }
@@ -86,17 +98,11 @@ impl Fanout {
         let mut registry = self.registry();
         registry.key_last += 1;
         let key = registry.key_last;
-        match &viewer {
-            Viewer::Agent { agent } => {
-                registry.by_agent.entry(*agent).or_default().insert(key);
+        match viewer.agent() {
+            Some(agent) => {
+                registry.by_agent.entry(agent).or_default().insert(key);
             }
-            Viewer::Supervisor { agent, teams } => {
-                registry.by_agent.entry(*agent).or_default().insert(key);
-                for team in teams {
-                    registry.by_supervised_team.entry(*team).or_default().insert(key);
-                }
-            }
-            Viewer::Everything => {
+            None => {
                 registry.everything.insert(key);
             }
         }
@@ -115,26 +121,48 @@ impl Fanout {
         self.registry().sessions.len()
     }
 
-    /// Queues each event to the sessions it reaches.
-    pub fn dispatch(&self, center: &Center, events: &[RetainedEvent]) {
+    /// The agents with a session here whose buttons a batch may change: those its events are
+    /// about (an event for everyone names no agent).
+    pub fn agents_with_controls(&self, events: &[RetainedEvent]) -> BTreeSet<AgentId> {
+        let registry = self.registry();
+        events
+            .iter()
+            .flat_map(|event| event.audience.agents())
+            .filter(|agent| registry.by_agent.contains_key(agent))
+            .copied()
+            .collect()
+    }
+
+    /// Queues each event of a batch to the sessions its audience reaches, with the buttons
+    /// (`controls`, as JSON, read once for the batch) of the session's own agent when the
+    /// event is about it. Reads nothing from the center.
+    pub fn dispatch(&self, events: &[RetainedEvent], controls: &BTreeMap<AgentId, Arc<str>>) {
         let mut registry = self.registry();
         let mut dropped = Vec::new();
+        let none: Arc<str> = Arc::from("");
         for event in events {
             if event.index <= registry.position {
                 continue;
             }
             registry.position = event.index;
-            let reach = center.event_reach(&event.event);
-            let keys = recipients(&registry, center, &reach);
+            let audience = &*event.audience;
+            let keys = recipients(&registry, audience);
             let mut json: Option<Arc<str>> = None;
             for key in keys {
                 let Some(session) = registry.sessions.get(&key) else { continue };
-                if !center.viewer_sees(&session.viewer, &reach) {
+                if !audience.reaches(&session.viewer) {
                     continue;
                 }
                 let json =
                     json.get_or_insert_with(|| serde_json::to_string(&*event.event).unwrap_or_default().into()).clone();
-                if session.queue.try_send(Delivery::Event(event.clone(), json)).is_err() {
+                let own_controls = match session.viewer.agent() {
+                    Some(own) if audience.changes_controls_of(own) => {
+                        controls.get(&own).cloned().unwrap_or_else(|| none.clone())
+                    }
+                    _ => none.clone(),
+                };
+                let delivery = Dispatched { event: event.clone(), json, controls: own_controls };
+                if session.queue.try_send(Delivery::Event(delivery)).is_err() {
                     dropped.push(key);
                 }
             }
@@ -167,55 +195,37 @@ impl Fanout {
 
 fn remove(registry: &mut Registry, key: u64) {
     let Some(session) = registry.sessions.remove(&key) else { return };
-    fn forget<Id: Ord>(index: &mut BTreeMap<Id, BTreeSet<u64>>, id: Id, key: u64) {
-        if let Some(keys) = index.get_mut(&id) {
-            keys.remove(&key);
-            if keys.is_empty() {
-                index.remove(&id);
+    match session.viewer.agent() {
+        Some(agent) => {
+            if let Some(keys) = registry.by_agent.get_mut(&agent) {
+                keys.remove(&key);
+                if keys.is_empty() {
+                    registry.by_agent.remove(&agent);
+                }
             }
         }
-    }
-    match session.viewer {
-        Viewer::Agent { agent } => forget(&mut registry.by_agent, agent, key),
-        Viewer::Supervisor { agent, teams } => {
-            forget(&mut registry.by_agent, agent, key);
-            for team in teams {
-                forget(&mut registry.by_supervised_team, team, key);
-            }
-        }
-        Viewer::Everything => {
+        None => {
             registry.everything.remove(&key);
         }
     }
 }
 
-/// The sessions that may see an event of `reach`: a superset the caller checks with
-/// `Center::viewer_sees`, found through the indexes rather than by visiting every session.
-fn recipients(registry: &Registry, center: &Center, reach: &Reach) -> BTreeSet<u64> {
-    let Reach::Some { agents, teams } = reach else { return registry.sessions.keys().copied().collect() };
+/// The buttons of `agents` as JSON.
+fn controls_json(center: &Center, agents: &BTreeSet<AgentId>) -> BTreeMap<AgentId, Arc<str>> {
+    let json = |agent: AgentId| serde_json::to_string(&center.call_controls(agent)).unwrap_or_default().into();
+    agents.iter().map(|agent| (*agent, json(*agent))).collect()
+}
+
+/// The sessions an event of `audience` may reach: a superset the caller checks with
+/// `Audience::reaches`, found through the agent index rather than by visiting every session.
+fn recipients(registry: &Registry, audience: &Audience) -> BTreeSet<u64> {
+    if audience.is_everyone() {
+        return registry.sessions.keys().copied().collect();
+    }
     let mut keys: BTreeSet<u64> = registry.everything.clone();
-    let supervised = |team: TeamId, keys: &mut BTreeSet<u64>| {
-        if let Some(found) = registry.by_supervised_team.get(&team) {
-            keys.extend(found);
-        }
-    };
-    for agent in agents {
+    for agent in audience.agents().iter().chain(audience.supervisors()) {
         if let Some(found) = registry.by_agent.get(agent) {
             keys.extend(found);
-        }
-        if let Some(team) = center.agent(*agent).and_then(|agent| agent.team) {
-            supervised(team, &mut keys);
-        }
-    }
-    if !teams.is_empty() {
-        for team in teams {
-            supervised(*team, &mut keys);
-        }
-        // Team messages: the agents of the teams. Rare, so a scan of the agent index is fine.
-        for (agent, found) in &registry.by_agent {
-            if center.agent(*agent).and_then(|agent| agent.team).is_some_and(|team| teams.contains(&team)) {
-                keys.extend(found);
-            }
         }
     }
     keys
@@ -232,7 +242,10 @@ pub async fn run_fanout<C: Core>(fanout: Arc<Fanout>, log: Arc<EventLog>, core: 
                 fanout.resync_all(oldest.saturating_sub(1));
             }
             EventRead::Events(events) if !events.is_empty() => {
-                core.read(|center| fanout.dispatch(center, &events));
+                // The center's lock is held for the buttons only, not while queueing to sessions.
+                let agents = fanout.agents_with_controls(&events);
+                let controls = core.read(|center| controls_json(center, &agents));
+                fanout.dispatch(&events, &controls);
             }
             EventRead::Events(_) => {
                 if watch.changed().await.is_err() {

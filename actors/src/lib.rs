@@ -11,7 +11,7 @@ mod replica_core;
 mod timers;
 
 pub use event_log::{EventLog, EventRead, RetainedEvent};
-pub use fanout::{run_fanout, Delivery, Fanout, Subscription, SESSION_QUEUE_MAX};
+pub use fanout::{run_fanout, Delivery, Dispatched, Fanout, Subscription, SESSION_QUEUE_MAX};
 pub use replica_core::ReplicaCore;
 pub use timers::{LeaderTimers, EXPIRIES_PER_TICK_MAX};
 

@@ -48,6 +48,7 @@ impl<C: Core> LeaderTimers<C> {
                 request_id: Some(RequestId(format!("expire-{}", due.epoch))),
                 time_ms: 0,
                 command: Command::Expire { deadline: due.deadline, epoch: due.epoch },
+                by: tandem_domain::Actor::Operator,
             };
             let epoch = due.epoch;
             let deadline = due.deadline;

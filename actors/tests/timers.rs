@@ -33,7 +33,7 @@ impl FakeCore {
     }
 
     fn apply(&self, command: Command) {
-        let entry = Entry { request_id: None, time_ms: self.now_ms.get(), command };
+        let entry = Entry { request_id: None, time_ms: self.now_ms.get(), command, by: tandem_domain::Actor::Operator };
         let outcome = self.center.borrow_mut().apply(&entry);
         assert!(outcome.is_applied(), "{outcome:?}");
     }

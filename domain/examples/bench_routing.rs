@@ -49,7 +49,12 @@ impl Bench {
     fn apply(&mut self, command: Command) -> Vec<Event> {
         self.time_ms += 1;
         self.applied += 1;
-        match self.center.apply(&Entry { request_id: None, time_ms: self.time_ms, command }) {
+        match self.center.apply(&Entry {
+            request_id: None,
+            time_ms: self.time_ms,
+            command,
+            by: tandem_domain::Actor::Operator,
+        }) {
             Outcome::Applied(applied) => applied.events,
             Outcome::Rejected(rejection) => panic!("the benchmark's command was refused: {rejection}"),
         }

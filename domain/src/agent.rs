@@ -121,7 +121,7 @@ impl Center {
         let references: Vec<String> = self
             .teams
             .values()
-            .filter(|team| team.primary_supervisor == Some(id) || team.secondary_supervisors.contains(&id))
+            .filter(|team| team.is_supervised_by(id))
             .map(|team| format!("team {} (as supervisor)", team.id))
             .chain(self.agent_user_references(id))
             .collect();

@@ -130,9 +130,7 @@ impl Center {
 
     /// Whether the agent is the primary or a secondary supervisor of some team.
     pub fn is_supervisor(&self, agent: AgentId) -> bool {
-        self.teams
-            .values()
-            .any(|team| team.primary_supervisor == Some(agent) || team.secondary_supervisors.contains(&agent))
+        self.teams.values().any(|team| team.is_supervised_by(agent))
     }
 
     /// An agent's last chat messages, oldest first.

@@ -128,6 +128,8 @@ pub struct Center {
 impl Center {
     /// Applies one committed entry.
     ///
+    /// - An entry whose actor may not give its command is rejected as `forbidden`
+    ///   ([`Center::authorize`]), before its request id is looked up.
     /// - An entry whose request id is remembered with the same command returns the remembered
     ///   outcome and changes nothing (not even time); with a different command it is rejected
     ///   as `duplicate_request`. An invalid request id is rejected as `invalid_request_id`.
@@ -142,6 +144,11 @@ impl Center {
             if let Err(rejection) = request_id_checked(request_id) {
                 return Outcome::Rejected(rejection);
             }
+        }
+        if let Err(rejection) = self.authorize(entry.by, &entry.command) {
+            return Outcome::Rejected(rejection);
+        }
+        if let Some(request_id) = &entry.request_id {
             match self.requests.recall(request_id, &entry.command) {
                 Recall::Fresh => {}
                 Recall::Replay(applied) => return Outcome::Applied(applied.clone()),
@@ -155,6 +162,7 @@ impl Center {
                 self.dispatch(&mut applied.events);
                 self.statistics.observe(&applied.events, self.time_ms);
                 self.event_index += applied.events.len() as u64;
+                applied.audiences = applied.events.iter().map(|event| self.audience(event)).collect();
                 applied
             }
             Err(rejection) => {
@@ -164,7 +172,8 @@ impl Center {
             }
         };
         if let Some(request_id) = &entry.request_id {
-            self.requests.remember(request_id.clone(), entry.command.clone(), applied.clone());
+            let remembered = Applied { audiences: Vec::new(), ..applied.clone() };
+            self.requests.remember(request_id.clone(), entry.command.clone(), remembered);
         }
         Outcome::Applied(applied)
     }

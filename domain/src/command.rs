@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::agent::AgentSpec;
 use crate::agent_state::AgentStateRequest;
+use crate::authorization::Actor;
 use crate::contact::ContactSpec;
 use crate::csq::CsqSpec;
 use crate::deadline::Deadline;
@@ -38,6 +39,10 @@ pub struct Entry {
     pub time_ms: u64,
     /// What to do.
     pub command: Command,
+    /// Who asked: the domain decides whether they may ([`crate::Center::authorize`]). Left out
+    /// when it is the operator, so entries from before actors were recorded read the same.
+    #[serde(default, skip_serializing_if = "Actor::is_operator")]
+    pub by: Actor,
 }
 
 /// A client-chosen request id: 1 to [`crate::REQUEST_ID_LENGTH_MAX`] characters, no control

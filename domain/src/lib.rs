@@ -40,6 +40,8 @@ mod agent_chat;
 mod agent_state;
 mod agent_status;
 mod agent_voice;
+mod audience;
+mod authorization;
 mod chat;
 mod contact;
 mod content;
@@ -67,6 +69,8 @@ pub use agent::{Agent, AgentSpec, SkillLevel};
 pub use agent_chat::{AgentChatLevel, AgentChatMessage, SupervisorChatLevel};
 pub use agent_state::{AgentState, AgentStateRequest, CallDirection};
 pub use agent_status::{AgentCall, AgentStatus, PendingState};
+pub use audience::{Audience, Viewer};
+pub use authorization::Actor;
 pub use center::Center;
 pub use chat::InviteDropReason;
 pub use command::{Command, Entry, RequestId};
@@ -83,7 +87,7 @@ pub use ids::{
     TeamId, TeamMessageId, UserId, WrapUpCategoryId,
 };
 pub use limits::*;
-pub use outcome::{Applied, Audience, EntityRef, Event, Outcome};
+pub use outcome::{Applied, EntityRef, Event, Outcome};
 #[cfg(feature = "planted-bugs")]
 pub use planted::PlantedBugs;
 pub use predefined_response::{PredefinedResponse, PredefinedResponseSpec};
@@ -103,7 +107,7 @@ pub use telephony::{
     ConnectionState, ConsultPurpose, DialedNumber, DialedNumberSpec, InboundCallSpec, MonitorEnd, Party,
     SuperviseAction,
 };
-pub use user::{AgentDesk, DeskView, Reach, Role, User, UserSpec, UserView, Viewer};
+pub use user::{AgentDesk, DeskView, Role, User, UserSpec, UserView};
 pub use wrap_up::{WrapUpCategory, WrapUpCategorySpec, WrapUpSelection};
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use crate::agent::Agent;
 use crate::agent_chat::AgentChatMessage;
 use crate::agent_state::AgentState;
 use crate::agent_status::PendingState;
+use crate::audience::Audience;
 use crate::chat::InviteDropReason;
 use crate::contact::{Contact, ContactOutcome, EndedBy};
 use crate::csq::{Channel, Csq};
@@ -39,14 +40,20 @@ pub enum Outcome {
     Rejected(Rejection),
 }
 
-/// What an applied command did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// What an applied command did. Two outcomes are equal when their events and created ids are:
+/// the audiences follow from those and the center, and a replay carries none.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Applied {
     /// What changed, in the order it changed.
     pub events: Vec<Event>,
     /// The id a `Create*` command assigned.
     pub created: Option<EntityRef>,
+    /// Who sees each event, in the order of `events`: decided when the command applied, so
+    /// every node and the simulator deliver each event to the same sessions. Not remembered
+    /// with the request id (a replay publishes no event) and never serialized.
+    #[serde(skip)]
+    pub audiences: Vec<Audience>,
 }
 
 /// An id of any configuration entity.
@@ -518,9 +525,10 @@ impl Outcome {
     }
 }
 
-/// Who an event concerns, so a desktop's stream can carry only its agent's events.
+/// Whom an event is about, as the event itself says; [`crate::Center::audience`] resolves it
+/// into the [`crate::Audience`] that decides who sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience<'a> {
+pub(crate) enum Concern<'a> {
     /// Everyone watching the whole center (configuration, settings).
     All,
     /// These agents, by name in the event.
@@ -534,12 +542,12 @@ pub enum Audience<'a> {
 }
 
 impl Event {
-    /// Who the event concerns. Supervisors' streams carry every event; an agent's carries the
-    /// events naming it, those about contacts it holds and its teams' messages.
-    pub fn audience(&self) -> Audience<'_> {
+    /// Whom the event is about: the agents it names, the contact whose holders it concerns,
+    /// the teams it is for, or everyone (configuration and settings).
+    pub(crate) fn concerns(&self) -> Concern<'_> {
         match self {
-            Event::AgentCreated(agent) | Event::AgentUpdated(agent) => Audience::Agent(agent.id),
-            Event::AgentDeleted(agent) => Audience::Agent(*agent),
+            Event::AgentCreated(agent) | Event::AgentUpdated(agent) => Concern::Agent(agent.id),
+            Event::AgentDeleted(agent) => Concern::Agent(*agent),
             Event::AgentStateChanged { agent, .. }
             | Event::AfterCallStateChosen { agent, .. }
             | Event::DigitalStateChanged { agent, .. }
@@ -553,8 +561,8 @@ impl Event {
             | Event::EmailStickyWaiting { agent, .. }
             | Event::EmailRequeued { agent, .. }
             | Event::ContactWrapUpSet { agent, .. }
-            | Event::WrapUpDataSet { agent, .. } => Audience::Agent(*agent),
-            Event::GroupChatInviteOffered { contact, .. } => Audience::Contact(*contact),
+            | Event::WrapUpDataSet { agent, .. } => Concern::Agent(*agent),
+            Event::GroupChatInviteOffered { contact, .. } => Concern::Contact(*contact),
             Event::BeginCall { agents, .. }
             | Event::CallDelivered { agents, .. }
             | Event::CallEstablished { agents, .. }
@@ -570,14 +578,14 @@ impl Event {
             | Event::SupervisorCallPlaced { agents, .. }
             | Event::AgentChatMessageSent { agents, .. }
             | Event::SilentMonitorStarted { agents, .. }
-            | Event::SilentMonitorEnded { agents, .. } => Audience::Agents(agents),
-            Event::ContactClosed { agent: Some(agent), .. } => Audience::Agent(*agent),
+            | Event::SilentMonitorEnded { agents, .. } => Concern::Agents(agents),
+            Event::ContactClosed { agent: Some(agent), .. } => Concern::Agent(*agent),
             Event::ContactClosed { contact, agent: None, .. }
             | Event::ChatEnded { contact, .. }
             | Event::ChatJoinTimedOut { contact, .. }
-            | Event::ContactQueued { contact, .. } => Audience::Contact(*contact),
-            Event::ContactInjected(contact) => Audience::Agents(contact.agents()),
-            Event::TeamMessagePublished(message) => Audience::Teams(&message.teams),
+            | Event::ContactQueued { contact, .. } => Concern::Contact(*contact),
+            Event::ContactInjected(contact) => Concern::Agents(contact.agents()),
+            Event::TeamMessagePublished(message) => Concern::Teams(&message.teams),
             Event::SkillCreated(_)
             | Event::SkillUpdated(_)
             | Event::SkillDeleted(_)
@@ -609,24 +617,37 @@ impl Event {
             | Event::StatisticsSettingsUpdated(_)
             | Event::DialedNumberCreated(_)
             | Event::DialedNumberUpdated(_)
-            | Event::DialedNumberDeleted(_) => Audience::All,
+            | Event::DialedNumberDeleted(_) => Concern::All,
         }
     }
 }
 
+impl PartialEq for Applied {
+    fn eq(&self, other: &Applied) -> bool {
+        self.events == other.events && self.created == other.created
+    }
+}
+
+impl Eq for Applied {}
+
 impl Applied {
+    /// Each event with who sees it, in order (none for a replay).
+    pub fn published(&self) -> impl Iterator<Item = (&Event, &Audience)> {
+        self.events.iter().zip(&self.audiences)
+    }
+
     /// These events, nothing created.
     pub(crate) fn events(events: Vec<Event>) -> Self {
-        Applied { events, created: None }
+        Applied { events, created: None, audiences: Vec::new() }
     }
 
     /// One event, nothing created.
     pub(crate) fn event(event: Event) -> Self {
-        Applied { events: vec![event], created: None }
+        Applied { events: vec![event], created: None, audiences: Vec::new() }
     }
 
     /// One event for a created entity.
     pub(crate) fn created(event: Event, created: EntityRef) -> Self {
-        Applied { events: vec![event], created: Some(created) }
+        Applied { events: vec![event], created: Some(created), audiences: Vec::new() }
     }
 }

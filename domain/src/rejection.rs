@@ -48,6 +48,8 @@ pub enum RejectionCode {
     RateLimited,
     /// The settings in force do not permit this agent the action (e.g. a chat level).
     NotPermitted,
+    /// The acting user's role does not allow the command, or not for this agent or team.
+    Forbidden,
 }
 
 /// A refused command: a stable code and a message that says what to fix.
@@ -68,7 +70,7 @@ pub struct Rejection {
 
 impl RejectionCode {
     /// Every code, in declaration order.
-    pub const ALL: [RejectionCode; 16] = [
+    pub const ALL: [RejectionCode; 17] = [
         RejectionCode::NotFound,
         RejectionCode::DuplicateName,
         RejectionCode::DuplicateValue,
@@ -85,6 +87,7 @@ impl RejectionCode {
         RejectionCode::UnknownCsq,
         RejectionCode::RateLimited,
         RejectionCode::NotPermitted,
+        RejectionCode::Forbidden,
     ];
 
     /// The stable snake_case name, the same as the serde form (e.g. `"email_csq_limit"`).
@@ -106,12 +109,13 @@ impl RejectionCode {
             RejectionCode::UnknownCsq => "unknown_csq",
             RejectionCode::RateLimited => "rate_limited",
             RejectionCode::NotPermitted => "not_permitted",
+            RejectionCode::Forbidden => "forbidden",
         }
     }
 
     /// The HTTP status the REST layer answers with: 404 for a missing target, 409 for a
     /// conflict with existing state, 422 for invalid input, 403 for what the settings do not
-    /// permit, 429 for a rate limit.
+    /// permit or the role does not allow, 429 for a rate limit.
     pub fn http_status(&self) -> u16 {
         match self {
             RejectionCode::NotFound => 404,
@@ -128,7 +132,7 @@ impl RejectionCode {
             | RejectionCode::UnknownAgent
             | RejectionCode::UnknownCsq
             | RejectionCode::InvalidRequestId => 422,
-            RejectionCode::NotPermitted => 403,
+            RejectionCode::NotPermitted | RejectionCode::Forbidden => 403,
             RejectionCode::RateLimited => 429,
         }
     }

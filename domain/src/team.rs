@@ -45,6 +45,13 @@ pub struct TeamSpec {
     pub secondary_supervisors: Vec<AgentId>,
 }
 
+impl Team {
+    /// Whether `agent` supervises this team, as primary or secondary supervisor.
+    pub fn is_supervised_by(&self, agent: AgentId) -> bool {
+        self.primary_supervisor == Some(agent) || self.secondary_supervisors.contains(&agent)
+    }
+}
+
 impl Center {
     pub(crate) fn team_create(&mut self, spec: &TeamSpec) -> Result<Applied, Rejection> {
         let id = self.teams.id_next("team")?;

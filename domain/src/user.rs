@@ -11,6 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::audience::{Audience, Viewer};
 use crate::center::Center;
 use crate::ids::{AgentId, TeamId, UserId};
 use crate::limits::{LOGIN_NAME_LENGTH_MAX, PASSWORD_HASH_LENGTH_MAX, USER_COUNT_MAX};
@@ -129,11 +130,7 @@ impl Center {
     /// and administrators (who see every team anyway).
     pub fn supervised_teams(&self, user: &User) -> Vec<TeamId> {
         let (Role::Supervisor, Some(agent)) = (user.role, user.agent) else { return Vec::new() };
-        self.teams
-            .values()
-            .filter(|team| team.primary_supervisor == Some(agent) || team.secondary_supervisors.contains(&agent))
-            .map(|team| team.id)
-            .collect()
+        self.teams.values().filter(|team| team.is_supervised_by(agent)).map(|team| team.id).collect()
     }
 
     pub(crate) fn user_create(&mut self, spec: &UserSpec) -> Result<Applied, Rejection> {
@@ -213,101 +210,13 @@ impl Center {
     }
 }
 
-/// Who an applied event reaches, resolved against the center: desktops' sessions are matched
-/// against it (an agent session by its agent and team, a supervisor session by its teams).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Reach {
-    /// Every session (configuration and settings).
-    All,
-    /// The sessions of these agents, the agents of these teams, and the supervisors of the
-    /// teams of both; sorted, each once.
-    Some {
-        /// The agents the event names or whose contact it is about.
-        agents: Vec<AgentId>,
-        /// Teams the event is for as a whole (team messages).
-        teams: Vec<TeamId>,
-    },
-}
-
-/// What one session may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Viewer {
-    /// An agent: its own events and its team's messages.
-    Agent {
-        /// The agent.
-        agent: AgentId,
-    },
-    /// A supervisor: its own events and every event of the agents of the teams it supervises.
-    Supervisor {
-        /// The supervisor's own agent.
-        agent: AgentId,
-        /// The teams it supervises, sorted.
-        teams: Vec<TeamId>,
-    },
-    /// An administrator (or a tool with the admin token): everything.
-    Everything,
-}
-
 impl Center {
-    /// Who `event` reaches, read against the center as it is now (a contact's current agents).
-    pub fn event_reach(&self, event: &Event) -> Reach {
-        use crate::outcome::Audience;
-        let (mut agents, mut teams) = match event.audience() {
-            Audience::All => return Reach::All,
-            Audience::Agent(agent) => (vec![agent], Vec::new()),
-            Audience::Agents(agents) => (agents.to_vec(), Vec::new()),
-            Audience::Contact(contact) => match self.contact(contact) {
-                Some(contact) => {
-                    let mut agents = contact.agents().to_vec();
-                    agents.extend(contact.invite.map(|invite| invite.agent));
-                    (agents, Vec::new())
-                }
-                None => (Vec::new(), Vec::new()),
-            },
-            Audience::Teams(teams) => (Vec::new(), teams.to_vec()),
-        };
-        agents.sort_unstable();
-        agents.dedup();
-        teams.sort_unstable();
-        teams.dedup();
-        Reach::Some { agents, teams }
-    }
-
-    /// Whether `viewer` sees an event that reaches `reach`.
-    pub fn viewer_sees(&self, viewer: &Viewer, reach: &Reach) -> bool {
-        let Reach::Some { agents, teams } = reach else { return true };
-        let team_of = |agent: AgentId| self.agent(agent).and_then(|agent| agent.team);
-        match viewer {
-            Viewer::Everything => true,
-            Viewer::Agent { agent } => {
-                agents.contains(agent) || team_of(*agent).is_some_and(|team| teams.contains(&team))
-            }
-            Viewer::Supervisor { agent, teams: supervised } => {
-                agents.contains(agent)
-                    || team_of(*agent).is_some_and(|team| teams.contains(&team))
-                    || teams.iter().any(|team| supervised.contains(team))
-                    || agents.iter().any(|named| team_of(*named).is_some_and(|team| supervised.contains(&team)))
-            }
-        }
-    }
-
     /// What `user` may see.
     pub fn viewer_for(&self, user: &User) -> Viewer {
         match (user.role, user.agent) {
             (Role::Supervisor, Some(agent)) => Viewer::Supervisor { agent, teams: self.supervised_teams(user) },
             (Role::Agent, Some(agent)) => Viewer::Agent { agent },
             _ => Viewer::Everything,
-        }
-    }
-
-    /// Whether `viewer` may act for `agent` (its own agent, or an agent of a team it supervises).
-    pub fn viewer_may_act_for(&self, viewer: &Viewer, agent: AgentId) -> bool {
-        match viewer {
-            Viewer::Everything => true,
-            Viewer::Agent { agent: own } => *own == agent,
-            Viewer::Supervisor { agent: own, teams } => {
-                *own == agent || self.agent(agent).and_then(|a| a.team).is_some_and(|team| teams.contains(&team))
-            }
         }
     }
 }
@@ -400,14 +309,10 @@ impl Center {
         }
     }
 
-    /// The call-control buttons to send with `event` to the session of `own`: `None` when the
-    /// event does not concern that agent (its buttons did not change).
-    pub fn controls_after(&self, own: Option<AgentId>, event: &Event) -> Option<crate::CallControls> {
-        let own = own?;
-        match self.event_reach(event) {
-            Reach::Some { agents, .. } if agents.binary_search(&own).is_ok() => Some(self.call_controls(own)),
-            _ => None,
-        }
+    /// The call-control buttons to send to the desktop of `own` with an event of `audience`:
+    /// `None` when the event is not about that agent (its buttons did not change).
+    pub fn controls_after(&self, own: AgentId, audience: &Audience) -> Option<crate::CallControls> {
+        audience.changes_controls_of(own).then(|| self.call_controls(own))
     }
 
     /// The agents a session shows: its own agent first (if any), then the agents of the teams

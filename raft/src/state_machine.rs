@@ -13,7 +13,7 @@ use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use openraft::storage::{RaftStateMachine, Snapshot};
 use openraft::{EntryPayload, ErrorSubject, ErrorVerb, OptionalSend, RaftSnapshotBuilder};
 use serde::{Deserialize, Serialize};
-use tandem_domain::{Center, Event, Outcome};
+use tandem_domain::{Audience, Center, Event, Outcome};
 use tandem_storage::{Batch, Cf, Durability, Store};
 use tokio::sync::broadcast;
 
@@ -65,7 +65,8 @@ impl SharedState {
 pub struct AppliedBatch {
     pub log_index: u64,
     pub first_event_index: u64,
-    pub events: Vec<Event>,
+    /// Each event with who sees it, as the domain decided when it applied.
+    pub events: Vec<(Event, Audience)>,
 }
 
 impl AppliedBatch {
@@ -258,7 +259,8 @@ impl RaftStateMachine<TypeConfig> for StateMachineStore {
                             if let (Outcome::Applied(applied), true) =
                                 (&outcome, data.center.event_index() > events_before)
                             {
-                                events.extend(applied.events.iter().cloned());
+                                let published = applied.published();
+                                events.extend(published.map(|(event, audience)| (event.clone(), audience.clone())));
                             }
                             results.push(outcome);
                         }

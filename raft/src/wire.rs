@@ -340,6 +340,7 @@ mod tests {
             request_id: Some(tandem_domain::RequestId("r-1".into())),
             time_ms: 7,
             command: tandem_domain::Command::Noop,
+            by: tandem_domain::Actor::User(tandem_domain::UserId(4)),
         };
         let membership = Membership::new(vec![BTreeSet::from([1, 2, 3])], None);
         AppendEntriesRequest {

@@ -150,6 +150,7 @@ fn create_skill(name: &str) -> Entry {
         request_id: Some(RequestId(format!("req-{name}"))),
         time_ms: 0,
         command: Command::CreateSkill(SkillSpec { name: name.to_string() }),
+        by: tandem_domain::Actor::Operator,
     }
 }
 

@@ -375,6 +375,7 @@ impl Bootstrap {
                 request_id: Some(RequestId(format!("boot-{}", self.count))),
                 time_ms: 0,
                 command: command.clone(),
+                by: tandem_domain::Actor::Operator,
             };
             let purpose = Purpose::Agent(index);
             tokio::spawn(workload::submit(self.cluster.clone(), [NODE_A, NODE_B], entry, purpose, replies.clone()));

@@ -455,7 +455,12 @@ impl Workload {
     fn send(&mut self, cluster: &Arc<Cluster>, node: NodeId, command: Command, purpose: Purpose) {
         self.request_count += 1;
         let request_id = format!("sim-{}", self.request_count);
-        let entry = Entry { request_id: Some(RequestId(request_id.clone())), time_ms: 0, command };
+        let entry = Entry {
+            request_id: Some(RequestId(request_id.clone())),
+            time_ms: 0,
+            command,
+            by: tandem_domain::Actor::Operator,
+        };
         let other = if node == self.client_nodes[0] { self.client_nodes[1] } else { self.client_nodes[0] };
         tokio::spawn(submit(cluster.clone(), [node, other], entry, purpose, self.replies.clone()));
     }

@@ -195,9 +195,7 @@ impl Center {
     /// Whether `supervisor` is the primary or a secondary supervisor of `agent`'s team.
     pub(crate) fn supervises(&self, supervisor: AgentId, agent: AgentId) -> bool {
         let team = self.agents.get(agent).and_then(|found| found.team).and_then(|team| self.teams.get(team));
-        team.is_some_and(|team| {
-            team.primary_supervisor == Some(supervisor) || team.secondary_supervisors.contains(&supervisor)
-        })
+        team.is_some_and(|team| team.is_supervised_by(supervisor))
     }
 
     /// Barge-in: once per call (13096), the supervisor free to make a call (10103, 10106,

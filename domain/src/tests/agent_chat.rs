@@ -145,8 +145,9 @@ fn message_rules() {
         [Event::AgentChatMessageSent { message, agents }] => {
             assert_eq!(agents, &[AgentId(PRIMARY), AgentId(ME)], "both desktops, sorted");
             assert_eq!(message.text, exact);
-            let reach = center.event_reach(&applied.events[0]);
-            assert_eq!(reach, crate::Reach::Some { agents: vec![AgentId(PRIMARY), AgentId(ME)], teams: vec![] });
+            let audience = &applied.audiences[0];
+            assert_eq!(audience, &center.audience(&applied.events[0]), "decided at apply, as a reader would");
+            assert_eq!(audience.agents(), &[AgentId(PRIMARY), AgentId(ME)]);
         }
         other => panic!("one chat event, got {other:?}"),
     }

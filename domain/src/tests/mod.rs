@@ -6,6 +6,8 @@
 
 mod agent_chat;
 mod agent_states;
+mod audience;
+mod authorization;
 mod chat;
 mod content;
 mod demo;
@@ -94,14 +96,19 @@ pub(super) fn check(rows: Vec<Row>) {
 pub(super) fn center_from(rule: &str, setup: &[Command]) -> Center {
     let mut center = Center::default();
     for (index, command) in setup.iter().enumerate() {
-        let outcome = center.apply(&Entry { request_id: None, time_ms: index as u64, command: command.clone() });
+        let outcome = center.apply(&Entry {
+            request_id: None,
+            time_ms: index as u64,
+            command: command.clone(),
+            by: crate::Actor::Operator,
+        });
         assert!(outcome.is_applied(), "{rule}: setup command {index} {command:?} gave {outcome:?}");
     }
     center
 }
 
 pub(super) fn entry(command: Command) -> Entry {
-    Entry { request_id: None, time_ms: 0, command }
+    Entry { request_id: None, time_ms: 0, command, by: crate::Actor::Operator }
 }
 
 pub(super) fn json(center: &Center) -> Vec<u8> {

@@ -139,6 +139,7 @@ fn entry() -> impl Strategy<Value = Entry> {
         request_id,
         time_ms,
         command,
+        by: crate::Actor::Operator,
     })
 }
 

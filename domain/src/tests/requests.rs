@@ -4,7 +4,7 @@ use super::{json, skill};
 use crate::{Center, Command, Entry, Outcome, RejectionCode, RequestId, SkillId, REQUEST_ID_REMEMBERED_COUNT_MAX};
 
 fn entry_with(request_id: &str, time_ms: u64, command: Command) -> Entry {
-    Entry { request_id: Some(RequestId(request_id.to_owned())), time_ms, command }
+    Entry { request_id: Some(RequestId(request_id.to_owned())), time_ms, command, by: crate::Actor::Operator }
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn time_never_goes_backwards() {
         ("equal stamps keep time", Command::Noop, 200, 200),
     ];
     for (rule, command, time_ms, expected_ms) in steps {
-        let _outcome: Outcome = center.apply(&Entry { request_id: None, time_ms, command });
+        let _outcome: Outcome = center.apply(&Entry { request_id: None, time_ms, command, by: crate::Actor::Operator });
         assert_eq!(center.time_ms(), expected_ms, "{rule}");
     }
 }

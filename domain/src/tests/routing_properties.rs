@@ -395,7 +395,7 @@ fn run(setup: &[Command], actions: &[Action]) -> (Center, Vec<Entry>) {
             _ => time_ms += 100,
         }
         let command = command(&center, action, &mut parameters);
-        let entry = Entry { request_id: None, time_ms, command };
+        let entry = Entry { request_id: None, time_ms, command, by: crate::Actor::Operator };
         let before = center.clone();
         let bytes_before = json(&center);
         let outcome = center.apply(&entry);

@@ -30,14 +30,27 @@ impl Script {
     pub(super) fn apply(&mut self, command: Command) -> Outcome {
         let before = self.center.clone();
         let bytes_before = json(&self.center);
-        let outcome = self.center.apply(&Entry { request_id: None, time_ms: self.time_ms, command });
-        if outcome.is_applied() {
+        let outcome =
+            self.center.apply(&Entry { request_id: None, time_ms: self.time_ms, command, by: crate::Actor::Operator });
+        if let Outcome::Applied(applied) = &outcome {
             assert_invariants(&self.center);
+            assert_eq!(applied.audiences.len(), applied.events.len(), "every event has its audience");
+            for (event, audience) in applied.published() {
+                assert_eq!(audience, &self.center.audience(event), "decided at apply against the new center");
+            }
         } else {
             assert_eq!(self.center, before, "a rejection changed the center");
             assert_eq!(json(&self.center), bytes_before, "a rejection changed the bytes");
         }
         outcome
+    }
+
+    /// Applies `command`, which must apply, and returns its events with their audiences.
+    pub(super) fn published(&mut self, command: Command) -> Vec<(Event, crate::Audience)> {
+        match self.apply(command.clone()) {
+            Outcome::Applied(applied) => applied.events.into_iter().zip(applied.audiences).collect(),
+            Outcome::Rejected(rejection) => panic!("{command:?} was refused: {rejection:?}"),
+        }
     }
 
     /// Applies `command`, which must apply, and returns its events.

@@ -132,7 +132,7 @@ fn statistics_are_a_projection_of_the_applied_events() {
     commands.extend([digital_ready(1), inject(Channel::Email, 2), voice(1, AgentStateRequest::NotReady)]);
     for (index, command) in commands.into_iter().enumerate() {
         let time_ms = 1_000 * index as u64;
-        let outcome = center.apply(&Entry { request_id: None, time_ms, command });
+        let outcome = center.apply(&Entry { request_id: None, time_ms, command, by: crate::Actor::Operator });
         let applied = outcome.applied().unwrap();
         projection.observe(&applied.events, time_ms);
     }

@@ -907,11 +907,13 @@ fn controls_follow_the_events_about_the_agent() {
     let mut script = alice_talking();
     let events = script.ok(cc(ALICE, CallRequest::Hold { call: CallId(1) }));
     let held = events.iter().find(|event| matches!(event, Event::CallHeld { .. })).expect("CallHeld");
-    let controls = script.center.controls_after(Some(ALICE), held).expect("alice's buttons");
+    let audience = script.center.audience(held);
+    let controls = script.center.controls_after(ALICE, &audience).expect("alice's buttons");
     assert!(controls.retrieve && !controls.hold && !controls.answer, "{controls:?}");
     assert_eq!(controls, script.center.call_controls(ALICE));
-    assert_eq!(script.center.controls_after(Some(BRUNO), held), None, "not bruno's event");
-    assert_eq!(script.center.controls_after(None, held), None, "a tool session has no agent");
+    assert_eq!(script.center.controls_after(BRUNO, &audience), None, "not bruno's event");
+    let everyone = crate::Audience::everyone();
+    assert_eq!(script.center.controls_after(ALICE, &everyone), None, "configuration changes no buttons");
 }
 
 fn monitor(supervisor: AgentId, agent: AgentId) -> Command {
@@ -927,8 +929,9 @@ fn silent_monitoring_follows_the_agent_and_stays_silent() {
     let events = script.ok(monitor(SAM, ALICE));
     assert_eq!(events, [Event::SilentMonitorStarted { supervisor: SAM, agent: ALICE, agents: vec![SAM] }]);
     assert_eq!(script.center.monitoring(SAM), Some(ALICE));
-    let reach = script.center.event_reach(&events[0]);
-    assert!(!script.center.viewer_sees(&crate::Viewer::Agent { agent: ALICE }, &reach), "silent to the agent");
+    let audience = script.center.audience(&events[0]);
+    assert!(!audience.reaches(&crate::Viewer::Agent { agent: ALICE }), "silent to the agent");
+    assert!(audience.reaches(&crate::Viewer::Agent { agent: SAM }), "the supervisor's own desktop");
     let view = script.center.desk_view(&crate::Viewer::Agent { agent: ALICE });
     assert!(!view.monitored, "no warning unless the settings ask for one");
 

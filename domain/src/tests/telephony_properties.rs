@@ -331,7 +331,12 @@ fn assert_controls_truthful(center: &Center) {
         let accepted = |request: CallRequest| {
             let mut probe = center.clone();
             probe
-                .apply(&Entry { request_id: None, time_ms: 0, command: Command::CallControl { agent, request } })
+                .apply(&Entry {
+                    request_id: None,
+                    time_ms: 0,
+                    command: Command::CallControl { agent, request },
+                    by: crate::Actor::Operator,
+                })
                 .is_applied()
         };
         let any = |make: &dyn Fn(CallId) -> CallRequest| calls.iter().any(|call| accepted(make(*call)));
@@ -407,7 +412,7 @@ proptest! {
                 },
             };
             let before = json(&center);
-            let outcome = center.apply(&Entry { request_id: None, time_ms, command: command.clone() });
+            let outcome = center.apply(&Entry { request_id: None, time_ms, command: command.clone(), by: crate::Actor::Operator });
             if outcome.is_applied() {
                 assert_invariants(&center);
             } else {

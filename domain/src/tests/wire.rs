@@ -86,6 +86,7 @@ fn http_statuses() {
         (UnknownCsq, 422),
         (RateLimited, 429),
         (NotPermitted, 403),
+        (Forbidden, 403),
     ];
     assert_eq!(rows.len(), RejectionCode::ALL.len(), "every code has a row");
     for (code, status) in rows {
@@ -96,7 +97,12 @@ fn http_statuses() {
 #[test]
 fn a_center_survives_a_snapshot_round_trip() {
     let mut center = center_from("demo", &demo_commands());
-    let request = Entry { request_id: Some(crate::RequestId("r".into())), time_ms: 5, command: Command::Noop };
+    let request = Entry {
+        request_id: Some(crate::RequestId("r".into())),
+        time_ms: 5,
+        command: Command::Noop,
+        by: crate::Actor::Operator,
+    };
     assert!(center.apply(&request).is_applied());
     let bytes = json(&center);
     let restored: Center = serde_json::from_slice(&bytes).unwrap();
@@ -123,5 +129,7 @@ fn a_configuration_only_snapshot_of_the_previous_release_is_upgraded() {
     assert_eq!(current, center, "a snapshot of this release reads back unchanged");
     let login =
         Command::SetAgentState { agent: crate::AgentId(1), state: crate::AgentStateRequest::Login, reason: None };
-    assert!(restored.apply(&Entry { request_id: None, time_ms: 100, command: login }).is_applied());
+    assert!(restored
+        .apply(&Entry { request_id: None, time_ms: 100, command: login, by: crate::Actor::Operator })
+        .is_applied());
 }

@@ -15,7 +15,8 @@ use tandem_domain::{
     WrapUpSelection,
 };
 
-use super::{generated_request_id, guard, request_key, submit, submit_as, ApiError, AppState};
+use super::principal::{check_sees_agent, guard_user};
+use super::{generated_request_id, guard, request_key, submit, submit_by, ApiError, AppState};
 
 /// Contacts listed per page at most.
 pub const CONTACT_PAGE_SIZE_MAX: usize = 1000;
@@ -219,16 +220,17 @@ async fn list(
     request: HttpRequest,
     query: web::Query<ContactQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    guard(&state, &request)?;
+    let viewer = guard_user(&state, &request)?.viewer();
     let limit = query.limit.unwrap_or(CONTACT_PAGE_SIZE_MAX).min(CONTACT_PAGE_SIZE_MAX);
     let shared = state.replica.state();
     let data = shared.read();
-    let contacts: Vec<_> = data
-        .center
+    let center = &data.center;
+    let contacts: Vec<_> = center
         .contacts()
         .filter(|contact| query.after.is_none_or(|after| contact.id > after))
         .filter(|contact| query.all || !contact.is_closed())
         .filter(|contact| query.csq.is_none_or(|csq| contact.csq == csq))
+        .filter(|contact| center.viewer_sees_contact(&viewer, contact))
         .take(limit)
         .cloned()
         .collect();
@@ -251,9 +253,18 @@ pub(super) fn read_one<T: Serialize>(
     }
 }
 
+/// Any user: an agent reads the contacts it holds, a supervisor also its teams' (others are
+/// `not_found`, as if they did not exist).
 async fn get(state: web::Data<AppState>, request: HttpRequest, id: web::Path<u64>) -> Result<HttpResponse, ApiError> {
+    let viewer = guard_user(&state, &request)?.viewer();
     let id = id.into_inner();
-    read_one(&state, &request, "contact", id, |center| center.contact(ContactId(id)).cloned())
+    let found = {
+        let shared = state.replica.state();
+        let data = shared.read();
+        let center = &data.center;
+        center.contact(ContactId(id)).filter(|contact| center.viewer_sees_contact(&viewer, contact)).cloned()
+    };
+    found.map(|contact| HttpResponse::Ok().json(contact)).ok_or_else(|| not_found("contact", id))
 }
 
 async fn contact_action(
@@ -274,7 +285,8 @@ async fn agent_action(
     id: web::Path<u64>,
     action: web::Json<AgentAction>,
 ) -> Result<HttpResponse, ApiError> {
-    guard(&state, &request)?;
+    // Any user: the domain decides whether its role lets it act for this agent.
+    guard_user(&state, &request)?;
     let command = action.into_inner().command(AgentId(id.into_inner()));
     let outcome = submit(&state, &request, command).await?;
     Ok(HttpResponse::Ok().json(applied(outcome)?))
@@ -285,8 +297,11 @@ async fn agent_status(
     request: HttpRequest,
     id: web::Path<u64>,
 ) -> Result<HttpResponse, ApiError> {
+    let principal = guard_user(&state, &request)?;
     let id = id.into_inner();
-    read_one(&state, &request, "agent", id, |center| center.agent_status(AgentId(id)).cloned())
+    check_sees_agent(&state, &principal, AgentId(id))?;
+    let found = state.replica.state().read().center.agent_status(AgentId(id)).cloned();
+    found.map(|status| HttpResponse::Ok().json(status)).ok_or_else(|| not_found("agent", id))
 }
 
 async fn csq_queue(
@@ -375,7 +390,7 @@ async fn batch(
     request: HttpRequest,
     body: web::Json<Batch>,
 ) -> Result<HttpResponse, ApiError> {
-    guard(&state, &request)?;
+    let actor = guard(&state, &request)?.actor();
     let items = body.into_inner().items;
     if items.len() > BATCH_ITEM_COUNT_MAX {
         return Err(ApiError::new(
@@ -392,7 +407,7 @@ async fn batch(
             Some(key) => format!("{key}/{index}"),
             None => generated_request_id(),
         };
-        submit_as(&state, request_id, command)
+        submit_by(&state, actor, request_id, command)
     });
     let results: Vec<serde_json::Value> = futures::future::join_all(writes)
         .await

@@ -3,7 +3,7 @@
 //! A session is one task: it logs the user in, starts the agent's event stream where the
 //! client left off (or from a snapshot), turns requests into domain commands under the client's
 //! request ids, and keeps the link alive with heartbeats both ways (seeds-ctios.md §2.4.1). It
-//! decides nothing: who sees which event is `Center::viewer_sees`, what a request does is
+//! decides nothing: who sees which event is the event's `Audience`, what a request does is
 //! `Center::apply`. Everything a desktop needs to survive a node loss (event indexes, request
 //! ids, resume tokens) is the same on every node, so the session moves to the other side
 //! without the user noticing.
@@ -14,18 +14,18 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use actix_ws::{Message, MessageStream, Session};
-use tandem_actors::{Delivery, EventRead, Subscription};
+use tandem_actors::{Delivery, Dispatched, EventRead, Subscription};
 use tandem_client::proto::ClientMessage;
 use tandem_client::proto::{
     ClientBody, Encoding, ErrorFrame, EventFrame, Frame, Heartbeat, Login, LoginResult, Notice, Reply, Request,
     ServerBody, ServerMessage, SkillGroupStatisticsFrame, Snapshot, StatisticsFrame, PROTOCOL_VERSION,
 };
-use tandem_domain::{AgentId, AgentStateRequest, Command, Outcome, Role, User, UserId, Viewer};
+use tandem_domain::{Actor, AgentId, AgentStateRequest, Command, Outcome, Role, User, UserId, Viewer};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::contacts::AgentAction;
-use super::{refuse_on_witness, submit_as, ApiError, AppState};
+use super::{refuse_on_witness, submit_as, submit_by, ApiError, AppState};
 use crate::credentials;
 
 /// Events read from the log per batch while a session catches up.
@@ -129,6 +129,11 @@ impl Identity {
     fn agent(&self) -> Option<AgentId> {
         self.user.as_ref().and_then(|user| user.agent)
     }
+
+    /// Who the session's requests are from: its user, or the operator for a tool's session.
+    fn actor(&self) -> Actor {
+        self.user.as_ref().map_or(Actor::Operator, |user| Actor::User(user.id))
+    }
 }
 
 async fn run(state: &Arc<AppState>, link: &mut Link) -> &'static str {
@@ -181,7 +186,7 @@ async fn run(state: &Arc<AppState>, link: &mut Link) -> &'static str {
             state.replica.state().read().center.agent_status(agent).is_some_and(|s| !s.state.is_logged_in());
         if logged_out {
             let command = Command::SetAgentState { agent, state: AgentStateRequest::Login, reason: None };
-            match submit_as(state, format!("login-{session_id}"), command).await {
+            match submit_by(state, identity.actor(), format!("login-{session_id}"), command).await {
                 Ok(Outcome::Applied(_)) => {
                     // The first snapshot shows the agent logged in.
                     let logged_in = |center: &tandem_domain::Center| {
@@ -269,7 +274,7 @@ async fn authenticate(state: &AppState, login: &Login) -> Result<Identity, (&'st
 }
 
 /// The cluster's session key, proposing one if nobody has yet.
-async fn session_key(state: &AppState) -> Result<String, String> {
+pub(super) async fn session_key(state: &AppState) -> Result<String, String> {
     if let Some(key) = state.replica.state().read().center.session_key() {
         return Ok(key.to_owned());
     }
@@ -349,11 +354,11 @@ async fn start_stream(
             events
                 .iter()
                 .filter(|event| event.index <= position)
-                .filter(|event| center.viewer_sees(&identity.viewer, &center.event_reach(&event.event)))
+                .filter(|event| event.audience.reaches(&identity.viewer))
                 .map(|event| EventFrame {
                     index: event.index,
                     event: serde_json::to_string(&event.event).unwrap_or_default(),
-                    controls: controls_json(center, identity.agent(), &event.event),
+                    controls: controls_json(center, identity.agent(), &event.audience),
                 })
                 .collect()
         };
@@ -383,11 +388,13 @@ fn desktop_nodes(state: &AppState) -> Vec<String> {
     nodes.into_iter().map(|(_, url)| url).collect()
 }
 
-/// The own agent's call-control buttons after `event`, as JSON; empty when it does not concern
-/// that agent. Read from the applied center when the frame is sent, which may be a little
-/// ahead of the event: the buttons are then the newer ones, never older.
-fn controls_json(center: &tandem_domain::Center, own: Option<AgentId>, event: &tandem_domain::Event) -> String {
-    center.controls_after(own, event).and_then(|controls| serde_json::to_string(&controls).ok()).unwrap_or_default()
+/// The own agent's call-control buttons after an event of `audience`, as JSON; empty when the
+/// event does not concern that agent. Read from the applied center when the frame is sent,
+/// which may be a little ahead of the event: the buttons are then the newer ones, never older.
+fn controls_json(center: &tandem_domain::Center, own: Option<AgentId>, audience: &tandem_domain::Audience) -> String {
+    own.and_then(|own| center.controls_after(own, audience))
+        .and_then(|controls| serde_json::to_string(&controls).ok())
+        .unwrap_or_default()
 }
 
 /// Sends the agent statistics of the viewer's agents (own first, then supervised), computed
@@ -481,14 +488,10 @@ async fn serve(
         let silence_deadline = heard + interval * (requests_sent + 1);
         tokio::select! {
             delivery = subscription.queue.recv() => match delivery {
-                Some(Delivery::Event(event, json)) => {
+                Some(Delivery::Event(Dispatched { event, json, controls })) => {
                     if event.index > cursor {
                         cursor = event.index;
-                        let controls = match identity.agent() {
-                            Some(own) => controls_json(&state.replica.state().read().center, Some(own), &event.event),
-                            None => String::new(),
-                        };
-                        let frame = EventFrame { index: event.index, event: json.to_string(), controls };
+                        let frame = EventFrame { index: event.index, event: json.to_string(), controls: controls.to_string() };
                         if !link.send(ServerBody::Event(frame)).await {
                             return End::Gone;
                         }
@@ -541,9 +544,9 @@ async fn serve(
                         }
                         in_flight += 1;
                         let (state, replies) = (state.clone(), replies.clone());
-                        let (viewer, own) = (identity.viewer.clone(), identity.agent());
+                        let (actor, own) = (identity.actor(), identity.agent());
                         actix_web::rt::spawn(async move {
-                            let reply = handle_request(&state, &viewer, own, request).await;
+                            let reply = handle_request(&state, actor, own, request).await;
                             let _ = replies.send(reply).await;
                         });
                     }
@@ -582,8 +585,9 @@ fn refusal(request_id: &str, code: &str, message: String) -> Reply {
     Reply { request_id: request_id.to_owned(), ok: false, code: code.to_owned(), spec_code: 0, message }
 }
 
-/// Decodes, authorizes and submits one request under the client's request id.
-async fn handle_request(state: &AppState, viewer: &Viewer, own: Option<AgentId>, request: Request) -> Reply {
+/// Decodes one request and submits it under the client's request id, on behalf of the
+/// session's user: the domain decides whether they may (`forbidden` if not).
+async fn handle_request(state: &AppState, actor: Actor, own: Option<AgentId>, request: Request) -> Reply {
     let id = request.request_id.clone();
     if id.is_empty() || id.chars().count() > REQUEST_ID_LENGTH_MAX {
         let message = format!("request_id must be 1 to {REQUEST_ID_LENGTH_MAX} characters");
@@ -598,12 +602,7 @@ async fn handle_request(state: &AppState, viewer: &Viewer, own: Option<AgentId>,
         (0, None) => return refusal(&id, "invalid_body", "agent: an administrator session must name the agent".into()),
         (agent, _) => AgentId(agent),
     };
-    let allowed = state.replica.state().read().center.viewer_may_act_for(viewer, target);
-    if !allowed {
-        let message = format!("This session may not act for agent {target}: it is not in a team you supervise.");
-        return refusal(&id, "forbidden", message);
-    }
-    match submit_as(state, id.clone(), action.command(target)).await {
+    match submit_by(state, actor, id.clone(), action.command(target)).await {
         Ok(Outcome::Applied(_)) => {
             Reply { request_id: id, ok: true, code: String::new(), spec_code: 0, message: String::new() }
         }

@@ -11,11 +11,13 @@ mod cti;
 mod desktop;
 mod entities;
 mod openapi;
+pub mod principal;
 mod settings;
 mod stream;
 pub mod users;
 
 pub use cluster::local_status;
+pub use principal::{authorize, guard, guard_user};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -25,7 +27,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde::Serialize;
 use tandem_actors::{EventLog, Fanout};
-use tandem_domain::{Command, Entry, Outcome, Rejection, RequestId};
+use tandem_domain::{Actor, Command, Entry, Outcome, Rejection, RequestId};
 use tandem_raft::clock::Clock;
 use tandem_raft::https::TlsFiles;
 use tandem_raft::{Side, WriteError};
@@ -126,21 +128,6 @@ impl From<WriteError> for ApiError {
     }
 }
 
-/// Checks the bearer token.
-pub fn authorize(state: &AppState, request: &HttpRequest) -> Result<(), ApiError> {
-    let header = request.headers().get("authorization").and_then(|value| value.to_str().ok());
-    let given = header.and_then(|value| value.strip_prefix("Bearer "));
-    match given {
-        Some(given) if crate::token::matches(&state.token, given.trim()) => Ok(()),
-        Some(_) => Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "The bearer token is not valid.")),
-        None => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Missing bearer token: send 'Authorization: Bearer <admin token>'.",
-        )),
-    }
-}
-
 /// A witness stores the log and votes; it serves no clients.
 pub fn refuse_on_witness(state: &AppState) -> Result<(), ApiError> {
     if state.config.side == Side::Witness {
@@ -171,21 +158,23 @@ pub fn request_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// What every client endpoint checks first: the token, and that this node serves clients.
-pub fn guard(state: &AppState, request: &HttpRequest) -> Result<(), ApiError> {
-    authorize(state, request)?;
-    refuse_on_witness(state)
-}
-
 /// Submits a command through Raft and returns its outcome, timing it for `/metrics`.
+/// The entry names the principal the request's guard authenticated.
 pub async fn submit(state: &AppState, request: &HttpRequest, command: Command) -> Result<Outcome, ApiError> {
+    let principal = principal::recorded(request)?;
     let request_id = request_key(request)?.unwrap_or_else(generated_request_id);
-    submit_as(state, request_id, command).await
+    submit_by(state, principal.actor(), request_id, command).await
 }
 
-/// Submits a command under a given request id.
+/// Submits a command under a given request id, as the operator.
 pub async fn submit_as(state: &AppState, request_id: String, command: Command) -> Result<Outcome, ApiError> {
-    let entry = Entry { request_id: Some(RequestId(request_id)), time_ms: 0, command };
+    submit_by(state, Actor::Operator, request_id, command).await
+}
+
+/// Submits a command under a given request id on behalf of `by`; the domain decides whether
+/// they may (a refusal is `forbidden`).
+pub async fn submit_by(state: &AppState, by: Actor, request_id: String, command: Command) -> Result<Outcome, ApiError> {
+    let entry = Entry { request_id: Some(RequestId(request_id)), time_ms: 0, command, by };
     let started = tokio::time::Instant::now();
     let result = state.replica.write(entry).await;
     state.metrics.observe_write(started.elapsed(), result.is_ok());
@@ -251,12 +240,12 @@ pub fn api_server(state: AppState) -> anyhow::Result<Server> {
             .route("/readyz", web::get().to(cluster::readyz))
             .route("/metrics", web::get().to(crate::metrics::handler))
             .configure(desktop::configure)
-            .service(settings::routes(calls::routes(users::routes(cti::routes(stream::routes(contacts::routes(
-                entities::routes_all(cluster::routes(
+            .service(principal::routes(settings::routes(calls::routes(users::routes(cti::routes(stream::routes(
+                contacts::routes(entities::routes_all(cluster::routes(
                     web::scope("/api/v1")
                         .route("/openapi.json", web::get().to(openapi::handler))
                         .default_service(web::to(not_found)),
-                )),
+                ))),
             )))))))
             .default_service(web::to(not_found))
     })
@@ -308,7 +297,12 @@ pub fn raft_server(state: AppState, listen: SocketAddr, files: &TlsFiles) -> any
 /// Seeds the demo contact center once this node leads a fresh cluster.
 pub async fn seed_demo(replica: Arc<NodeReplica>) {
     for (index, command) in tandem_domain::demo_commands().into_iter().enumerate() {
-        let entry = Entry { request_id: Some(RequestId(format!("demo-seed-{index}"))), time_ms: 0, command };
+        let entry = Entry {
+            request_id: Some(RequestId(format!("demo-seed-{index}"))),
+            time_ms: 0,
+            command,
+            by: tandem_domain::Actor::Operator,
+        };
         match replica.write(entry).await {
             Ok(Outcome::Applied(_)) => {}
             Ok(Outcome::Rejected(rejection)) => {

@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use tandem_domain::{Command, DeskSettings, Event, Outcome, TeamMessage, TeamMessageId, TeamMessageSpec};
 
-use super::{guard, submit, ApiError, AppState};
+use super::{guard, guard_user, submit, ApiError, AppState};
 
 async fn desk_get(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     guard(&state, &request)?;
@@ -46,7 +46,8 @@ async fn message_publish(
     request: HttpRequest,
     spec: web::Json<TeamMessageSpec>,
 ) -> Result<HttpResponse, ApiError> {
-    guard(&state, &request)?;
+    // Any user: the domain lets a supervisor publish as itself to the teams it supervises.
+    guard_user(&state, &request)?;
     match submit(&state, &request, Command::PublishTeamMessage(spec.into_inner())).await? {
         Outcome::Rejected(rejection) => Err(rejection.into()),
         Outcome::Applied(applied) => match applied.events.iter().find_map(|event| match event {
@@ -68,8 +69,10 @@ async fn message_delete(
     request: HttpRequest,
     id: web::Path<u64>,
 ) -> Result<HttpResponse, ApiError> {
-    guard(&state, &request)?;
-    let command = Command::DeleteTeamMessage { id: TeamMessageId(id.into_inner()), by: None };
+    // An administrator deletes any message; a supervisor its own (the domain checks).
+    let principal = guard_user(&state, &request)?;
+    let by = principal.viewer().agent();
+    let command = Command::DeleteTeamMessage { id: TeamMessageId(id.into_inner()), by };
     match submit(&state, &request, command).await? {
         Outcome::Rejected(rejection) => Err(rejection.into()),
         Outcome::Applied(_) => Ok(HttpResponse::NoContent().finish()),

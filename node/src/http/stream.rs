@@ -16,8 +16,9 @@ use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use actix_ws::{Message, MessageStream, Session};
 use serde::Deserialize;
 use tandem_actors::{EventRead, RetainedEvent};
-use tandem_domain::{AgentId, Audience, Center};
+use tandem_domain::{AgentId, Viewer};
 
+use super::principal::{authenticate, check_sees_agent};
 use super::{refuse_on_witness, ApiError, AppState};
 
 /// Idle time between heartbeats.
@@ -45,38 +46,22 @@ struct StatisticsQuery {
     access_token: Option<String>,
 }
 
-/// The bearer token from the header, or from `access_token` for browsers.
-fn authorize_stream(state: &AppState, request: &HttpRequest, access_token: Option<&str>) -> Result<(), ApiError> {
-    match access_token {
-        Some(given) if request.headers().get("authorization").is_none() => {
-            if crate::token::matches(&state.token, given) {
-                Ok(())
-            } else {
-                Err(ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "The access token is not valid."))
-            }
-        }
-        _ => super::authorize(state, request),
-    }
-}
-
-/// Which events a stream carries.
-#[derive(Debug, Clone, Copy)]
+/// Which events a stream carries, by the audience the domain gave each event when it applied
+/// (`Center::audience`).
+#[derive(Debug, Clone)]
 enum Filter {
-    All,
+    /// What the caller sees: everything for an administrator, what its desktop would get for
+    /// an agent or supervisor.
+    Viewer(Viewer),
+    /// The events about one agent: what that agent's desktop gets about itself.
     Agent(AgentId),
 }
 
 impl Filter {
-    fn passes(self, center: &Center, event: &RetainedEvent) -> bool {
-        let Filter::Agent(agent) = self else { return true };
-        match event.event.audience() {
-            Audience::All => true,
-            Audience::Agent(named) => named == agent,
-            Audience::Agents(named) => named.contains(&agent),
-            Audience::Contact(contact) => center.contact(contact).is_some_and(|contact| contact.held_by(agent)),
-            Audience::Teams(teams) => {
-                center.agent(agent).and_then(|a| a.team).is_some_and(|team| teams.contains(&team))
-            }
+    fn passes(&self, event: &RetainedEvent) -> bool {
+        match self {
+            Filter::Viewer(viewer) => event.audience.reaches(viewer),
+            Filter::Agent(agent) => event.audience.includes_agent(*agent),
         }
     }
 }
@@ -87,9 +72,9 @@ async fn all_events(
     body: web::Payload,
     query: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize_stream(&state, &request, query.access_token.as_deref())?;
+    let principal = authenticate(&state, &request, query.access_token.as_deref())?;
     refuse_on_witness(&state)?;
-    open(state, &request, body, query.after, Filter::All)
+    open(state, &request, body, query.after, Filter::Viewer(principal.viewer()))
 }
 
 async fn agent_events(
@@ -99,12 +84,13 @@ async fn agent_events(
     id: web::Path<u64>,
     query: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize_stream(&state, &request, query.access_token.as_deref())?;
+    let principal = authenticate(&state, &request, query.access_token.as_deref())?;
     refuse_on_witness(&state)?;
     let agent = AgentId(id.into_inner());
     if state.replica.state().read().center.agent(agent).is_none() {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("There is no agent with id {agent}.")));
     }
+    check_sees_agent(&state, &principal, agent)?;
     open(state, &request, body, query.after, Filter::Agent(agent))
 }
 
@@ -127,7 +113,7 @@ fn open(
 ) -> Result<HttpResponse, ApiError> {
     let (response, session, messages) = upgrade(request, body)?;
     actix_web::rt::spawn(async move {
-        let reason = stream_events(&state, session.clone(), messages, after, filter).await;
+        let reason = stream_events(&state, session.clone(), messages, after, &filter).await;
         tracing::debug!(?filter, reason, "event stream closed");
         let _ = session.close(None).await;
     });
@@ -152,7 +138,7 @@ async fn stream_events(
     mut session: Session,
     mut messages: MessageStream,
     after: Option<u64>,
-    filter: Filter,
+    filter: &Filter,
 ) -> &'static str {
     let log = &state.events;
     let mut watch = log.watch();
@@ -174,15 +160,11 @@ async fn stream_events(
                 cursor = oldest - 1;
             }
             EventRead::Events(events) if !events.is_empty() => {
-                let frames: Vec<String> = {
-                    let shared = state.replica.state();
-                    let data = shared.read();
-                    events
-                        .iter()
-                        .filter(|event| filter.passes(&data.center, event))
-                        .map(|event| serde_json::json!({"index": event.index, "event": &*event.event}).to_string())
-                        .collect()
-                };
+                let frames: Vec<String> = events
+                    .iter()
+                    .filter(|event| filter.passes(event))
+                    .map(|event| serde_json::json!({"index": event.index, "event": &*event.event}).to_string())
+                    .collect();
                 for frame in frames {
                     if session.text(frame).await.is_err() {
                         return "client gone";
@@ -212,7 +194,11 @@ async fn statistics_stream(
     body: web::Payload,
     query: web::Query<StatisticsQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize_stream(&state, &request, query.access_token.as_deref())?;
+    let principal = authenticate(&state, &request, query.access_token.as_deref())?;
+    if !matches!(principal.viewer(), Viewer::Everything) {
+        let message = "Only an administrator may stream the center's statistics.";
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", message));
+    }
     refuse_on_witness(&state)?;
     let interval_ms = query.interval_ms.unwrap_or(STATISTICS_INTERVAL_MS_DEFAULT);
     if !(STATISTICS_INTERVAL_MS_MIN..=STATISTICS_INTERVAL_MS_MAX).contains(&interval_ms) {

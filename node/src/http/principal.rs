@@ -1,0 +1,209 @@
+//! Who is calling the REST API and the streams: the administrator token, or a user's token.
+//!
+//! A user logs in with a password (`POST /api/v1/sessions`, or a desktop's CTI login) and gets
+//! a signed, expiring token that any node accepts, the same as a desktop's resume token. The
+//! node only authenticates: it finds the [`Principal`] and puts its [`Actor`] in every entry it
+//! proposes, and the domain decides at apply whether the actor may (`forbidden` if not). Reads
+//! are scoped by the domain's read rules (`Center::viewer_sees_agent`, `viewer_sees_contact`).
+//!
+//! Endpoints are administrators' unless their handler says otherwise: [`guard`] admits the
+//! administrator token and administrator users only; [`guard_user`] admits every user and
+//! leaves the rest to the domain. Either records the principal in the request, where
+//! [`super::submit`] finds it, so a handler cannot submit as someone it did not authenticate.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, Scope};
+use serde::{Deserialize, Serialize};
+use tandem_domain::{Actor, AgentId, Role, User, Viewer};
+
+use super::{refuse_on_witness, ApiError, AppState};
+use crate::credentials;
+
+/// Who made a request.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    /// The administrator token.
+    Operator,
+    /// A user, as the center held it when the request was authenticated.
+    User {
+        /// The user.
+        user: User,
+        /// What the user may see.
+        viewer: Viewer,
+    },
+}
+
+impl Principal {
+    /// Who the entries this request proposes are from.
+    pub fn actor(&self) -> Actor {
+        match self {
+            Principal::Operator => Actor::Operator,
+            Principal::User { user, .. } => Actor::User(user.id),
+        }
+    }
+
+    /// What the caller may see.
+    pub fn viewer(&self) -> Viewer {
+        match self {
+            Principal::Operator => Viewer::Everything,
+            Principal::User { viewer, .. } => viewer.clone(),
+        }
+    }
+
+    fn is_administrator(&self) -> bool {
+        match self {
+            Principal::Operator => true,
+            Principal::User { user, .. } => user.role == Role::Administrator,
+        }
+    }
+}
+
+/// The token in `Authorization: Bearer`, or in `access_token` for a browser's WebSocket (which
+/// cannot set headers).
+pub fn authenticate(
+    state: &AppState,
+    request: &HttpRequest,
+    access_token: Option<&str>,
+) -> Result<Principal, ApiError> {
+    let header = request.headers().get("authorization").and_then(|value| value.to_str().ok());
+    let given = match (header, access_token) {
+        (Some(header), _) => header
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .ok_or_else(|| unauthorized("The Authorization header must be 'Bearer <token>'."))?,
+        (None, Some(token)) => token,
+        (None, None) => {
+            return Err(unauthorized(
+                "Missing bearer token: send 'Authorization: Bearer <token>' with the administrator token or a \
+                 user's token from POST /api/v1/sessions.",
+            ))
+        }
+    };
+    if crate::token::matches(&state.token, given) {
+        return Ok(Principal::Operator);
+    }
+    let center = state.replica.state();
+    let data = center.read();
+    let key = data.center.session_key().ok_or_else(|| unauthorized("The bearer token is not valid."))?;
+    let id = credentials::check_resume_token(key, given, state.clock.now_ms())
+        .ok_or_else(|| unauthorized("The bearer token is not valid or has expired; log in again."))?;
+    let user = data.center.user(id).cloned().ok_or_else(|| unauthorized("The token's user no longer exists."))?;
+    let viewer = data.center.viewer_for(&user);
+    Ok(Principal::User { user, viewer })
+}
+
+fn unauthorized(message: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+}
+
+fn remember(request: &HttpRequest, principal: &Principal) {
+    request.extensions_mut().insert(principal.clone());
+}
+
+/// The principal [`guard`] or [`guard_user`] recorded for this request.
+pub fn recorded(request: &HttpRequest) -> Result<Principal, ApiError> {
+    request.extensions().get::<Principal>().cloned().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "The request was not authenticated before submitting.",
+        )
+    })
+}
+
+/// Administrators only (the token, or a user with the administrator role), on any node (the
+/// cluster endpoints answer on a witness too).
+pub fn authorize(state: &AppState, request: &HttpRequest) -> Result<Principal, ApiError> {
+    let principal = authenticate(state, request, None)?;
+    if !principal.is_administrator() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "Only an administrator may use this endpoint."));
+    }
+    remember(request, &principal);
+    Ok(principal)
+}
+
+/// Administrators only; not on a witness.
+pub fn guard(state: &AppState, request: &HttpRequest) -> Result<Principal, ApiError> {
+    let principal = authorize(state, request)?;
+    refuse_on_witness(state)?;
+    Ok(principal)
+}
+
+/// Any user; the domain decides what they may do and see. Not on a witness.
+pub fn guard_user(state: &AppState, request: &HttpRequest) -> Result<Principal, ApiError> {
+    let principal = authenticate(state, request, None)?;
+    refuse_on_witness(state)?;
+    remember(request, &principal);
+    Ok(principal)
+}
+
+/// Refuses to show `agent` to a principal who may not see it, as if it did not exist (an agent
+/// does not learn which ids are in use).
+pub fn check_sees_agent(state: &AppState, principal: &Principal, agent: AgentId) -> Result<(), ApiError> {
+    let viewer = principal.viewer();
+    if state.replica.state().read().center.viewer_sees_agent(&viewer, agent) {
+        return Ok(());
+    }
+    Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("There is no agent with id {agent}.")))
+}
+
+/// A login with a password.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionRequest {
+    /// The user's login name (or its agent's login name or id).
+    pub login: String,
+    /// The password.
+    pub password: String,
+}
+
+/// A user's bearer token for REST and streams.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SessionToken {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// When it stops being accepted (milliseconds since the Unix epoch).
+    pub expires_ms: u64,
+    /// The user.
+    pub user: u64,
+    /// `agent`, `supervisor` or `administrator`.
+    pub role: &'static str,
+    /// The user's agent, if any.
+    pub agent: Option<u64>,
+}
+
+/// `POST /api/v1/sessions`: a password for a token. An unknown login and a wrong password get
+/// the same answer.
+async fn create_session(state: web::Data<AppState>, body: web::Json<SessionRequest>) -> Result<HttpResponse, ApiError> {
+    refuse_on_witness(&state)?;
+    let body = body.into_inner();
+    let refused = || unauthorized("The login name or password is not valid.");
+    if body.password.len() > credentials::PASSWORD_LENGTH_MAX {
+        return Err(refused());
+    }
+    let user = state.replica.state().read().center.user_for_login(&body.login).cloned().ok_or_else(refused)?;
+    match state.passwords.verify(user.password_hash.clone(), body.password).await {
+        Some(true) => {}
+        Some(false) => return Err(refused()),
+        None => {
+            let message = "Too many logins are waiting for a password check; retry shortly.";
+            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", message));
+        }
+    }
+    let key = super::cti::session_key(&state)
+        .await
+        .map_err(|error| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_leader", error))?;
+    let now_ms = state.clock.now_ms();
+    Ok(HttpResponse::Created().json(SessionToken {
+        token: credentials::resume_token(&key, user.id, now_ms),
+        expires_ms: now_ms + credentials::RESUME_TOKEN_LIFETIME_MS,
+        user: user.id.get(),
+        role: user.role.as_str(),
+        agent: user.agent.map(AgentId::get),
+    }))
+}
+
+/// Adds the session route to the `/api/v1` scope.
+pub fn routes(scope: Scope) -> Scope {
+    scope.route("/sessions", web::post().to(create_session))
+}
