@@ -24,7 +24,7 @@ use actix::Context;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tandem_actors::{LeaderTimers, ReplicaCore};
-use tandem_domain::{Applied, Entry, Outcome};
+use tandem_domain::{Entry, Outcome};
 use tandem_raft::clock::Clock;
 use tandem_raft::{
     Flush, Member, NodeId, Replica, ReplicaConfig, SharedState, Side, Transport, TransportError, WriteError,
@@ -78,6 +78,7 @@ struct World {
     links: BTreeMap<(NodeId, NodeId), Link>,
     nodes: BTreeMap<NodeId, Slot>,
     stats: NetStats,
+    #[cfg(feature = "planted-bugs")]
     early_ack: bool,
 }
 
@@ -105,6 +106,7 @@ impl Cluster {
             links: BTreeMap::new(),
             nodes: BTreeMap::new(),
             stats: NetStats::default(),
+            #[cfg(feature = "planted-bugs")]
             early_ack: false,
         };
         Arc::new(Cluster { world: Mutex::new(world), started: Instant::now() })
@@ -144,6 +146,7 @@ impl Cluster {
     }
 
     /// Plants bug (b): from now on nodes answer writes before committing them.
+    #[cfg(feature = "planted-bugs")]
     pub fn plant_early_ack(&self) {
         self.world().early_ack = true;
     }
@@ -357,22 +360,21 @@ impl Cluster {
     pub async fn client_write(self: &Arc<Self>, node: NodeId, entry: Entry) -> Result<Outcome, ClientError> {
         let delay = Duration::from_millis(self.world().rng.gen_range(1..=3));
         tokio::time::sleep(delay).await;
-        let (replica, incarnation, early_ack) = {
+        let (replica, incarnation) = {
             let world = self.world();
             match world.nodes.get(&node) {
-                Some(Slot { replica: Some(replica), incarnation, .. }) => {
-                    (replica.clone(), *incarnation, world.early_ack)
-                }
+                Some(Slot { replica: Some(replica), incarnation, .. }) => (replica.clone(), *incarnation),
                 _ => return Err(ClientError::Unreachable),
             }
         };
-        if early_ack {
+        #[cfg(feature = "planted-bugs")]
+        if self.world().early_ack {
             // Planted bug (b): answer first, replicate later.
             tokio::spawn(async move {
                 let _ = replica.write(entry).await;
             });
             tokio::time::sleep(delay).await;
-            return Ok(Outcome::Applied(Applied::default()));
+            return Ok(Outcome::Applied(tandem_domain::Applied::default()));
         }
         let (reply, answer) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {

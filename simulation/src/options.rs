@@ -204,6 +204,9 @@ pub enum Plant {
 impl Plant {
     pub const ALL: [Plant; 4] = [Plant::Capacity, Plant::EarlyAck, Plant::Tie, Plant::HashOrder];
 
+    /// Whether this build can plant bugs at all (the `planted-bugs` feature).
+    pub const AVAILABLE: bool = cfg!(feature = "planted-bugs");
+
     pub fn name(self) -> &'static str {
         match self {
             Plant::Capacity => "capacity",
@@ -214,6 +217,11 @@ impl Plant {
     }
 
     pub fn parse(name: &str) -> Result<Plant, String> {
+        if !Plant::AVAILABLE {
+            return Err("this build plants no bugs: they are compiled only into the simulator's own tests \
+                        (cargo test -p tandem-simulation --features planted-bugs)"
+                .to_owned());
+        }
         Plant::ALL.into_iter().find(|plant| plant.name() == name).ok_or_else(|| {
             let known: Vec<&str> = Plant::ALL.iter().map(|plant| plant.name()).collect();
             format!("unknown planted bug '{name}'; known: {}", known.join(", "))

@@ -13,8 +13,8 @@ use std::time::Duration;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tandem_domain::{
-    AgentId, AgentSpec, Channel, Command, CsqSpec, EntityRef, Entry, Outcome, PlantedBugs, ReasonCodeSpec, ReasonKind,
-    RequestId, SkillId, SkillLevel, SkillRequirement, SkillSpec, TeamId, TeamSpec,
+    AgentId, AgentSpec, Channel, Command, CsqSpec, EntityRef, Entry, Outcome, ReasonCodeSpec, ReasonKind, RequestId,
+    SkillId, SkillLevel, SkillRequirement, SkillSpec, TeamId, TeamSpec,
 };
 use tandem_raft::{NodeId, Side};
 use tandem_storage::SimFaults;
@@ -116,6 +116,7 @@ fn take_panic() -> Option<String> {
 
 /// Runs one seed, calling `progress` about once per simulated second.
 pub fn run_with_progress(options: &SimOptions, progress: &mut dyn FnMut(Progress)) -> Report {
+    assert!(Plant::AVAILABLE || options.plants.is_empty(), "planted bugs need the planted-bugs feature");
     let started = std::time::Instant::now();
     record_panics();
     take_panic();
@@ -230,6 +231,7 @@ async fn simulate(options: &SimOptions, progress: &mut dyn FnMut(Progress), repo
             return;
         }
     };
+    #[cfg(feature = "planted-bugs")]
     if options.plants.contains(&Plant::EarlyAck) {
         cluster.plant_early_ack();
     }
@@ -347,13 +349,16 @@ async fn boot(cluster: &Arc<Cluster>, options: &SimOptions) -> Result<Directory,
     let Some(first) = cluster.replica(NODE_A) else { return Err("node 1 did not start".into()) };
     first.initialize(voters).await.map_err(|e| e.to_string())?;
     let mut bootstrap = Bootstrap { cluster: cluster.clone(), count: 0 };
-    let bugs = PlantedBugs {
-        skip_capacity_check: options.plants.contains(&Plant::Capacity),
-        random_tie_break: options.plants.contains(&Plant::Tie),
-        hash_order_dispatch: options.plants.contains(&Plant::HashOrder),
-    };
-    if bugs != PlantedBugs::default() {
-        bootstrap.write_all(vec![("planted bugs".into(), Command::PlantBugs(bugs))]).await?;
+    #[cfg(feature = "planted-bugs")]
+    {
+        let bugs = tandem_domain::PlantedBugs {
+            skip_capacity_check: options.plants.contains(&Plant::Capacity),
+            random_tie_break: options.plants.contains(&Plant::Tie),
+            hash_order_dispatch: options.plants.contains(&Plant::HashOrder),
+        };
+        if bugs != tandem_domain::PlantedBugs::default() {
+            bootstrap.write_all(vec![("planted bugs".into(), Command::PlantBugs(bugs))]).await?;
+        }
     }
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x6365_6e74_6572);
     load_center(&mut bootstrap, &options.center, &mut rng).await

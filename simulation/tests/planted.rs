@@ -2,6 +2,8 @@
 //! violation (or, for nondeterminism, a trace mismatch), and checks the report names the
 //! command that replays it. Every sweep is bounded by its seed count.
 
+#![cfg(feature = "planted-bugs")]
+
 use tandem_simulation::{check_determinism, run, Plant, Report, SimOptions};
 
 /// Seeds a planted bug must be found within.
