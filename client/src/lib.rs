@@ -11,6 +11,7 @@
 //! The library owns no UI and makes no decision: it hands [`Update`]s to the application.
 
 pub mod proto;
+pub mod session;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +29,7 @@ use crate::proto::{
     ClientBody, ClientMessage, Encoding, Frame, Heartbeat, Login, LoginResult, Reply, Request, ServerBody,
     ServerMessage, PROTOCOL_VERSION,
 };
+use crate::session::{Cursor, Silence, SilenceAction};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -200,6 +202,8 @@ impl Client {
             resume_token: None,
             updates,
             pending: BTreeMap::new(),
+            cursor: Cursor::default(),
+            epoch: Instant::now(),
             shared: Arc::new(Shared {
                 last_index: AtomicU64::new(0),
                 node: AtomicU64::new(0),
@@ -278,6 +282,10 @@ struct Driver {
     updates: mpsc::UnboundedSender<Update>,
     /// Requests sent or buffered and not yet answered, in the order they were made.
     pending: BTreeMap<u64, Pending>,
+    /// The last event index delivered to the application.
+    cursor: Cursor,
+    /// Where the session's millisecond clock starts (for the sans-IO pieces).
+    epoch: Instant,
     shared: Arc<Shared>,
 }
 
@@ -305,6 +313,11 @@ impl Driver {
 
     fn url(&self) -> &str {
         &self.urls[self.current]
+    }
+
+    /// Milliseconds on the session's monotonic clock.
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
     /// Connects to the current URL and logs in: with the resume token if there is one.
@@ -437,11 +450,10 @@ impl Driver {
                 return End::Broken(error);
             }
         }
-        let interval = self.profile.heartbeat;
-        let mut heard = Instant::now();
-        let mut unanswered = 0u32;
+        let interval_ms = u64::try_from(self.profile.heartbeat.as_millis()).unwrap_or(u64::MAX);
+        let mut silence = Silence::new(interval_ms, self.profile.max_heartbeats, self.now_ms());
         loop {
-            let silence_deadline = heard + interval * (unanswered + 1);
+            let deadline = silence.poll_timeout().map(|due| self.epoch + Duration::from_millis(due));
             tokio::select! {
                 frame = socket.next() => {
                     let frame = match frame {
@@ -449,8 +461,7 @@ impl Driver {
                         Some(Err(error)) => return End::Broken(format!("socket error: {error}")),
                         Some(Ok(frame)) => frame,
                     };
-                    heard = Instant::now();
-                    unanswered = 0;
+                    silence.heard(self.now_ms());
                     if let Message::Close(_) = frame {
                         return End::Broken("the node closed the session".into());
                     }
@@ -469,15 +480,17 @@ impl Driver {
                     }
                     Some(Command::Close) | None => return End::Closed,
                 },
-                _ = tokio::time::sleep_until(silence_deadline), if !interval.is_zero() => {
-                    if unanswered >= self.profile.max_heartbeats {
-                        return End::Broken(format!(
-                            "no answer to {unanswered} heartbeats ({} ms each)", interval.as_millis()
-                        ));
-                    }
-                    unanswered += 1;
-                    if let Err(error) = send(socket, ClientBody::Heartbeat(Heartbeat {})).await {
-                        return End::Broken(error);
+                _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                    match silence.handle_timeout(self.now_ms()) {
+                        SilenceAction::Wait => {}
+                        SilenceAction::SendHeartbeat => {
+                            if let Err(error) = send(socket, ClientBody::Heartbeat(Heartbeat {})).await {
+                                return End::Broken(error);
+                            }
+                        }
+                        SilenceAction::GiveUp { unanswered } => {
+                            return End::Broken(format!("no answer to {unanswered} heartbeats ({interval_ms} ms each)"));
+                        }
                     }
                 }
             }
@@ -487,7 +500,7 @@ impl Driver {
     async fn on_server(&mut self, socket: &mut Socket, body: ServerBody) -> Option<End> {
         match body {
             ServerBody::Event(frame) => {
-                if frame.index > self.shared.last_index.load(Ordering::Acquire) {
+                if self.cursor.accept(frame.index) {
                     self.shared.last_index.store(frame.index, Ordering::Release);
                     let event = serde_json::from_str(&frame.event).unwrap_or(serde_json::Value::Null);
                     let controls = serde_json::from_str(&frame.controls).ok();
@@ -495,6 +508,7 @@ impl Driver {
                 }
             }
             ServerBody::Snapshot(snapshot) => {
+                self.cursor.reset(snapshot.index);
                 self.shared.last_index.store(snapshot.index, Ordering::Release);
                 let view = serde_json::from_str(&snapshot.view).unwrap_or(serde_json::Value::Null);
                 let _ = self.updates.send(Update::Snapshot { index: snapshot.index, view });

@@ -14,11 +14,13 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use actix_ws::{Message, MessageStream, Session};
-use tandem_actors::{Delivery, Dispatched, EventRead, Subscription};
+use tandem_actors::{
+    refusal, Delivery, DeskIdentity, DeskSession, DeskSettings, End, EventRead, Proposal, Subscription, Transmit,
+};
 use tandem_client::proto::ClientMessage;
 use tandem_client::proto::{
-    ClientBody, Encoding, ErrorFrame, EventFrame, Frame, Heartbeat, Login, LoginResult, Notice, Reply, Request,
-    ServerBody, ServerMessage, SkillGroupStatisticsFrame, Snapshot, StatisticsFrame, PROTOCOL_VERSION,
+    ClientBody, Encoding, ErrorFrame, EventFrame, Frame, Login, LoginResult, Notice, Reply, ServerBody, ServerMessage,
+    SkillGroupStatisticsFrame, Snapshot, StatisticsFrame, PROTOCOL_VERSION,
 };
 use tandem_domain::{Actor, AgentId, AgentStateRequest, Command, Outcome, Role, User, UserId, Viewer};
 use tokio::sync::mpsc;
@@ -30,10 +32,8 @@ use crate::credentials;
 
 /// Events read from the log per batch while a session catches up.
 const CATCH_UP_BATCH_MAX: usize = 512;
-/// Characters in a request id (the domain's own limit may be lower; it refuses with its code).
-const REQUEST_ID_LENGTH_MAX: usize = 128;
 /// Requests one session may have in flight; more are refused with `too_many_requests`.
-const REQUESTS_IN_FLIGHT_MAX: usize = 64;
+const REQUESTS_IN_FLIGHT_MAX: u32 = 64;
 
 pub fn routes(scope: Scope) -> Scope {
     scope.route("/cti", web::get().to(open))
@@ -230,7 +230,7 @@ async fn run(state: &Arc<AppState>, link: &mut Link) -> &'static str {
     )
     .await;
     state.fanout.unsubscribe(key_to_drop);
-    if let (End::ClosedByClient, Some(agent)) = (&outcome, agent) {
+    if let (End::ClosedByClient, Some(agent)) = (outcome, agent) {
         // The desktop closed without logging out (seeds-ctios.md §2.6.6): the domain applies
         // the forced-logout setting.
         let _ =
@@ -297,22 +297,6 @@ async fn applied_here<T>(state: &AppState, read: impl Fn(&tandem_domain::Center)
             return None;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-enum End {
-    ClosedByClient,
-    Gone,
-    Other(&'static str),
-}
-
-impl End {
-    fn reason(&self) -> &'static str {
-        match self {
-            End::ClosedByClient => "closed by the client",
-            End::Gone => "client gone",
-            End::Other(reason) => reason,
-        }
     }
 }
 
@@ -452,6 +436,9 @@ async fn send_snapshot(state: &AppState, link: &mut Link, viewer: &Viewer) -> Op
     link.send(ServerBody::Snapshot(Snapshot { index, view })).await.then_some(index)
 }
 
+/// Serves a logged-in session: the desk session (`tandem_actors::DeskSession`) decides, this
+/// loop feeds it the socket, the fan-out queue, the cluster's answers and the time, and sends,
+/// renders and proposes what it asks.
 async fn serve(
     state: &Arc<AppState>,
     link: &mut Link,
@@ -461,148 +448,105 @@ async fn serve(
     result: LoginResult,
     notice: Option<Notice>,
 ) -> End {
-    let Some(mut cursor) =
-        start_stream(state, link, identity, login.after, subscription.position, result, notice).await
+    let Some(cursor) = start_stream(state, link, identity, login.after, subscription.position, result, notice).await
     else {
         return End::Gone;
     };
-    let settings = &state.config.cti;
-    let interval = Duration::from_millis(settings.heartbeat_interval_ms);
-    let statistics_on = !settings.disable_agent_statistics && !matches!(identity.viewer, Viewer::Everything);
-    if statistics_on && !send_statistics(state, link, &identity.viewer, None).await {
-        return End::Gone;
-    }
-    let polling = statistics_on && !settings.poll_for_agent_stats_at_end_call;
-    let mut poll = tokio::time::interval(Duration::from_secs(settings.agent_stats_polling_interval_sec));
-    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    poll.reset();
-    // Skill-group statistics: at once, then every polling interval.
-    let csq_statistics_on = !settings.disable_skill_group_statistics && !matches!(identity.viewer, Viewer::Everything);
-    let mut csq_poll = tokio::time::interval(Duration::from_secs(settings.skill_group_stats_polling_interval_sec));
-    csq_poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let (replies, mut replies_rx) = mpsc::channel::<Reply>(REQUESTS_IN_FLIGHT_MAX);
-    let mut in_flight = 0usize;
-    let mut heard = Instant::now();
-    let mut requests_sent = 0u32;
+    let epoch = Instant::now();
+    let now_ms = || u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+    let desk_identity = DeskIdentity { viewer: identity.viewer.clone(), actor: identity.actor() };
+    let mut desk = DeskSession::new(desk_identity, desk_settings(&state.config.cti), cursor, now_ms());
+    let (replies, mut replies_rx) = mpsc::channel::<Reply>(REQUESTS_IN_FLIGHT_MAX as usize);
     loop {
-        let silence_deadline = heard + interval * (requests_sent + 1);
+        if !flush(state, link, &mut desk).await {
+            return End::Gone;
+        }
+        while let Some(proposal) = desk.poll_proposal() {
+            let (state, replies) = (state.clone(), replies.clone());
+            actix_web::rt::spawn(async move {
+                let reply = handle_proposal(&state, proposal).await;
+                // The session may have ended meanwhile; nobody waits for the answer then.
+                let _ = replies.send(reply).await;
+            });
+        }
+        if let Some(end) = desk.end() {
+            if end == End::HeartbeatsUnanswered {
+                tracing::info!(agent = ?identity.agent(), "closing a desktop session that stopped answering heartbeats");
+            }
+            return end;
+        }
+        let deadline = desk.poll_timeout().map(|due| epoch + Duration::from_millis(due));
         tokio::select! {
             delivery = subscription.queue.recv() => match delivery {
-                Some(Delivery::Event(Dispatched { event, json, controls })) => {
-                    if event.index > cursor {
-                        cursor = event.index;
-                        let frame = EventFrame { index: event.index, event: json.to_string(), controls: controls.to_string() };
-                        if !link.send(ServerBody::Event(frame)).await {
-                            return End::Gone;
-                        }
-                        // PollForAgentStatsAtEndCall: a call of one of the session's agents ended.
-                        if let tandem_domain::Event::EndCall { agents, .. } = &*event.event {
-                            if statistics_on && !polling && !send_statistics(state, link, &identity.viewer, Some(agents)).await {
-                                return End::Gone;
-                            }
-                        }
-                    }
-                }
-                Some(Delivery::Resync) => match send_snapshot(state, link, &identity.viewer).await {
-                    Some(index) => cursor = index,
-                    None => return End::Gone,
-                },
-                None => {
-                    let _ = link.refuse("overloaded", "The session fell too far behind its events; resume from your last index.").await;
-                    return End::Other("dropped: too slow");
-                }
+                Some(Delivery::Event(dispatched)) => desk.handle_event(&dispatched),
+                Some(Delivery::Resync) => desk.handle_resync(),
+                None => desk.handle_dropped(),
             },
             reply = replies_rx.recv() => {
-                let Some(reply) = reply else { continue };
-                in_flight = in_flight.saturating_sub(1);
-                if !link.send(ServerBody::Reply(reply)).await {
-                    return End::Gone;
+                if let Some(reply) = reply {
+                    desk.handle_reply(reply);
                 }
             }
-            incoming = receive(link) => {
-                heard = Instant::now();
-                requests_sent = 0;
-                match incoming {
-                    Incoming::Body(ClientBody::Heartbeat(_)) => {
-                        if !link.send(ServerBody::HeartbeatAck(Heartbeat {})).await {
-                            return End::Gone;
-                        }
-                    }
-                    Incoming::Body(ClientBody::HeartbeatAck(_)) | Incoming::Alive => {}
-                    Incoming::Body(ClientBody::Login(_)) => {
-                        return End::Other(link.refuse("bad_frame", "The session is already logged in.").await);
-                    }
-                    Incoming::Body(ClientBody::Request(request)) => {
-                        if in_flight >= REQUESTS_IN_FLIGHT_MAX {
-                            let reply = refusal(&request.request_id, "too_many_requests", format!(
-                                "At most {REQUESTS_IN_FLIGHT_MAX} requests may wait for an answer; wait for replies."
-                            ));
-                            if !link.send(ServerBody::Reply(reply)).await {
-                                return End::Gone;
-                            }
-                            continue;
-                        }
-                        in_flight += 1;
-                        let (state, replies) = (state.clone(), replies.clone());
-                        let (actor, own) = (identity.actor(), identity.agent());
-                        actix_web::rt::spawn(async move {
-                            let reply = handle_request(&state, actor, own, request).await;
-                            let _ = replies.send(reply).await;
-                        });
-                    }
-                    Incoming::Bad(error) => {
-                        return End::Other(link.refuse("bad_frame", format!("Undecodable frame: {error}")).await);
-                    }
-                    Incoming::Closed => return End::ClosedByClient,
-                    Incoming::Gone => return End::Gone,
-                }
-            }
-            _ = csq_poll.tick(), if csq_statistics_on => {
-                if !send_csq_statistics(state, link, &identity.viewer).await {
-                    return End::Gone;
-                }
-            }
-            _ = poll.tick(), if polling => {
-                if !send_statistics(state, link, &identity.viewer, None).await {
-                    return End::Gone;
-                }
-            }
-            _ = tokio::time::sleep_until(silence_deadline), if !interval.is_zero() => {
-                if requests_sent >= settings.heartbeat_retries {
-                    tracing::info!(agent = ?identity.agent(), "closing a desktop session that stopped answering heartbeats");
-                    return End::Other("heartbeats unanswered");
-                }
-                requests_sent += 1;
-                if !link.send(ServerBody::Heartbeat(Heartbeat {})).await {
-                    return End::Gone;
-                }
+            incoming = receive(link) => match incoming {
+                Incoming::Body(body) => desk.handle_frame(now_ms(), Ok(body)),
+                Incoming::Bad(error) => desk.handle_frame(now_ms(), Err(error)),
+                Incoming::Alive => desk.handle_alive(now_ms()),
+                Incoming::Closed => desk.handle_close(End::ClosedByClient),
+                Incoming::Gone => desk.handle_close(End::Gone),
+            },
+            _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                desk.handle_timeout(now_ms());
             }
         }
     }
 }
 
-fn refusal(request_id: &str, code: &str, message: String) -> Reply {
-    Reply { request_id: request_id.to_owned(), ok: false, code: code.to_owned(), spec_code: 0, message }
+/// Sends or renders what the session has for its desktop; false once the socket is gone.
+async fn flush(state: &AppState, link: &mut Link, desk: &mut DeskSession) -> bool {
+    while let Some(transmit) = desk.poll_transmit() {
+        let viewer = desk.identity().viewer.clone();
+        let sent = match transmit {
+            Transmit::Frame(body) => link.send(body).await,
+            Transmit::Snapshot => match send_snapshot(state, link, &viewer).await {
+                Some(index) => {
+                    desk.handle_snapshot(index);
+                    true
+                }
+                None => false,
+            },
+            Transmit::AgentStatistics { only } => send_statistics(state, link, &viewer, only.as_deref()).await,
+            Transmit::SkillGroupStatistics => send_csq_statistics(state, link, &viewer).await,
+        };
+        if !sent {
+            return false;
+        }
+    }
+    true
 }
 
-/// Decodes one request and submits it under the client's request id, on behalf of the
-/// session's user: the domain decides whether they may (`forbidden` if not).
-async fn handle_request(state: &AppState, actor: Actor, own: Option<AgentId>, request: Request) -> Reply {
-    let id = request.request_id.clone();
-    if id.is_empty() || id.chars().count() > REQUEST_ID_LENGTH_MAX {
-        let message = format!("request_id must be 1 to {REQUEST_ID_LENGTH_MAX} characters");
-        return refusal(&id, "invalid_request_id", message);
+/// The node's `[cti]` settings as the desk sessions apply them.
+fn desk_settings(settings: &crate::config::CtiSettings) -> DeskSettings {
+    DeskSettings {
+        heartbeat_interval_ms: settings.heartbeat_interval_ms,
+        heartbeat_retries: settings.heartbeat_retries,
+        requests_in_flight_max: REQUESTS_IN_FLIGHT_MAX,
+        agent_statistics: !settings.disable_agent_statistics,
+        agent_statistics_at_end_call: settings.poll_for_agent_stats_at_end_call,
+        agent_statistics_interval_ms: settings.agent_stats_polling_interval_sec.saturating_mul(1_000),
+        skill_group_statistics: !settings.disable_skill_group_statistics,
+        skill_group_statistics_interval_ms: settings.skill_group_stats_polling_interval_sec.saturating_mul(1_000),
     }
-    let action: AgentAction = match serde_json::from_str(&request.action) {
+}
+
+/// Decodes one proposal's action and submits it under the client's request id, on behalf of
+/// the session's user: the domain decides whether they may (`forbidden` if not).
+async fn handle_proposal(state: &AppState, proposal: Proposal) -> Reply {
+    let Proposal { request_id: id, agent, action, actor } = proposal;
+    let action: AgentAction = match serde_json::from_str(&action) {
         Ok(action) => action,
         Err(error) => return refusal(&id, "invalid_body", format!("Invalid action: {error}")),
     };
-    let target = match (request.agent, own) {
-        (0, Some(own)) => own,
-        (0, None) => return refusal(&id, "invalid_body", "agent: an administrator session must name the agent".into()),
-        (agent, _) => AgentId(agent),
-    };
-    match submit_by(state, actor, id.clone(), action.command(target)).await {
+    match submit_by(state, actor, id.clone(), action.command(agent)).await {
         Ok(Outcome::Applied(_)) => {
             Reply { request_id: id, ok: true, code: String::new(), spec_code: 0, message: String::new() }
         }

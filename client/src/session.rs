@@ -1,0 +1,140 @@
+//! The sans-IO pieces both ends of a CTI session share: when to heartbeat and when to give up
+//! on a silent peer, and which event index has been delivered.
+//!
+//! The node's desk session (`tandem_actors::DeskSession`) and this library's driver run the
+//! same rules, and the simulator runs them under virtual time, so these types own no socket,
+//! timer or clock: the caller says what time it is (milliseconds on any monotonic clock) and
+//! asks when to call again.
+
+/// Heartbeats on a silent link (seeds-ctios.md §2.4.1): after `interval_ms` of silence, send a
+/// heartbeat request; after `retries` of them went unanswered and another interval passed, the
+/// peer is gone. Anything heard from the peer resets the count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Silence {
+    interval_ms: u64,
+    retries: u32,
+    heard_ms: u64,
+    unanswered: u32,
+}
+
+/// What a passed silence deadline calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SilenceAction {
+    /// Not due yet (or heartbeats are off).
+    Wait,
+    /// Send a heartbeat request.
+    SendHeartbeat,
+    /// `retries` heartbeats went unanswered: the peer is gone.
+    GiveUp {
+        /// How many heartbeats went unanswered.
+        unanswered: u32,
+    },
+}
+
+impl Silence {
+    /// Heard from the peer at `now_ms`; `interval_ms` 0 turns heartbeats off.
+    pub fn new(interval_ms: u64, retries: u32, now_ms: u64) -> Silence {
+        Silence { interval_ms, retries, heard_ms: now_ms, unanswered: 0 }
+    }
+
+    /// The peer said something (any frame).
+    pub fn heard(&mut self, now_ms: u64) {
+        self.heard_ms = now_ms;
+        self.unanswered = 0;
+    }
+
+    /// When [`Silence::handle_timeout`] next has something to do; `None` with heartbeats off.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        if self.interval_ms == 0 {
+            return None;
+        }
+        Some(self.heard_ms.saturating_add(self.interval_ms.saturating_mul(u64::from(self.unanswered) + 1)))
+    }
+
+    /// What to do at `now_ms`.
+    pub fn handle_timeout(&mut self, now_ms: u64) -> SilenceAction {
+        match self.poll_timeout() {
+            Some(due) if now_ms >= due => {
+                if self.unanswered >= self.retries {
+                    return SilenceAction::GiveUp { unanswered: self.unanswered };
+                }
+                self.unanswered += 1;
+                SilenceAction::SendHeartbeat
+            }
+            _ => SilenceAction::Wait,
+        }
+    }
+}
+
+/// The last event index delivered: each index once, in increasing order. A snapshot moves it to
+/// the snapshot's index (everything up to it is in the view).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor {
+    last_index: u64,
+}
+
+impl Cursor {
+    /// A cursor after `last_index`.
+    pub fn new(last_index: u64) -> Cursor {
+        Cursor { last_index }
+    }
+
+    /// The last index delivered.
+    pub fn last_index(&self) -> u64 {
+        self.last_index
+    }
+
+    /// Whether the event at `index` is new, and so to deliver; if so it becomes the last one.
+    pub fn accept(&mut self, index: u64) -> bool {
+        if index <= self.last_index {
+            return false;
+        }
+        self.last_index = index;
+        true
+    }
+
+    /// A snapshot at `index` replaced the view.
+    pub fn reset(&mut self, index: u64) {
+        self.last_index = index;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heartbeats_after_silence_and_gives_up_after_the_retries() {
+        let mut silence = Silence::new(100, 2, 1_000);
+        assert_eq!(silence.poll_timeout(), Some(1_100));
+        assert_eq!(silence.handle_timeout(1_099), SilenceAction::Wait);
+        assert_eq!(silence.handle_timeout(1_100), SilenceAction::SendHeartbeat);
+        assert_eq!(silence.poll_timeout(), Some(1_200), "the next one an interval later");
+        assert_eq!(silence.handle_timeout(1_200), SilenceAction::SendHeartbeat);
+        assert_eq!(silence.handle_timeout(1_250), SilenceAction::Wait);
+        assert_eq!(silence.handle_timeout(1_300), SilenceAction::GiveUp { unanswered: 2 });
+        silence.heard(1_301);
+        assert_eq!(silence.poll_timeout(), Some(1_401), "anything heard starts over");
+        assert_eq!(silence.handle_timeout(1_350), SilenceAction::Wait);
+    }
+
+    #[test]
+    fn an_interval_of_zero_turns_heartbeats_off() {
+        let mut silence = Silence::new(0, 5, 0);
+        assert_eq!(silence.poll_timeout(), None);
+        assert_eq!(silence.handle_timeout(u64::MAX), SilenceAction::Wait);
+    }
+
+    #[test]
+    fn a_cursor_delivers_each_index_once_in_order() {
+        let mut cursor = Cursor::new(10);
+        assert!(!cursor.accept(10));
+        assert!(cursor.accept(12));
+        assert!(!cursor.accept(11), "older than the last delivered");
+        assert!(!cursor.accept(12), "a duplicate");
+        cursor.reset(40);
+        assert!(!cursor.accept(39));
+        assert!(cursor.accept(41));
+        assert_eq!(cursor.last_index(), 41);
+    }
+}
