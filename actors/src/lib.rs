@@ -6,12 +6,14 @@
 //! simulator runs the same actors over its simulated replicas.
 
 mod desk;
+mod edge;
 mod event_log;
 mod fanout;
 mod replica_core;
 mod timers;
 
 pub use desk::{refusal, DeskIdentity, DeskSession, DeskSettings, End, Proposal, Transmit, REQUEST_ID_LENGTH_MAX};
+pub use edge::Edge;
 pub use event_log::{EventLog, EventRead, RetainedEvent};
 pub use fanout::{run_fanout, Delivery, Dispatched, Fanout, Subscription, SESSION_QUEUE_MAX};
 pub use replica_core::ReplicaCore;

@@ -9,10 +9,9 @@ use std::time::Duration;
 
 use actix::Actor;
 use anyhow::Context;
-use tandem_actors::{run_fanout, EventLog, Fanout, LeaderTimers, ReplicaCore};
+use tandem_actors::{Edge, LeaderTimers, ReplicaCore};
 use tandem_raft::clock::{Clock, SystemClock};
 use tandem_raft::https::HttpsTransport;
-use tandem_raft::AppliedBatch;
 use tandem_raft::{Replica, ReplicaConfig, Transport, TransportError};
 use tandem_storage::RocksStore;
 
@@ -151,11 +150,9 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     }
 
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let events = Arc::new(EventLog::new(replica.state().read().center.event_index(), EVENT_LOG_RETAINED_MAX));
-    tokio::spawn(feed_event_log(replica.subscribe(), events.clone()));
     let core = ReplicaCore::new(replica.clone(), clock.clone());
-    let fanout = Fanout::new(events.last_index());
-    tokio::spawn(run_fanout(fanout.clone(), events.clone(), core.clone()));
+    // Subscribed before the edge reads the center's event index, so no batch falls between.
+    let (Edge { events, fanout }, _edge_tasks) = Edge::start(core.clone(), replica.subscribe(), EVENT_LOG_RETAINED_MAX);
     let timers = LeaderTimers::new(core, Duration::from_millis(TIMER_TICK_MS)).start();
 
     let metrics = Arc::new(Metrics::new(replica.rpc_error_counter()));
@@ -206,19 +203,6 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     drop(api_task);
     drop(raft_task);
     Ok(())
-}
-
-/// Copies applied events into the event log the streams read. A lagging feed loses events; the
-/// log notices the discontinuity and streams report a gap rather than skip silently.
-async fn feed_event_log(mut applied: tokio::sync::broadcast::Receiver<AppliedBatch>, log: Arc<EventLog>) {
-    use tokio::sync::broadcast::error::RecvError;
-    loop {
-        match applied.recv().await {
-            Ok(batch) => log.append(batch.first_event_index, batch.events),
-            Err(RecvError::Lagged(skipped)) => tracing::warn!(skipped, "event log feed lagged"),
-            Err(RecvError::Closed) => return,
-        }
-    }
 }
 
 async fn wait_for_signal() {

@@ -85,7 +85,7 @@ pub fn sim(args: SimArgs) -> anyhow::Result<()> {
         println!(
             "{} seeds in {wall_s:.1} s wall ({per_minute:.1} seeds/min): {} failed; {:.1} simulated s per wall s; \
              {} faults, {} invariant checks, {} contacts routed, {} calls transferred or conferenced, \
-             worst failover gap {} ms",
+             worst failover gap {} ms; desktops: {} sessions, {} failovers, {} resumed, {} reloads",
             args.seeds,
             failed.len(),
             totals.simulated_ms as f64 / (totals.wall_ms.max(1) as f64),
@@ -93,7 +93,11 @@ pub fn sim(args: SimArgs) -> anyhow::Result<()> {
             totals.checks,
             totals.routed,
             totals.call_control,
-            totals.worst_gap_ms
+            totals.worst_gap_ms,
+            totals.desk_sessions,
+            totals.desk_failovers,
+            totals.desk_resumes,
+            totals.desk_reloads
         );
     }
     if let Some(first) = failed.first() {
@@ -147,6 +151,10 @@ struct Totals {
     routed: u64,
     call_control: u64,
     worst_gap_ms: u64,
+    desk_sessions: u64,
+    desk_failovers: u64,
+    desk_resumes: u64,
+    desk_reloads: u64,
 }
 
 impl Totals {
@@ -158,6 +166,10 @@ impl Totals {
         self.routed += report.contacts_routed;
         self.call_control += report.calls_transferred_or_conferenced;
         self.worst_gap_ms = self.worst_gap_ms.max(report.worst_failover_gap_ms);
+        self.desk_sessions += report.desk_sessions;
+        self.desk_failovers += report.desk_failovers;
+        self.desk_resumes += report.desk_resumes;
+        self.desk_reloads += report.desk_reloads;
     }
 }
 
@@ -186,6 +198,16 @@ fn print_report(report: &Report, deterministic: bool, with_schedule: bool) {
         report.leader_changes,
         report.worst_failover_gap_ms,
         report.converged_after_ms.map_or("never".to_string(), |ms| format!("{ms} ms after faults stopped"))
+    );
+    println!(
+        "  {} desktops: {} sessions, {} failovers to the other side, {} resumed from their last index, \
+         {} reloads, {} events delivered",
+        report.desktops,
+        report.desk_sessions,
+        report.desk_failovers,
+        report.desk_resumes,
+        report.desk_reloads,
+        report.desk_events_delivered
     );
     println!("  trace hash {:016x}", report.trace_hash);
     if with_schedule || !report.passed() || !deterministic {
@@ -234,6 +256,12 @@ fn json(report: &Report, deterministic: bool) -> serde_json::Value {
         "leader_changes": report.leader_changes,
         "worst_failover_gap_ms": report.worst_failover_gap_ms,
         "converged_after_ms": report.converged_after_ms,
+        "desktops": report.desktops,
+        "desk_sessions": report.desk_sessions,
+        "desk_failovers": report.desk_failovers,
+        "desk_resumes": report.desk_resumes,
+        "desk_reloads": report.desk_reloads,
+        "desk_events_delivered": report.desk_events_delivered,
         "violations": report.violations.iter().map(|v| serde_json::json!({
             "at_ms": v.at_ms, "invariant": v.invariant, "detail": v.detail
         })).collect::<Vec<_>>(),

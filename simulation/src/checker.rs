@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use openraft::{EntryPayload, ServerState};
-use tandem_domain::{AgentId, AgentState, Center, Channel, Command, ContactId, Deadline, Entry, Event, Outcome};
+use tandem_domain::{
+    Actor, AgentId, AgentState, Audience, Center, Channel, Command, ContactId, Deadline, Entry, Event, Outcome, Role,
+};
 use tandem_raft::{NodeId, TypeConfig};
 use tandem_storage::{index_from_key, index_key, Cf, Store};
 
@@ -74,6 +76,11 @@ pub struct Checker {
     closed: BTreeSet<ContactId>,
     nodes: BTreeMap<NodeId, NodeCheck>,
     structure_at_ms: u64,
+    /// Every event the reference applied: its index, the hash of its JSON and its audience,
+    /// for the desktops' invariants.
+    pub published: BTreeMap<u64, (u64, Audience)>,
+    /// How many times each desktop request id applied (not replayed).
+    desk_requests_applied: BTreeMap<String, u32>,
 }
 
 impl Checker {
@@ -100,6 +107,8 @@ impl Checker {
             closed: BTreeSet::new(),
             nodes: BTreeMap::new(),
             structure_at_ms: 0,
+            published: BTreeMap::new(),
+            desk_requests_applied: BTreeMap::new(),
         }
     }
 
@@ -247,12 +256,30 @@ impl Checker {
         if let Some(id) = &entry.request_id {
             self.committed_requests.insert(id.0.clone());
         }
+        let outside_teams = self.acts_outside_teams(entry);
+        let first_index = self.reference.event_index() + 1;
         let outcome = self.reference.apply(entry);
         self.check_count += 1;
         let hash = fnv(format!("{outcome:?}").as_bytes());
         let Outcome::Applied(applied) = outcome else { return hash };
         if replay {
             return hash;
+        }
+        if let Some(agent) = outside_teams {
+            let detail = format!("{:?} acted for agent {agent} outside its teams: {:?}", entry.by, entry.command);
+            self.violation(now_ms, "a supervisor never acts outside its teams", detail);
+        }
+        if let Some(id) = entry.request_id.as_ref().filter(|id| id.0.starts_with("desk-")) {
+            let applied_count = self.desk_requests_applied.entry(id.0.clone()).or_default();
+            *applied_count += 1;
+            let count = *applied_count;
+            if count > 1 {
+                self.violation(now_ms, "a desktop's request applies once", format!("{} applied {count} times", id.0));
+            }
+        }
+        for (offset, (event, audience)) in applied.published().enumerate() {
+            let json = serde_json::to_string(event).unwrap_or_default();
+            self.published.insert(first_index + offset as u64, (fnv(json.as_bytes()), audience.clone()));
         }
         if let Command::Expire { deadline, epoch } = &entry.command {
             if !applied.events.is_empty() && !self.fired.insert((*deadline, *epoch)) {
@@ -263,6 +290,21 @@ impl Checker {
             self.check_event(event, now_ms);
         }
         hash
+    }
+
+    /// The agent a supervisor's entry acts for outside the teams it supervises, judged before
+    /// the entry applies; such an entry must be refused.
+    fn acts_outside_teams(&self, entry: &Entry) -> Option<AgentId> {
+        let Actor::User(user) = entry.by else { return None };
+        let user = self.reference.user(user)?;
+        let Command::SetAgentState { agent, .. } = &entry.command else { return None };
+        let viewer = self.reference.viewer_for(user);
+        (user.role == Role::Supervisor && !self.reference.viewer_sees_agent(&viewer, *agent)).then_some(*agent)
+    }
+
+    /// The last event index the reference applied.
+    pub fn reference_event_index(&self) -> u64 {
+        self.reference.event_index()
     }
 
     fn check_event(&mut self, event: &Event, now_ms: u64) {

@@ -23,13 +23,15 @@ use std::time::Duration;
 use actix::Context;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tandem_actors::{LeaderTimers, ReplicaCore};
+use tandem_actors::{DeskIdentity, Edge, LeaderTimers, ReplicaCore};
+use tandem_client::proto::{ClientBody, ServerBody};
 use tandem_domain::{Entry, Outcome};
 use tandem_raft::clock::Clock;
 use tandem_raft::{
     Flush, Member, NodeId, Replica, ReplicaConfig, SharedState, Side, Transport, TransportError, WriteError,
 };
 use tandem_storage::{Batch, Cf, Durability, KeyValue, SimFaults, SimStore, StorageError, Store};
+use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// Milliseconds since the Unix epoch when every simulation starts (2023-11-14).
@@ -38,6 +40,8 @@ pub const EPOCH_MS: u64 = 1_700_000_000_000;
 pub const LEADER_TIMER_TICK: Duration = Duration::from_millis(50);
 /// How long a node's write may wait for a leader (the node's default).
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Applied events a simulated node keeps for desk sessions to resume from.
+const EVENT_LOG_RETAINED_MAX: usize = 20_000;
 /// Retired state handles kept per node, for checking acknowledgements made before a crash.
 const RETIRED_STATE_COUNT_MAX: usize = 4;
 
@@ -69,6 +73,10 @@ pub struct Slot {
     fence: Arc<AtomicBool>,
     /// The running incarnation's actors (its `LeaderTimers`), a local task aborted by a crash.
     actors: Option<tokio::task::JoinHandle<()>>,
+    /// The running incarnation's event log and fan-out, and their tasks.
+    edge: Option<(Edge, [tokio::task::JoinHandle<()>; 2])>,
+    /// The desk sessions the running incarnation hosts, each a local task.
+    desk_hosts: Vec<tokio::task::JoinHandle<()>>,
     /// State handles of earlier incarnations: what they had applied when they crashed.
     pub retired: Vec<SharedState>,
 }
@@ -80,6 +88,8 @@ struct World {
     stats: NetStats,
     #[cfg(feature = "planted-bugs")]
     early_ack: bool,
+    #[cfg(feature = "planted-bugs")]
+    desk_plants: crate::desktops::DeskPlants,
 }
 
 /// The shared world. Cheap to clone through `Arc`; the lock is never held across an await.
@@ -108,6 +118,8 @@ impl Cluster {
             stats: NetStats::default(),
             #[cfg(feature = "planted-bugs")]
             early_ack: false,
+            #[cfg(feature = "planted-bugs")]
+            desk_plants: crate::desktops::DeskPlants::default(),
         };
         Arc::new(Cluster { world: Mutex::new(world), started: Instant::now() })
     }
@@ -140,9 +152,17 @@ impl Cluster {
             clock,
             fence: Arc::new(AtomicBool::new(true)),
             actors: None,
+            edge: None,
+            desk_hosts: Vec::new(),
             retired: Vec::new(),
         };
         self.world().nodes.insert(id, slot);
+    }
+
+    /// Plants the desk host's bugs: a gap after a resume, or a leak in the catch-up.
+    #[cfg(feature = "planted-bugs")]
+    pub fn plant_desk(&self, plants: crate::desktops::DeskPlants) {
+        self.world().desk_plants = plants;
     }
 
     /// Plants bug (b): from now on nodes answer writes before committing them.
@@ -216,12 +236,17 @@ impl Cluster {
         let clock_dyn_for_actors = clock_dyn.clone();
         let replica = Replica::start(config, Arc::new(store), transport, clock_dyn).await.map_err(|e| e.to_string())?;
         let replica = Arc::new(replica);
-        let actors = start_actors(ReplicaCore::new(replica.clone(), clock_dyn_for_actors));
+        let core = ReplicaCore::new(replica.clone(), clock_dyn_for_actors);
+        // The same edge the node binary assembles: its event log and fan-out feed the desk
+        // sessions the node hosts.
+        let edge = Edge::start(core.clone(), replica.subscribe(), EVENT_LOG_RETAINED_MAX);
+        let actors = start_actors(core);
         {
             let mut world = self.world();
             let Some(slot) = world.nodes.get_mut(&id) else { return Err(format!("no node {id}")) };
             slot.replica = Some(replica);
             slot.actors = Some(actors);
+            slot.edge = Some(edge);
         }
         Ok(())
     }
@@ -235,6 +260,12 @@ impl Cluster {
             if let Some(actors) = slot.actors.take() {
                 actors.abort();
             }
+            if let Some((_, tasks)) = slot.edge.take() {
+                tasks.iter().for_each(tokio::task::JoinHandle::abort);
+            }
+            for host in slot.desk_hosts.drain(..) {
+                host.abort();
+            }
             slot.fence.store(true, Ordering::SeqCst);
             slot.store.crash();
             slot.retired.push(replica.state());
@@ -246,6 +277,33 @@ impl Cluster {
         // The process is gone; stopping the old instance only ends its tasks. Its disk is fenced,
         // so nothing it does meanwhile reaches the store. Its outcome does not matter.
         let _ = tokio::time::timeout(Duration::from_secs(2), replica.raft().shutdown()).await;
+    }
+
+    /// Opens a desktop's connection to a node: a desk session hosted on the node's edge, reached
+    /// through a pair of channels that the node's crash breaks. `None` if the node is down.
+    pub fn connect_desk(
+        &self,
+        id: NodeId,
+        identity: DeskIdentity,
+        after: u64,
+    ) -> Option<(mpsc::UnboundedSender<ClientBody>, mpsc::UnboundedReceiver<ServerBody>)> {
+        let mut world = self.world();
+        #[cfg(feature = "planted-bugs")]
+        let plants = world.desk_plants;
+        let slot = world.nodes.get_mut(&id)?;
+        let replica = slot.replica.clone()?;
+        let edge = slot.edge.as_ref().map(|(edge, _)| edge.clone())?;
+        let clock: Arc<dyn Clock> = slot.clock.clone();
+        let core = ReplicaCore::new(replica, clock);
+        let (to_host, from_desktop) = mpsc::unbounded_channel();
+        let (to_desktop, from_host) = mpsc::unbounded_channel();
+        #[cfg(feature = "planted-bugs")]
+        let host = crate::desktops::host(edge, core, identity, after, from_desktop, to_desktop, plants);
+        #[cfg(not(feature = "planted-bugs"))]
+        let host = crate::desktops::host(edge, core, identity, after, from_desktop, to_desktop);
+        slot.desk_hosts.retain(|host| !host.is_finished());
+        slot.desk_hosts.push(tokio::task::spawn_local(host));
+        Some((to_host, from_host))
     }
 
     /// Arms a disk fault on a node: the next write or sync fails.

@@ -16,6 +16,7 @@
 pub mod checker;
 pub mod cluster;
 pub mod config;
+pub mod desktops;
 pub mod faults;
 pub mod options;
 pub mod run;

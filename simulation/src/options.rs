@@ -199,10 +199,16 @@ pub enum Plant {
     Tie,
     /// A `HashSet` iterated in apply (in the domain): caught by the determinism check.
     HashOrder,
+    /// A node's desk host loses an event right after a desktop resumes on it (the classic
+    /// failover gap; in the simulator's stand-in for the CTI handler).
+    DeskGap,
+    /// A node's desk host catches a desktop up with every event, not only those meant for it.
+    DeskLeak,
 }
 
 impl Plant {
-    pub const ALL: [Plant; 4] = [Plant::Capacity, Plant::EarlyAck, Plant::Tie, Plant::HashOrder];
+    pub const ALL: [Plant; 6] =
+        [Plant::Capacity, Plant::EarlyAck, Plant::Tie, Plant::HashOrder, Plant::DeskGap, Plant::DeskLeak];
 
     /// Whether this build can plant bugs at all (the `planted-bugs` feature).
     pub const AVAILABLE: bool = cfg!(feature = "planted-bugs");
@@ -213,6 +219,8 @@ impl Plant {
             Plant::EarlyAck => "early-ack",
             Plant::Tie => "tie",
             Plant::HashOrder => "hash-order",
+            Plant::DeskGap => "desk-gap",
+            Plant::DeskLeak => "desk-leak",
         }
     }
 

@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 use crate::checker::{Checker, Violation};
 use crate::cluster::Cluster;
 use crate::config::CenterConfig;
+use crate::desktops::Desktops;
 use crate::faults::{self, Fault};
 use crate::options::{FaultKind, Plant, SimOptions};
 use crate::trace::Kind;
@@ -60,6 +61,15 @@ pub struct Report {
     pub leader_changes: u64,
     pub worst_failover_gap_ms: u64,
     pub converged_after_ms: Option<u64>,
+    /// Simulated desktops, the sessions they opened, their failovers to the other side,
+    /// sessions resumed from their last index, reloads (snapshots after the first) and events
+    /// delivered to them.
+    pub desktops: u64,
+    pub desk_sessions: u64,
+    pub desk_failovers: u64,
+    pub desk_resumes: u64,
+    pub desk_reloads: u64,
+    pub desk_events_delivered: u64,
     pub violations: Vec<Violation>,
 }
 
@@ -189,6 +199,12 @@ fn empty_report(options: &SimOptions) -> Report {
         leader_changes: 0,
         worst_failover_gap_ms: 0,
         converged_after_ms: None,
+        desktops: 0,
+        desk_sessions: 0,
+        desk_failovers: 0,
+        desk_resumes: 0,
+        desk_reloads: 0,
+        desk_events_delivered: 0,
         violations: Vec::new(),
     }
 }
@@ -224,7 +240,7 @@ async fn simulate(options: &SimOptions, progress: &mut dyn FnMut(Progress), repo
     let cluster = Cluster::new(options.seed);
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed);
     let boot = boot(&cluster, options).await;
-    let directory = match boot {
+    let mut directory = match boot {
         Ok(directory) => directory,
         Err(error) => {
             report.violations.push(violation(cluster.now_ms(), "the cluster boots and takes the center", error));
@@ -235,11 +251,19 @@ async fn simulate(options: &SimOptions, progress: &mut dyn FnMut(Progress), repo
     if options.plants.contains(&Plant::EarlyAck) {
         cluster.plant_early_ack();
     }
+    #[cfg(feature = "planted-bugs")]
+    cluster.plant_desk(crate::desktops::DeskPlants {
+        gap_after_resume: options.plants.contains(&Plant::DeskGap),
+        leak_in_catch_up: options.plants.contains(&Plant::DeskLeak),
+    });
     let start_ms = cluster.now_ms();
     let heal_ms = start_ms + options.heal_at_ms();
     let end_ms = start_ms + options.duration_ms;
     let schedule = faults::schedule(&mut rng, &options.faults, options.heal_at_ms());
     report.fault_schedule = schedule.iter().map(|fault| fault.to_string()).collect();
+    let (desk_plans, desk_users): (Vec<_>, Vec<_>) = std::mem::take(&mut directory.desks).into_iter().unzip();
+    let desk_rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x6465_736b_746f_7073);
+    let mut desktops = Desktops::new(desk_rng, desk_plans, desk_users, [NODE_A, NODE_B], start_ms);
     let (replies, mut answers) = mpsc::unbounded_channel::<Reply>();
     let workload_rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x776f_726b_6c6f_6164);
     let mut workload =
@@ -279,6 +303,7 @@ async fn simulate(options: &SimOptions, progress: &mut dyn FnMut(Progress), repo
             workload.stop_arrivals();
         }
         workload.run_due(&cluster, now);
+        desktops.step(&cluster, now, true);
         while let Ok(reply) = answers.try_recv() {
             if let Some(outcome) = &reply.outcome {
                 run.checker.on_ack(&cluster, &reply.request_id, outcome, now);
@@ -312,8 +337,18 @@ async fn simulate(options: &SimOptions, progress: &mut dyn FnMut(Progress), repo
             run.checker.violations.push(violation(now, "the cluster converges after faults stop", detail));
         } else {
             run.checker.finish(now);
+            let reference_last = run.checker.reference_event_index();
+            let violations = desktops.check(&run.checker.published, reference_last, heal_ms, now);
+            run.checker.violations.extend(violations);
         }
     }
+    let desks = desktops.counts();
+    report.desktops = desks.desktops;
+    report.desk_sessions = desks.sessions;
+    report.desk_failovers = desks.failovers;
+    report.desk_resumes = desks.resumes;
+    report.desk_reloads = desks.reloads;
+    report.desk_events_delivered = desks.events_delivered;
     let stats = cluster.stats();
     report.simulated_ms = now;
     report.trace_hash = run.checker.trace.hash();
@@ -537,7 +572,18 @@ async fn load_center(
         ..tandem_domain::ChannelParameters::default()
     };
     bootstrap.write_all(vec![("channel parameters".into(), Command::SetChannelParameters(parameters))]).await?;
-    Ok(Directory { agents: agent_ids, csqs: csq_ids, teams: directory_teams })
+    let plans = crate::desktops::plans(&directory_teams);
+    let users = plans.iter().map(|plan| (format!("user '{}'", plan.login_name), crate::desktops::user_command(plan)));
+    let created = bootstrap.write_all(users.collect()).await?;
+    let desks = plans
+        .into_iter()
+        .zip(created)
+        .filter_map(|(plan, created)| match created {
+            Some(EntityRef::User(user)) => Some((plan, user)),
+            _ => None,
+        })
+        .collect();
+    Ok(Directory { agents: agent_ids, csqs: csq_ids, teams: directory_teams, desks })
 }
 
 /// When the operators act, if the fault mix lets them.

@@ -80,6 +80,8 @@ pub struct Directory {
     pub csqs: Vec<(CsqId, Channel)>,
     /// Teams with their primary supervisor and members.
     pub teams: Vec<(TeamId, AgentId, Vec<AgentId>)>,
+    /// The users who sit at the simulated desktops, with their plans.
+    pub desks: Vec<(crate::desktops::DeskPlan, tandem_domain::UserId)>,
 }
 
 pub struct Workload {

@@ -45,6 +45,18 @@ fn acknowledging_before_commit_is_found() {
 }
 
 #[test]
+fn a_desk_session_that_loses_an_event_after_a_resume_is_found() {
+    let report = first_failure(Plant::DeskGap, "a desktop sees every event meant for it exactly once, in order");
+    assert_replayable(&report, Plant::DeskGap);
+}
+
+#[test]
+fn a_desk_session_that_shows_others_events_is_found() {
+    let report = first_failure(Plant::DeskLeak, "a desktop never sees an event not meant for it");
+    assert_replayable(&report, Plant::DeskLeak);
+}
+
+#[test]
 fn a_nondeterministic_tie_rule_is_found() {
     let report = first_failure(Plant::Tie, "every replica applies the same prefix");
     assert_replayable(&report, Plant::Tie);

@@ -2,7 +2,10 @@
 //! agents, mixed traffic), each a short run so the sweep fits the test budget. Longer runs are
 //! the soak: `tandem sim --seeds 10000 --duration 60s` (see README).
 //!
-//! Four tests of 50 seeds each, so `--test-threads=2` runs two at once.
+//! Four tests of 50 seeds each, so `--test-threads=2` runs two at once. Each seed also runs
+//! desktops that fail over between the sides through the nodes' real desk sessions; every seed
+//! prints how many sessions, failovers, resumes and reloads its desktops had (`scripts/test`
+//! runs the sweep with `--nocapture`).
 
 use tandem_simulation::{run, SimOptions};
 
@@ -12,15 +15,28 @@ const DURATION_MS: u64 = 20_000;
 fn sweep(first: u64) {
     let mut failures = Vec::new();
     let mut call_control = 0;
+    let (mut failovers, mut resumes) = (0, 0);
     for seed in first..first + SEEDS_PER_TEST {
         let report = run(&SimOptions::new(seed, DURATION_MS));
         call_control += report.calls_transferred_or_conferenced;
+        failovers += report.desk_failovers;
+        resumes += report.desk_resumes;
+        println!(
+            "seed {seed}: {} desktops, {} desk sessions, {} failovers, {} resumed, {} reloads, {} events delivered",
+            report.desktops,
+            report.desk_sessions,
+            report.desk_failovers,
+            report.desk_resumes,
+            report.desk_reloads,
+            report.desk_events_delivered
+        );
         if let Some(violation) = report.violations.first() {
             failures.push(format!("{violation:?}\n  replay: {}", report.replay_command));
         }
     }
     assert!(failures.is_empty(), "{} seeds failed:\n{}", failures.len(), failures.join("\n"));
     assert!(call_control > 0, "the agents transferred or conferenced calls under faults");
+    assert!(failovers > 0 && resumes > 0, "desktops failed over ({failovers}) and resumed ({resumes}) under faults");
 }
 
 #[test]
