@@ -199,16 +199,7 @@ fn print_report(report: &Report, deterministic: bool, with_schedule: bool) {
         report.worst_failover_gap_ms,
         report.converged_after_ms.map_or("never".to_string(), |ms| format!("{ms} ms after faults stopped"))
     );
-    println!(
-        "  {} desktops: {} sessions, {} failovers to the other side, {} resumed from their last index, \
-         {} reloads, {} events delivered",
-        report.desktops,
-        report.desk_sessions,
-        report.desk_failovers,
-        report.desk_resumes,
-        report.desk_reloads,
-        report.desk_events_delivered
-    );
+    println!("  {}", report.desk_summary());
     println!("  trace hash {:016x}", report.trace_hash);
     if with_schedule || !report.passed() || !deterministic {
         println!("  fault schedule ({} faults, times from the start of traffic):", report.fault_schedule.len());

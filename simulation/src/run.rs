@@ -78,6 +78,20 @@ impl Report {
         self.violations.is_empty()
     }
 
+    /// One line on the run's desktops: sessions, failovers, resumes, reloads, events.
+    pub fn desk_summary(&self) -> String {
+        format!(
+            "{} desktops: {} sessions, {} failovers to the other side, {} resumed from their last index, \
+             {} reloads, {} events delivered",
+            self.desktops,
+            self.desk_sessions,
+            self.desk_failovers,
+            self.desk_resumes,
+            self.desk_reloads,
+            self.desk_events_delivered
+        )
+    }
+
     /// Simulated seconds per wall second.
     pub fn speed(&self) -> f64 {
         self.simulated_ms as f64 / (self.wall_ms.max(1) as f64)

@@ -21,15 +21,7 @@ fn sweep(first: u64) {
         call_control += report.calls_transferred_or_conferenced;
         failovers += report.desk_failovers;
         resumes += report.desk_resumes;
-        println!(
-            "seed {seed}: {} desktops, {} desk sessions, {} failovers, {} resumed, {} reloads, {} events delivered",
-            report.desktops,
-            report.desk_sessions,
-            report.desk_failovers,
-            report.desk_resumes,
-            report.desk_reloads,
-            report.desk_events_delivered
-        );
+        println!("seed {seed}: {}", report.desk_summary());
         if let Some(violation) = report.violations.first() {
             failures.push(format!("{violation:?}\n  replay: {}", report.replay_command));
         }

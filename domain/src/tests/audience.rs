@@ -2,9 +2,9 @@
 //!
 //! Sam supervises team 1 (alice, bruno); chen is in team 2, which has no supervisor.
 
-use super::routing::{csq_with, digital_ready, inject, login};
+use super::routing::{csq_with, digital_ready, inject};
 use super::script::Script;
-use super::{agent_spec, skill, team};
+use super::{agent_spec, floor_setup, skill};
 use crate::{
     AgentId, AgentSpec, AgentStateRequest, Audience, Channel, Command, ContactId, CsqId, Event, Selection, TeamId,
     TeamMessageSpec, Viewer,
@@ -16,17 +16,9 @@ const BRUNO: AgentId = AgentId(3);
 const CHEN: AgentId = AgentId(4);
 const CHAT: ContactId = ContactId(1);
 
-fn member(login_name: &str, team: u64) -> Command {
-    Command::CreateAgent(AgentSpec { team: Some(TeamId(team)), ..agent_spec(login_name, &[(1, 5)]) })
-}
-
 fn floor() -> Script {
-    let mut setup = vec![skill("Chat"), Command::CreateAgent(agent_spec("sam", &[]))];
-    setup.extend([team("Floor", Some(1), &[]), team("Other", None, &[])]);
-    setup.extend([member("alice", 1), member("bruno", 1), member("chen", 2)]);
-    setup.push(csq_with("Customers", Channel::Chat, Selection::LongestAvailable, &[(1, 1)]));
+    let mut setup = floor_setup(Channel::Chat);
     setup.push(csq_with("Consults", Channel::Chat, Selection::LongestAvailable, &[(1, 1)]));
-    setup.extend([login(1), login(2), login(3), login(4)]);
     Script::new(&setup)
 }
 

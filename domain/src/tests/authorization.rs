@@ -4,11 +4,11 @@
 //! administrator. "Allowed" means the command got past authorization (it may still be refused
 //! by its own rules, never as `forbidden`); a forbidden command changes nothing.
 
-use super::routing::{csq_with, inject, login};
-use super::{agent_spec, center_from, json, skill, team};
+use super::routing::inject;
+use super::{center_from, floor_setup, json, skill};
 use crate::{
-    Actor, AgentId, AgentSpec, AgentStateRequest, Center, Channel, Command, Deadline, Entry, Outcome, RejectionCode,
-    Role, Selection, TeamId, TeamMessageId, TeamMessageSpec, UserId, UserSpec,
+    Actor, AgentId, AgentStateRequest, Center, Channel, Command, Deadline, Entry, Outcome, RejectionCode, Role, TeamId,
+    TeamMessageId, TeamMessageSpec, UserId, UserSpec,
 };
 
 const SAM: AgentId = AgentId(1);
@@ -26,16 +26,8 @@ fn user(login_name: &str, role: Role, agent: Option<AgentId>) -> Command {
     Command::CreateUser(UserSpec { login_name: login_name.into(), role, agent, password_hash: HASH.into() })
 }
 
-fn member(login_name: &str, team: u64) -> Command {
-    Command::CreateAgent(AgentSpec { team: Some(TeamId(team)), ..agent_spec(login_name, &[(1, 5)]) })
-}
-
 fn floor() -> Center {
-    let mut setup = vec![skill("Voice"), Command::CreateAgent(agent_spec("sam", &[]))];
-    setup.extend([team("Floor", Some(1), &[]), team("Other", None, &[])]);
-    setup.extend([member("alice", 1), member("bruno", 1), member("chen", 2)]);
-    setup.push(csq_with("Calls", Channel::Voice, Selection::LongestAvailable, &[(1, 1)]));
-    setup.extend([login(1), login(2), login(3), login(4)]);
+    let mut setup = floor_setup(Channel::Voice);
     setup.extend([
         user("root", Role::Administrator, None),
         user("sam", Role::Supervisor, Some(SAM)),

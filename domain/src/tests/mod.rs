@@ -155,6 +155,24 @@ pub(super) fn team(name: &str, primary: Option<u64>, secondary: &[u64]) -> Comma
     Command::CreateTeam(team_spec(name, primary, secondary))
 }
 
+/// Sam (agent 1) supervises team 1 (alice 2, bruno 3); chen (4) is in team 2, which has no
+/// supervisor; skill 1 and a `channel` CSQ (1) all of them but sam can serve; all logged in.
+pub(super) fn floor_setup(channel: Channel) -> Vec<Command> {
+    let member = |login_name: &str, team: u64| {
+        Command::CreateAgent(AgentSpec { team: Some(TeamId(team)), ..agent_spec(login_name, &[(1, 5)]) })
+    };
+    let mut setup = vec![skill("Skill 1"), Command::CreateAgent(agent_spec("sam", &[]))];
+    setup.extend([team("Floor", Some(1), &[]), team("Other", None, &[])]);
+    setup.extend([member("alice", 1), member("bruno", 1), member("chen", 2)]);
+    setup.push(csq("Queue", channel, &[(1, 1)]));
+    setup.extend((1..=4).map(|agent| Command::SetAgentState {
+        agent: AgentId(agent),
+        state: crate::AgentStateRequest::Login,
+        reason: None,
+    }));
+    setup
+}
+
 pub(super) fn csq_spec(name: &str, channel: Channel, requirements: &[(u64, u8)]) -> CsqSpec {
     CsqSpec {
         name: name.to_owned(),

@@ -58,6 +58,8 @@ fn schemas() -> Map<String, Value> {
         schema_of::<DialedNumberSpec>(),
         schema_of::<DialedNumberId>(),
         schema_of::<Call>(),
+        schema_of::<crate::http::principal::SessionRequest>(),
+        schema_of::<crate::http::principal::SessionToken>(),
         schema_of::<InboundCallSpec>(),
         schema_of::<CallControls>(),
         schema_of::<crate::http::calls::CallAction>(),
@@ -310,6 +312,15 @@ pub fn document() -> Value {
         "summary": "Operator act: make this node the only voter (two-node clusters after a loss).",
         "responses": with_errors(json!({ "200": { "description": "Done." } })) } }),
     );
+    paths.insert(
+        "/api/v1/sessions".into(),
+        json!({ "post": {
+        "summary": "Log in with a password: a bearer token for REST and streams (the one a desktop resumes with).",
+        "security": [], "requestBody": json_body(reference("SessionRequest")),
+        "responses": with_errors(json!({ "201": { "description": "The token.",
+            "content": { "application/json": { "schema": reference("SessionToken") } } } })) } }),
+    );
+    document_roles(&mut paths);
     json!({
         "openapi": "3.1.0",
         "info": { "title": "Tandem admin API", "version": env!("CARGO_PKG_VERSION") },
@@ -320,6 +331,43 @@ pub fn document() -> Value {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } }
         }
     })
+}
+
+/// Who may call an operation beyond administrators, by path and method; every other operation
+/// is administrators' (the administrator token, or a user with the administrator role). The
+/// domain decides the rest when the request applies (decision 0024).
+const USER_OPERATIONS: [(&str, &str, &str); 9] = [
+    ("/api/v1/agents/{id}/actions", "post", "agent (for itself), supervisor (for itself and its teams' agents)"),
+    ("/api/v1/agents/{id}/status", "get", "agent (itself), supervisor (itself and its teams' agents)"),
+    ("/api/v1/contacts", "get", "agent (the contacts it holds), supervisor (also its teams' agents')"),
+    ("/api/v1/contacts/{id}", "get", "agent (a contact it holds), supervisor (also its teams' agents')"),
+    ("/api/v1/events", "get", "agent and supervisor: the events their desktop would get"),
+    ("/api/v1/agents/{id}/events", "get", "agent (its own), supervisor (itself and its teams' agents)"),
+    ("/api/v1/team-messages", "post", "supervisor (as the sender, to the teams it supervises)"),
+    ("/api/v1/team-messages/{id}", "delete", "supervisor (the messages it sent)"),
+    ("/api/v1/sessions", "post", "anyone with a user's password"),
+];
+
+/// Writes each operation's roles into its description and `x-roles`.
+fn document_roles(paths: &mut Map<String, Value>) {
+    for (path, operations) in paths.iter_mut() {
+        let Some(operations) = operations.as_object_mut() else { continue };
+        for (method, operation) in operations.iter_mut() {
+            let opened = USER_OPERATIONS.iter().find(|(p, m, _)| p == path && m == method).map(|(_, _, who)| *who);
+            let roles = match (path.as_str(), opened) {
+                ("/api/v1/sessions", Some(who)) => who.to_owned(),
+                ("/api/v1/cti", _) => "any user; the login is the first message".to_owned(),
+                (_, Some(who)) => format!("administrator; {who}"),
+                (_, None) => "administrator".to_owned(),
+            };
+            let description = match operation["description"].as_str() {
+                Some(text) => format!("{text} Roles: {roles}."),
+                None => format!("Roles: {roles}."),
+            };
+            operation["description"] = json!(description);
+            operation["x-roles"] = json!(roles);
+        }
+    }
 }
 
 pub async fn handler() -> HttpResponse {
@@ -340,5 +388,15 @@ mod tests {
         assert!(document["paths"]["/api/v1/agents/{id}"]["put"].is_object());
         assert!(document["paths"]["/api/v1/agents/{id}/actions"]["post"].is_object());
         assert!(schemas.contains_key("AgentAction"), "the actions are documented");
+        for (path, operations) in document["paths"].as_object().unwrap() {
+            for (method, operation) in operations.as_object().unwrap() {
+                assert!(operation["x-roles"].is_string(), "{method} {path} documents its roles");
+            }
+        }
+        assert_eq!(document["paths"]["/api/v1/skills"]["post"]["x-roles"], "administrator");
+        for (path, method, _) in super::USER_OPERATIONS {
+            assert!(document["paths"][path][method].is_object(), "{method} {path} exists");
+            assert_ne!(document["paths"][path][method]["x-roles"], "administrator", "{method} {path}");
+        }
     }
 }
