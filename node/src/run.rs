@@ -94,22 +94,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
 
 fn raft_config(config: &NodeConfig) -> anyhow::Result<openraft::Config> {
     let tuning = &config.raft;
-    let raft = openraft::Config {
-        cluster_name: "tandem".to_string(),
-        heartbeat_interval: tuning.heartbeat_ms,
-        election_timeout_min: tuning.election_timeout_min_ms,
-        election_timeout_max: tuning.election_timeout_max_ms,
-        install_snapshot_timeout: 10_000,
-        snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(tuning.snapshot_every_entries),
-        max_in_snapshot_log_to_keep: tuning.keep_entries_after_snapshot,
-        purge_batch_size: 256,
-        max_payload_entries: 512,
-        enable_tick: true,
-        enable_heartbeat: true,
-        enable_elect: true,
-        ..openraft::Config::default()
+    let timing = tandem_raft::RaftTiming {
+        heartbeat_ms: tuning.heartbeat_ms,
+        election_timeout_min_ms: tuning.election_timeout_min_ms,
+        election_timeout_max_ms: tuning.election_timeout_max_ms,
+        snapshot_every_entries: tuning.snapshot_every_entries,
+        keep_entries_after_snapshot: tuning.keep_entries_after_snapshot,
     };
-    raft.validate().context("raft configuration")
+    timing.openraft_config("tandem").map_err(anyhow::Error::msg)
 }
 
 async fn serve(config: NodeConfig) -> anyhow::Result<()> {

@@ -21,6 +21,7 @@ pub mod replica;
 pub mod runtime;
 pub mod service;
 pub mod state_machine;
+pub mod timing;
 pub mod wire;
 
 use std::fmt;
@@ -32,6 +33,7 @@ pub use log_store::{Flush, LogStore};
 pub use network::{Network, Transport, TransportError};
 pub use replica::{ForwardRequest, Replica, ReplicaConfig, WriteError};
 pub use state_machine::{AppliedBatch, SharedState, StateMachineStore};
+pub use timing::RaftTiming;
 
 /// Node ids are chosen by the operator and never reused.
 pub type NodeId = u64;

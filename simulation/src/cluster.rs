@@ -461,24 +461,16 @@ fn node_of(address: &str) -> Option<NodeId> {
     address.strip_prefix("node-")?.parse().ok()
 }
 
-/// openraft settings: the node binary's defaults, with snapshots often enough to exercise them.
+/// openraft settings: the node binary's, with snapshots often enough to exercise them.
 fn raft_config() -> Result<openraft::Config, String> {
-    let raft = openraft::Config {
-        cluster_name: "tandem-sim".to_string(),
-        heartbeat_interval: 100,
-        election_timeout_min: 400,
-        election_timeout_max: 800,
-        install_snapshot_timeout: 10_000,
-        snapshot_policy: openraft::SnapshotPolicy::LogsSinceLast(2_000),
-        max_in_snapshot_log_to_keep: 500,
-        purge_batch_size: 256,
-        max_payload_entries: 512,
-        enable_tick: true,
-        enable_heartbeat: true,
-        enable_elect: true,
-        ..openraft::Config::default()
+    let timing = tandem_raft::RaftTiming {
+        heartbeat_ms: 100,
+        election_timeout_min_ms: 400,
+        election_timeout_max_ms: 800,
+        snapshot_every_entries: 2_000,
+        keep_entries_after_snapshot: 500,
     };
-    raft.validate().map_err(|e| e.to_string())
+    timing.openraft_config("tandem-sim")
 }
 
 /// The node-to-node transport of one node: every call crosses the simulated network.
