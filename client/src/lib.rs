@@ -29,7 +29,7 @@ use crate::proto::{
     ClientBody, ClientMessage, Encoding, Frame, Heartbeat, Login, LoginResult, Reply, Request, ServerBody,
     ServerMessage, PROTOCOL_VERSION,
 };
-use crate::session::{Cursor, Silence, SilenceAction};
+use crate::session::{Cursor, Outstanding, Silence, SilenceAction};
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
@@ -201,7 +201,8 @@ impl Client {
             credentials,
             resume_token: None,
             updates,
-            pending: BTreeMap::new(),
+            outstanding: Outstanding::default(),
+            waiting: BTreeMap::new(),
             cursor: Cursor::default(),
             epoch: Instant::now(),
             shared: Arc::new(Shared {
@@ -267,11 +268,6 @@ impl Client {
     }
 }
 
-struct Pending {
-    request: Request,
-    reply: oneshot::Sender<Reply>,
-}
-
 /// The task that owns the socket.
 struct Driver {
     profile: Profile,
@@ -281,7 +277,9 @@ struct Driver {
     resume_token: Option<String>,
     updates: mpsc::UnboundedSender<Update>,
     /// Requests sent or buffered and not yet answered, in the order they were made.
-    pending: BTreeMap<u64, Pending>,
+    outstanding: Outstanding,
+    /// Who waits for each outstanding request's answer, by its key.
+    waiting: BTreeMap<u64, oneshot::Sender<Reply>>,
     /// The last event index delivered to the application.
     cursor: Cursor,
     /// Where the session's millisecond clock starts (for the sans-IO pieces).
@@ -439,14 +437,15 @@ impl Driver {
     }
 
     fn buffer(&mut self, request: Request, reply: oneshot::Sender<Reply>) {
-        let key = self.pending.last_key_value().map_or(0, |(key, _)| key + 1);
-        self.pending.insert(key, Pending { request, reply });
+        let key = self.outstanding.push(request);
+        self.waiting.insert(key, reply);
     }
 
     /// Runs one connection until it ends. Sends the buffered and unanswered requests first.
     async fn serve(&mut self, socket: &mut Socket, commands: &mut mpsc::UnboundedReceiver<Command>) -> End {
-        for pending in self.pending.values() {
-            if let Err(error) = send(socket, ClientBody::Request(pending.request.clone())).await {
+        let again: Vec<Request> = self.outstanding.resend().cloned().collect();
+        for request in again {
+            if let Err(error) = send(socket, ClientBody::Request(request)).await {
                 return End::Broken(error);
             }
         }
@@ -514,13 +513,10 @@ impl Driver {
                 let _ = self.updates.send(Update::Snapshot { index: snapshot.index, view });
             }
             ServerBody::Reply(reply) => {
-                let key = self
-                    .pending
-                    .iter()
-                    .find(|(_, pending)| pending.request.request_id == reply.request_id)
-                    .map(|(key, _)| *key);
-                if let Some(pending) = key.and_then(|key| self.pending.remove(&key)) {
-                    let _ = pending.reply.send(reply);
+                let waiting = self.outstanding.answer(&reply.request_id).and_then(|key| self.waiting.remove(&key));
+                if let Some(waiting) = waiting {
+                    // The caller may have stopped waiting; the answer then goes nowhere.
+                    let _ = waiting.send(reply);
                 }
             }
             ServerBody::Heartbeat(_) => {

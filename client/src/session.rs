@@ -1,5 +1,6 @@
 //! The sans-IO pieces both ends of a CTI session share: when to heartbeat and when to give up
-//! on a silent peer, and which event index has been delivered.
+//! on a silent peer, which event index has been delivered, and (on the desktop's side) which
+//! requests are still owed an answer and so go again, under their ids, after a failover.
 //!
 //! The node's desk session (`tandem_actors::DeskSession`) and this library's driver run the
 //! same rules, and the simulator runs them under virtual time, so these types own no socket,
@@ -99,6 +100,46 @@ impl Cursor {
     }
 }
 
+/// Requests made and not yet answered, in the order they were made. After a failover every one
+/// is sent again under its id (the cluster applies each id once); an answer retires it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outstanding {
+    requests: std::collections::BTreeMap<u64, crate::proto::Request>,
+    key_last: u64,
+}
+
+impl Outstanding {
+    /// Records a request; returns its key (in the order made).
+    pub fn push(&mut self, request: crate::proto::Request) -> u64 {
+        self.key_last += 1;
+        self.requests.insert(self.key_last, request);
+        self.key_last
+    }
+
+    /// Retires the request `request_id` answers; its key, or `None` if none waits for it (an
+    /// answer to a request already answered, e.g. a duplicate after a resend).
+    pub fn answer(&mut self, request_id: &str) -> Option<u64> {
+        let key = self.requests.iter().find(|(_, request)| request.request_id == request_id).map(|(key, _)| *key)?;
+        self.requests.remove(&key);
+        Some(key)
+    }
+
+    /// What to send again on a new connection, in the order made.
+    pub fn resend(&self) -> impl Iterator<Item = &crate::proto::Request> {
+        self.requests.values()
+    }
+
+    /// How many wait for an answer.
+    pub fn len(&self) -> usize {
+        self.requests.len()
+    }
+
+    /// Whether none waits.
+    pub fn is_empty(&self) -> bool {
+        self.requests.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +164,21 @@ mod tests {
         let mut silence = Silence::new(0, 5, 0);
         assert_eq!(silence.poll_timeout(), None);
         assert_eq!(silence.handle_timeout(u64::MAX), SilenceAction::Wait);
+    }
+
+    #[test]
+    fn outstanding_requests_go_again_in_order_until_answered() {
+        let request = |id: &str| crate::proto::Request { request_id: id.into(), agent: 0, action: "{}".into() };
+        let mut outstanding = Outstanding::default();
+        let first = outstanding.push(request("a"));
+        let second = outstanding.push(request("b"));
+        outstanding.push(request("c"));
+        assert!(first < second);
+        assert_eq!(outstanding.answer("b"), Some(second));
+        assert_eq!(outstanding.answer("b"), None, "answered once");
+        let again: Vec<&str> = outstanding.resend().map(|request| request.request_id.as_str()).collect();
+        assert_eq!(again, ["a", "c"]);
+        assert_eq!(outstanding.len(), 2);
     }
 
     #[test]

@@ -28,7 +28,7 @@ use tandem_client::proto::{
     ClientBody, EventFrame, Heartbeat, LoginResult, Reply, Request, ServerBody, SkillGroupStatisticsFrame, Snapshot,
     StatisticsFrame,
 };
-use tandem_client::session::{Cursor, Silence, SilenceAction};
+use tandem_client::session::{Cursor, Outstanding, Silence, SilenceAction};
 use tandem_domain::{
     Actor, AgentId, AgentStateRequest, Audience, Command, Entry, Outcome, RequestId, Role, UserId, UserSpec, Viewer,
 };
@@ -304,7 +304,7 @@ struct Desktop {
     retry_at_ms: u64,
     cursor: Cursor,
     /// Requests made and not answered, in the order made: re-sent after every failover.
-    pending: BTreeMap<u64, Request>,
+    outstanding: Outstanding,
     /// When each pending request was first made.
     made_at_ms: BTreeMap<String, u64>,
     sequence: u64,
@@ -363,7 +363,7 @@ impl Desktops {
                     connection: None,
                     retry_at_ms: now_ms,
                     cursor: Cursor::default(),
-                    pending: BTreeMap::new(),
+                    outstanding: Outstanding::default(),
                     made_at_ms: BTreeMap::new(),
                     sequence: 0,
                     next_action_ms: now_ms + ACTION_INTERVAL_MS / 2 + index as u64 * 97,
@@ -500,7 +500,7 @@ impl Desktop {
             return;
         };
         self.sessions += 1;
-        for request in self.pending.values() {
+        for request in self.outstanding.resend() {
             // A closed channel shows at the next read.
             let _ = to_host.send(ClientBody::Request(request.clone()));
         }
@@ -538,9 +538,7 @@ impl Desktop {
                     }
                 }
                 ServerBody::Reply(reply) => {
-                    let key = self.pending.iter().find(|(_, request)| request.request_id == reply.request_id);
-                    if let Some(key) = key.map(|(key, _)| *key) {
-                        self.pending.remove(&key);
+                    if self.outstanding.answer(&reply.request_id).is_some() {
                         self.replies.insert(reply.request_id.clone(), reply);
                     }
                 }
@@ -596,6 +594,6 @@ impl Desktop {
             // A closed channel shows at the next read; the request stays pending meanwhile.
             let _ = connection.to_host.send(ClientBody::Request(request.clone()));
         }
-        self.pending.insert(self.sequence, request);
+        self.outstanding.push(request);
     }
 }
