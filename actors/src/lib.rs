@@ -5,6 +5,7 @@
 //! that desktops' streams read from). They reach Raft through the narrow [`Core`] trait, so the
 //! simulator runs the same actors over its simulated replicas.
 
+mod catch_up;
 mod desk;
 mod edge;
 mod event_log;
@@ -12,6 +13,7 @@ mod fanout;
 mod replica_core;
 mod timers;
 
+pub use catch_up::{CatchUp, CatchUpStep};
 pub use desk::{refusal, DeskIdentity, DeskSession, DeskSettings, End, Proposal, Transmit, REQUEST_ID_LENGTH_MAX};
 pub use edge::Edge;
 pub use event_log::{EventLog, EventRead, RetainedEvent};

@@ -22,7 +22,8 @@ use std::time::Duration;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use tandem_actors::{
-    Core, Delivery, DeskIdentity, DeskSession, DeskSettings, Edge, EventRead, Proposal, ReplicaCore, Transmit,
+    CatchUp, CatchUpStep, Core, Delivery, DeskIdentity, DeskSession, DeskSettings, Edge, Proposal, ReplicaCore,
+    Transmit,
 };
 use tandem_client::proto::{
     ClientBody, EventFrame, Heartbeat, LoginResult, Reply, Request, ServerBody, SkillGroupStatisticsFrame, Snapshot,
@@ -39,8 +40,6 @@ use crate::checker::Violation;
 use crate::cluster::{Cluster, SimTransport};
 use crate::trace::fnv;
 
-/// Events read from the node's log per catch-up step.
-const CATCH_UP_BATCH_MAX: usize = 512;
 /// Desktops' heartbeat: every second of silence, giving up after three.
 const DESKTOP_HEARTBEAT_MS: u64 = 1_000;
 const DESKTOP_MAX_HEARTBEATS: u32 = 3;
@@ -148,46 +147,37 @@ pub(crate) async fn host(
         let index = core.read(|center| center.event_index());
         (index, ServerBody::Snapshot(Snapshot { index, view: String::new() }))
     };
-    let resumed = after > 0 && matches!(edge.events.read_after(after, 0), EventRead::Events(_));
+    // Planted `desk-leak`: the catch-up filters as if the session saw everything.
+    #[cfg(feature = "planted-bugs")]
+    let catch_up_viewer = if plants.leak_in_catch_up { Viewer::Everything } else { identity.viewer.clone() };
+    #[cfg(not(feature = "planted-bugs"))]
+    let catch_up_viewer = identity.viewer.clone();
+    let mut catch_up = CatchUp::new(&edge.events, catch_up_viewer, after, subscription.position);
+    let resumed = catch_up.resumed();
     if !send(ServerBody::LoginResult(LoginResult { resumed, ..LoginResult::default() })) {
         return;
     }
-    let mut cursor = after;
-    if !resumed {
-        let (index, frame) = snapshot(&core);
-        if !send(frame) {
-            return;
-        }
-        cursor = index;
-    }
-    while cursor < subscription.position {
-        match edge.events.read_after(cursor, CATCH_UP_BATCH_MAX) {
-            EventRead::Events(events) if !events.is_empty() => {
-                for event in events.iter().filter(|event| event.index <= subscription.position) {
-                    #[cfg(feature = "planted-bugs")]
-                    let reaches = plants.leak_in_catch_up || event.audience.reaches(&identity.viewer);
-                    #[cfg(not(feature = "planted-bugs"))]
-                    let reaches = event.audience.reaches(&identity.viewer);
-                    if reaches {
-                        let json = serde_json::to_string(&*event.event).unwrap_or_default();
-                        let frame = EventFrame { index: event.index, event: json, controls: String::new() };
-                        if !send(ServerBody::Event(frame)) {
-                            return;
-                        }
-                    }
-                }
-                cursor = events.last().map_or(cursor, |event| event.index.min(subscription.position));
-            }
-            EventRead::Events(_) => break,
-            EventRead::Gap { .. } => {
+    while let Some(step) = catch_up.next(&edge.events) {
+        match step {
+            CatchUpStep::Snapshot => {
                 let (index, frame) = snapshot(&core);
                 if !send(frame) {
                     return;
                 }
-                cursor = index;
+                catch_up.handle_snapshot(index);
+            }
+            CatchUpStep::Events(events) => {
+                for event in events {
+                    let json = serde_json::to_string(&*event.event).unwrap_or_default();
+                    let frame = EventFrame { index: event.index, event: json, controls: String::new() };
+                    if !send(ServerBody::Event(frame)) {
+                        return;
+                    }
+                }
             }
         }
     }
+    let cursor = catch_up.cursor();
     let epoch = tokio::time::Instant::now();
     let now_ms = || u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
     let mut desk = DeskSession::new(identity, host_settings(), cursor, now_ms());
@@ -382,9 +372,9 @@ impl Desktops {
     }
 
     /// One step: connect, read what the nodes sent, heartbeat, act.
-    pub fn step(&mut self, cluster: &Arc<Cluster>, now_ms: u64, acting: bool) {
+    pub fn step(&mut self, cluster: &Arc<Cluster>, now_ms: u64) {
         for desktop in &mut self.desktops {
-            desktop.step(cluster, &mut self.rng, now_ms, acting);
+            desktop.step(cluster, &mut self.rng, now_ms);
         }
     }
 
@@ -470,7 +460,7 @@ impl Desktops {
 }
 
 impl Desktop {
-    fn step(&mut self, cluster: &Arc<Cluster>, rng: &mut ChaCha8Rng, now_ms: u64, acting: bool) {
+    fn step(&mut self, cluster: &Arc<Cluster>, rng: &mut ChaCha8Rng, now_ms: u64) {
         if self.connection.is_none() && now_ms >= self.retry_at_ms {
             self.connect(cluster, now_ms);
         }
@@ -485,7 +475,7 @@ impl Desktop {
             return;
         }
         self.connection = Some(connection);
-        if acting && now_ms >= self.next_action_ms {
+        if now_ms >= self.next_action_ms {
             self.next_action_ms = now_ms + rng.gen_range(ACTION_INTERVAL_MS / 2..=ACTION_INTERVAL_MS * 3 / 2);
             self.act(rng, now_ms);
         }

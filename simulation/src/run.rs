@@ -317,7 +317,7 @@ async fn simulate(options: &SimOptions, progress: &mut dyn FnMut(Progress), repo
             workload.stop_arrivals();
         }
         workload.run_due(&cluster, now);
-        desktops.step(&cluster, now, true);
+        desktops.step(&cluster, now);
         while let Ok(reply) = answers.try_recv() {
             if let Some(outcome) = &reply.outcome {
                 run.checker.on_ack(&cluster, &reply.request_id, outcome, now);

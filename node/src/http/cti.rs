@@ -15,7 +15,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use actix_ws::{Message, MessageStream, Session};
 use tandem_actors::{
-    refusal, Delivery, DeskIdentity, DeskSession, DeskSettings, End, EventRead, Proposal, Subscription, Transmit,
+    refusal, CatchUp, CatchUpStep, Delivery, DeskIdentity, DeskSession, DeskSettings, End, Proposal, Subscription,
+    Transmit,
 };
 use tandem_client::proto::ClientMessage;
 use tandem_client::proto::{
@@ -30,8 +31,6 @@ use super::contacts::AgentAction;
 use super::{refuse_on_witness, submit_as, submit_by, ApiError, AppState};
 use crate::credentials;
 
-/// Events read from the log per batch while a session catches up.
-const CATCH_UP_BATCH_MAX: usize = 512;
 /// Requests one session may have in flight; more are refused with `too_many_requests`.
 const REQUESTS_IN_FLIGHT_MAX: u32 = 64;
 
@@ -300,7 +299,7 @@ async fn applied_here<T>(state: &AppState, read: impl Fn(&tandem_domain::Center)
     }
 }
 
-/// Where the session's stream starts, and the catch-up it owes the client.
+/// Where the session's stream starts, and the catch-up it owes the client (`CatchUp`).
 async fn start_stream(
     state: &AppState,
     link: &mut Link,
@@ -310,8 +309,8 @@ async fn start_stream(
     mut result: LoginResult,
     notice: Option<Notice>,
 ) -> Option<u64> {
-    let resumable = after > 0 && matches!(state.events.read_after(after, 0), EventRead::Events(_));
-    result.resumed = resumable;
+    let mut catch_up = CatchUp::new(&state.events, identity.viewer.clone(), after, position);
+    result.resumed = catch_up.resumed();
     if !link.send(ServerBody::LoginResult(result)).await {
         return None;
     }
@@ -320,16 +319,13 @@ async fn start_stream(
             return None;
         }
     }
-    let mut cursor = if resumable { after } else { send_snapshot(state, link, &identity.viewer).await? };
-    // Catch up from the log to where the live queue starts.
-    while cursor < position {
-        let events = match state.events.read_after(cursor, CATCH_UP_BATCH_MAX) {
-            EventRead::Events(events) if !events.is_empty() => events,
-            EventRead::Events(_) => break,
-            EventRead::Gap { .. } => {
-                cursor = send_snapshot(state, link, &identity.viewer).await?;
+    while let Some(step) = catch_up.next(&state.events) {
+        let events = match step {
+            CatchUpStep::Snapshot => {
+                catch_up.handle_snapshot(send_snapshot(state, link, &identity.viewer).await?);
                 continue;
             }
+            CatchUpStep::Events(events) => events,
         };
         let frames: Vec<EventFrame> = {
             let shared = state.replica.state();
@@ -337,8 +333,6 @@ async fn start_stream(
             let center = &data.center;
             events
                 .iter()
-                .filter(|event| event.index <= position)
-                .filter(|event| event.audience.reaches(&identity.viewer))
                 .map(|event| EventFrame {
                     index: event.index,
                     event: serde_json::to_string(&event.event).unwrap_or_default(),
@@ -351,9 +345,8 @@ async fn start_stream(
                 return None;
             }
         }
-        cursor = events.last().map_or(cursor, |event| event.index.min(position));
     }
-    Some(cursor)
+    Some(catch_up.cursor())
 }
 
 /// The API URLs of the side A and B members, this node's first: where a desktop may go.
