@@ -10,6 +10,7 @@ mod desk;
 mod edge;
 mod event_log;
 mod fanout;
+mod host;
 mod replica_core;
 mod timers;
 
@@ -18,6 +19,7 @@ pub use desk::{refusal, DeskIdentity, DeskSession, DeskSettings, End, Proposal, 
 pub use edge::Edge;
 pub use event_log::{EventLog, EventRead, RetainedEvent};
 pub use fanout::{run_fanout, Delivery, Dispatched, Fanout, Subscription, SESSION_QUEUE_MAX};
+pub use host::{NodeHost, NodeSeams};
 pub use replica_core::ReplicaCore;
 pub use timers::{LeaderTimers, EXPIRIES_PER_TICK_MAX};
 

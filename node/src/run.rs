@@ -7,12 +7,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix::Actor;
 use anyhow::Context;
-use tandem_actors::{Edge, LeaderTimers, ReplicaCore};
+use tandem_actors::{Edge, NodeHost, NodeSeams};
 use tandem_raft::clock::{Clock, SystemClock};
 use tandem_raft::https::HttpsTransport;
-use tandem_raft::{Replica, ReplicaConfig, Transport, TransportError};
+use tandem_raft::{Replica, Transport, TransportError};
 use tandem_storage::RocksStore;
 
 use crate::config::{ApiTls, NodeConfig};
@@ -92,18 +91,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     actix::System::with_tokio_rt(|| runtime).block_on(serve(config))
 }
 
-fn raft_config(config: &NodeConfig) -> anyhow::Result<openraft::Config> {
-    let tuning = &config.raft;
-    let timing = tandem_raft::RaftTiming {
-        heartbeat_ms: tuning.heartbeat_ms,
-        election_timeout_min_ms: tuning.election_timeout_min_ms,
-        election_timeout_max_ms: tuning.election_timeout_max_ms,
-        snapshot_every_entries: tuning.snapshot_every_entries,
-        keep_entries_after_snapshot: tuning.keep_entries_after_snapshot,
-    };
-    timing.openraft_config("tandem").map_err(anyhow::Error::msg)
-}
-
 async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
@@ -114,16 +101,29 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
         Some(files) => NodeTransport::Https(HttpsTransport::new(files)?),
         None => NodeTransport::Alone,
     };
-    let replica_config = ReplicaConfig {
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let tuning = &config.raft;
+    let host = NodeHost::start(NodeSeams {
         node_id: config.node_id,
-        raft: Arc::new(raft_config(&config)?),
-        write_timeout: Duration::from_millis(config.raft.write_timeout_ms),
+        cluster_name: "tandem",
+        timing: tandem_raft::RaftTiming {
+            heartbeat_ms: tuning.heartbeat_ms,
+            election_timeout_min_ms: tuning.election_timeout_min_ms,
+            election_timeout_max_ms: tuning.election_timeout_max_ms,
+            snapshot_every_entries: tuning.snapshot_every_entries,
+            keep_entries_after_snapshot: tuning.keep_entries_after_snapshot,
+        },
+        write_timeout: Duration::from_millis(tuning.write_timeout_ms),
         flush: tandem_raft::Flush::Background,
-    };
-    let replica = Replica::start(replica_config, Arc::new(store), transport, Arc::new(SystemClock))
-        .await
-        .map_err(|e| anyhow::anyhow!("starting Raft: {e}"))?;
-    let replica = Arc::new(replica);
+        store: Arc::new(store),
+        transport,
+        clock: clock.clone(),
+        event_log_retained_max: EVENT_LOG_RETAINED_MAX,
+        timer_tick: Duration::from_millis(TIMER_TICK_MS),
+    })
+    .await
+    .map_err(anyhow::Error::msg)?;
+    let replica = host.replica.clone();
 
     let voters: BTreeMap<_, _> = if !config.initial_members.is_empty() {
         config.initial_members.iter().map(|m| (m.node_id, m.member())).collect()
@@ -141,11 +141,7 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
         tokio::spawn(crate::http::seed_demo(replica.clone()));
     }
 
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let core = ReplicaCore::new(replica.clone(), clock.clone());
-    // Subscribed before the edge reads the center's event index, so no batch falls between.
-    let (Edge { events, fanout }, _edge_tasks) = Edge::start(core.clone(), replica.subscribe(), EVENT_LOG_RETAINED_MAX);
-    let timers = LeaderTimers::new(core, Duration::from_millis(TIMER_TICK_MS)).start();
+    let Edge { events, fanout } = host.edge.clone();
 
     let metrics = Arc::new(Metrics::new(replica.rpc_error_counter()));
     let state = http::AppState {
@@ -183,7 +179,7 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     let raft_task = raft_server.map(tokio::spawn);
     wait_for_signal().await;
     tracing::info!("shutting down");
-    drop(timers);
+    host.abort();
     api_handle.stop(true).await;
     if let Some(handle) = raft_handle {
         handle.stop(true).await;

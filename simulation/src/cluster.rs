@@ -11,25 +11,23 @@
 //! A crash is abrupt: the node's store is fenced first (its tasks can no longer write), then
 //! loses what was not synced, then the old Raft instance is stopped. Messages to a crashed node
 //! are refused, messages from it that were in flight are dropped, and replies it owes vanish.
-//! Each incarnation runs the node's real actix `LeaderTimers` actor through
-//! `tandem_actors::ReplicaCore`, the same `Core` over a replica the node uses; a crash aborts
-//! the actor's task (with every proposal it had in flight), and a restart starts a new one.
+//! Each incarnation is assembled by `tandem_actors::NodeHost`, the function that assembles the
+//! node binary's: the replica, the edge (event log and fan-out) and the actors (`LeaderTimers`).
+//! A crash aborts the actors' and the edge's tasks (with every proposal in flight), and a
+//! restart starts a new host.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use actix::Context;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tandem_actors::{DeskIdentity, Edge, LeaderTimers, ReplicaCore};
+use tandem_actors::{DeskIdentity, NodeHost, NodeSeams};
 use tandem_client::proto::{ClientBody, ServerBody};
 use tandem_domain::{Entry, Outcome};
 use tandem_raft::clock::Clock;
-use tandem_raft::{
-    Flush, Member, NodeId, Replica, ReplicaConfig, SharedState, Side, Transport, TransportError, WriteError,
-};
+use tandem_raft::{Flush, Member, NodeId, Replica, SharedState, Side, Transport, TransportError, WriteError};
 use tandem_storage::{Batch, Cf, Durability, KeyValue, SimFaults, SimStore, StorageError, Store};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -71,10 +69,9 @@ pub struct Slot {
     pub incarnation: u64,
     pub clock: Arc<SimClock>,
     fence: Arc<AtomicBool>,
-    /// The running incarnation's actors (its `LeaderTimers`), a local task aborted by a crash.
-    actors: Option<tokio::task::JoinHandle<()>>,
-    /// The running incarnation's event log and fan-out, and their tasks.
-    edge: Option<(Edge, [tokio::task::JoinHandle<()>; 2])>,
+    /// The running incarnation, assembled as the node binary assembles one; a crash ends its
+    /// actors and edge at once.
+    host: Option<NodeHost<SimTransport>>,
     /// The desk sessions the running incarnation hosts, each a local task.
     desk_hosts: Vec<tokio::task::JoinHandle<()>>,
     /// State handles of earlier incarnations: what they had applied when they crashed.
@@ -151,8 +148,7 @@ impl Cluster {
             incarnation: 0,
             clock,
             fence: Arc::new(AtomicBool::new(true)),
-            actors: None,
-            edge: None,
+            host: None,
             desk_hosts: Vec::new(),
             retired: Vec::new(),
         };
@@ -225,29 +221,23 @@ impl Cluster {
             let store = FencedStore { store: slot.store.clone(), fenced: slot.fence.clone() };
             (store, slot.clock.clone(), slot.incarnation)
         };
-        let config = ReplicaConfig {
+        let seams = NodeSeams {
             node_id: id,
-            raft: Arc::new(raft_config()?),
+            cluster_name: "tandem-sim",
+            timing: RAFT_TIMING,
             write_timeout: WRITE_TIMEOUT,
             flush: Flush::Inline,
+            store: Arc::new(store),
+            transport: SimTransport { from: id, incarnation, cluster: self.clone() },
+            clock,
+            event_log_retained_max: EVENT_LOG_RETAINED_MAX,
+            timer_tick: LEADER_TIMER_TICK,
         };
-        let transport = SimTransport { from: id, incarnation, cluster: self.clone() };
-        let clock_dyn: Arc<dyn Clock> = clock.clone();
-        let clock_dyn_for_actors = clock_dyn.clone();
-        let replica = Replica::start(config, Arc::new(store), transport, clock_dyn).await.map_err(|e| e.to_string())?;
-        let replica = Arc::new(replica);
-        let core = ReplicaCore::new(replica.clone(), clock_dyn_for_actors);
-        // The same edge the node binary assembles: its event log and fan-out feed the desk
-        // sessions the node hosts.
-        let edge = Edge::start(core.clone(), replica.subscribe(), EVENT_LOG_RETAINED_MAX);
-        let actors = start_actors(core);
-        {
-            let mut world = self.world();
-            let Some(slot) = world.nodes.get_mut(&id) else { return Err(format!("no node {id}")) };
-            slot.replica = Some(replica);
-            slot.actors = Some(actors);
-            slot.edge = Some(edge);
-        }
+        let host = NodeHost::start(seams).await?;
+        let mut world = self.world();
+        let Some(slot) = world.nodes.get_mut(&id) else { return Err(format!("no node {id}")) };
+        slot.replica = Some(host.replica.clone());
+        slot.host = Some(host);
         Ok(())
     }
 
@@ -257,11 +247,8 @@ impl Cluster {
             let mut world = self.world();
             let Some(slot) = world.nodes.get_mut(&id) else { return };
             let Some(replica) = slot.replica.take() else { return };
-            if let Some(actors) = slot.actors.take() {
-                actors.abort();
-            }
-            if let Some((_, tasks)) = slot.edge.take() {
-                tasks.iter().for_each(tokio::task::JoinHandle::abort);
+            if let Some(host) = slot.host.take() {
+                host.abort();
             }
             for host in slot.desk_hosts.drain(..) {
                 host.abort();
@@ -291,10 +278,8 @@ impl Cluster {
         #[cfg(feature = "planted-bugs")]
         let plants = world.desk_plants;
         let slot = world.nodes.get_mut(&id)?;
-        let replica = slot.replica.clone()?;
-        let edge = slot.edge.as_ref().map(|(edge, _)| edge.clone())?;
-        let clock: Arc<dyn Clock> = slot.clock.clone();
-        let core = ReplicaCore::new(replica, clock);
+        let host = slot.host.as_ref()?;
+        let (edge, core) = (host.edge.clone(), host.core.clone());
         let (to_host, from_desktop) = mpsc::unbounded_channel();
         let (to_desktop, from_host) = mpsc::unbounded_channel();
         #[cfg(feature = "planted-bugs")]
@@ -461,17 +446,15 @@ fn node_of(address: &str) -> Option<NodeId> {
     address.strip_prefix("node-")?.parse().ok()
 }
 
-/// openraft settings: the node binary's, with snapshots often enough to exercise them.
-fn raft_config() -> Result<openraft::Config, String> {
-    let timing = tandem_raft::RaftTiming {
-        heartbeat_ms: 100,
-        election_timeout_min_ms: 400,
-        election_timeout_max_ms: 800,
-        snapshot_every_entries: 2_000,
-        keep_entries_after_snapshot: 500,
-    };
-    timing.openraft_config("tandem-sim")
-}
+/// The simulated nodes' Raft timing: the node binary's defaults, with snapshots often enough
+/// to exercise them.
+const RAFT_TIMING: tandem_raft::RaftTiming = tandem_raft::RaftTiming {
+    heartbeat_ms: 100,
+    election_timeout_min_ms: 400,
+    election_timeout_max_ms: 800,
+    snapshot_every_entries: 2_000,
+    keep_entries_after_snapshot: 500,
+};
 
 /// The node-to-node transport of one node: every call crosses the simulated network.
 #[derive(Clone)]
@@ -574,12 +557,4 @@ impl Store for FencedStore {
         self.check("sync")?;
         self.store.sync()
     }
-}
-
-/// Starts one incarnation's actors as a local task (the caller runs inside the simulation's
-/// `LocalSet`). The actor's context future is spawned directly, not through `Actor::start`, so
-/// the handle can abort it: a crashed process's actor, with its in-flight proposals, is gone.
-fn start_actors(core: ReplicaCore<SimTransport>) -> tokio::task::JoinHandle<()> {
-    let timers = LeaderTimers::new(core, LEADER_TIMER_TICK);
-    tokio::task::spawn_local(Context::new().into_future(timers))
 }

@@ -1,0 +1,91 @@
+//! One node's process, assembled from its seams in one place for `tandem run` and for every
+//! incarnation of a simulated node.
+//!
+//! A node is the replica (openraft over a store), the edge (the event log and the fan-out the
+//! desk sessions read) and the actors (`LeaderTimers`). What differs between production and
+//! simulation is only what is passed in: the store (RocksDB or a fenced simulated disk), the
+//! transport (mutual-TLS HTTPS or the simulated network), the clock, the flush policy and the
+//! Raft timing. Keeping the wiring here means the simulator cannot test a node assembled
+//! differently from the one operators run.
+//!
+//! The actors and the edge run as local tasks (the caller is inside an actix system or a
+//! `LocalSet`), held by handles so a simulated crash can end them at once, with everything
+//! they had in flight, as a dying process would.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::Context;
+use tandem_raft::clock::Clock;
+use tandem_raft::{Flush, NodeId, RaftTiming, Replica, ReplicaConfig, Transport};
+use tandem_storage::Store;
+use tokio::task::JoinHandle;
+
+use crate::{Edge, LeaderTimers, ReplicaCore};
+
+/// What a node is built from.
+pub struct NodeSeams<T> {
+    pub node_id: NodeId,
+    /// openraft's cluster name (it appears in its logs).
+    pub cluster_name: &'static str,
+    pub timing: RaftTiming,
+    /// How long a write may wait for a leader.
+    pub write_timeout: Duration,
+    pub flush: Flush,
+    pub store: Arc<dyn Store>,
+    pub transport: T,
+    pub clock: Arc<dyn Clock>,
+    /// Applied events kept for streams and desk sessions to resume from.
+    pub event_log_retained_max: usize,
+    /// How often the leader looks for due deadlines.
+    pub timer_tick: Duration,
+}
+
+/// A running node: its replica, the `Core` its actors reach it through, its edge, and the
+/// tasks of its actors and edge.
+pub struct NodeHost<T: Transport> {
+    pub replica: Arc<Replica<T>>,
+    pub core: ReplicaCore<T>,
+    pub edge: Edge,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl<T: Transport> NodeHost<T> {
+    /// Starts the replica on `seams.store`, then the edge (subscribed to the replica's applied
+    /// batches before it reads the center's event index, so no batch falls between) and the
+    /// leader's timers.
+    pub async fn start(seams: NodeSeams<T>) -> Result<NodeHost<T>, String> {
+        let NodeSeams {
+            node_id,
+            cluster_name,
+            timing,
+            write_timeout,
+            flush,
+            store,
+            transport,
+            clock,
+            event_log_retained_max,
+            timer_tick,
+        } = seams;
+        let config =
+            ReplicaConfig { node_id, raft: Arc::new(timing.openraft_config(cluster_name)?), write_timeout, flush };
+        let replica = Replica::start(config, store, transport, clock.clone())
+            .await
+            .map_err(|error| format!("starting Raft: {error}"))?;
+        let replica = Arc::new(replica);
+        let core = ReplicaCore::new(replica.clone(), clock);
+        let (edge, edge_tasks) = Edge::start(core.clone(), replica.subscribe(), event_log_retained_max);
+        // The actor's context future is spawned directly rather than through `Actor::start`, so
+        // its handle can end it.
+        let timers = LeaderTimers::new(core.clone(), timer_tick);
+        let timers = tokio::task::spawn_local(Context::new().into_future(timers));
+        let mut tasks = Vec::from(edge_tasks);
+        tasks.push(timers);
+        Ok(NodeHost { replica, core, edge, tasks })
+    }
+
+    /// Ends the actors and the edge at once (Raft itself is the caller's to shut down).
+    pub fn abort(&self) {
+        self.tasks.iter().for_each(JoinHandle::abort);
+    }
+}
