@@ -10,6 +10,7 @@
 //!
 //! The library owns no UI and makes no decision: it hands [`Update`]s to the application.
 
+pub mod alarm;
 pub mod proto;
 pub mod session;
 
@@ -25,6 +26,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
+use crate::alarm::Alarm;
 use crate::proto::{
     ClientBody, ClientMessage, Encoding, Frame, Heartbeat, Login, LoginResult, Reply, Request, ServerBody,
     ServerMessage, PROTOCOL_VERSION,
@@ -328,9 +330,11 @@ impl Driver {
                 None if url.starts_with("wss:") => Some(tokio_tungstenite::Connector::Rustls(tls_config(None)?)),
                 None => None,
             };
-            let (mut socket, _) = tokio_tungstenite::connect_async_tls_with_config(url.as_str(), None, true, connector)
-                .await
-                .map_err(|error| ClientError::Unreachable(format!("{url}: {error}")))?;
+            let config = Some(socket_config());
+            let (mut socket, _) =
+                tokio_tungstenite::connect_async_tls_with_config(url.as_str(), config, true, connector)
+                    .await
+                    .map_err(|error| ClientError::Unreachable(format!("{url}: {error}")))?;
             let login = Login {
                 version: PROTOCOL_VERSION,
                 login: self.credentials.login.clone(),
@@ -451,8 +455,9 @@ impl Driver {
         }
         let interval_ms = u64::try_from(self.profile.heartbeat.as_millis()).unwrap_or(u64::MAX);
         let mut silence = Silence::new(interval_ms, self.profile.max_heartbeats, self.now_ms());
+        let mut alarm = Alarm::new();
         loop {
-            let deadline = silence.poll_timeout().map(|due| self.epoch + Duration::from_millis(due));
+            alarm.set(silence.poll_timeout().map(|due| self.epoch + Duration::from_millis(due)));
             tokio::select! {
                 frame = socket.next() => {
                     let frame = match frame {
@@ -479,7 +484,7 @@ impl Driver {
                     }
                     Some(Command::Close) | None => return End::Closed,
                 },
-                _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+                _ = alarm.ring() => {
                     match silence.handle_timeout(self.now_ms()) {
                         SilenceAction::Wait => {}
                         SilenceAction::SendHeartbeat => {
@@ -568,3 +573,15 @@ fn decode(frame: Message) -> Option<ServerBody> {
         }
     }
 }
+
+/// The socket's buffers. tungstenite's default read buffer is 128 KiB, zero-filled before every
+/// read: a session receives small frames, and with the default a client holding many sessions
+/// (a wallboard, a load tool, the benchmarks) spent most of its time in `memset`.
+fn socket_config() -> tokio_tungstenite::tungstenite::protocol::WebSocketConfig {
+    tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(SOCKET_READ_BUFFER_BYTES)
+        .write_buffer_size(0)
+}
+
+/// Enough for a typical event frame in one read; larger frames (snapshots) take several.
+const SOCKET_READ_BUFFER_BYTES: usize = 8 * 1024;
