@@ -13,7 +13,7 @@
 
 use std::collections::VecDeque;
 
-use tandem_client::proto::{ErrorFrame, EventFrame, Heartbeat, Reply, Request, ServerBody};
+use tandem_client::proto::{ErrorFrame, Heartbeat, Reply, Request, ServerBody};
 use tandem_client::session::{Cursor, Silence, SilenceAction};
 use tandem_domain::{Actor, AgentId, Event, Viewer};
 
@@ -58,6 +58,9 @@ pub struct DeskIdentity {
 pub enum Transmit {
     /// A frame, ready to encode.
     Frame(ServerBody),
+    /// An event's frame: [`Dispatched::frame`], or its bytes shared with the node's other
+    /// sessions, [`Dispatched::encoded`].
+    Event(Dispatched),
     /// The desk view: read it from the applied center, send it, and report its index with
     /// [`DeskSession::handle_snapshot`].
     Snapshot,
@@ -266,12 +269,7 @@ impl DeskSession {
         if self.end.is_some() || !self.cursor.accept(delivery.event.index) {
             return;
         }
-        let frame = EventFrame {
-            index: delivery.event.index,
-            event: delivery.json.to_string(),
-            controls: delivery.controls.to_string(),
-        };
-        self.transmits.push_back(Transmit::Frame(ServerBody::Event(frame)));
+        self.transmits.push_back(Transmit::Event(delivery.clone()));
         if let Event::EndCall { agents, .. } = &*delivery.event.event {
             if self.agent_statistics_on() && self.settings.agent_statistics_at_end_call {
                 self.transmits.push_back(Transmit::AgentStatistics { only: Some(agents.clone()) });
@@ -396,14 +394,14 @@ mod tests {
     fn dispatched(index: u64, event: Event) -> Dispatched {
         let audience = Arc::new(Audience::everyone());
         let event = RetainedEvent { index, event: Arc::new(event), audience };
-        Dispatched { event, json: Arc::from("{}"), controls: Arc::from("") }
+        Dispatched::new(event, Arc::from("{}"), Arc::from(""))
     }
 
     fn event_indexes(transmits: &[Transmit]) -> Vec<u64> {
         transmits
             .iter()
             .filter_map(|transmit| match transmit {
-                Transmit::Frame(ServerBody::Event(frame)) => Some(frame.index),
+                Transmit::Event(dispatched) => Some(dispatched.event.index),
                 _ => None,
             })
             .collect()

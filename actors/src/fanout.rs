@@ -8,12 +8,16 @@
 //! once per batch, for the call-control buttons of the agents the batch is about. A session
 //! subscribes at a position: events after it arrive on its queue; events up to it the session
 //! reads from the event log itself (its catch-up after a failover), so nothing is missed or
-//! sent twice. A session that does not keep up (its queue is full) is dropped rather than
+//! sent twice. The frame an event makes is encoded once per wire encoding and shared by every
+//! session that gets the same bytes. A session that does not keep up (its queue is full) is dropped rather than
 //! allowed to grow without bound: its client resumes from its last index.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use bytes::Bytes;
+use bytestring::ByteString;
+use tandem_client::proto::{Encoding, EventFrame, Frame, ServerBody, ServerMessage};
 use tandem_domain::{AgentId, Audience, Center, Viewer};
 use tokio::sync::mpsc;
 
@@ -44,6 +48,72 @@ pub struct Dispatched {
     /// The session's own agent's call-control buttons as JSON, when the event is about that
     /// agent (computed once per batch and agent); empty otherwise.
     pub controls: Arc<str>,
+    /// The frame, encoded once per wire encoding for every session that gets the same bytes
+    /// (all those without buttons of their own in it).
+    encoded: Arc<EncodedFrames>,
+}
+
+/// A frame in the encodings sessions asked for, each made on first use.
+#[derive(Debug, Default)]
+struct EncodedFrames {
+    protobuf: OnceLock<Bytes>,
+    json: OnceLock<ByteString>,
+}
+
+/// A frame ready for the socket, cheap to clone: the bytes are shared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EncodedFrame {
+    Binary(Bytes),
+    Text(ByteString),
+}
+
+impl PartialEq for Dispatched {
+    /// The same event with the same buttons (the encodings made so far do not matter).
+    fn eq(&self, other: &Dispatched) -> bool {
+        self.event == other.event && self.json == other.json && self.controls == other.controls
+    }
+}
+
+impl Dispatched {
+    /// An event with its JSON and the session's buttons, encoded for this session alone.
+    pub fn new(event: RetainedEvent, json: Arc<str>, controls: Arc<str>) -> Dispatched {
+        Dispatched { event, json, controls, encoded: Arc::default() }
+    }
+
+    /// The event's frame for this session.
+    pub fn frame(&self) -> ServerBody {
+        ServerBody::Event(EventFrame {
+            index: self.event.index,
+            event: self.json.to_string(),
+            controls: self.controls.to_string(),
+        })
+    }
+
+    /// The frame encoded as `encoding`: encoded by the first session that needs it, shared by
+    /// the others.
+    pub fn encoded(&self, encoding: Encoding) -> EncodedFrame {
+        let encode = || ServerMessage::new(self.frame()).encode_as(encoding);
+        match encoding {
+            Encoding::Protobuf => EncodedFrame::Binary(
+                self.encoded
+                    .protobuf
+                    .get_or_init(|| match encode() {
+                        Frame::Binary(bytes) => Bytes::from(bytes),
+                        Frame::Text(text) => Bytes::from(text),
+                    })
+                    .clone(),
+            ),
+            Encoding::Json => EncodedFrame::Text(
+                self.encoded
+                    .json
+                    .get_or_init(|| match encode() {
+                        Frame::Text(text) => ByteString::from(text),
+                        Frame::Binary(bytes) => ByteString::from(String::from_utf8_lossy(&bytes).into_owned()),
+                    })
+                    .clone(),
+            ),
+        }
+    }
 }
 
 /// A session's subscription: its queue, and the index up to which it must read the event log
@@ -148,6 +218,7 @@ impl Fanout {
             let audience = &*event.audience;
             let keys = recipients(&registry, audience);
             let mut json: Option<Arc<str>> = None;
+            let shared = Arc::new(EncodedFrames::default());
             for key in keys {
                 let Some(session) = registry.sessions.get(&key) else { continue };
                 if !audience.reaches(&session.viewer) {
@@ -155,13 +226,14 @@ impl Fanout {
                 }
                 let json =
                     json.get_or_insert_with(|| serde_json::to_string(&*event.event).unwrap_or_default().into()).clone();
-                let own_controls = match session.viewer.agent() {
+                let (own_controls, encoded) = match session.viewer.agent() {
                     Some(own) if audience.changes_controls_of(own) => {
-                        controls.get(&own).cloned().unwrap_or_else(|| none.clone())
+                        let own_controls = controls.get(&own).cloned().unwrap_or_else(|| none.clone());
+                        (own_controls, Arc::new(EncodedFrames::default()))
                     }
-                    _ => none.clone(),
+                    _ => (none.clone(), shared.clone()),
                 };
-                let delivery = Dispatched { event: event.clone(), json, controls: own_controls };
+                let delivery = Dispatched { event: event.clone(), json, controls: own_controls, encoded };
                 if session.queue.try_send(Delivery::Event(delivery)).is_err() {
                     dropped.push(key);
                 }
@@ -253,5 +325,52 @@ pub async fn run_fanout<C: Core>(fanout: Arc<Fanout>, log: Arc<EventLog>, core: 
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tandem_domain::{Event, Skill, SkillId};
+
+    use super::*;
+
+    fn event(index: u64) -> RetainedEvent {
+        let event = Event::SkillCreated(Skill { id: SkillId(index), name: format!("skill-{index}") });
+        RetainedEvent { index, event: Arc::new(event), audience: Arc::new(Audience::everyone()) }
+    }
+
+    fn next_event(subscription: &mut Subscription) -> Dispatched {
+        match subscription.queue.try_recv() {
+            Ok(Delivery::Event(dispatched)) => dispatched,
+            other => panic!("expected an event, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn sessions_that_get_the_same_frame_share_its_encoded_bytes() {
+        let fanout = Fanout::new(0);
+        let mut admin = fanout.subscribe(Viewer::Everything);
+        let mut agent = fanout.subscribe(Viewer::Agent { agent: AgentId(4) });
+        fanout.dispatch(&[event(1)], &BTreeMap::new());
+        let (first, second) = (next_event(&mut admin), next_event(&mut agent));
+        assert_eq!(first, second);
+        let (EncodedFrame::Binary(a), EncodedFrame::Binary(b)) =
+            (first.encoded(Encoding::Protobuf), second.encoded(Encoding::Protobuf))
+        else {
+            panic!("protobuf frames are binary")
+        };
+        assert_eq!(a.as_ptr(), b.as_ptr(), "encoded once, shared");
+        let EncodedFrame::Text(json) = second.encoded(Encoding::Json) else { panic!("JSON frames are text") };
+        let Ok(decoded) = ServerMessage::from_text(&json) else { panic!("the shared JSON frame decodes") };
+        assert_eq!(decoded, first.frame());
+        let Ok(decoded) = ServerMessage::from_binary(&a) else { panic!("the shared protobuf frame decodes") };
+        assert_eq!(decoded, first.frame());
+    }
+
+    #[test]
+    fn a_frame_made_for_one_session_is_encoded_for_it_alone() {
+        let own = Dispatched::new(event(1), Arc::from("{}"), Arc::from(r#"{"answer":true}"#));
+        let other = Dispatched::new(event(1), Arc::from("{}"), Arc::from(""));
+        assert_ne!(own.encoded(Encoding::Json), other.encoded(Encoding::Json));
     }
 }

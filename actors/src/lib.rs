@@ -18,7 +18,7 @@ pub use catch_up::{CatchUp, CatchUpStep};
 pub use desk::{refusal, DeskIdentity, DeskSession, DeskSettings, End, Proposal, Transmit, REQUEST_ID_LENGTH_MAX};
 pub use edge::Edge;
 pub use event_log::{EventLog, EventRead, RetainedEvent};
-pub use fanout::{run_fanout, Delivery, Dispatched, Fanout, Subscription, SESSION_QUEUE_MAX};
+pub use fanout::{run_fanout, Delivery, Dispatched, EncodedFrame, Fanout, Subscription, SESSION_QUEUE_MAX};
 pub use host::{NodeHost, NodeSeams};
 pub use replica_core::ReplicaCore;
 pub use timers::{LeaderTimers, EXPIRIES_PER_TICK_MAX};

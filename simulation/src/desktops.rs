@@ -187,7 +187,7 @@ pub(crate) async fn host(
     loop {
         while let Some(transmit) = desk.poll_transmit() {
             #[cfg(feature = "planted-bugs")]
-            if let Transmit::Frame(ServerBody::Event(_)) = &transmit {
+            if let Transmit::Event(_) = &transmit {
                 events_sent += 1;
                 if plants.gap_after_resume && resumed && events_sent == 3 {
                     continue;
@@ -195,6 +195,7 @@ pub(crate) async fn host(
             }
             let frame = match transmit {
                 Transmit::Frame(body) => body,
+                Transmit::Event(dispatched) => dispatched.frame(),
                 Transmit::Snapshot => {
                     let (index, frame) = snapshot(&core);
                     desk.handle_snapshot(index);

@@ -15,9 +15,10 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use actix_ws::{Message, MessageStream, Session};
 use tandem_actors::{
-    refusal, CatchUp, CatchUpStep, Delivery, DeskIdentity, DeskSession, DeskSettings, End, Proposal, Subscription,
-    Transmit,
+    refusal, CatchUp, CatchUpStep, Delivery, DeskIdentity, DeskSession, DeskSettings, EncodedFrame, End, Proposal,
+    Subscription, Transmit,
 };
+use tandem_client::alarm::Alarm;
 use tandem_client::proto::ClientMessage;
 use tandem_client::proto::{
     ClientBody, Encoding, ErrorFrame, EventFrame, Frame, Login, LoginResult, Notice, Reply, ServerBody, ServerMessage,
@@ -69,6 +70,14 @@ impl Link {
         match ServerMessage::new(body).encode_as(self.encoding) {
             Frame::Binary(bytes) => self.session.binary(bytes).await.is_ok(),
             Frame::Text(text) => self.session.text(text).await.is_ok(),
+        }
+    }
+
+    /// Sends a frame encoded once for every session that gets it (the bytes are shared).
+    async fn send_encoded(&mut self, frame: EncodedFrame) -> bool {
+        match frame {
+            EncodedFrame::Binary(bytes) => self.session.binary(bytes).await.is_ok(),
+            EncodedFrame::Text(text) => self.session.text(text).await.is_ok(),
         }
     }
 
@@ -450,6 +459,7 @@ async fn serve(
     let desk_identity = DeskIdentity { viewer: identity.viewer.clone(), actor: identity.actor() };
     let mut desk = DeskSession::new(desk_identity, desk_settings(&state.config.cti), cursor, now_ms());
     let (replies, mut replies_rx) = mpsc::channel::<Reply>(REQUESTS_IN_FLIGHT_MAX as usize);
+    let mut alarm = Alarm::new();
     loop {
         if !flush(state, link, &mut desk).await {
             return End::Gone;
@@ -468,7 +478,7 @@ async fn serve(
             }
             return end;
         }
-        let deadline = desk.poll_timeout().map(|due| epoch + Duration::from_millis(due));
+        alarm.set(desk.poll_timeout().map(|due| epoch + Duration::from_millis(due)));
         tokio::select! {
             delivery = subscription.queue.recv() => match delivery {
                 Some(Delivery::Event(dispatched)) => desk.handle_event(&dispatched),
@@ -487,7 +497,7 @@ async fn serve(
                 Incoming::Closed => desk.handle_close(End::ClosedByClient),
                 Incoming::Gone => desk.handle_close(End::Gone),
             },
-            _ = tokio::time::sleep_until(deadline.unwrap_or_else(Instant::now)), if deadline.is_some() => {
+            _ = alarm.ring() => {
                 desk.handle_timeout(now_ms());
             }
         }
@@ -500,6 +510,7 @@ async fn flush(state: &AppState, link: &mut Link, desk: &mut DeskSession) -> boo
         let viewer = desk.identity().viewer.clone();
         let sent = match transmit {
             Transmit::Frame(body) => link.send(body).await,
+            Transmit::Event(dispatched) => link.send_encoded(dispatched.encoded(link.encoding)).await,
             Transmit::Snapshot => match send_snapshot(state, link, &viewer).await {
                 Some(index) => {
                     desk.handle_snapshot(index);
