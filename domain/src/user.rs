@@ -324,12 +324,26 @@ impl Center {
             Viewer::Everything => (None, &[]),
         };
         let mut ids: Vec<AgentId> = own.into_iter().collect();
+        if supervised.is_empty() {
+            // An agent's desk: its own agent alone, without visiting every agent (a node asks
+            // this for each of its desktops on every statistics push).
+            return ids;
+        }
         ids.extend(
             self.agents()
                 .filter(|agent| Some(agent.id) != own && agent.team.is_some_and(|team| supervised.contains(&team)))
                 .map(|agent| agent.id),
         );
         ids
+    }
+
+    /// The CSQs a session's agents serve, in id order: whose statistics its desktop is pushed.
+    pub fn viewer_csqs(&self, viewer: &Viewer) -> Vec<crate::CsqId> {
+        let mut csqs: Vec<crate::CsqId> =
+            self.viewer_agents(viewer).into_iter().flat_map(|agent| self.agent_csqs(agent)).collect();
+        csqs.sort_unstable();
+        csqs.dedup();
+        csqs
     }
 
     fn agent_desk(&self, id: AgentId) -> Option<AgentDesk<'_>> {

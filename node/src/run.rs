@@ -141,7 +141,7 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
         tokio::spawn(crate::http::seed_demo(replica.clone()));
     }
 
-    let Edge { events, fanout } = host.edge.clone();
+    let Edge { events, fanout, queues } = host.edge.clone();
 
     let metrics = Arc::new(Metrics::new(replica.rpc_error_counter()));
     let state = http::AppState {
@@ -152,6 +152,7 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
         events,
         clock,
         fanout,
+        queues,
         passwords: Arc::new(crate::credentials::PasswordWorkers::start(password_threads())?),
     };
     let api = http::api_server(state.clone())?;

@@ -204,10 +204,17 @@ pub(crate) async fn host(
                 Transmit::AgentStatistics { .. } => {
                     ServerBody::Statistics(StatisticsFrame { time_ms: core.now_ms(), agents: "[]".into() })
                 }
-                Transmit::SkillGroupStatistics => ServerBody::SkillGroupStatistics(SkillGroupStatisticsFrame {
-                    time_ms: core.now_ms(),
-                    csqs: "[]".into(),
-                }),
+                Transmit::SkillGroupStatistics => {
+                    // The node's queue board, as the CTI handler reads it.
+                    let viewer = desk.identity().viewer.clone();
+                    let now_ms = core.now_ms();
+                    let figures = core.read(|center| edge.queues.figures(center, &center.viewer_csqs(&viewer), now_ms));
+                    let Some(figures) = figures else { continue };
+                    ServerBody::SkillGroupStatistics(SkillGroupStatisticsFrame {
+                        time_ms: figures.time_ms,
+                        csqs: figures.json,
+                    })
+                }
             };
             if !send(frame) {
                 return;

@@ -406,25 +406,22 @@ async fn send_statistics(state: &AppState, link: &mut Link, viewer: &Viewer, onl
     link.send(ServerBody::Statistics(frame)).await
 }
 
-/// Sends the statistics of the CSQs the viewer's agents serve, in CSQ id order; nothing when
-/// they serve none. False when the socket is gone.
+/// Sends the statistics of the CSQs the viewer's agents serve, in CSQ id order, from the node's
+/// queue board (each CSQ computed once per refresh for every desktop); nothing when they serve
+/// none. False when the socket is gone.
 async fn send_csq_statistics(state: &AppState, link: &mut Link, viewer: &Viewer) -> bool {
-    let frame = {
+    let figures = {
         let shared = state.replica.state();
         let data = shared.read();
         let center = &data.center;
-        let time_ms = state.clock.now_ms().max(center.time_ms());
-        let mut csqs: Vec<tandem_domain::CsqId> =
-            center.viewer_agents(viewer).into_iter().flat_map(|agent| center.agent_csqs(agent)).collect();
-        csqs.sort_unstable();
-        csqs.dedup();
-        let snapshots: Vec<_> = csqs.into_iter().filter_map(|csq| center.csq_statistics(csq, time_ms)).collect();
-        if snapshots.is_empty() {
-            return true;
-        }
-        SkillGroupStatisticsFrame { time_ms, csqs: serde_json::to_string(&snapshots).unwrap_or_default() }
+        state.queues.figures(center, &center.viewer_csqs(viewer), state.clock.now_ms())
     };
-    link.send(ServerBody::SkillGroupStatistics(frame)).await
+    let Some(figures) = figures else { return true };
+    link.send(ServerBody::SkillGroupStatistics(SkillGroupStatisticsFrame {
+        time_ms: figures.time_ms,
+        csqs: figures.json,
+    }))
+    .await
 }
 
 /// Sends the viewer's desk view; returns its index.

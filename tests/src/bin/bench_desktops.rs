@@ -1,5 +1,6 @@
 //! Agent desktops at scale: N agents, each logged in through the client library with its own
-//! user (half on side A, half on side B), as a contact center runs. Measures
+//! user (half on side A, half on side B), all serving one voice CSQ (so every desktop is pushed
+//! that CSQ's statistics on the node's schedule), as a contact center runs. Measures
 //!
 //! 1. fan-out: command to event at the desktops it concerns (the agent's own), for state
 //!    changes made over REST while every desktop is connected;
@@ -112,11 +113,17 @@ fn main() {
         .collect();
 
     let started = Instant::now();
-    let agents: Vec<u64> = parallel(&admin, options.agents, |client, n| {
+    // One voice CSQ every agent serves: each desktop is pushed its skill-group statistics.
+    let skill = created_id(&admin, "/api/v1/skills", json!({"name": "General"}));
+    let csq = json!({"name": "General", "channel": "voice", "selection": "longest_available",
+                     "skills": [{"skill": skill, "min_competence": 1}]});
+    created_id(&admin, "/api/v1/csqs", csq);
+    let agents: Vec<u64> = parallel(&admin, options.agents, move |client, n| {
         created_id(
             client,
             "/api/v1/agents",
-            json!({"login_name": format!("agent{n:05}"), "name": format!("Agent {n}")}),
+            json!({"login_name": format!("agent{n:05}"), "name": format!("Agent {n}"),
+                   "skills": [{"skill": skill, "competence": 5}]}),
         )
     });
     parallel(&admin, options.agents, {
@@ -275,6 +282,7 @@ fn main() {
 
     let result = json!({
         "benchmark": "desktops",
+        "csq": "one voice CSQ, every agent a resource of it",
         "cluster": "three nodes on loopback (A, B, witness), synced WAL; desktops split over A and B",
         "agents": options.agents,
         "fanout": {
