@@ -15,12 +15,9 @@ use std::collections::VecDeque;
 
 use tandem_client::proto::{ErrorFrame, Heartbeat, Reply, Request, ServerBody};
 use tandem_client::session::{Cursor, Silence, SilenceAction};
-use tandem_domain::{Actor, AgentId, Event, Viewer};
+use tandem_domain::{Actor, AgentId, Event, RequestId, Viewer};
 
 use crate::Dispatched;
-
-/// Characters in a request id (the domain's own limit may be lower; it refuses with its code).
-pub const REQUEST_ID_LENGTH_MAX: usize = 128;
 
 /// The rules a node applies to its desk sessions (`[cti]` in its configuration).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,9 +225,8 @@ impl DeskSession {
             self.reply_now(refusal(&id, "too_many_requests", message));
             return;
         }
-        if id.is_empty() || id.chars().count() > REQUEST_ID_LENGTH_MAX {
-            let message = format!("request_id must be 1 to {REQUEST_ID_LENGTH_MAX} characters");
-            self.reply_now(refusal(&id, "invalid_request_id", message));
+        if let Err(rejection) = RequestId(id.clone()).check() {
+            self.reply_now(refusal(&id, rejection.code.as_str(), rejection.message));
             return;
         }
         let agent = match (request.agent, self.identity.viewer.agent()) {

@@ -16,7 +16,7 @@ mod replica_core;
 mod timers;
 
 pub use catch_up::{CatchUp, CatchUpStep};
-pub use desk::{refusal, DeskIdentity, DeskSession, DeskSettings, End, Proposal, Transmit, REQUEST_ID_LENGTH_MAX};
+pub use desk::{refusal, DeskIdentity, DeskSession, DeskSettings, End, Proposal, Transmit};
 pub use edge::Edge;
 pub use event_log::{EventLog, EventRead, RetainedEvent};
 pub use fanout::{run_fanout, Delivery, Dispatched, EncodedFrame, Fanout, Subscription, SESSION_QUEUE_MAX};

@@ -20,7 +20,9 @@ pub const QUEUE_LIVE_DATA_REFRESH_MS: u64 = 1_000;
 /// One CSQ's figures as last computed.
 #[derive(Debug, Clone)]
 struct Live {
-    /// The center's time (or the node's, if later) they were computed at.
+    /// The node's clock when they were computed: what their age is judged by.
+    stamped_ms: u64,
+    /// The time they are of: the node's clock, or the center's if later.
     time_ms: u64,
     /// As JSON; `None` if the CSQ did not exist then.
     json: Option<Arc<str>>,
@@ -62,32 +64,39 @@ impl QueueBoard {
 
     /// The statistics of `csqs` at about `now_ms`, read from `center`: each recomputed only if
     /// its figures are older than the refresh window. `None` when none of them exists.
+    ///
+    /// Age is judged on the node's clock alone: figures stamped before a clock step back are
+    /// recomputed, never kept until the clock catches up.
     pub fn figures(&self, center: &Center, csqs: &[CsqId], now_ms: u64) -> Option<QueueFigures> {
-        let now_ms = now_ms.max(center.time_ms());
-        let mut live = self.live();
+        let at_ms = now_ms.max(center.time_ms());
         let mut time_ms = u64::MAX;
         let mut parts: Vec<Arc<str>> = Vec::with_capacity(csqs.len());
-        for &csq in csqs {
-            let fresh = live.get(&csq).filter(|entry| now_ms < entry.time_ms.saturating_add(self.refresh_ms));
-            let entry = match fresh {
-                Some(entry) => entry.clone(),
-                None => {
-                    let json = center
-                        .csq_statistics(csq, now_ms)
-                        .and_then(|snapshot| serde_json::to_string(&snapshot).ok())
-                        .map(Arc::from);
-                    let entry = Live { time_ms: now_ms, json };
-                    live.insert(csq, entry.clone());
-                    entry
+        {
+            let mut live = self.live();
+            for &csq in csqs {
+                let fresh = live.get(&csq).filter(|entry| {
+                    entry.stamped_ms <= now_ms && now_ms < entry.stamped_ms.saturating_add(self.refresh_ms)
+                });
+                let entry = match fresh {
+                    Some(entry) => entry.clone(),
+                    None => {
+                        let json = center
+                            .csq_statistics(csq, at_ms)
+                            .and_then(|snapshot| serde_json::to_string(&snapshot).ok())
+                            .map(Arc::from);
+                        let entry = Live { stamped_ms: now_ms, time_ms: at_ms, json };
+                        live.insert(csq, entry.clone());
+                        entry
+                    }
+                };
+                if let Some(json) = entry.json {
+                    time_ms = time_ms.min(entry.time_ms);
+                    parts.push(json);
                 }
-            };
-            if let Some(json) = entry.json {
-                time_ms = time_ms.min(entry.time_ms);
-                parts.push(json);
             }
+            // CSQs deleted since stay until asked for again; the map holds at most every CSQ
+            // ever asked for on this node.
         }
-        // CSQs deleted since stay until asked for again; the map holds at most every CSQ ever
-        // asked for on this node.
         if parts.is_empty() {
             return None;
         }
@@ -130,6 +139,15 @@ mod tests {
         assert_eq!(later.time_ms, 6_000, "after the window: computed again");
         let expected = serde_json::to_string(&vec![center.csq_statistics(csq, 6_000).unwrap()]).unwrap();
         assert_eq!(later.json, expected, "the same JSON a desktop got when each computed its own");
+    }
+
+    #[test]
+    fn figures_stamped_before_a_clock_step_back_are_computed_again() {
+        let (center, csq) = center_with_csq();
+        let board = QueueBoard::new(1_000);
+        assert_eq!(board.figures(&center, &[csq], 600_000).unwrap().time_ms, 600_000);
+        let after_step = board.figures(&center, &[csq], 5_000).unwrap();
+        assert_eq!(after_step.time_ms, 5_000, "not the figures from before the step");
     }
 
     #[test]

@@ -80,6 +80,14 @@ impl RequestLog {
     }
 }
 
+impl RequestId {
+    /// Whether the id is one the center accepts (the rule `Center::apply` applies), for an
+    /// edge that refuses a bad id before proposing it.
+    pub fn check(&self) -> Result<(), Rejection> {
+        request_id_checked(self)
+    }
+}
+
 /// A request id is 1 to [`REQUEST_ID_LENGTH_MAX`] characters without control characters.
 pub(crate) fn request_id_checked(request_id: &RequestId) -> Result<(), Rejection> {
     let length = char_count(&request_id.0);
