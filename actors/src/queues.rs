@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use tandem_domain::{Center, CsqId};
+use tandem_domain::{Center, CsqId, Viewer};
 
 /// How old a CSQ's figures may be when a desktop is pushed them.
 pub const QUEUE_LIVE_DATA_REFRESH_MS: u64 = 1_000;
@@ -60,6 +60,12 @@ impl QueueBoard {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         }
+    }
+
+    /// The statistics of the CSQs `viewer`'s agents serve (`Center::viewer_csqs`): what its
+    /// desktop is pushed.
+    pub fn figures_for(&self, center: &Center, viewer: &Viewer, now_ms: u64) -> Option<QueueFigures> {
+        self.figures(center, &center.viewer_csqs(viewer), now_ms)
     }
 
     /// The statistics of `csqs` at about `now_ms`, read from `center`: each recomputed only if

@@ -155,9 +155,7 @@ impl Center {
                     format!("teams: team {team_id} does not exist"),
                 ));
             };
-            let supervises =
-                team.primary_supervisor == Some(spec.sender) || team.secondary_supervisors.contains(&spec.sender);
-            if !supervises {
+            if !team.is_supervised_by(spec.sender) {
                 let message = format!("agent {} does not supervise team {team_id}", spec.sender);
                 return Err(Rejection::invalid_state(message));
             }

@@ -208,7 +208,7 @@ pub(crate) async fn host(
                     // The node's queue board, as the CTI handler reads it.
                     let viewer = desk.identity().viewer.clone();
                     let now_ms = core.now_ms();
-                    let figures = core.read(|center| edge.queues.figures(center, &center.viewer_csqs(&viewer), now_ms));
+                    let figures = core.read(|center| edge.queues.figures_for(center, &viewer, now_ms));
                     let Some(figures) = figures else { continue };
                     ServerBody::SkillGroupStatistics(SkillGroupStatisticsFrame {
                         time_ms: figures.time_ms,

@@ -414,7 +414,7 @@ async fn send_csq_statistics(state: &AppState, link: &mut Link, viewer: &Viewer)
         let shared = state.replica.state();
         let data = shared.read();
         let center = &data.center;
-        state.queues.figures(center, &center.viewer_csqs(viewer), state.clock.now_ms())
+        state.queues.figures_for(center, viewer, state.clock.now_ms())
     };
     let Some(figures) = figures else { return true };
     link.send(ServerBody::SkillGroupStatistics(SkillGroupStatisticsFrame {

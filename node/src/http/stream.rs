@@ -53,15 +53,17 @@ enum Filter {
     /// What the caller sees: everything for an administrator, what its desktop would get for
     /// an agent or supervisor.
     Viewer(Viewer),
-    /// The events about one agent: what that agent's desktop gets about itself.
-    Agent(AgentId),
+    /// The events about one agent that the caller sees: what that agent's desktop gets about
+    /// itself, as long as the caller sees them (a supervisor taken off the agent's team stops
+    /// getting them: the audience names the supervisors as they are when each event applies).
+    Agent { agent: AgentId, viewer: Viewer },
 }
 
 impl Filter {
     fn passes(&self, event: &RetainedEvent) -> bool {
         match self {
             Filter::Viewer(viewer) => event.audience.reaches(viewer),
-            Filter::Agent(agent) => event.audience.includes_agent(*agent),
+            Filter::Agent { agent, viewer } => event.audience.includes_agent(*agent) && event.audience.reaches(viewer),
         }
     }
 }
@@ -91,7 +93,7 @@ async fn agent_events(
         return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("There is no agent with id {agent}.")));
     }
     check_sees_agent(&state, &principal, agent)?;
-    open(state, &request, body, query.after, Filter::Agent(agent))
+    open(state, &request, body, query.after, Filter::Agent { agent, viewer: principal.viewer() })
 }
 
 fn upgrade(request: &HttpRequest, body: web::Payload) -> Result<(HttpResponse, Session, MessageStream), ApiError> {
