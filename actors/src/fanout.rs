@@ -330,7 +330,7 @@ pub async fn run_fanout<C: Core>(fanout: Arc<Fanout>, log: Arc<EventLog>, core: 
 
 #[cfg(test)]
 mod tests {
-    use tandem_domain::{Event, Skill, SkillId};
+    use tandem_domain::{AgentState, Event, Skill, SkillId};
 
     use super::*;
 
@@ -369,8 +369,29 @@ mod tests {
 
     #[test]
     fn a_frame_made_for_one_session_is_encoded_for_it_alone() {
-        let own = Dispatched::new(event(1), Arc::from("{}"), Arc::from(r#"{"answer":true}"#));
-        let other = Dispatched::new(event(1), Arc::from("{}"), Arc::from(""));
-        assert_ne!(own.encoded(Encoding::Json), other.encoded(Encoding::Json));
+        let fanout = Fanout::new(0);
+        let mut admin = fanout.subscribe(Viewer::Everything);
+        let mut own = fanout.subscribe(Viewer::Agent { agent: AgentId(4) });
+        let event = Event::AgentStateChanged {
+            agent: AgentId(4),
+            previous: AgentState::NotReady,
+            state: AgentState::Ready,
+            reason: None,
+        };
+        let audience = Center::default().audience(&event);
+        let retained = RetainedEvent { index: 1, event: Arc::new(event), audience: Arc::new(audience) };
+        let controls = BTreeMap::from([(AgentId(4), Arc::from(r#"{"answer":true}"#))]);
+        fanout.dispatch(&[retained], &controls);
+        let (for_admin, for_own) = (next_event(&mut admin), next_event(&mut own));
+        // The administrator's copy is encoded first; the agent's must not reuse it.
+        let EncodedFrame::Text(admin_json) = for_admin.encoded(Encoding::Json) else { panic!("JSON frames are text") };
+        let EncodedFrame::Text(own_json) = for_own.encoded(Encoding::Json) else { panic!("JSON frames are text") };
+        assert_ne!(admin_json, own_json);
+        let frame = |json: &str| match ServerMessage::from_text(json) {
+            Ok(ServerBody::Event(frame)) => frame,
+            other => panic!("an event frame, got {other:?}"),
+        };
+        assert_eq!(frame(&own_json).controls, r#"{"answer":true}"#, "the agent gets its buttons");
+        assert_eq!(frame(&admin_json).controls, "", "others do not");
     }
 }
