@@ -2,7 +2,8 @@
 //! incarnation of a simulated node.
 //!
 //! A node is the replica (openraft over a store), the edge (the event log and the fan-out the
-//! desk sessions read) and the actors (`LeaderTimers`). What differs between production and
+//! desk sessions read) and the actors (`LeaderTimers`, and the agent actors its desktops'
+//! logins start, `Desks`). What differs between production and
 //! simulation is only what is passed in: the store (RocksDB or a fenced simulated disk), the
 //! transport (mutual-TLS HTTPS or the simulated network), the clock, the flush policy and the
 //! Raft timing. Keeping the wiring here means the simulator cannot test a node assembled
@@ -12,14 +13,14 @@
 //! `LocalSet`), held by handles so a simulated crash can end them at once, with everything
 //! they had in flight, as a dying process would.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use actix::Context;
 use tandem_raft::clock::Clock;
 use tandem_raft::{Flush, NodeId, RaftTiming, Replica, ReplicaConfig, Transport};
 use tandem_storage::Store;
-use tokio::task::JoinHandle;
+use tokio::task::{AbortHandle, JoinHandle};
 
 use crate::{Edge, LeaderTimers, ReplicaCore};
 
@@ -47,7 +48,29 @@ pub struct NodeHost<T: Transport> {
     pub replica: Arc<Replica<T>>,
     pub core: ReplicaCore<T>,
     pub edge: Edge,
-    tasks: Vec<JoinHandle<()>>,
+    /// The tasks of its actors and edge; actors started later (the agent actors) join them.
+    pub tasks: Tasks,
+}
+
+/// The tasks of one node process, to end together when it dies.
+#[derive(Clone, Default)]
+pub struct Tasks {
+    handles: Arc<Mutex<Vec<AbortHandle>>>,
+}
+
+impl Tasks {
+    /// Adds a task (and forgets those that finished).
+    pub fn add<T>(&self, task: &JoinHandle<T>) {
+        let mut handles = self.handles.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        handles.retain(|handle| !handle.is_finished());
+        handles.push(task.abort_handle());
+    }
+
+    /// Ends every task at once, with whatever it had in flight.
+    pub fn abort(&self) {
+        let handles = std::mem::take(&mut *self.handles.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        handles.iter().for_each(AbortHandle::abort);
+    }
 }
 
 impl<T: Transport> NodeHost<T> {
@@ -79,13 +102,13 @@ impl<T: Transport> NodeHost<T> {
         // its handle can end it.
         let timers = LeaderTimers::new(core.clone(), timer_tick);
         let timers = tokio::task::spawn_local(Context::new().into_future(timers));
-        let mut tasks = Vec::from(edge_tasks);
-        tasks.push(timers);
+        let tasks = Tasks::default();
+        edge_tasks.iter().chain([&timers]).for_each(|task| tasks.add(task));
         Ok(NodeHost { replica, core, edge, tasks })
     }
 
     /// Ends the actors and the edge at once (Raft itself is the caller's to shut down).
     pub fn abort(&self) {
-        self.tasks.iter().for_each(JoinHandle::abort);
+        self.tasks.abort();
     }
 }

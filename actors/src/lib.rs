@@ -7,6 +7,7 @@
 
 mod catch_up;
 mod desk;
+mod desks;
 mod edge;
 mod event_log;
 mod fanout;
@@ -17,10 +18,11 @@ mod timers;
 
 pub use catch_up::{CatchUp, CatchUpStep};
 pub use desk::{refusal, DeskIdentity, DeskSession, DeskSettings, End, Proposal, Transmit};
+pub use desks::{AgentDesk, DeskLink, DeskPorts, Desks, Incoming, OpenSeat, Outgoing};
 pub use edge::Edge;
 pub use event_log::{EventLog, EventRead, RetainedEvent};
 pub use fanout::{run_fanout, Delivery, Dispatched, EncodedFrame, Fanout, Subscription, SESSION_QUEUE_MAX};
-pub use host::{NodeHost, NodeSeams};
+pub use host::{NodeHost, NodeSeams, Tasks};
 pub use queues::{QueueBoard, QueueFigures, QUEUE_LIVE_DATA_REFRESH_MS};
 pub use replica_core::ReplicaCore;
 pub use timers::{LeaderTimers, EXPIRIES_PER_TICK_MAX};

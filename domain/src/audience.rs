@@ -29,7 +29,7 @@ pub struct Audience {
 }
 
 /// What one session may see.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Viewer {
     /// An agent: its own events and its team's messages.
     Agent {

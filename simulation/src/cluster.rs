@@ -23,13 +23,11 @@ use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tandem_actors::{DeskIdentity, NodeHost, NodeSeams};
-use tandem_client::proto::{ClientBody, ServerBody};
+use tandem_actors::{Edge, NodeHost, NodeSeams, ReplicaCore, Tasks};
 use tandem_domain::{Entry, Outcome};
 use tandem_raft::clock::Clock;
 use tandem_raft::{Flush, Member, NodeId, Replica, SharedState, Side, Transport, TransportError, WriteError};
 use tandem_storage::{Batch, Cf, Durability, KeyValue, SimFaults, SimStore, StorageError, Store};
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// Milliseconds since the Unix epoch when every simulation starts (2023-11-14).
@@ -61,6 +59,16 @@ pub struct NetStats {
     pub duplicated_count: u64,
 }
 
+/// A running node incarnation's parts that desktops' agent actors are built from.
+pub struct DeskSeams {
+    pub incarnation: u64,
+    pub core: ReplicaCore<SimTransport>,
+    pub edge: Edge,
+    pub tasks: Tasks,
+    #[cfg(feature = "planted-bugs")]
+    pub plants: crate::desktops::DeskPlants,
+}
+
 /// One node as the world sees it: its disk survives crashes, its process does not.
 pub struct Slot {
     pub side: Side,
@@ -72,8 +80,6 @@ pub struct Slot {
     /// The running incarnation, assembled as the node binary assembles one; a crash ends its
     /// actors and edge at once.
     host: Option<NodeHost<SimTransport>>,
-    /// The desk sessions the running incarnation hosts, each a local task.
-    desk_hosts: Vec<tokio::task::JoinHandle<()>>,
     /// State handles of earlier incarnations: what they had applied when they crashed.
     pub retired: Vec<SharedState>,
 }
@@ -149,7 +155,6 @@ impl Cluster {
             clock,
             fence: Arc::new(AtomicBool::new(true)),
             host: None,
-            desk_hosts: Vec::new(),
             retired: Vec::new(),
         };
         self.world().nodes.insert(id, slot);
@@ -250,9 +255,6 @@ impl Cluster {
             if let Some(host) = slot.host.take() {
                 host.abort();
             }
-            for host in slot.desk_hosts.drain(..) {
-                host.abort();
-            }
             slot.fence.store(true, Ordering::SeqCst);
             slot.store.crash();
             slot.retired.push(replica.state());
@@ -266,29 +268,20 @@ impl Cluster {
         let _ = tokio::time::timeout(Duration::from_secs(2), replica.raft().shutdown()).await;
     }
 
-    /// Opens a desktop's connection to a node: a desk session hosted on the node's edge, reached
-    /// through a pair of channels that the node's crash breaks. `None` if the node is down.
-    pub fn connect_desk(
-        &self,
-        id: NodeId,
-        identity: DeskIdentity,
-        after: u64,
-    ) -> Option<(mpsc::UnboundedSender<ClientBody>, mpsc::UnboundedReceiver<ServerBody>)> {
-        let mut world = self.world();
-        #[cfg(feature = "planted-bugs")]
-        let plants = world.desk_plants;
-        let slot = world.nodes.get_mut(&id)?;
+    /// What a desktop's agent actor on a node is built from: the running incarnation's core,
+    /// edge and tasks (its crash ends the actors with them). `None` if the node is down.
+    pub fn desk_seams(&self, id: NodeId) -> Option<DeskSeams> {
+        let world = self.world();
+        let slot = world.nodes.get(&id)?;
         let host = slot.host.as_ref()?;
-        let (edge, core) = (host.edge.clone(), host.core.clone());
-        let (to_host, from_desktop) = mpsc::unbounded_channel();
-        let (to_desktop, from_host) = mpsc::unbounded_channel();
-        #[cfg(feature = "planted-bugs")]
-        let host = crate::desktops::host(edge, core, identity, after, from_desktop, to_desktop, plants);
-        #[cfg(not(feature = "planted-bugs"))]
-        let host = crate::desktops::host(edge, core, identity, after, from_desktop, to_desktop);
-        slot.desk_hosts.retain(|host| !host.is_finished());
-        slot.desk_hosts.push(tokio::task::spawn_local(host));
-        Some((to_host, from_host))
+        Some(DeskSeams {
+            incarnation: slot.incarnation,
+            core: host.core.clone(),
+            edge: host.edge.clone(),
+            tasks: host.tasks.clone(),
+            #[cfg(feature = "planted-bugs")]
+            plants: world.desk_plants,
+        })
     }
 
     /// Arms a disk fault on a node: the next write or sync fails.

@@ -1,34 +1,36 @@
-//! Desktops in the simulator: the real desk sessions on the nodes, and desktops that fail over
+//! Desktops in the simulator: the real agent actors on the nodes, and desktops that fail over
 //! between side A and side B the way the client library does, under the run's faults.
 //!
-//! On each node incarnation a host task drives the node's real `tandem_actors::DeskSession`
-//! over the node's real `Edge` (event log and fan-out), as the CTI handler does over a
-//! WebSocket; the socket here is a pair of channels that a crash of the node breaks. The
-//! desktop side keeps the client library's sans-IO pieces (`Silence`, `Cursor`), its buffer of
-//! unanswered requests re-sent under their ids after a failover, and a record of what it saw.
-//! At the end the checker compares every desktop's record with the reference replica: each
-//! event meant for it seen once and in order since its last reload, none not meant for it, each
-//! request applied at most once and answered once faults stopped, and a supervisor's requests
-//! outside its teams refused.
+//! A desktop connecting to a node incarnation hands a simulated socket (a pair of channels that
+//! a crash of the node breaks) to that node's real `tandem_actors::Desks`, as the CTI handler
+//! hands over a WebSocket after the login: the user's `AgentDesk` actor drives the real
+//! `DeskSession` over the node's real `Edge` (event log and fan-out) and renders the desk view
+//! and statistics from the node's applied center. The desktop side keeps the client library's
+//! sans-IO pieces (`Silence`, `Cursor`), its buffer of unanswered requests re-sent under their
+//! ids after a failover, and a record of what it saw. At the end the checker compares every
+//! desktop's record with the reference replica: each event meant for it seen once and in order
+//! since its last reload, none not meant for it, each request applied at most once and
+//! answered once faults stopped, and a supervisor's requests outside its teams refused.
 //!
-//! The host stands in for the node's CTI handler the way the workload's `client_write` stands in
-//! for its REST handler: it decodes a request's action as a domain `Command` JSON (the real
-//! handler decodes the REST `AgentAction`) and skips rendering statistics and snapshot views.
+//! What stands in for the node: the login (the simulator logs in by user id, without a
+//! password), and a request's action, decoded as a domain `Command` JSON where the real
+//! handler decodes the REST `AgentAction`, as the workload's `client_write` stands in for the
+//! REST handler.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use std::rc::Rc;
+
+use futures::future::LocalBoxFuture;
+use futures::stream::StreamExt;
 use tandem_actors::{
-    CatchUp, CatchUpStep, Core, Delivery, DeskIdentity, DeskSession, DeskSettings, Edge, Proposal, ReplicaCore,
-    Transmit,
+    Core, DeskIdentity, DeskLink, DeskPorts, DeskSettings, Desks, End, Incoming, OpenSeat, Outgoing, Proposal,
+    ReplicaCore,
 };
-use tandem_client::proto::{
-    ClientBody, EventFrame, Heartbeat, LoginResult, Reply, Request, ServerBody, SkillGroupStatisticsFrame, Snapshot,
-    StatisticsFrame,
-};
+use tandem_client::proto::{ClientBody, Heartbeat, LoginResult, Reply, Request, ServerBody};
 use tandem_client::session::{Cursor, Outstanding, Silence, SilenceAction};
 use tandem_domain::{
     Actor, AgentId, AgentStateRequest, Audience, Command, Entry, Outcome, RequestId, Role, UserId, UserSpec, Viewer,
@@ -122,7 +124,7 @@ pub fn user_command(plan: &DeskPlan) -> Command {
     })
 }
 
-/// The desk host's planted bugs (test builds only).
+/// The desk side's planted bugs (test builds only).
 #[cfg(feature = "planted-bugs")]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DeskPlants {
@@ -130,140 +132,111 @@ pub struct DeskPlants {
     pub leak_in_catch_up: bool,
 }
 
-/// The node's side of one desktop's connection: the real desk session over the node's edge.
-pub(crate) async fn host(
-    edge: Edge,
-    core: ReplicaCore<SimTransport>,
-    identity: DeskIdentity,
-    after: u64,
-    mut from_desktop: mpsc::UnboundedReceiver<ClientBody>,
-    to_desktop: mpsc::UnboundedSender<ServerBody>,
-    #[cfg(feature = "planted-bugs")] plants: DeskPlants,
-) {
-    let mut subscription = edge.fanout.subscribe(identity.viewer.clone());
-    let _unsubscribe = Unsubscribe { edge: edge.clone(), key: subscription.key };
-    let send = |body: ServerBody| to_desktop.send(body).is_ok();
-    let snapshot = |core: &ReplicaCore<SimTransport>| {
-        let index = core.read(|center| center.event_index());
-        (index, ServerBody::Snapshot(Snapshot { index, view: String::new() }))
-    };
-    // Planted `desk-leak`: the catch-up filters as if the session saw everything.
-    #[cfg(feature = "planted-bugs")]
-    let catch_up_viewer = if plants.leak_in_catch_up { Viewer::Everything } else { identity.viewer.clone() };
-    #[cfg(not(feature = "planted-bugs"))]
-    let catch_up_viewer = identity.viewer.clone();
-    let mut catch_up = CatchUp::new(&edge.events, catch_up_viewer, after, subscription.position);
-    let resumed = catch_up.resumed();
-    if !send(ServerBody::LoginResult(LoginResult { resumed, ..LoginResult::default() })) {
-        return;
-    }
-    while let Some(step) = catch_up.next(&edge.events) {
-        match step {
-            CatchUpStep::Snapshot => {
-                let (index, frame) = snapshot(&core);
-                if !send(frame) {
-                    return;
-                }
-                catch_up.handle_snapshot(index);
+/// The agent actors of each node's running incarnation, started by the desktops' logins.
+#[derive(Default)]
+struct Hosts {
+    by_node: BTreeMap<NodeId, (u64, Desks<ReplicaCore<SimTransport>>)>,
+}
+
+impl Hosts {
+    /// Opens a desktop's connection to a node: a seat with the user's agent actor on the node,
+    /// reached through a pair of channels that the node's crash breaks. `None` if it is down.
+    fn connect(
+        &mut self,
+        cluster: &Cluster,
+        node: NodeId,
+        identity: DeskIdentity,
+        after: u64,
+    ) -> Option<(mpsc::UnboundedSender<ClientBody>, mpsc::UnboundedReceiver<ServerBody>)> {
+        let seams = cluster.desk_seams(node)?;
+        let desks = match self.by_node.get(&node) {
+            Some((incarnation, desks)) if *incarnation == seams.incarnation => desks.clone(),
+            _ => {
+                let ports = Rc::new(SimPorts { core: seams.core.clone() });
+                let desks = Desks::new(seams.core, seams.edge, host_settings(), ports, seams.tasks);
+                self.by_node.insert(node, (seams.incarnation, desks.clone()));
+                desks
             }
-            CatchUpStep::Events(events) => {
-                for event in events {
-                    let json = serde_json::to_string(&*event.event).unwrap_or_default();
-                    let frame = EventFrame { index: event.index, event: json, controls: String::new() };
-                    if !send(ServerBody::Event(frame)) {
-                        return;
-                    }
-                }
-            }
-        }
-    }
-    let cursor = catch_up.cursor();
-    let epoch = tokio::time::Instant::now();
-    let now_ms = || u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let mut desk = DeskSession::new(identity, host_settings(), cursor, now_ms());
-    let (replies, mut replies_rx) = mpsc::unbounded_channel::<Reply>();
-    #[cfg(feature = "planted-bugs")]
-    let mut events_sent = 0u32;
-    loop {
-        while let Some(transmit) = desk.poll_transmit() {
+        };
+        let (to_host, mut from_desktop) = mpsc::unbounded_channel();
+        let (to_desktop, from_host) = mpsc::unbounded_channel();
+        #[cfg(feature = "planted-bugs")]
+        let identity = match seams.plants.leak_in_catch_up && after > 0 {
+            // Planted `desk-leak`: a resuming desktop's session is opened as if it saw everything.
+            true => DeskIdentity { viewer: Viewer::Everything, ..identity },
+            false => identity,
+        };
+        let link = SimLink {
+            to_desktop: Some(to_desktop),
             #[cfg(feature = "planted-bugs")]
-            if let Transmit::Event(_) = &transmit {
-                events_sent += 1;
-                if plants.gap_after_resume && resumed && events_sent == 3 {
-                    continue;
-                }
-            }
-            let frame = match transmit {
-                Transmit::Frame(body) => body,
-                Transmit::Event(dispatched) => dispatched.frame(),
-                Transmit::Snapshot => {
-                    let (index, frame) = snapshot(&core);
-                    desk.handle_snapshot(index);
-                    frame
-                }
-                Transmit::AgentStatistics { .. } => {
-                    ServerBody::Statistics(StatisticsFrame { time_ms: core.now_ms(), agents: "[]".into() })
-                }
-                Transmit::SkillGroupStatistics => {
-                    // The node's queue board, as the CTI handler reads it.
-                    let viewer = desk.identity().viewer.clone();
-                    let now_ms = core.now_ms();
-                    let figures = core.read(|center| edge.queues.figures_for(center, &viewer, now_ms));
-                    let Some(figures) = figures else { continue };
-                    ServerBody::SkillGroupStatistics(SkillGroupStatisticsFrame {
-                        time_ms: figures.time_ms,
-                        csqs: figures.json,
-                    })
-                }
-            };
-            if !send(frame) {
-                return;
-            }
-        }
-        while let Some(proposal) = desk.poll_proposal() {
-            let (core, replies) = (core.clone(), replies.clone());
-            tokio::task::spawn_local(async move {
-                // The session may be gone by the time the answer comes; nobody waits then.
-                let _ = replies.send(propose(&core, proposal).await);
-            });
-        }
-        if desk.end().is_some() {
-            return;
-        }
-        let deadline = desk.poll_timeout().map(|due| epoch + Duration::from_millis(due));
-        tokio::select! {
-            biased;
-            reply = replies_rx.recv() => {
-                if let Some(reply) = reply {
-                    desk.handle_reply(reply);
-                }
-            }
-            delivery = subscription.queue.recv() => match delivery {
-                Some(Delivery::Event(dispatched)) => desk.handle_event(&dispatched),
-                Some(Delivery::Resync) => desk.handle_resync(),
-                None => desk.handle_dropped(),
-            },
-            frame = from_desktop.recv() => match frame {
-                Some(body) => desk.handle_frame(now_ms(), Ok(body)),
-                None => desk.handle_close(tandem_actors::End::Gone),
-            },
-            _ = tokio::time::sleep_until(deadline.unwrap_or_else(tokio::time::Instant::now)), if deadline.is_some() => {
-                desk.handle_timeout(now_ms());
-            }
-        }
+            plants: seams.plants,
+            #[cfg(feature = "planted-bugs")]
+            resumed: false,
+            #[cfg(feature = "planted-bugs")]
+            events_sent: 0,
+        };
+        let input = futures::stream::poll_fn(move |cx| from_desktop.poll_recv(cx))
+            .map(|body| Incoming::Frame(Ok(body)))
+            .boxed_local();
+        let login = LoginResult::default();
+        desks.open(identity, OpenSeat { after, login, notice: None, link: Box::new(link), input });
+        Some((to_host, from_host))
     }
 }
 
-/// Leaves the fan-out when the host ends or its node crashes (the task is dropped).
-struct Unsubscribe {
-    edge: Edge,
-    key: u64,
+/// The node's end of a simulated desktop connection.
+struct SimLink {
+    /// Gone once the node closed it.
+    to_desktop: Option<mpsc::UnboundedSender<ServerBody>>,
+    #[cfg(feature = "planted-bugs")]
+    plants: DeskPlants,
+    #[cfg(feature = "planted-bugs")]
+    resumed: bool,
+    #[cfg(feature = "planted-bugs")]
+    events_sent: u32,
 }
 
-impl Drop for Unsubscribe {
-    fn drop(&mut self) {
-        self.edge.fanout.unsubscribe(self.key);
+impl DeskLink for SimLink {
+    fn send(&mut self, frame: Outgoing<'_>) -> bool {
+        let body = match frame {
+            Outgoing::Body(body) => body,
+            Outgoing::Event(dispatched) => dispatched.frame(),
+            Outgoing::Pong(_) => return true,
+        };
+        #[cfg(feature = "planted-bugs")]
+        match &body {
+            ServerBody::LoginResult(result) => self.resumed = result.resumed,
+            ServerBody::Event(_) => {
+                // Planted `desk-gap`: the third event after a resume is lost.
+                self.events_sent += 1;
+                if self.plants.gap_after_resume && self.resumed && self.events_sent == 3 {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        self.to_desktop.as_ref().is_some_and(|to_desktop| to_desktop.send(body).is_ok())
     }
+
+    fn close(&mut self) {
+        self.to_desktop = None;
+    }
+}
+
+/// How the simulated nodes' agent actors reach the cluster: as the node's, but a request's
+/// action is a domain `Command` as JSON (the node decodes the REST API's `AgentAction`).
+struct SimPorts {
+    core: ReplicaCore<SimTransport>,
+}
+
+impl DeskPorts for SimPorts {
+    fn propose(&self, proposal: Proposal) -> LocalBoxFuture<'static, Reply> {
+        let core = self.core.clone();
+        Box::pin(async move { propose(&core, proposal).await })
+    }
+
+    /// The simulated desktops never close on purpose: they only lose their node.
+    fn seat_ended(&self, _: &DeskIdentity, _: End) {}
 }
 
 async fn propose(core: &ReplicaCore<SimTransport>, proposal: Proposal) -> Reply {
@@ -336,6 +309,7 @@ pub struct DeskCounts {
 pub struct Desktops {
     rng: ChaCha8Rng,
     desktops: Vec<Desktop>,
+    hosts: Hosts,
 }
 
 impl Desktops {
@@ -376,13 +350,13 @@ impl Desktops {
                 }
             })
             .collect();
-        Desktops { rng, desktops }
+        Desktops { rng, desktops, hosts: Hosts::default() }
     }
 
     /// One step: connect, read what the nodes sent, heartbeat, act.
     pub fn step(&mut self, cluster: &Arc<Cluster>, now_ms: u64) {
         for desktop in &mut self.desktops {
-            desktop.step(cluster, &mut self.rng, now_ms);
+            desktop.step(cluster, &mut self.hosts, &mut self.rng, now_ms);
         }
     }
 
@@ -468,9 +442,9 @@ impl Desktops {
 }
 
 impl Desktop {
-    fn step(&mut self, cluster: &Arc<Cluster>, rng: &mut ChaCha8Rng, now_ms: u64) {
+    fn step(&mut self, cluster: &Arc<Cluster>, hosts: &mut Hosts, rng: &mut ChaCha8Rng, now_ms: u64) {
         if self.connection.is_none() && now_ms >= self.retry_at_ms {
-            self.connect(cluster, now_ms);
+            self.connect(cluster, hosts, now_ms);
         }
         let Some(mut connection) = self.connection.take() else { return };
         let alive = self.read(&mut connection, now_ms) && self.heartbeat(&mut connection, now_ms);
@@ -489,10 +463,10 @@ impl Desktop {
         }
     }
 
-    fn connect(&mut self, cluster: &Arc<Cluster>, now_ms: u64) {
+    fn connect(&mut self, cluster: &Arc<Cluster>, hosts: &mut Hosts, now_ms: u64) {
         let node = self.nodes[self.next_node];
         let identity = DeskIdentity { viewer: self.viewer.clone(), actor: Actor::User(self.user) };
-        let Some((to_host, from_host)) = cluster.connect_desk(node, identity, self.cursor.last_index()) else {
+        let Some((to_host, from_host)) = hosts.connect(cluster, node, identity, self.cursor.last_index()) else {
             self.next_node = (self.next_node + 1) % 2;
             self.retry_at_ms = now_ms + RECONNECT_PAUSE_MS;
             return;

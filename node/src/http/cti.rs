@@ -1,47 +1,62 @@
 //! Desktop sessions over the CTI protocol (`GET /api/v1/cti`, WebSocket; docs/protocol.md).
 //!
-//! A session is one task: it logs the user in, starts the agent's event stream where the
-//! client left off (or from a snapshot), turns requests into domain commands under the client's
-//! request ids, and keeps the link alive with heartbeats both ways (seeds-ctios.md §2.4.1). It
-//! decides nothing: who sees which event is the event's `Audience`, what a request does is
-//! `Center::apply`. Everything a desktop needs to survive a node loss (event indexes, request
-//! ids, resume tokens) is the same on every node, so the session moves to the other side
-//! without the user noticing.
+//! This handler logs the desktop in (password or resume token, the already-logged-in rule,
+//! AutoLogin) and hands the socket to the user's agent actor (`tandem_actors::AgentDesk`),
+//! which catches the desktop up where it left off (or from a snapshot), turns its requests into
+//! domain commands under the client's request ids, and keeps the link alive with heartbeats
+//! both ways (seeds-ctios.md §2.4.1). Neither decides anything: who sees which event is the
+//! event's `Audience`, what a request does is `Center::apply`. Everything a desktop needs to
+//! survive a node loss (event indexes, request ids, resume tokens) is the same on every node,
+//! so the session moves to the other side without the user noticing.
 
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
-use actix_ws::{Message, MessageStream, Session};
+use futures::future::LocalBoxFuture;
+use futures::stream::{LocalBoxStream, StreamExt};
 use tandem_actors::{
-    refusal, CatchUp, CatchUpStep, Delivery, DeskIdentity, DeskSession, DeskSettings, EncodedFrame, End, Proposal,
-    Subscription, Transmit,
+    refusal, DeskIdentity, DeskPorts, DeskSettings, Desks, Edge, End, Incoming, OpenSeat, Proposal, ReplicaCore, Tasks,
 };
-use tandem_client::alarm::Alarm;
-use tandem_client::proto::ClientMessage;
-use tandem_client::proto::{
-    ClientBody, Encoding, ErrorFrame, EventFrame, Frame, Login, LoginResult, Notice, Reply, ServerBody, ServerMessage,
-    SkillGroupStatisticsFrame, Snapshot, StatisticsFrame, PROTOCOL_VERSION,
-};
+use tandem_client::proto::{ClientBody, ErrorFrame, Login, LoginResult, Notice, Reply, ServerBody, PROTOCOL_VERSION};
 use tandem_domain::{Actor, AgentId, AgentStateRequest, Command, Outcome, Role, User, UserId, Viewer};
-use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::contacts::AgentAction;
+use super::ws_link::{self, WsLink};
 use super::{refuse_on_witness, submit_as, submit_by, ApiError, AppState};
 use crate::credentials;
+use crate::run::NodeTransport;
 
 /// Requests one session may have in flight; more are refused with `too_many_requests`.
 const REQUESTS_IN_FLIGHT_MAX: u32 = 64;
+
+/// One HTTP worker's agent actors (a socket stays on the worker that accepted it).
+pub type NodeDesks = Desks<ReplicaCore<NodeTransport>>;
+
+/// The agent actors' registry for one worker, built in its app factory.
+pub fn worker_desks(state: &Arc<AppState>) -> NodeDesks {
+    let core = ReplicaCore::new(state.replica.clone(), state.clock.clone());
+    let edge = Edge { events: state.events.clone(), fanout: state.fanout.clone(), queues: state.queues.clone() };
+    let ports = Rc::new(NodePorts { state: state.clone() });
+    // Nothing ends a node's actors but the process's end: no task list to abort.
+    Desks::new(core, edge, desk_settings(&state.config.cti), ports, Tasks::default())
+}
 
 pub fn routes(scope: Scope) -> Scope {
     scope.route("/cti", web::get().to(open))
 }
 
-async fn open(state: web::Data<AppState>, request: HttpRequest, body: web::Payload) -> Result<HttpResponse, ApiError> {
+async fn open(
+    state: web::Data<AppState>,
+    desks: web::Data<NodeDesks>,
+    request: HttpRequest,
+    body: web::Payload,
+) -> Result<HttpResponse, ApiError> {
     refuse_on_witness(&state)?;
-    let (response, session, messages) = actix_ws::handle(&request, body).map_err(|error| {
+    let (response, mut link, mut input) = ws_link::accept(&request, body).map_err(|error| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             "websocket_required",
@@ -50,81 +65,23 @@ async fn open(state: web::Data<AppState>, request: HttpRequest, body: web::Paylo
     })?;
     let state = state.into_inner();
     actix_web::rt::spawn(async move {
-        let mut link = Link { session, messages, encoding: Encoding::Json };
-        let reason = run(&state, &mut link).await;
-        tracing::debug!(reason, "desktop session ended");
-        let _ = link.session.close(None).await;
+        match log_in(&state, &mut link, &mut input).await {
+            Ok((identity, after, login, notice)) => {
+                desks.open(identity, OpenSeat { after, login, notice, link: Box::new(link), input })
+            }
+            Err(reason) => {
+                tracing::debug!(reason, "desktop session ended before login");
+                tandem_actors::DeskLink::close(&mut link);
+            }
+        }
     });
     Ok(response)
 }
 
-/// The socket and the encoding the client chose with its login.
-struct Link {
-    session: Session,
-    messages: MessageStream,
-    encoding: Encoding,
-}
-
-impl Link {
-    async fn send(&mut self, body: ServerBody) -> bool {
-        match ServerMessage::new(body).encode_as(self.encoding) {
-            Frame::Binary(bytes) => self.session.binary(bytes).await.is_ok(),
-            Frame::Text(text) => self.session.text(text).await.is_ok(),
-        }
-    }
-
-    /// Sends a frame encoded once for every session that gets it (the bytes are shared).
-    async fn send_encoded(&mut self, frame: EncodedFrame) -> bool {
-        match frame {
-            EncodedFrame::Binary(bytes) => self.session.binary(bytes).await.is_ok(),
-            EncodedFrame::Text(text) => self.session.text(text).await.is_ok(),
-        }
-    }
-
-    async fn refuse(&mut self, code: &str, message: impl Into<String>) -> &'static str {
-        let _ = self.send(ServerBody::Error(ErrorFrame { code: code.into(), message: message.into() })).await;
-        "refused"
-    }
-}
-
-/// A frame from the client, decoded.
-enum Incoming {
-    Body(ClientBody),
-    /// Not decodable: the text says why.
-    Bad(String),
-    /// A control frame or ping: the client is alive, nothing to do.
-    Alive,
-    /// The client closed the session on purpose.
-    Closed,
-    /// The socket broke.
-    Gone,
-}
-
-async fn receive(link: &mut Link) -> Incoming {
-    use futures::StreamExt;
-    match link.messages.next().await {
-        Some(Ok(Message::Binary(bytes))) => {
-            link.encoding = Encoding::Protobuf;
-            match ClientMessage::from_binary(&bytes) {
-                Ok(body) => Incoming::Body(body),
-                Err(error) => Incoming::Bad(error.to_string()),
-            }
-        }
-        Some(Ok(Message::Text(text))) => {
-            link.encoding = Encoding::Json;
-            match ClientMessage::from_text(&text) {
-                Ok(body) => Incoming::Body(body),
-                Err(error) => Incoming::Bad(error.to_string()),
-            }
-        }
-        Some(Ok(Message::Ping(bytes))) => {
-            let _ = link.session.pong(&bytes).await;
-            Incoming::Alive
-        }
-        Some(Ok(Message::Close(_))) => Incoming::Closed,
-        Some(Ok(_)) => Incoming::Alive,
-        Some(Err(_)) | None => Incoming::Gone,
-    }
+/// Sends a refusal; the session then ends.
+fn refuse(link: &mut WsLink, code: &str, message: impl Into<String>) -> &'static str {
+    link.send_body(ServerBody::Error(ErrorFrame { code: code.into(), message: message.into() }));
+    "refused"
 }
 
 /// Who logged in.
@@ -144,28 +101,37 @@ impl Identity {
     }
 }
 
-async fn run(state: &Arc<AppState>, link: &mut Link) -> &'static str {
+/// What a logged-in desktop brings to its actor: who it is, its last event index, the login's
+/// answer and a notice for it.
+type LoggedIn = (DeskIdentity, u64, LoginResult, Option<Notice>);
+
+/// Reads the desktop's login and logs it in; `Err` says why not (the desktop was told).
+async fn log_in(
+    state: &Arc<AppState>,
+    link: &mut WsLink,
+    input: &mut LocalBoxStream<'static, Incoming>,
+) -> Result<LoggedIn, &'static str> {
     let settings = state.config.cti.clone();
     let login_timeout = Duration::from_millis(settings.login_timeout_ms);
-    let login = match tokio::time::timeout(login_timeout, receive(link)).await {
-        Err(_) => return link.refuse("login_timeout", "No login within the login timeout; connect again.").await,
-        Ok(Incoming::Body(ClientBody::Login(login))) => login,
-        Ok(Incoming::Bad(error)) => {
-            return link.refuse("bad_frame", format!("The frame is not a login: {error}")).await
+    let login = match tokio::time::timeout(login_timeout, input.next()).await {
+        Err(_) => return Err(refuse(link, "login_timeout", "No login within the login timeout; connect again.")),
+        Ok(Some(Incoming::Frame(Ok(ClientBody::Login(login))))) => login,
+        Ok(Some(Incoming::Frame(Err(error)))) => {
+            return Err(refuse(link, "bad_frame", format!("The frame is not a login: {error}")))
         }
-        Ok(Incoming::Body(_) | Incoming::Alive) => {
-            return link.refuse("login_required", "The first message of a session must be a login.").await
+        Ok(Some(Incoming::Frame(Ok(_)) | Incoming::Alive | Incoming::Ping(_))) => {
+            return Err(refuse(link, "login_required", "The first message of a session must be a login."))
         }
-        Ok(Incoming::Closed | Incoming::Gone) => return "client gone before login",
+        Ok(Some(Incoming::Closed | Incoming::Gone) | None) => return Err("client gone before login"),
     };
     if login.version != PROTOCOL_VERSION {
         let message = format!("This node speaks CTI protocol version {PROTOCOL_VERSION}, not {}.", login.version);
-        return link.refuse("unsupported_version", message).await;
+        return Err(refuse(link, "unsupported_version", message));
     }
     let resuming = !login.resume_token.is_empty();
     let identity = match authenticate(state, &login).await {
         Ok(identity) => identity,
-        Err((code, message)) => return link.refuse(code, message).await,
+        Err((code, message)) => return Err(refuse(link, code, message)),
     };
     let agent = identity.agent();
     let mut notice = None;
@@ -174,7 +140,7 @@ async fn run(state: &Arc<AppState>, link: &mut Link) -> &'static str {
         if logged_in && !resuming {
             let message = format!("Agent {agent} is already logged in.");
             if settings.reject_if_already_logged_in {
-                return link.refuse("already_logged_in", message).await;
+                return Err(refuse(link, "already_logged_in", message));
             }
             if settings.warn_if_already_logged_in {
                 notice = Some(Notice { code: "already_logged_in".into(), message });
@@ -183,7 +149,7 @@ async fn run(state: &Arc<AppState>, link: &mut Link) -> &'static str {
     }
     let key = match session_key(state).await {
         Ok(key) => key,
-        Err(error) => return link.refuse("no_leader", error).await,
+        Err(error) => return Err(refuse(link, "no_leader", error)),
     };
     let session_id = super::generated_request_id().replacen("node-", "s-", 1);
     let user_id = identity.user.as_ref().map_or(UserId(0), |user| user.id);
@@ -202,49 +168,32 @@ async fn run(state: &Arc<AppState>, link: &mut Link) -> &'static str {
                     };
                     let _ = applied_here(state, logged_in).await;
                 }
-                Ok(Outcome::Rejected(rejection)) => return link.refuse("login_refused", rejection.message).await,
-                Err(error) => return link.refuse(&error.code, error.message).await,
+                Ok(Outcome::Rejected(rejection)) => return Err(refuse(link, "login_refused", rejection.message)),
+                Err(error) => return Err(refuse(link, &error.code, error.message)),
             }
         }
     }
-    let subscription = state.fanout.subscribe(identity.viewer.clone());
-    let key_to_drop = subscription.key;
-    let outcome = serve(
-        state,
-        link,
-        &identity,
-        &login,
-        subscription,
-        LoginResult {
-            session_id,
-            resume_token: credentials::resume_token(&key, user_id, now_ms),
-            user: user_id.get(),
-            role: identity.user.as_ref().map_or(Role::Administrator, |user| user.role).as_str().into(),
-            agent: agent.map_or(0, AgentId::get),
-            node: state.config.node_id,
-            heartbeat_interval_ms: settings.heartbeat_interval_ms,
-            heartbeat_retries: settings.heartbeat_retries,
-            client_heartbeat_ms: settings.client_heartbeat_ms,
-            client_max_heartbeats: settings.client_max_heartbeats,
-            auto_login: settings.auto_login,
-            resumed: false,
-            teams: match &identity.viewer {
-                Viewer::Supervisor { teams, .. } => teams.iter().map(|team| team.get()).collect(),
-                _ => Vec::new(),
-            },
-            nodes: desktop_nodes(state),
+    let result = LoginResult {
+        session_id,
+        resume_token: credentials::resume_token(&key, user_id, now_ms),
+        user: user_id.get(),
+        role: identity.user.as_ref().map_or(Role::Administrator, |user| user.role).as_str().into(),
+        agent: agent.map_or(0, AgentId::get),
+        node: state.config.node_id,
+        heartbeat_interval_ms: settings.heartbeat_interval_ms,
+        heartbeat_retries: settings.heartbeat_retries,
+        client_heartbeat_ms: settings.client_heartbeat_ms,
+        client_max_heartbeats: settings.client_max_heartbeats,
+        auto_login: settings.auto_login,
+        resumed: false,
+        teams: match &identity.viewer {
+            Viewer::Supervisor { teams, .. } => teams.iter().map(|team| team.get()).collect(),
+            _ => Vec::new(),
         },
-        notice,
-    )
-    .await;
-    state.fanout.unsubscribe(key_to_drop);
-    if let (End::ClosedByClient, Some(agent)) = (outcome, agent) {
-        // The desktop closed without logging out (seeds-ctios.md §2.6.6): the domain applies
-        // the forced-logout setting.
-        let _ =
-            submit_as(state, format!("close-{}", super::generated_request_id()), Command::CloseSession { agent }).await;
-    }
-    outcome.reason()
+        nodes: desktop_nodes(state),
+    };
+    let desk = DeskIdentity { viewer: identity.viewer.clone(), actor: identity.actor() };
+    Ok((desk, login.after, result, notice))
 }
 
 /// Checks the password or the resume token. Errors are `(code, message)`; an unknown user and a
@@ -308,56 +257,6 @@ async fn applied_here<T>(state: &AppState, read: impl Fn(&tandem_domain::Center)
     }
 }
 
-/// Where the session's stream starts, and the catch-up it owes the client (`CatchUp`).
-async fn start_stream(
-    state: &AppState,
-    link: &mut Link,
-    identity: &Identity,
-    after: u64,
-    position: u64,
-    mut result: LoginResult,
-    notice: Option<Notice>,
-) -> Option<u64> {
-    let mut catch_up = CatchUp::new(&state.events, identity.viewer.clone(), after, position);
-    result.resumed = catch_up.resumed();
-    if !link.send(ServerBody::LoginResult(result)).await {
-        return None;
-    }
-    if let Some(notice) = notice {
-        if !link.send(ServerBody::Notice(notice)).await {
-            return None;
-        }
-    }
-    while let Some(step) = catch_up.next(&state.events) {
-        let events = match step {
-            CatchUpStep::Snapshot => {
-                catch_up.handle_snapshot(send_snapshot(state, link, &identity.viewer).await?);
-                continue;
-            }
-            CatchUpStep::Events(events) => events,
-        };
-        let frames: Vec<EventFrame> = {
-            let shared = state.replica.state();
-            let data = shared.read();
-            let center = &data.center;
-            events
-                .iter()
-                .map(|event| EventFrame {
-                    index: event.index,
-                    event: serde_json::to_string(&event.event).unwrap_or_default(),
-                    controls: controls_json(center, identity.agent(), &event.audience),
-                })
-                .collect()
-        };
-        for frame in frames {
-            if !link.send(ServerBody::Event(frame)).await {
-                return None;
-            }
-        }
-    }
-    Some(catch_up.cursor())
-}
-
 /// The API URLs of the side A and B members, this node's first: where a desktop may go.
 fn desktop_nodes(state: &AppState) -> Vec<String> {
     let raft = state.replica.raft();
@@ -374,157 +273,6 @@ fn desktop_nodes(state: &AppState) -> Vec<String> {
     nodes.into_iter().map(|(_, url)| url).collect()
 }
 
-/// The own agent's call-control buttons after an event of `audience`, as JSON; empty when the
-/// event does not concern that agent. Read from the applied center when the frame is sent,
-/// which may be a little ahead of the event: the buttons are then the newer ones, never older.
-fn controls_json(center: &tandem_domain::Center, own: Option<AgentId>, audience: &tandem_domain::Audience) -> String {
-    own.and_then(|own| center.controls_after(own, audience))
-        .and_then(|controls| serde_json::to_string(&controls).ok())
-        .unwrap_or_default()
-}
-
-/// Sends the agent statistics of the viewer's agents (own first, then supervised), computed
-/// by the cluster at the applied center's time; with `only`, of those of them alone (the agents
-/// whose call just ended). False when the socket is gone.
-async fn send_statistics(state: &AppState, link: &mut Link, viewer: &Viewer, only: Option<&[AgentId]>) -> bool {
-    let frame = {
-        let shared = state.replica.state();
-        let data = shared.read();
-        let center = &data.center;
-        let time_ms = state.clock.now_ms().max(center.time_ms());
-        let agents: Vec<_> = center
-            .viewer_agents(viewer)
-            .into_iter()
-            .filter(|agent| only.is_none_or(|only| only.contains(agent)))
-            .filter_map(|agent| center.agent_statistics(agent, time_ms))
-            .collect();
-        if agents.is_empty() {
-            return true;
-        }
-        StatisticsFrame { time_ms, agents: serde_json::to_string(&agents).unwrap_or_default() }
-    };
-    link.send(ServerBody::Statistics(frame)).await
-}
-
-/// Sends the statistics of the CSQs the viewer's agents serve, in CSQ id order, from the node's
-/// queue board (each CSQ computed once per refresh for every desktop); nothing when they serve
-/// none. False when the socket is gone.
-async fn send_csq_statistics(state: &AppState, link: &mut Link, viewer: &Viewer) -> bool {
-    let figures = {
-        let shared = state.replica.state();
-        let data = shared.read();
-        let center = &data.center;
-        state.queues.figures_for(center, viewer, state.clock.now_ms())
-    };
-    let Some(figures) = figures else { return true };
-    link.send(ServerBody::SkillGroupStatistics(SkillGroupStatisticsFrame {
-        time_ms: figures.time_ms,
-        csqs: figures.json,
-    }))
-    .await
-}
-
-/// Sends the viewer's desk view; returns its index.
-async fn send_snapshot(state: &AppState, link: &mut Link, viewer: &Viewer) -> Option<u64> {
-    let (index, view) = {
-        let shared = state.replica.state();
-        let data = shared.read();
-        let view = data.center.desk_view(viewer);
-        (view.index, serde_json::to_string(&view).unwrap_or_default())
-    };
-    link.send(ServerBody::Snapshot(Snapshot { index, view })).await.then_some(index)
-}
-
-/// Serves a logged-in session: the desk session (`tandem_actors::DeskSession`) decides, this
-/// loop feeds it the socket, the fan-out queue, the cluster's answers and the time, and sends,
-/// renders and proposes what it asks.
-async fn serve(
-    state: &Arc<AppState>,
-    link: &mut Link,
-    identity: &Identity,
-    login: &Login,
-    mut subscription: Subscription,
-    result: LoginResult,
-    notice: Option<Notice>,
-) -> End {
-    let Some(cursor) = start_stream(state, link, identity, login.after, subscription.position, result, notice).await
-    else {
-        return End::Gone;
-    };
-    let epoch = Instant::now();
-    let now_ms = || u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
-    let desk_identity = DeskIdentity { viewer: identity.viewer.clone(), actor: identity.actor() };
-    let mut desk = DeskSession::new(desk_identity, desk_settings(&state.config.cti), cursor, now_ms());
-    let (replies, mut replies_rx) = mpsc::channel::<Reply>(REQUESTS_IN_FLIGHT_MAX as usize);
-    let mut alarm = Alarm::new();
-    loop {
-        if !flush(state, link, &mut desk).await {
-            return End::Gone;
-        }
-        while let Some(proposal) = desk.poll_proposal() {
-            let (state, replies) = (state.clone(), replies.clone());
-            actix_web::rt::spawn(async move {
-                let reply = handle_proposal(&state, proposal).await;
-                // The session may have ended meanwhile; nobody waits for the answer then.
-                let _ = replies.send(reply).await;
-            });
-        }
-        if let Some(end) = desk.end() {
-            if end == End::HeartbeatsUnanswered {
-                tracing::info!(agent = ?identity.agent(), "closing a desktop session that stopped answering heartbeats");
-            }
-            return end;
-        }
-        alarm.set(desk.poll_timeout().map(|due| epoch + Duration::from_millis(due)));
-        tokio::select! {
-            delivery = subscription.queue.recv() => match delivery {
-                Some(Delivery::Event(dispatched)) => desk.handle_event(&dispatched),
-                Some(Delivery::Resync) => desk.handle_resync(),
-                None => desk.handle_dropped(),
-            },
-            reply = replies_rx.recv() => {
-                if let Some(reply) = reply {
-                    desk.handle_reply(reply);
-                }
-            }
-            incoming = receive(link) => match incoming {
-                Incoming::Body(body) => desk.handle_frame(now_ms(), Ok(body)),
-                Incoming::Bad(error) => desk.handle_frame(now_ms(), Err(error)),
-                Incoming::Alive => desk.handle_alive(now_ms()),
-                Incoming::Closed => desk.handle_close(End::ClosedByClient),
-                Incoming::Gone => desk.handle_close(End::Gone),
-            },
-            _ = alarm.ring() => {
-                desk.handle_timeout(now_ms());
-            }
-        }
-    }
-}
-
-/// Sends or renders what the session has for its desktop; false once the socket is gone.
-async fn flush(state: &AppState, link: &mut Link, desk: &mut DeskSession) -> bool {
-    while let Some(transmit) = desk.poll_transmit() {
-        let viewer = desk.identity().viewer.clone();
-        let sent = match transmit {
-            Transmit::Frame(body) => link.send(body).await,
-            Transmit::Event(dispatched) => link.send_encoded(dispatched.encoded(link.encoding)).await,
-            Transmit::Snapshot => match send_snapshot(state, link, &viewer).await {
-                Some(index) => {
-                    desk.handle_snapshot(index);
-                    true
-                }
-                None => false,
-            },
-            Transmit::AgentStatistics { only } => send_statistics(state, link, &viewer, only.as_deref()).await,
-            Transmit::SkillGroupStatistics => send_csq_statistics(state, link, &viewer).await,
-        };
-        if !sent {
-            return false;
-        }
-    }
-    true
-}
-
 /// The node's `[cti]` settings as the desk sessions apply them.
 fn desk_settings(settings: &crate::config::CtiSettings) -> DeskSettings {
     DeskSettings {
@@ -536,6 +284,29 @@ fn desk_settings(settings: &crate::config::CtiSettings) -> DeskSettings {
         agent_statistics_interval_ms: settings.agent_stats_polling_interval_sec.saturating_mul(1_000),
         skill_group_statistics: !settings.disable_skill_group_statistics,
         skill_group_statistics_interval_ms: settings.skill_group_stats_polling_interval_sec.saturating_mul(1_000),
+    }
+}
+
+/// How the node's agent actors reach the cluster.
+struct NodePorts {
+    state: Arc<AppState>,
+}
+
+impl DeskPorts for NodePorts {
+    fn propose(&self, proposal: Proposal) -> LocalBoxFuture<'static, Reply> {
+        let state = self.state.clone();
+        Box::pin(async move { handle_proposal(&state, proposal).await })
+    }
+
+    fn seat_ended(&self, identity: &DeskIdentity, end: End) {
+        let Some(agent) = identity.viewer.agent().filter(|_| end == End::ClosedByClient) else { return };
+        // The desktop closed without logging out (seeds-ctios.md §2.6.6): the domain applies
+        // the forced-logout setting.
+        let state = self.state.clone();
+        actix_web::rt::spawn(async move {
+            let request_id = format!("close-{}", super::generated_request_id());
+            let _ = submit_as(&state, request_id, Command::CloseSession { agent }).await;
+        });
     }
 }
 

@@ -15,6 +15,7 @@ pub mod principal;
 mod settings;
 mod stream;
 pub mod users;
+mod ws_link;
 
 pub use cluster::local_status;
 pub use principal::{authorize, guard, guard_user};
@@ -234,8 +235,11 @@ pub fn api_server(state: AppState) -> anyhow::Result<Server> {
     let config = state.config.clone();
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
+        // Each worker's agent actors run on that worker, beside the sockets they write to.
+        let desks = web::Data::new(cti::worker_desks(&data.clone().into_inner()));
         App::new()
             .app_data(data.clone())
+            .app_data(desks)
             .app_data(web::JsonConfig::default().limit(API_BODY_SIZE_MAX).error_handler(json_error_handler))
             .app_data(web::PathConfig::default().error_handler(path_error_handler))
             .route("/healthz", web::get().to(cluster::healthz))
