@@ -184,8 +184,8 @@ pub struct AgentDesk<C: Core> {
     position: u64,
     /// The fan-out lost events since the subscription began: new seats start from a reload.
     resynced: bool,
-    subscribed: bool,
-    subscription_key: u64,
+    /// The fan-out subscription's key, while the fan-out has not dropped it.
+    subscription: Option<u64>,
     epoch: Instant,
     alarm: Option<(u64, SpawnHandle)>,
 }
@@ -199,8 +199,7 @@ impl<C: Core> AgentDesk<C> {
             seat_last: 0,
             position: 0,
             resynced: false,
-            subscribed: false,
-            subscription_key: 0,
+            subscription: None,
             epoch: Instant::now(),
             alarm: None,
         }
@@ -215,7 +214,7 @@ impl<C: Core> AgentDesk<C> {
     }
 
     fn take_waiting(&mut self, ctx: &mut Context<Self>) {
-        if !self.subscribed {
+        if self.subscription.is_none() {
             self.subscribe(ctx);
         }
         loop {
@@ -389,8 +388,7 @@ impl<C: Core> AgentDesk<C> {
     fn subscribe(&mut self, ctx: &mut Context<Self>) {
         let mut subscription = self.shared().edge.fanout.subscribe(self.key.1.clone());
         self.position = subscription.position;
-        self.subscription_key = subscription.key;
-        self.subscribed = true;
+        self.subscription = Some(subscription.key);
         self.resynced = false;
         let mut closed = false;
         let deliveries = futures::stream::poll_fn(move |cx| {
@@ -428,8 +426,8 @@ impl<C: Core> Actor for AgentDesk<C> {
     }
 
     fn stopped(&mut self, _: &mut Context<Self>) {
-        if self.subscribed {
-            self.shared().edge.fanout.unsubscribe(self.subscription_key);
+        if let Some(key) = self.subscription {
+            self.shared().edge.fanout.unsubscribe(key);
         }
     }
 }
@@ -456,7 +454,7 @@ impl<C: Core> StreamHandler<Option<Delivery>> for AgentDesk<C> {
             None => {
                 // Dropped for not keeping up: every seat says so and ends; their desktops
                 // resume from their last index on a new subscription.
-                self.subscribed = false;
+                self.subscription = None;
                 self.each_seat(ctx, DeskSession::handle_dropped);
             }
         }
