@@ -8,10 +8,10 @@
 //! The body encodes every frame that is ready into one chunk, so a burst of events leaves in
 //! one socket write.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::Arc;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use actix_codec::Encoder;
@@ -27,23 +27,9 @@ use tokio::sync::mpsc;
 /// Frames queued for one desktop's socket before it counts as gone.
 pub const FRAMES_QUEUED_MAX: usize = SESSION_QUEUE_MAX;
 
-/// The desktop's encoding: the one its last frame came in (JSON until it sends binary).
-#[derive(Clone, Default)]
-struct SharedEncoding(Arc<AtomicU8>);
-
-impl SharedEncoding {
-    fn get(&self) -> Encoding {
-        if self.0.load(Ordering::Relaxed) == 1 {
-            Encoding::Protobuf
-        } else {
-            Encoding::Json
-        }
-    }
-
-    fn set(&self, encoding: Encoding) {
-        self.0.store(u8::from(encoding == Encoding::Protobuf), Ordering::Relaxed);
-    }
-}
+/// The desktop's encoding: the one its last frame came in (JSON until it sends binary),
+/// shared by the decoder and the link on the socket's worker.
+type SharedEncoding = Rc<Cell<Encoding>>;
 
 /// The writing end.
 pub struct WsLink {
@@ -96,7 +82,7 @@ pub fn accept(
         closed: false,
     };
     let response = response.set_body(BoxBody::new(BodyStream::new(body))).map_into_boxed_body();
-    let encoding = SharedEncoding::default();
+    let encoding = SharedEncoding::new(Cell::new(Encoding::Json));
     let link = WsLink { frames, encoding: encoding.clone() };
     let incoming = messages
         .map(move |message| match message {
