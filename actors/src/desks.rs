@@ -17,7 +17,7 @@
 //! whatever it had in flight.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -32,11 +32,11 @@ use tandem_client::proto::{
     ClientBody, EventFrame, LoginResult, Notice, Reply, ServerBody, SkillGroupStatisticsFrame, Snapshot,
     StatisticsFrame,
 };
-use tandem_domain::{Actor as DomainActor, AgentId, Center, Viewer};
+use tandem_domain::{Actor as DomainActor, AgentId, Center, CsqId, Viewer};
 use tokio::time::Instant;
 
+use crate::{queue_figures, Proposal, QueueWatch, Queues, Tasks, Transmit};
 use crate::{CatchUp, CatchUpStep, Core, Delivery, DeskIdentity, DeskSession, DeskSettings, Dispatched, Edge, End};
-use crate::{Proposal, Tasks, Transmit};
 
 /// What an actor writes to a desktop.
 #[derive(Debug)]
@@ -109,6 +109,7 @@ impl<C: Core> Clone for Desks<C> {
 struct Shared<C: Core> {
     core: C,
     edge: Edge,
+    queues: Queues<C>,
     settings: DeskSettings,
     ports: Rc<dyn DeskPorts>,
     tasks: Tasks,
@@ -134,11 +135,18 @@ impl Message for SeatsWaiting {
 }
 
 impl<C: Core> Desks<C> {
-    /// A registry whose actors read through `core`, take events from `edge`, apply `settings`
-    /// and join `tasks` (the node's, ended together in a simulated crash). Must be used on
-    /// one thread, inside an actix system or a `LocalSet`.
-    pub fn new(core: C, edge: Edge, settings: DeskSettings, ports: Rc<dyn DeskPorts>, tasks: Tasks) -> Desks<C> {
-        Desks { shared: Rc::new(Shared { core, edge, settings, ports, tasks, slots: RefCell::default() }) }
+    /// A registry whose actors read through `core`, take events from `edge` and CSQ figures
+    /// from `queues`, apply `settings` and join `tasks` (the node's, ended together in a
+    /// simulated crash). Must be used on one thread, inside an actix system or a `LocalSet`.
+    pub fn new(
+        core: C,
+        edge: Edge,
+        queues: Queues<C>,
+        settings: DeskSettings,
+        ports: Rc<dyn DeskPorts>,
+        tasks: Tasks,
+    ) -> Desks<C> {
+        Desks { shared: Rc::new(Shared { core, edge, queues, settings, ports, tasks, slots: RefCell::default() }) }
     }
 
     /// Hands a logged-in desktop to its user's actor, starting the actor if the user has none.
@@ -188,6 +196,11 @@ pub struct AgentDesk<C: Core> {
     subscription: Option<u64>,
     epoch: Instant,
     alarm: Option<(u64, SpawnHandle)>,
+    /// The live data of the CSQs the user's agents serve, as their queue actors publish it.
+    queues: BTreeMap<CsqId, QueueWatch>,
+    /// Seats due CSQ figures that a queue actor has not computed yet, and the wait for them.
+    figures_waiting: BTreeSet<u64>,
+    figures_wait: Option<SpawnHandle>,
 }
 
 impl<C: Core> AgentDesk<C> {
@@ -202,6 +215,9 @@ impl<C: Core> AgentDesk<C> {
             subscription: None,
             epoch: Instant::now(),
             alarm: None,
+            queues: BTreeMap::new(),
+            figures_waiting: BTreeSet::new(),
+            figures_wait: None,
         }
     }
 
@@ -284,8 +300,8 @@ impl<C: Core> AgentDesk<C> {
     fn drive(&mut self, id: u64, ctx: &mut Context<Self>) {
         let Some(seat) = self.seats.get_mut(&id) else { return };
         let core = &self.desks.shared.core;
-        let edge = &self.desks.shared.edge;
         let mut gone = false;
+        let mut figures_due = false;
         while let Some(transmit) = seat.desk.poll_transmit() {
             let sent = match transmit {
                 Transmit::Frame(body) => seat.link.send(Outgoing::Body(body)),
@@ -302,14 +318,8 @@ impl<C: Core> AgentDesk<C> {
                     }
                 }
                 Transmit::SkillGroupStatistics => {
-                    let now_ms = core.now_ms();
-                    let viewer = &seat.desk.identity().viewer;
-                    match core.read(|center| edge.queues.figures_for(center, viewer, now_ms)) {
-                        Some(figures) => seat.link.send(Outgoing::Body(ServerBody::SkillGroupStatistics(
-                            SkillGroupStatisticsFrame { time_ms: figures.time_ms, csqs: figures.json },
-                        ))),
-                        None => true,
-                    }
+                    figures_due = true;
+                    true
                 }
             };
             if !sent {
@@ -318,6 +328,12 @@ impl<C: Core> AgentDesk<C> {
                 break;
             }
         }
+        if figures_due && !gone && !self.send_queue_figures(id) {
+            let Some(seat) = self.seats.get_mut(&id) else { return };
+            seat.desk.handle_close(End::Gone);
+            gone = true;
+        }
+        let Some(seat) = self.seats.get_mut(&id) else { return };
         let proposals: Vec<Proposal> = std::iter::from_fn(|| seat.desk.poll_proposal()).collect();
         for proposal in proposals {
             let reply = self.desks.shared.ports.propose(proposal);
@@ -348,6 +364,8 @@ impl<C: Core> AgentDesk<C> {
     /// After any change: subscribe or leave as the seats need, set the timer for the earliest
     /// deadline, and stop once no seat is left and none waits.
     fn after_change(&mut self, ctx: &mut Context<Self>) {
+        self.figures_waiting.retain(|id| self.seats.contains_key(id));
+        self.wait_for_figures(ctx);
         if self.seats.is_empty() {
             let mut slots = self.desks.shared.slots.borrow_mut();
             let waiting = slots.get(&self.key).is_some_and(|slot| !slot.waiting.is_empty());
@@ -404,6 +422,71 @@ impl<C: Core> AgentDesk<C> {
             }
         });
         ctx.add_stream(deliveries);
+    }
+
+    /// Sends a seat the figures of the CSQs its agents serve, as their queue actors last
+    /// computed them; if one has not yet, the seat waits for it. False if the link is gone.
+    fn send_queue_figures(&mut self, id: u64) -> bool {
+        let Some(seat) = self.seats.get_mut(&id) else { return true };
+        let viewer = &seat.desk.identity().viewer;
+        let csqs = self.desks.shared.core.read(|center| center.viewer_csqs(viewer));
+        let queues = &self.desks.shared.queues;
+        // Watch what the agents serve now; stop watching what they no longer serve.
+        self.queues.retain(|csq, _| csqs.contains(csq));
+        for &csq in &csqs {
+            self.queues.entry(csq).or_insert_with(|| queues.watch(csq));
+        }
+        let lives: Option<Vec<_>> =
+            csqs.iter().map(|csq| self.queues.get(csq).and_then(|live| live.borrow().clone())).collect();
+        let Some(lives) = lives else {
+            self.figures_waiting.insert(id);
+            return true;
+        };
+        match queue_figures(&lives) {
+            Some((time_ms, csqs)) => seat
+                .link
+                .send(Outgoing::Body(ServerBody::SkillGroupStatistics(SkillGroupStatisticsFrame { time_ms, csqs }))),
+            None => true,
+        }
+    }
+
+    /// Waits for the first CSQ figures seats are waiting for, then sends them what there is.
+    fn wait_for_figures(&mut self, ctx: &mut Context<Self>) {
+        if self.figures_waiting.is_empty() || self.figures_wait.is_some() {
+            return;
+        }
+        let missing = self.queues.values().find(|live| live.borrow().is_none()).cloned();
+        let Some(mut missing) = missing else {
+            // Computed meanwhile: send at once.
+            let waiting = std::mem::take(&mut self.figures_waiting);
+            for id in waiting {
+                if !self.send_queue_figures(id) {
+                    self.end_gone(id, ctx);
+                }
+            }
+            return;
+        };
+        let wait = async move { missing.wait_for(Option::is_some).await.is_ok() };
+        self.figures_wait = Some(ctx.spawn(wait.into_actor(self).map(|computed, actor, ctx| {
+            actor.figures_wait = None;
+            if !computed {
+                // The queue actor ended (its node's crash): the seats get figures on their
+                // next schedule, from a new one.
+                actor.figures_waiting.clear();
+                actor.queues.retain(|_, live| live.has_changed().is_ok());
+                return;
+            }
+            actor.wait_for_figures(ctx);
+            actor.after_change(ctx);
+        })));
+    }
+
+    /// Ends a seat whose link is gone.
+    fn end_gone(&mut self, id: u64, ctx: &mut Context<Self>) {
+        if let Some(seat) = self.seats.get_mut(&id) {
+            seat.desk.handle_close(End::Gone);
+        }
+        self.drive(id, ctx);
     }
 
     fn each_seat(&mut self, ctx: &mut Context<Self>, mut handle: impl FnMut(&mut DeskSession)) {

@@ -1,6 +1,6 @@
 //! The node's event plumbing, assembled once for `tandem run` and the simulator alike: the
 //! event log fed from the replica's applied batches, the fan-out pump that queues each event to
-//! the desk sessions its audience reaches, and the CSQs' live data the sessions are pushed.
+//! the desk sessions its audience reaches.
 //!
 //! It owns no socket: desk sessions subscribe to [`Edge::fanout`] and catch up from
 //! [`Edge::events`]. The tasks it starts end when the replica's event bus closes, or when the
@@ -12,7 +12,7 @@ use tandem_raft::AppliedBatch;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use crate::{run_fanout, Core, EventLog, Fanout, QueueBoard, QUEUE_LIVE_DATA_REFRESH_MS};
+use crate::{run_fanout, Core, EventLog, Fanout};
 
 /// A node's event log and fan-out.
 #[derive(Clone)]
@@ -21,8 +21,6 @@ pub struct Edge {
     pub events: Arc<EventLog>,
     /// The desk sessions and the pump that queues them their events.
     pub fanout: Arc<Fanout>,
-    /// The CSQs' live data, shared by the desk sessions pushed it.
-    pub queues: Arc<QueueBoard>,
 }
 
 impl Edge {
@@ -39,8 +37,7 @@ impl Edge {
         let feed = tokio::spawn(feed_event_log(applied, events.clone()));
         let fanout = Fanout::new(events.last_index());
         let pump = tokio::spawn(run_fanout(fanout.clone(), events.clone(), core));
-        let queues = QueueBoard::new(QUEUE_LIVE_DATA_REFRESH_MS);
-        (Edge { events, fanout, queues }, [feed, pump])
+        (Edge { events, fanout }, [feed, pump])
     }
 }
 

@@ -2,8 +2,8 @@
 //! incarnation of a simulated node.
 //!
 //! A node is the replica (openraft over a store), the edge (the event log and the fan-out the
-//! desk sessions read) and the actors (`LeaderTimers`, and the agent actors its desktops'
-//! logins start, `Desks`). What differs between production and
+//! desk sessions read) and the actors (`LeaderTimers`, the agent actors its desktops' logins
+//! start, `Desks`, and the queue actors they watch, `Queues`). What differs between production and
 //! simulation is only what is passed in: the store (RocksDB or a fenced simulated disk), the
 //! transport (mutual-TLS HTTPS or the simulated network), the clock, the flush policy and the
 //! Raft timing. Keeping the wiring here means the simulator cannot test a node assembled
@@ -22,7 +22,7 @@ use tandem_raft::{Flush, NodeId, RaftTiming, Replica, ReplicaConfig, Transport};
 use tandem_storage::Store;
 use tokio::task::{AbortHandle, JoinHandle};
 
-use crate::{Edge, LeaderTimers, ReplicaCore};
+use crate::{Edge, LeaderTimers, Queues, ReplicaCore, QUEUE_LIVE_DATA_REFRESH_MS};
 
 /// What a node is built from.
 pub struct NodeSeams<T> {
@@ -48,7 +48,9 @@ pub struct NodeHost<T: Transport> {
     pub replica: Arc<Replica<T>>,
     pub core: ReplicaCore<T>,
     pub edge: Edge,
-    /// The tasks of its actors and edge; actors started later (the agent actors) join them.
+    /// Its queue actors, started as its desktops watch CSQs.
+    pub queues: Queues<ReplicaCore<T>>,
+    /// The tasks of its actors and edge; actors started later (agent and queue actors) join them.
     pub tasks: Tasks,
 }
 
@@ -104,7 +106,8 @@ impl<T: Transport> NodeHost<T> {
         let timers = tokio::task::spawn_local(Context::new().into_future(timers));
         let tasks = Tasks::default();
         edge_tasks.iter().chain([&timers]).for_each(|task| tasks.add(task));
-        Ok(NodeHost { replica, core, edge, tasks })
+        let queues = Queues::new(core.clone(), Duration::from_millis(QUEUE_LIVE_DATA_REFRESH_MS), tasks.clone());
+        Ok(NodeHost { replica, core, edge, queues, tasks })
     }
 
     /// Ends the actors and the edge at once (Raft itself is the caller's to shut down).

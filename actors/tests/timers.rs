@@ -1,68 +1,20 @@
 //! The leader timer actor against a fake core: a due deadline is proposed once, only on the
 //! leader, and its expiry changes the center as the domain says (ring no answer requeues).
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+mod support;
+
 use std::time::Duration;
 
 use actix::Actor;
-use tandem_actors::{Core, LeaderTimers, Proposed};
+use support::FakeCore;
+use tandem_actors::LeaderTimers;
 use tandem_domain::{
-    demo_commands, AgentId, AgentState, AgentStateRequest, Center, Channel, Command, ContactId, ContactSpec,
-    ContactState, CsqId, Entry, RequestId,
+    AgentId, AgentState, AgentStateRequest, Channel, Command, ContactId, ContactSpec, ContactState, CsqId, RequestId,
 };
-
-const START_MS: u64 = 1_700_000_000_000;
-
-#[derive(Clone)]
-struct FakeCore {
-    center: Rc<RefCell<Center>>,
-    now_ms: Rc<Cell<u64>>,
-    leader: Rc<Cell<bool>>,
-    proposals: Rc<RefCell<Vec<Entry>>>,
-}
-
-impl FakeCore {
-    fn new() -> FakeCore {
-        FakeCore {
-            center: Rc::new(RefCell::new(Center::default())),
-            now_ms: Rc::new(Cell::new(START_MS)),
-            leader: Rc::new(Cell::new(true)),
-            proposals: Rc::new(RefCell::new(Vec::new())),
-        }
-    }
-
-    fn apply(&self, command: Command) {
-        let entry = Entry { request_id: None, time_ms: self.now_ms.get(), command, by: tandem_domain::Actor::Operator };
-        let outcome = self.center.borrow_mut().apply(&entry);
-        assert!(outcome.is_applied(), "{outcome:?}");
-    }
-}
-
-impl Core for FakeCore {
-    fn propose(&self, mut entry: Entry) -> Proposed {
-        entry.time_ms = self.now_ms.get();
-        self.proposals.borrow_mut().push(entry.clone());
-        let outcome = self.center.borrow_mut().apply(&entry);
-        Box::pin(async move { Ok(outcome) })
-    }
-    fn is_leader(&self) -> bool {
-        self.leader.get()
-    }
-    fn read<R>(&self, read: impl FnOnce(&Center) -> R) -> R {
-        read(&self.center.borrow())
-    }
-    fn now_ms(&self) -> u64 {
-        self.now_ms.get()
-    }
-}
 
 /// The demo center with Bruno (agent 2, voice CSQ 1) Ready and a call ringing on his phone.
 fn ringing_call() -> FakeCore {
-    let core = FakeCore::new();
-    for command in demo_commands() {
-        core.apply(command);
-    }
+    let core = FakeCore::demo();
     let bruno = AgentId(2);
     core.apply(Command::SetAgentState { agent: bruno, state: AgentStateRequest::Login, reason: None });
     core.apply(Command::SetAgentState { agent: bruno, state: AgentStateRequest::Ready, reason: None });

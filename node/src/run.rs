@@ -141,7 +141,8 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
         tokio::spawn(crate::http::seed_demo(replica.clone()));
     }
 
-    let Edge { events, fanout, queues } = host.edge.clone();
+    let Edge { events, fanout } = host.edge.clone();
+    let queues = host.queues.clone();
 
     let metrics = Arc::new(Metrics::new(replica.rpc_error_counter()));
     let state = http::AppState {

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use tandem_actors::{Edge, NodeHost, NodeSeams, ReplicaCore, Tasks};
+use tandem_actors::{Edge, NodeHost, NodeSeams, Queues, ReplicaCore, Tasks};
 use tandem_domain::{Entry, Outcome};
 use tandem_raft::clock::Clock;
 use tandem_raft::{Flush, Member, NodeId, Replica, SharedState, Side, Transport, TransportError, WriteError};
@@ -64,6 +64,7 @@ pub struct DeskSeams {
     pub incarnation: u64,
     pub core: ReplicaCore<SimTransport>,
     pub edge: Edge,
+    pub queues: Queues<ReplicaCore<SimTransport>>,
     pub tasks: Tasks,
     #[cfg(feature = "planted-bugs")]
     pub plants: crate::desktops::DeskPlants,
@@ -278,6 +279,7 @@ impl Cluster {
             incarnation: slot.incarnation,
             core: host.core.clone(),
             edge: host.edge.clone(),
+            queues: host.queues.clone(),
             tasks: host.tasks.clone(),
             #[cfg(feature = "planted-bugs")]
             plants: world.desk_plants,

@@ -153,7 +153,7 @@ impl Hosts {
             Some((incarnation, desks)) if *incarnation == seams.incarnation => desks.clone(),
             _ => {
                 let ports = Rc::new(SimPorts { core: seams.core.clone() });
-                let desks = Desks::new(seams.core, seams.edge, host_settings(), ports, seams.tasks);
+                let desks = Desks::new(seams.core, seams.edge, seams.queues, host_settings(), ports, seams.tasks);
                 self.by_node.insert(node, (seams.incarnation, desks.clone()));
                 desks
             }

@@ -12,7 +12,11 @@ use std::process::Command;
 #[test]
 fn the_tandem_binary_is_built_without_planted_bugs() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    // Cargo sets the manifest directory when it runs the test. The compile-time one can name
+    // another checkout: Cargo reuses a test binary from a shared target directory when only
+    // the workspace's path changed (CI clones into a new place each run).
+    let manifest_dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    let workspace = Path::new(&manifest_dir).join("..");
     let output = Command::new(cargo)
         .current_dir(&workspace)
         .args(["tree", "--locked", "--offline", "-p", "tandem-node", "-e", "normal", "--prefix", "none"])

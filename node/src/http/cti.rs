@@ -39,10 +39,10 @@ pub type NodeDesks = Desks<ReplicaCore<NodeTransport>>;
 /// The agent actors' registry for one worker, built in its app factory.
 pub fn worker_desks(state: &Arc<AppState>) -> NodeDesks {
     let core = ReplicaCore::new(state.replica.clone(), state.clock.clone());
-    let edge = Edge { events: state.events.clone(), fanout: state.fanout.clone(), queues: state.queues.clone() };
+    let edge = Edge { events: state.events.clone(), fanout: state.fanout.clone() };
     let ports = Rc::new(NodePorts { state: state.clone() });
     // Nothing ends a node's actors but the process's end: no task list to abort.
-    Desks::new(core, edge, desk_settings(&state.config.cti), ports, Tasks::default())
+    Desks::new(core, edge, state.queues.clone(), desk_settings(&state.config.cti), ports, Tasks::default())
 }
 
 pub fn routes(scope: Scope) -> Scope {

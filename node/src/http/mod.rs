@@ -56,8 +56,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Desktop sessions and the pump that queues them their events.
     pub fanout: Arc<Fanout>,
-    /// The CSQs' live data, computed once per refresh for every desktop pushed it.
-    pub queues: Arc<tandem_actors::QueueBoard>,
+    /// The queue actors: each CSQ's live data, computed once per refresh for every desktop.
+    pub queues: tandem_actors::Queues<tandem_actors::ReplicaCore<crate::run::NodeTransport>>,
     /// The Argon2id workers for logins and user changes.
     pub passwords: Arc<crate::credentials::PasswordWorkers>,
 }
