@@ -87,6 +87,7 @@ impl CatchUp {
 
 #[cfg(test)]
 mod tests {
+    use tandem_domain::AgentEvent;
     use tandem_domain::{AgentId, Audience, Event};
 
     use super::*;
@@ -95,7 +96,8 @@ mod tests {
         let log = EventLog::new(first - 1, 100);
         log.append(
             first,
-            (first..first + count).map(|agent| (Event::AgentDeleted(AgentId(agent)), Audience::everyone())),
+            (first..first + count)
+                .map(|agent| (Event::Agent(AgentEvent::AgentDeleted(AgentId(agent))), Audience::everyone())),
         );
         log
     }
@@ -136,7 +138,7 @@ mod tests {
         let alice = AgentId(2);
         // An agent's deletion is about that agent alone.
         let for_agent = |agent: u64| {
-            let event = Event::AgentDeleted(AgentId(agent));
+            let event = Event::Agent(AgentEvent::AgentDeleted(AgentId(agent)));
             let audience = tandem_domain::Center::default().audience(&event);
             (event, audience)
         };

@@ -12,6 +12,7 @@
 //! before; this machine starts with the session's identity and where its stream starts.
 
 use std::collections::VecDeque;
+use tandem_domain::VoiceEvent;
 
 use tandem_client::proto::{ErrorFrame, Heartbeat, Reply, Request, ServerBody};
 use tandem_client::session::{Cursor, Silence, SilenceAction};
@@ -266,7 +267,7 @@ impl DeskSession {
             return;
         }
         self.transmits.push_back(Transmit::Event(delivery.clone()));
-        if let Event::EndCall { agents, .. } = &*delivery.event.event {
+        if let Event::Voice(VoiceEvent::EndCall { agents, .. }) = &*delivery.event.event {
             if self.agent_statistics_on() && self.settings.agent_statistics_at_end_call {
                 self.transmits.push_back(Transmit::AgentStatistics { only: Some(agents.clone()) });
             }
@@ -352,6 +353,7 @@ pub fn refusal(request_id: &str, code: &str, message: String) -> Reply {
 
 #[cfg(test)]
 mod tests {
+    use tandem_domain::AgentEvent;
     use std::sync::Arc;
 
     use tandem_client::proto::{ClientBody, Heartbeat, Request, ServerBody};
@@ -479,11 +481,11 @@ mod tests {
         let mut desk = DeskSession::new(alice(), settings(), 10, 0);
         drain(&mut desk);
         for index in [9, 10, 11, 11, 13, 12] {
-            desk.handle_event(&dispatched(index, Event::AgentDeleted(AgentId(1))));
+            desk.handle_event(&dispatched(index, Event::Agent(AgentEvent::AgentDeleted(AgentId(1)))));
         }
         assert_eq!(event_indexes(&drain(&mut desk)), [11, 13]);
         assert_eq!(desk.cursor(), 13);
-        let end_call = Event::EndCall { call: CallId(4), agents: vec![ALICE] };
+        let end_call = Event::Voice(VoiceEvent::EndCall { call: CallId(4), agents: vec![ALICE] });
         desk.handle_event(&dispatched(14, end_call));
         let sent = drain(&mut desk);
         assert_eq!(event_indexes(&sent), [14]);
@@ -491,7 +493,7 @@ mod tests {
         desk.handle_resync();
         assert_eq!(drain(&mut desk), [Transmit::Snapshot]);
         desk.handle_snapshot(40);
-        desk.handle_event(&dispatched(40, Event::AgentDeleted(AgentId(1))));
+        desk.handle_event(&dispatched(40, Event::Agent(AgentEvent::AgentDeleted(AgentId(1)))));
         assert_eq!(drain(&mut desk), [], "in the snapshot already");
     }
 

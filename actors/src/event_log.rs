@@ -125,11 +125,12 @@ impl EventLog {
 
 #[cfg(test)]
 mod tests {
+    use tandem_domain::AgentEvent;
     use super::*;
     use tandem_domain::{AgentId, Audience, Event};
 
     fn event(agent: u64) -> (Event, Audience) {
-        (Event::AgentDeleted(AgentId(agent)), Audience::everyone())
+        (Event::Agent(AgentEvent::AgentDeleted(AgentId(agent))), Audience::everyone())
     }
 
     fn indexes(read: EventRead) -> Vec<u64> {

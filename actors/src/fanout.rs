@@ -330,12 +330,14 @@ pub async fn run_fanout<C: Core>(fanout: Arc<Fanout>, log: Arc<EventLog>, core: 
 
 #[cfg(test)]
 mod tests {
+    use tandem_domain::{AgentEvent, ConfigEvent};
     use tandem_domain::{AgentState, Event, Skill, SkillId};
 
     use super::*;
 
     fn event(index: u64) -> RetainedEvent {
-        let event = Event::SkillCreated(Skill { id: SkillId(index), name: format!("skill-{index}") });
+        let event =
+            Event::Config(ConfigEvent::SkillCreated(Skill { id: SkillId(index), name: format!("skill-{index}") }));
         RetainedEvent { index, event: Arc::new(event), audience: Arc::new(Audience::everyone()) }
     }
 
@@ -372,12 +374,12 @@ mod tests {
         let fanout = Fanout::new(0);
         let mut admin = fanout.subscribe(Viewer::Everything);
         let mut own = fanout.subscribe(Viewer::Agent { agent: AgentId(4) });
-        let event = Event::AgentStateChanged {
+        let event = Event::Agent(AgentEvent::AgentStateChanged {
             agent: AgentId(4),
             previous: AgentState::NotReady,
             state: AgentState::Ready,
             reason: None,
-        };
+        });
         let audience = Center::default().audience(&event);
         let retained = RetainedEvent { index: 1, event: Arc::new(event), audience: Arc::new(audience) };
         let controls = BTreeMap::from([(AgentId(4), Arc::from(r#"{"answer":true}"#))]);

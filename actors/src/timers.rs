@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 use std::time::Duration;
+use tandem_domain::SystemCommand;
 
 use actix::{Actor, ActorFutureExt, AsyncContext, Context, WrapFuture};
 use tandem_domain::{Command, Entry, Outcome, RequestId};
@@ -47,7 +48,7 @@ impl<C: Core> LeaderTimers<C> {
             let entry = Entry {
                 request_id: Some(RequestId(format!("expire-{}", due.epoch))),
                 time_ms: 0,
-                command: Command::Expire { deadline: due.deadline, epoch: due.epoch },
+                command: Command::System(SystemCommand::Expire { deadline: due.deadline, epoch: due.epoch }),
                 by: tandem_domain::Actor::Operator,
             };
             let epoch = due.epoch;

@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
+use tandem_domain::AgentCommand;
 
 use futures::channel::mpsc;
 use futures::future::LocalBoxFuture;
@@ -199,11 +200,22 @@ async fn one_actor_and_one_subscription_per_user_and_each_event_once_to_each_des
     }
 
     let bruno = Viewer::Agent { agent: AgentId(2) };
-    let mut meant =
-        node.apply(Command::SetAgentState { agent: AgentId(2), state: AgentStateRequest::Login, reason: None }, &bruno);
-    meant.extend(
-        node.apply(Command::SetAgentState { agent: AgentId(2), state: AgentStateRequest::Ready, reason: None }, &bruno),
+    let mut meant = node.apply(
+        Command::Agent(AgentCommand::SetAgentState {
+            agent: AgentId(2),
+            state: AgentStateRequest::Login,
+            reason: None,
+        }),
+        &bruno,
     );
+    meant.extend(node.apply(
+        Command::Agent(AgentCommand::SetAgentState {
+            agent: AgentId(2),
+            state: AgentStateRequest::Ready,
+            reason: None,
+        }),
+        &bruno,
+    ));
     node.pass(100).await;
     let seen = first.events();
     assert!(meant.len() >= 2, "logging in and getting ready concern the agent: {meant:?}");

@@ -4,6 +4,7 @@
 mod support;
 
 use std::time::Duration;
+use tandem_domain::{AgentCommand, QueueCommand, SystemCommand};
 
 use actix::Actor;
 use support::FakeCore;
@@ -16,16 +17,24 @@ use tandem_domain::{
 fn ringing_call() -> FakeCore {
     let core = FakeCore::demo();
     let bruno = AgentId(2);
-    core.apply(Command::SetAgentState { agent: bruno, state: AgentStateRequest::Login, reason: None });
-    core.apply(Command::SetAgentState { agent: bruno, state: AgentStateRequest::Ready, reason: None });
-    core.apply(Command::InjectContact(ContactSpec {
+    core.apply(Command::Agent(AgentCommand::SetAgentState {
+        agent: bruno,
+        state: AgentStateRequest::Login,
+        reason: None,
+    }));
+    core.apply(Command::Agent(AgentCommand::SetAgentState {
+        agent: bruno,
+        state: AgentStateRequest::Ready,
+        reason: None,
+    }));
+    core.apply(Command::Queue(QueueCommand::InjectContact(ContactSpec {
         channel: Channel::Voice,
         csq: CsqId(1),
         priority: None,
         customer_name: None,
         customer_address: None,
         subject: None,
-    }));
+    })));
     let contact = core.center.borrow().contact(ContactId(1)).map(|c| c.state.clone());
     assert_eq!(contact, Some(ContactState::Offered { agent: bruno }));
     core
@@ -52,7 +61,7 @@ async fn the_leader_expires_a_ring_no_answer_once() {
     ticks(&core, 4).await;
     let proposals = core.proposals.borrow().clone();
     assert_eq!(proposals.len(), 1, "one expiry, proposed once: {proposals:?}");
-    assert!(matches!(proposals[0].command, Command::Expire { .. }));
+    assert!(matches!(proposals[0].command, Command::System(SystemCommand::Expire { .. })));
     assert!(matches!(&proposals[0].request_id, Some(RequestId(id)) if id.starts_with("expire-")));
     let center = core.center.borrow();
     assert_eq!(center.contact(ContactId(1)).map(|c| c.state.clone()), Some(ContactState::Queued));

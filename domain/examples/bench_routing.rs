@@ -24,6 +24,7 @@
 #![allow(clippy::disallowed_types)]
 
 use std::time::{Duration, Instant};
+use tandem_domain::{AgentCommand, ConfigCommand, QueueCommand, QueueEvent, VoiceCommand};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -69,24 +70,24 @@ impl Bench {
     }
 
     fn state(&mut self, agent: AgentId, state: AgentStateRequest) -> Vec<Event> {
-        self.apply(Command::SetAgentState { agent, state, reason: None })
+        self.apply(Command::Agent(AgentCommand::SetAgentState { agent, state, reason: None }))
     }
 }
 
 fn voice(csq: CsqId) -> Command {
-    Command::InjectContact(ContactSpec {
+    Command::Queue(QueueCommand::InjectContact(ContactSpec {
         channel: Channel::Voice,
         csq,
         priority: None,
         customer_name: None,
         customer_address: None,
         subject: None,
-    })
+    }))
 }
 
 fn offered(events: &[Event]) -> Option<(ContactId, AgentId)> {
     events.iter().find_map(|event| match event {
-        Event::ContactOffered { contact, agent, .. } => Some((*contact, *agent)),
+        Event::Queue(QueueEvent::ContactOffered { contact, agent, .. }) => Some((*contact, *agent)),
         _ => None,
     })
 }
@@ -94,12 +95,12 @@ fn offered(events: &[Event]) -> Option<(ContactId, AgentId)> {
 /// A center with `agent_count` agents, all logged in (Not Ready), and wrap-up required.
 fn build(agent_count: u64, rng: &mut StdRng) -> Bench {
     let mut bench = Bench { center: Center::default(), time_ms: 1_700_000_000_000, applied: 0 };
-    bench.apply(Command::SetDeskSettings(DeskSettings {
+    bench.apply(Command::Config(ConfigCommand::SetDeskSettings(DeskSettings {
         wrap_up_incoming: WrapUpMode::Required,
         ..DeskSettings::default()
-    }));
+    })));
     for skill in 1..=SKILL_COUNT {
-        bench.apply(Command::CreateSkill(SkillSpec { name: format!("skill {skill}") }));
+        bench.apply(Command::Config(ConfigCommand::CreateSkill(SkillSpec { name: format!("skill {skill}") })));
     }
     for csq in 1..=CSQ_COUNT {
         let first = SkillId(1 + (csq - 1) % SKILL_COUNT);
@@ -109,12 +110,12 @@ fn build(agent_count: u64, rng: &mut StdRng) -> Bench {
             skills.push(SkillRequirement { skill: second, min_competence: 1 });
         }
         let selection = if csq % 2 == 0 { Selection::MostSkilled } else { Selection::LongestAvailable };
-        bench.apply(Command::CreateCsq(CsqSpec {
+        bench.apply(Command::Queue(QueueCommand::CreateCsq(CsqSpec {
             name: format!("queue {csq}"),
             channel: Channel::Voice,
             selection,
             skills,
-        }));
+        })));
     }
     for agent in 1..=agent_count {
         let mut skills: Vec<u64> = Vec::new();
@@ -128,14 +129,14 @@ fn build(agent_count: u64, rng: &mut StdRng) -> Bench {
             .into_iter()
             .map(|skill| SkillLevel { skill: SkillId(skill), competence: rng.gen_range(1..=10) })
             .collect();
-        bench.apply(Command::CreateAgent(AgentSpec {
+        bench.apply(Command::Agent(AgentCommand::CreateAgent(AgentSpec {
             login_name: format!("agent{agent}"),
             name: format!("Agent {agent}"),
             alias: None,
             team: None,
             skills,
             extension: None,
-        }));
+        })));
         bench.state(AgentId(agent), AgentStateRequest::Login);
     }
     bench
@@ -178,7 +179,7 @@ fn run(agent_count: u64, decisions: usize) -> serde_json::Value {
         let csq = CsqId(1 + k as u64 % CSQ_COUNT);
         let events = bench.timed(voice(csq), &mut contact_side);
         if let Some((contact, _)) = offered(&events) {
-            bench.apply(Command::CustomerLeft { contact });
+            bench.apply(Command::Queue(QueueCommand::CustomerLeft { contact }));
         }
     }
 
@@ -198,12 +199,14 @@ fn run(agent_count: u64, decisions: usize) -> serde_json::Value {
     let mut routed = 0u64;
     for k in 0..decisions {
         let agent = AgentId(1 + (k as u64 * 7919) % agent_count);
-        let events = bench
-            .timed(Command::SetAgentState { agent, state: AgentStateRequest::Ready, reason: None }, &mut agent_side);
+        let events = bench.timed(
+            Command::Agent(AgentCommand::SetAgentState { agent, state: AgentStateRequest::Ready, reason: None }),
+            &mut agent_side,
+        );
         if offered(&events).is_some() {
             routed += 1;
-            bench.apply(Command::AnswerCall { agent });
-            bench.apply(Command::EndCall { agent });
+            bench.apply(Command::Voice(VoiceCommand::AnswerCall { agent }));
+            bench.apply(Command::Voice(VoiceCommand::EndCall { agent }));
             bench.apply(voice(CsqId(1 + k as u64 % CSQ_COUNT)));
         }
         bench.state(agent, AgentStateRequest::NotReady);

@@ -9,6 +9,7 @@
 //! it missed; the center keeps each agent's last [`AGENT_CHAT_MAILBOX_MAX`] messages so a
 //! desktop that resynchronises from a snapshot still shows the conversation.
 
+use crate::SupervisionEvent;
 use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
@@ -165,6 +166,6 @@ impl Center {
         self.chats.push(to, message.clone());
         let mut agents = vec![from, to];
         agents.sort_unstable();
-        Ok(Applied::event(Event::AgentChatMessageSent { message, agents }))
+        Ok(Applied::event(Event::Supervision(SupervisionEvent::AgentChatMessageSent { message, agents })))
     }
 }

@@ -22,6 +22,7 @@ use crate::rejection::Rejection;
 use crate::settings::WrapUpMode;
 use crate::spec_error::SpecError;
 use crate::text::text_required;
+use crate::{AgentEvent, VoiceEvent};
 
 impl Center {
     pub(crate) fn agent_set_state(
@@ -48,7 +49,7 @@ impl Center {
             VoiceStep::Pending(target) => {
                 let pending = PendingState { state: target, reason };
                 self.status_mut(id).pending = Some(pending);
-                events.push(Event::AfterCallStateChosen { agent: id, pending });
+                events.push(Event::Agent(AgentEvent::AfterCallStateChosen { agent: id, pending }));
             }
         }
         if request == AgentStateRequest::Login {
@@ -74,7 +75,7 @@ impl Center {
         if let Some(call) = call {
             call.wrap_up_data = Some(data.clone());
         }
-        let mut events = vec![Event::WrapUpDataSet { agent: id, data: data.clone() }];
+        let mut events = vec![Event::Voice(VoiceEvent::WrapUpDataSet { agent: id, data: data.clone() })];
         if on_call {
             self.wrap_up_data_onto_calls(id, &data, &mut events);
         }
@@ -146,7 +147,7 @@ impl Center {
         if let Some(timer) = timer {
             self.timer_stop(Deadline::WrapUp(id), timer);
         }
-        events.push(Event::AgentStateChanged { agent: id, previous, state, reason });
+        events.push(Event::Agent(AgentEvent::AgentStateChanged { agent: id, previous, state, reason }));
         if state == AgentState::LoggedOut && previous != AgentState::LoggedOut {
             self.monitors_end_for(id, events);
         }

@@ -181,91 +181,20 @@ impl Center {
     /// Runs one command. On `Err` nothing has been written.
     fn execute(&mut self, command: &Command) -> Result<Applied, Rejection> {
         match command {
-            Command::CreateSkill(spec) => self.skill_create(spec),
-            Command::UpdateSkill { id, spec } => self.skill_update(*id, spec),
-            Command::DeleteSkill { id } => self.skill_delete(*id),
-            Command::CreateAgent(spec) => self.agent_create(spec),
-            Command::UpdateAgent { id, spec } => self.agent_update(*id, spec),
-            Command::DeleteAgent { id } => self.agent_delete(*id),
-            Command::CreateTeam(spec) => self.team_create(spec),
-            Command::UpdateTeam { id, spec } => self.team_update(*id, spec),
-            Command::DeleteTeam { id } => self.team_delete(*id),
-            Command::CreateCsq(spec) => self.csq_create(spec),
-            Command::UpdateCsq { id, spec } => self.csq_update(*id, spec),
-            Command::DeleteCsq { id } => self.csq_delete(*id),
-            Command::CreateReasonCode(spec) => self.reason_code_create(spec),
-            Command::UpdateReasonCode { id, spec } => self.reason_code_update(*id, spec),
-            Command::DeleteReasonCode { id } => self.reason_code_delete(*id),
-            Command::CreateUser(spec) => self.user_create(spec),
-            Command::UpdateUser { id, spec } => self.user_update(*id, spec),
-            Command::DeleteUser { id } => self.user_delete(*id),
-            Command::SetSessionKey { key } => self.session_key_set(key),
-            Command::Noop => Ok(Applied::default()),
-            Command::SetDeskSettings(settings) => self.desk_settings_set(settings),
-            Command::SetAgentState { agent, state, reason } => self.agent_set_state(*agent, *state, *reason),
-            Command::MakeCall { agent } => self.agent_make_call(*agent),
-            Command::HoldCall { agent } => self.agent_hold_call(*agent),
-            Command::RetrieveCall { agent } => self.agent_retrieve_call(*agent),
-            Command::EndCall { agent } => self.agent_end_call(*agent),
-            Command::SetWrapUpData { agent, data } => self.agent_set_wrap_up_data(*agent, data),
-            Command::CloseSession { agent } => self.agent_close_session(*agent),
-            Command::SetChannelParameters(parameters) => self.channel_parameters_set(parameters),
-            Command::SetDigitalState { agent, state } => self.agent_set_digital_state(*agent, *state),
-            Command::InjectContact(spec) => self.contact_inject(spec),
-            Command::AnswerCall { agent } => self.agent_answer_call(*agent),
-            Command::CustomerLeft { contact } => self.contact_customer_left(*contact),
-            Command::CustomerActivity { contact } => self.chat_customer_activity(*contact),
-            Command::AcceptChat { agent, contact } => self.chat_accept(*agent, *contact),
-            Command::EndChat { agent, contact } => self.chat_end(*agent, *contact),
-            Command::LeaveChat { agent, contact } => self.chat_leave(*agent, *contact),
-            Command::InviteToGroupChat { agent, contact, csq, notes } => {
-                self.chat_invite(*agent, *contact, *csq, notes.as_deref())
-            }
-            Command::AcceptGroupChatInvite { agent, contact } => self.chat_invite_accept(*agent, *contact),
-            Command::DeclineGroupChatInvite { agent, contact } => self.chat_invite_decline(*agent, *contact),
-            Command::SendEmail { agent, contact } => self.email_send(*agent, *contact),
-            Command::DiscardEmail { agent, contact } => self.email_discard(*agent, *contact),
-            Command::RequeueEmail { agent, contact, csq } => self.email_requeue(*agent, *contact, *csq),
-            Command::RequeueOpenEmails => Ok(self.emails_requeue_all()),
-            Command::SetContactWrapUp { agent, contact, reasons } => {
-                self.contact_wrap_up_set(*agent, *contact, reasons)
-            }
-            Command::CreateWrapUpCategory(spec) => self.wrap_up_category_create(spec),
-            Command::UpdateWrapUpCategory { id, spec } => self.wrap_up_category_update(*id, spec),
-            Command::DeleteWrapUpCategory { id } => self.wrap_up_category_delete(*id),
-            Command::CreatePredefinedResponse(spec) => self.predefined_response_create(spec),
-            Command::UpdatePredefinedResponse { id, spec } => self.predefined_response_update(*id, spec),
-            Command::DeletePredefinedResponse { id } => self.predefined_response_delete(*id),
-            Command::CreateEmailSignature(spec) => self.email_signature_create(spec),
-            Command::UpdateEmailSignature { id, spec } => self.email_signature_update(*id, spec),
-            Command::DeleteEmailSignature { id } => self.email_signature_delete(*id),
-            Command::PublishTeamMessage(spec) => self.team_message_publish(spec),
-            Command::SendAgentChat { from, to, text } => self.agent_chat_send(*from, *to, text),
-            Command::StartSilentMonitor { supervisor, agent } => self.silent_monitor_start(*supervisor, *agent),
-            Command::StopSilentMonitor { supervisor } => self.silent_monitor_stop(*supervisor),
-            Command::SetStatisticsSettings(settings) => self.statistics_settings_set(settings),
-            Command::DeleteTeamMessage { id, by } => self.team_message_delete(*id, *by),
-            Command::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
-            Command::CreateDialedNumber(spec) => self.dialed_number_create(spec),
-            Command::UpdateDialedNumber { id, spec } => self.dialed_number_update(*id, spec),
-            Command::DeleteDialedNumber { id } => self.dialed_number_delete(*id),
-            Command::InboundCall(spec) => self.inbound_call(spec),
-            Command::CallControl { agent, request } => self.call_control(*agent, request),
-            Command::ExternalAnswer { call, number } => self.external_answer(*call, number),
-            Command::ExternalHangup { call, number } => self.external_hangup(*call, number),
-            Command::Supervise { supervisor, agent, call, action } => {
-                self.supervise(*supervisor, *agent, *call, *action)
-            }
-            Command::EmergencyCall { agent, alert } => self.supervisor_call(*agent, *alert, true),
-            Command::AssistanceRequest { agent, alert } => self.supervisor_call(*agent, *alert, false),
-            #[cfg(feature = "planted-bugs")]
-            Command::PlantBugs(bugs) => Ok(self.bugs_planted(*bugs)),
+            Command::Config(command) => self.execute_config(command),
+            Command::Agent(command) => self.execute_agent(command),
+            Command::Queue(command) => self.execute_queue(command),
+            Command::Voice(command) => self.execute_voice(command),
+            Command::Chat(command) => self.execute_chat(command),
+            Command::Email(command) => self.execute_email(command),
+            Command::Supervision(command) => self.execute_supervision(command),
+            Command::System(command) => self.execute_system(command),
         }
     }
 
     /// A deadline's expiry, proposed by the leader. A stale epoch, or a deadline not yet due by
     /// the entry's time, is a no-op.
-    fn expire(&mut self, deadline: Deadline, epoch: u64) -> Applied {
+    pub(crate) fn expire(&mut self, deadline: Deadline, epoch: u64) -> Applied {
         match deadline {
             Deadline::WrapUp(agent) => self.agent_wrap_up_expired(agent, epoch),
             Deadline::NoAnswer(contact) => self.contact_no_answer_expired(contact, epoch),

@@ -1,6 +1,6 @@
 //! Contacts: voice calls, chats and emails, one entity with one state machine per channel.
 //!
-//! A contact is created by [`crate::Command::InjectContact`] into a CSQ of its channel and
+//! A contact is created by [`crate::QueueCommand::InjectContact`] into a CSQ of its channel and
 //! copies the timeouts in force at that moment, so later parameter changes affect new contacts
 //! only (seeds-uccx.md §2.7). Its state says where it is, and only there: waiting for its last
 //! agent, queued in its CSQ, offered to one agent, active on one agent (two in a group chat),
@@ -8,6 +8,7 @@
 //! reading up to [`CONTACT_CLOSED_RETAINED_COUNT_MAX`], oldest forgotten first, so the state
 //! stays bounded however long the center runs.
 
+use crate::QueueEvent;
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
@@ -270,7 +271,7 @@ impl Center {
         }
         let (id, mut contact) = self.contact_new_checked(spec)?;
         contact.arrival_sequence = self.sequence_next();
-        let mut events = vec![Event::ContactInjected(Box::new(contact.clone()))];
+        let mut events = vec![Event::Queue(QueueEvent::ContactInjected(Box::new(contact.clone())))];
         let channel = contact.channel;
         self.contacts.insert_new(id, contact);
         match channel {
@@ -287,7 +288,7 @@ impl Center {
         let call = self.call_room_checked()?;
         contact.call = Some(call);
         contact.arrival_sequence = self.sequence_next();
-        let mut events = vec![Event::ContactInjected(Box::new(contact.clone()))];
+        let mut events = vec![Event::Queue(QueueEvent::ContactInjected(Box::new(contact.clone())))];
         self.contacts.insert_new(id, contact);
         let mut touched = Touched::new();
         let caller = Connection { party: Party::External(data.ani.clone()), state: ConnectionState::Talking };
@@ -389,7 +390,7 @@ impl Center {
         self.contact_timers_stop(id);
         let closed_ms = self.time_ms;
         self.contact_mut(id).state = ContactState::Closed { outcome, closed_ms };
-        events.push(Event::ContactClosed { contact: id, channel, csq, outcome, agent });
+        events.push(Event::Queue(QueueEvent::ContactClosed { contact: id, channel, csq, outcome, agent }));
         self.closed_contacts.order.push_back(id);
         if self.closed_contacts.order.len() as u64 > u64::from(CONTACT_CLOSED_RETAINED_COUNT_MAX) {
             if let Some(oldest) = self.closed_contacts.order.pop_front() {

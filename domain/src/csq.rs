@@ -5,6 +5,7 @@
 //! [`EMAIL_CSQ_COUNT_MAX`] email CSQs, refusing the next with the spec's message. Mailbox
 //! settings of email CSQs are not here yet; they arrive with the mailbox actor.
 
+use crate::QueueEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
@@ -111,7 +112,7 @@ impl Center {
         self.csq_email_room_checked(&csq, None)?;
         self.csqs.insert_new(id, csq.clone());
         self.routing_csq_changed(id);
-        Ok(Applied::created(Event::CsqCreated(csq), EntityRef::Csq(id)))
+        Ok(Applied::created(Event::Queue(QueueEvent::CsqCreated(csq)), EntityRef::Csq(id)))
     }
 
     pub(crate) fn csq_update(&mut self, id: CsqId, spec: &CsqSpec) -> Result<Applied, Rejection> {
@@ -125,7 +126,7 @@ impl Center {
         }
         self.csqs.replace(id, csq.clone());
         self.routing_csq_changed(id);
-        Ok(Applied::event(Event::CsqUpdated(csq)))
+        Ok(Applied::event(Event::Queue(QueueEvent::CsqUpdated(csq))))
     }
 
     pub(crate) fn csq_delete(&mut self, id: CsqId) -> Result<Applied, Rejection> {
@@ -135,7 +136,7 @@ impl Center {
         self.csq_unused_checked(id, "it cannot be deleted")?;
         self.routing_csq_removed(id);
         self.csqs.remove(id);
-        Ok(Applied::event(Event::CsqDeleted(id)))
+        Ok(Applied::event(Event::Queue(QueueEvent::CsqDeleted(id))))
     }
 
     /// The desktop content tagged to a CSQ, named for an `in_use` message.

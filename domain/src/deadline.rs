@@ -3,7 +3,7 @@
 //! The domain reads no clock, so a timer is only a due time and an epoch stored with its owner
 //! (an agent's wrap-up, a contact's no-answer, a team message's expiry) and mirrored in one
 //! ordered index. The leader's timer actor asks [`crate::Center::deadline_next`] what is due
-//! next and, once its clock passes it, proposes [`crate::Command::Expire`] with the epoch it
+//! next and, once its clock passes it, proposes [`crate::SystemCommand::Expire`] with the epoch it
 //! saw. Every timer start draws a fresh epoch from the center's sequence, so an expiry for a
 //! timer that was stopped or restarted meanwhile names a stale epoch and is a no-op, not an
 //! error. An expiry proposed before its due time (by the entry's time) is a no-op too.
@@ -59,7 +59,7 @@ pub struct DueDeadline {
     pub due_ms: u64,
     /// Which timer.
     pub deadline: Deadline,
-    /// The epoch to propose in [`crate::Command::Expire`].
+    /// The epoch to propose in [`crate::SystemCommand::Expire`].
     pub epoch: u64,
 }
 

@@ -13,6 +13,7 @@ use crate::ids::{AgentId, SkillId, TeamId};
 use crate::reason_code::{ReasonCodeSpec, ReasonKind};
 use crate::skill::SkillSpec;
 use crate::team::TeamSpec;
+use crate::{AgentCommand, ConfigCommand, QueueCommand};
 
 const SALES: SkillId = SkillId(1);
 const SUPPORT: SkillId = SkillId(2);
@@ -25,14 +26,14 @@ const SUPPORT_TEAM: TeamId = TeamId(2);
 pub fn demo_commands() -> Vec<Command> {
     let mut commands = Vec::new();
     for name in ["Sales", "Support", "Billing", "Spanish"] {
-        commands.push(Command::CreateSkill(SkillSpec { name: name.to_owned() }));
+        commands.push(Command::Config(ConfigCommand::CreateSkill(SkillSpec { name: name.to_owned() })));
     }
     for name in ["Sales Team", "Support Team"] {
-        commands.push(Command::CreateTeam(TeamSpec {
+        commands.push(Command::Config(ConfigCommand::CreateTeam(TeamSpec {
             name: name.to_owned(),
             primary_supervisor: None,
             secondary_supervisors: Vec::new(),
-        }));
+        })));
     }
     commands.extend(demo_agents());
     commands.push(supervisors(SALES_TEAM, "Sales Team", 1, 2));
@@ -57,25 +58,25 @@ fn demo_agents() -> Vec<Command> {
 }
 
 fn agent(login_name: &str, name: &str, team: TeamId, levels: &[(SkillId, u8)]) -> Command {
-    Command::CreateAgent(AgentSpec {
+    Command::Agent(AgentCommand::CreateAgent(AgentSpec {
         login_name: login_name.to_owned(),
         name: name.to_owned(),
         alias: None,
         team: Some(team),
         extension: None,
         skills: levels.iter().map(|&(skill, competence)| SkillLevel { skill, competence }).collect(),
-    })
+    }))
 }
 
 fn supervisors(team: TeamId, name: &str, primary: u64, secondary: u64) -> Command {
-    Command::UpdateTeam {
+    Command::Config(ConfigCommand::UpdateTeam {
         id: team,
         spec: TeamSpec {
             name: name.to_owned(),
             primary_supervisor: Some(AgentId(primary)),
             secondary_supervisors: vec![AgentId(secondary)],
         },
-    }
+    })
 }
 
 /// One voice Longest Available, one chat Most Skilled and one email CSQ.
@@ -88,7 +89,7 @@ fn demo_csqs() -> Vec<Command> {
 }
 
 fn csq(name: &str, channel: Channel, selection: Selection, requirements: &[(SkillId, u8)]) -> Command {
-    Command::CreateCsq(CsqSpec {
+    Command::Queue(QueueCommand::CreateCsq(CsqSpec {
         name: name.to_owned(),
         channel,
         selection,
@@ -96,7 +97,7 @@ fn csq(name: &str, channel: Channel, selection: Selection, requirements: &[(Skil
             .iter()
             .map(|&(skill, min_competence)| SkillRequirement { skill, min_competence })
             .collect(),
-    })
+    }))
 }
 
 /// Four Not Ready and two Logout reasons.
@@ -112,7 +113,11 @@ fn demo_reason_codes() -> Vec<Command> {
     codes
         .iter()
         .map(|(kind, value, label)| {
-            Command::CreateReasonCode(ReasonCodeSpec { kind: *kind, value: *value, label: (*label).to_owned() })
+            Command::Config(ConfigCommand::CreateReasonCode(ReasonCodeSpec {
+                kind: *kind,
+                value: *value,
+                label: (*label).to_owned(),
+            }))
         })
         .collect()
 }

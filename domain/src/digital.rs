@@ -9,6 +9,7 @@
 //! On Voice Call" when the agent's current voice call ends, "Offer Voice Call When On Chat"
 //! when the agent receives a new chat (`docs/decisions/0012-digital-state-and-capacity.md`).
 
+use crate::AgentEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::agent_status::AgentStatus;
@@ -112,7 +113,7 @@ impl Center {
         if let Some(sequence) = sequence {
             status.digital_sequence = sequence;
         }
-        events.push(Event::DigitalStateChanged { agent: id, previous, state });
+        events.push(Event::Agent(AgentEvent::DigitalStateChanged { agent: id, previous, state }));
         self.agent_availability_changed(id, events);
     }
 
@@ -200,7 +201,7 @@ impl Center {
             return;
         }
         status.blending = blending;
-        events.push(Event::BlendingChanged { agent: id, blending });
+        events.push(Event::Agent(AgentEvent::BlendingChanged { agent: id, blending }));
         self.agent_availability_changed(id, events);
     }
 }

@@ -15,11 +15,14 @@
 //! with an index of available agents per CSQ, desktop content (wrap-up, predefined responses,
 //! signatures, team messages) and statistics derived from applied events. Timers are deadlines
 //! in the state: [`Center::deadline_next`] says what is due next, and the leader proposes
-//! [`Command::Expire`] with the epoch it saw.
+//! [`SystemCommand::Expire`] with the epoch it saw.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing))]
+
+#[macro_use]
+mod grouped;
 
 mod center;
 mod command;
@@ -35,20 +38,27 @@ mod snapshot;
 mod table;
 mod text;
 
+// The channels and the shared parts, each with its commands and events (issue 11).
 mod agent;
+mod chat;
+mod config;
+mod email;
+mod queue;
+mod supervision;
+mod system;
+mod voice;
+
 mod agent_chat;
 mod agent_state;
 mod agent_status;
 mod agent_voice;
 mod audience;
 mod authorization;
-mod chat;
 mod contact;
 mod content;
 mod csq;
 mod deadline;
 mod digital;
-mod email;
 mod predefined_response;
 mod reason_code;
 mod settings;
@@ -60,12 +70,12 @@ mod team;
 mod team_message;
 mod telephony;
 mod user;
-mod voice;
 mod wrap_up;
 
 pub mod demo;
 
 pub use agent::{Agent, AgentSpec, SkillLevel};
+pub use agent::{AgentCommand, AgentEvent};
 pub use agent_chat::{AgentChatLevel, AgentChatMessage, SupervisorChatLevel};
 pub use agent_state::{AgentState, AgentStateRequest, CallDirection};
 pub use agent_status::{AgentCall, AgentStatus, PendingState};
@@ -73,7 +83,9 @@ pub use audience::{Audience, Viewer};
 pub use authorization::Actor;
 pub use center::Center;
 pub use chat::InviteDropReason;
+pub use chat::{ChatCommand, ChatEvent};
 pub use command::{Command, Entry, RequestId};
+pub use config::{ConfigCommand, ConfigEvent};
 pub use contact::{
     Contact, ContactOutcome, ContactSpec, ContactState, ContactTimeouts, ContactTimers, Customer, EndedBy, Invite,
 };
@@ -82,6 +94,7 @@ pub use csq::{Channel, Csq, CsqSpec, Selection, SkillRequirement};
 pub use deadline::{Deadline, DueDeadline, Timer};
 pub use demo::demo_commands;
 pub use digital::{Blending, DigitalState, DigitalStateRequest};
+pub use email::{EmailCommand, EmailEvent};
 pub use ids::{
     AgentId, CallId, ContactId, CsqId, DialedNumberId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId,
     TeamId, TeamMessageId, UserId, WrapUpCategoryId,
@@ -91,6 +104,7 @@ pub use outcome::{Applied, EntityRef, Event, Outcome};
 #[cfg(feature = "planted-bugs")]
 pub use planted::PlantedBugs;
 pub use predefined_response::{PredefinedResponse, PredefinedResponseSpec};
+pub use queue::{QueueCommand, QueueEvent};
 pub use reason_code::{ReasonCode, ReasonCodeSpec, ReasonKind};
 pub use rejection::{Rejection, RejectionCode};
 pub use settings::{ChannelParameters, DeskSettings, WrapUpMode};
@@ -100,6 +114,8 @@ pub use spec_error::{SpecCode, SpecError};
 pub use statistics::{
     AgentCounters, AgentStatisticsSnapshot, CsqCounters, CsqStatisticsSnapshot, StatisticsSettings, StatisticsSnapshot,
 };
+pub use supervision::{SupervisionCommand, SupervisionEvent};
+pub use system::SystemCommand;
 pub use team::{Team, TeamSpec};
 pub use team_message::{TeamMessage, TeamMessageSpec};
 pub use telephony::{
@@ -108,6 +124,7 @@ pub use telephony::{
     SuperviseAction,
 };
 pub use user::{AgentDesk, DeskView, Role, User, UserSpec, UserView};
+pub use voice::{VoiceCommand, VoiceEvent};
 pub use wrap_up::{WrapUpCategory, WrapUpCategorySpec, WrapUpSelection};
 
 #[cfg(test)]

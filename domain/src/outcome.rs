@@ -5,31 +5,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::agent::Agent;
-use crate::agent_chat::AgentChatMessage;
-use crate::agent_state::AgentState;
-use crate::agent_status::PendingState;
+use crate::{AgentEvent, ChatEvent, ConfigEvent, EmailEvent, QueueEvent, SupervisionEvent, VoiceEvent};
+
 use crate::audience::Audience;
-use crate::chat::InviteDropReason;
-use crate::contact::{Contact, ContactOutcome, EndedBy};
-use crate::csq::{Channel, Csq};
-use crate::digital::{Blending, DigitalState};
 use crate::ids::{
-    AgentId, CallId, ContactId, CsqId, DialedNumberId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId,
-    TeamId, TeamMessageId, UserId, WrapUpCategoryId,
+    AgentId, ContactId, CsqId, DialedNumberId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId, TeamId,
+    TeamMessageId, UserId, WrapUpCategoryId,
 };
-use crate::predefined_response::PredefinedResponse;
-use crate::reason_code::ReasonCode;
 use crate::rejection::Rejection;
-use crate::settings::{ChannelParameters, DeskSettings};
-use crate::signature::EmailSignature;
-use crate::skill::Skill;
-use crate::statistics::StatisticsSettings;
-use crate::team::Team;
-use crate::team_message::TeamMessage;
-use crate::telephony::{Call, CallData, ClearCause, Connection, DialedNumber, MonitorEnd, Party};
-use crate::user::UserView;
-use crate::wrap_up::{WrapUpCategory, WrapUpSelection};
 
 /// The result of [`crate::Center::apply`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,421 +68,25 @@ pub enum EntityRef {
     DialedNumber(DialedNumberId),
 }
 
-/// One change to the center, as pushed to clients.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Event {
-    /// A skill was created.
-    SkillCreated(Skill),
-    /// A skill was updated; this is its new value.
-    SkillUpdated(Skill),
-    /// A skill was deleted.
-    SkillDeleted(SkillId),
-    /// An agent was created.
-    AgentCreated(Agent),
-    /// An agent was updated; this is its new value.
-    AgentUpdated(Agent),
-    /// An agent was deleted.
-    AgentDeleted(AgentId),
-    /// A team was created.
-    TeamCreated(Team),
-    /// A team was updated; this is its new value.
-    TeamUpdated(Team),
-    /// A team was deleted.
-    TeamDeleted(TeamId),
-    /// A CSQ was created.
-    CsqCreated(Csq),
-    /// A CSQ was updated; this is its new value.
-    CsqUpdated(Csq),
-    /// A CSQ was deleted.
-    CsqDeleted(CsqId),
-    /// A reason code was created.
-    ReasonCodeCreated(ReasonCode),
-    /// A reason code was updated; this is its new value.
-    ReasonCodeUpdated(ReasonCode),
-    /// A reason code was deleted.
-    ReasonCodeDeleted(ReasonCodeId),
-    /// A user was added (the hash is never in an event).
-    UserCreated(UserView),
-    /// A user was changed.
-    UserUpdated(UserView),
-    /// A user was removed.
-    UserDeleted(UserId),
-    /// The agent desk settings were replaced; this is their new value.
-    DeskSettingsUpdated(DeskSettings),
-    /// An agent's voice state changed (or was set again with a new reason).
-    AgentStateChanged {
-        /// The agent.
-        agent: AgentId,
-        /// The state before.
-        previous: AgentState,
-        /// The state now.
-        state: AgentState,
-        /// The reason code value, for Not Ready and Logout.
-        reason: Option<u16>,
-    },
-    /// An agent on a call chose the state to enter when the call ends.
-    AfterCallStateChosen {
-        /// The agent.
-        agent: AgentId,
-        /// The chosen state and reason.
-        pending: PendingState,
-    },
-    /// `BEGIN_CALL`: a call began on the switch (`agents`: those on it), or appeared at the
-    /// devices of agents who joined it under way (`agents`: those, sorted); this is its value
-    /// then. Every call event names the agents on the call (`agents`, sorted), plus any it is
-    /// about who just left.
-    BeginCall {
-        /// The call.
-        call: Box<Call>,
-        /// The agents concerned.
-        agents: Vec<AgentId>,
-    },
-    /// `CALL_DELIVERED`: a party's connection is ringing (`LCS_ALERTING`).
-    CallDelivered {
-        /// The call.
-        call: CallId,
-        /// The party rung.
-        party: Party,
-        /// The agents concerned.
-        agents: Vec<AgentId>,
-    },
-    /// `CALL_ESTABLISHED`: a party's connection is talking (answered, or connected at once).
-    CallEstablished {
-        /// The call.
-        call: CallId,
-        /// The party connected.
-        party: Party,
-        /// The agents concerned.
-        agents: Vec<AgentId>,
-    },
-    /// `CALL_HELD`: an agent put its connection on hold.
-    CallHeld {
-        /// The call.
-        call: CallId,
-        /// The agent.
-        agent: AgentId,
-        /// The agents concerned.
-        agents: Vec<AgentId>,
-    },
-    /// `CALL_RETRIEVED`: an agent took its connection off hold.
-    CallRetrieved {
-        /// The call.
-        call: CallId,
-        /// The agent.
-        agent: AgentId,
-        /// The agents concerned.
-        agents: Vec<AgentId>,
-    },
-    /// `CALL_TRANSFERRED`: an agent transferred a call and left it.
-    CallTransferred {
-        /// The call that goes on.
-        call: CallId,
-        /// The consult call merged into it (none for a single-step transfer).
-        secondary: Option<CallId>,
-        /// The transferring agent.
-        by: AgentId,
-        /// The call's connections after the transfer, without the transferring agent.
-        connections: Vec<Connection>,
-        /// The agents concerned.
-        agents: Vec<AgentId>,
-    },
-    /// `CALL_CONFERENCED`: a consult call merged into the held call, or a supervisor barged in.
-    CallConferenced {
-        /// The call that goes on.
-        call: CallId,
-        /// The consult call merged into it (none for a barge-in).
-        secondary: Option<CallId>,
-        /// The agent who completed it: the conference controller, or the barging supervisor.
-        controller: AgentId,
-        /// The call's connections now.
-        connections: Vec<Connection>,
-        /// The agents concerned.
-        agents: Vec<AgentId>,
-    },
-    /// `CALL_CONNECTION_CLEARED`: a party left a call.
-    CallConnectionCleared {
-        /// The call.
-        call: CallId,
-        /// The party that left.
-        party: Party,
-        /// Why (`Redirected` is the spec's `CEC_REDIRECTED`).
-        cause: ClearCause,
-        /// The agents concerned, the leaving agent included.
-        agents: Vec<AgentId>,
-    },
-    /// `CALL_CLEARED`: the call's last connection was cleared.
-    CallCleared {
-        /// The call.
-        call: CallId,
-        /// The agents that were on it.
-        agents: Vec<AgentId>,
-    },
-    /// `END_CALL`: the call object is gone (cleared, or merged into another call).
-    EndCall {
-        /// The call.
-        call: CallId,
-        /// The agents that were on it.
-        agents: Vec<AgentId>,
-    },
-    /// `CALL_DATA_UPDATE`: a call's data changed; this is its new value.
-    CallDataUpdate {
-        /// The call.
-        call: CallId,
-        /// The data now.
-        data: CallData,
-        /// The agents concerned.
-        agents: Vec<AgentId>,
-    },
-    /// An agent sent DTMF digits on a call (for the media side to play).
-    DtmfSent {
-        /// The call.
-        call: CallId,
-        /// The agent.
-        agent: AgentId,
-        /// The digits.
-        digits: String,
-        /// The agents concerned.
-        agents: Vec<AgentId>,
-    },
-    /// An agent placed an emergency call or an assistance request to a supervisor.
-    SupervisorCallPlaced {
-        /// The call the supervisor rings on.
-        call: CallId,
-        /// The agent.
-        agent: AgentId,
-        /// The supervisor rung.
-        supervisor: AgentId,
-        /// An emergency call (otherwise an assistance request).
-        emergency: bool,
-        /// The agents concerned.
-        agents: Vec<AgentId>,
-    },
-    /// A dialed number was created.
-    DialedNumberCreated(DialedNumber),
-    /// A dialed number was updated; this is its new value.
-    DialedNumberUpdated(DialedNumber),
-    /// A dialed number was deleted.
-    DialedNumberDeleted(DialedNumberId),
-    /// The channel parameters were replaced; this is their new value.
-    ChannelParametersUpdated(ChannelParameters),
-    /// An agent's digital (chat and email) state changed.
-    DigitalStateChanged {
-        /// The agent.
-        agent: AgentId,
-        /// The state before.
-        previous: DigitalState,
-        /// The state now.
-        state: DigitalState,
-    },
-    /// The blending rules in force for an agent changed.
-    BlendingChanged {
-        /// The agent.
-        agent: AgentId,
-        /// The rules now.
-        blending: Blending,
-    },
-    /// A contact arrived; this is its first value.
-    ContactInjected(Box<Contact>),
-    /// A contact entered its CSQ's queue (on arrival, or back after an offer or a requeue).
-    ContactQueued {
-        /// The contact.
-        contact: ContactId,
-        /// The CSQ.
-        csq: CsqId,
-        /// Its channel.
-        channel: Channel,
-    },
-    /// A call or chat was offered to an agent, who must accept it by `no_answer_due_ms`.
-    ContactOffered {
-        /// The contact.
-        contact: ContactId,
-        /// The agent.
-        agent: AgentId,
-        /// Voice or chat.
-        channel: Channel,
-        /// When the offer lapses.
-        no_answer_due_ms: u64,
-    },
-    /// An agent took a contact: a call answered, a chat accepted, an email assigned.
-    ContactAccepted {
-        /// The contact.
-        contact: ContactId,
-        /// The agent.
-        agent: AgentId,
-        /// Its channel.
-        channel: Channel,
-        /// The CSQ it was routed from.
-        csq: CsqId,
-        /// How long the customer waited, from arrival.
-        waited_ms: u64,
-    },
-    /// An offer lapsed: the agent did not accept in time (voice ring no answer, chat).
-    ContactNotAnswered {
-        /// The contact.
-        contact: ContactId,
-        /// The agent who did not answer.
-        agent: AgentId,
-        /// Voice or chat.
-        channel: Channel,
-    },
-    /// No agent joined a chat within the Join Timeout; it stays routable.
-    ChatJoinTimedOut {
-        /// The chat.
-        contact: ContactId,
-        /// What the customer is shown.
-        customer_message: String,
-    },
-    /// The customer or inactivity ended a chat (abandoned before a join).
-    ChatEnded {
-        /// The chat.
-        contact: ContactId,
-        /// Who or what ended it.
-        by: EndedBy,
-        /// What the agents are shown, if anything.
-        agent_message: Option<String>,
-        /// What the customer is shown, if anything.
-        customer_message: Option<String>,
-    },
-    /// A group chat invite was offered to an agent.
-    GroupChatInviteOffered {
-        /// The chat.
-        contact: ContactId,
-        /// The agent who invited.
-        inviter: AgentId,
-        /// The invitee.
-        agent: AgentId,
-        /// The CSQ the invitee was chosen from.
-        csq: CsqId,
-        /// Notes for the invitee only; not stored.
-        notes: Option<String>,
-        /// When the invite lapses.
-        no_answer_due_ms: u64,
-    },
-    /// The invitee joined the group chat.
-    GroupChatInviteAccepted {
-        /// The chat.
-        contact: ContactId,
-        /// The invitee, now the second agent.
-        agent: AgentId,
-    },
-    /// A group chat invite ended unanswered; it is never requeued.
-    GroupChatInviteDropped {
-        /// The chat.
-        contact: ContactId,
-        /// The invitee.
-        agent: AgentId,
-        /// Why.
-        reason: InviteDropReason,
-    },
-    /// An agent left a group chat.
-    ChatParticipantLeft {
-        /// The chat.
-        contact: ContactId,
-        /// The agent who left.
-        agent: AgentId,
-    },
-    /// An email continues a conversation and waits for its last agent until `sticky_due_ms`.
-    EmailStickyWaiting {
-        /// The email.
-        contact: ContactId,
-        /// The last agent of its conversation.
-        agent: AgentId,
-        /// When it moves to its CSQ if the agent has not taken it.
-        sticky_due_ms: u64,
-    },
-    /// An agent requeued an email.
-    EmailRequeued {
-        /// The email.
-        contact: ContactId,
-        /// The agent, never offered it again.
-        agent: AgentId,
-        /// The CSQ it was in.
-        from_csq: CsqId,
-        /// The CSQ it waits in now.
-        to_csq: CsqId,
-    },
-    /// A contact closed.
-    ContactClosed {
-        /// The contact.
-        contact: ContactId,
-        /// Its channel.
-        channel: Channel,
-        /// The CSQ it was in last.
-        csq: CsqId,
-        /// How it closed.
-        outcome: ContactOutcome,
-        /// The agent who held it, if any.
-        agent: Option<AgentId>,
-    },
-    /// An agent selected wrap-up reasons for a chat or email.
-    ContactWrapUpSet {
-        /// The contact.
-        contact: ContactId,
-        /// The agent.
-        agent: AgentId,
-        /// The reasons now selected.
-        reasons: Vec<WrapUpSelection>,
-    },
-    /// A wrap-up category was created.
-    WrapUpCategoryCreated(WrapUpCategory),
-    /// A wrap-up category was updated; this is its new value.
-    WrapUpCategoryUpdated(WrapUpCategory),
-    /// A wrap-up category was deleted.
-    WrapUpCategoryDeleted(WrapUpCategoryId),
-    /// A predefined response was created.
-    PredefinedResponseCreated(PredefinedResponse),
-    /// A predefined response was updated; this is its new value.
-    PredefinedResponseUpdated(PredefinedResponse),
-    /// A predefined response was deleted.
-    PredefinedResponseDeleted(PredefinedResponseId),
-    /// An email signature was created.
-    EmailSignatureCreated(EmailSignature),
-    /// An email signature was updated; this is its new value.
-    EmailSignatureUpdated(EmailSignature),
-    /// An email signature was deleted.
-    EmailSignatureDeleted(EmailSignatureId),
-    /// A team message was sent.
-    TeamMessagePublished(TeamMessage),
-    /// A supervisor started silently monitoring an agent.
-    SilentMonitorStarted {
-        /// The supervisor.
-        supervisor: AgentId,
-        /// The agent.
-        agent: AgentId,
-        /// Who is told: the supervisor, and the agent when `warn_if_silent_monitored` is on.
-        agents: Vec<AgentId>,
-    },
-    /// Silent monitoring ended.
-    SilentMonitorEnded {
-        /// The supervisor.
-        supervisor: AgentId,
-        /// The agent.
-        agent: AgentId,
-        /// Why.
-        end: MonitorEnd,
-        /// Who is told, as for `SilentMonitorStarted`.
-        agents: Vec<AgentId>,
-    },
-    /// A chat message between two agents' desktops.
-    AgentChatMessageSent {
-        /// The message.
-        message: AgentChatMessage,
-        /// Its writer and reader, sorted.
-        agents: Vec<AgentId>,
-    },
-    /// A team message was deleted.
-    TeamMessageDeleted(TeamMessageId),
-    /// A team message expired.
-    TeamMessageExpired(TeamMessageId),
-    /// The statistics settings were replaced; this is their new value.
-    StatisticsSettingsUpdated(StatisticsSettings),
-    /// Wrap-up data was set on an agent's call.
-    WrapUpDataSet {
-        /// The agent.
-        agent: AgentId,
-        /// The data.
-        data: String,
-    },
+grouped! {
+    /// One change to the center, as pushed to clients.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Event {
+        /// Configuration shared by every channel: skills, teams, reason codes, users, desk and channel settings, wrap-up categories and predefined responses.
+        Config(ConfigEvent),
+        /// The shared agent part: agents as configured, their voice and digital states, and their sessions.
+        Agent(AgentEvent),
+        /// The shared queue part: CSQs, contacts arriving and queued, offered, accepted and closed, and their wrap-up.
+        Queue(QueueEvent),
+        /// The voice channel: calls and their control on the built-in switch, the trunk side, dialed numbers, and supervisors on calls.
+        Voice(VoiceEvent),
+        /// The web chat channel: customers chatting, agents accepting, leaving and inviting to group chats.
+        Chat(ChatEvent),
+        /// The email channel: replies sent or discarded, requeued emails and email signatures.
+        Email(EmailEvent),
+        /// Messages between supervisors and agents: team messages and agent chat.
+        Supervision(SupervisionEvent),
+    }
 }
 
 impl Outcome {
@@ -546,78 +133,80 @@ impl Event {
     /// the teams it is for, or everyone (configuration and settings).
     pub(crate) fn concerns(&self) -> Concern<'_> {
         match self {
-            Event::AgentCreated(agent) | Event::AgentUpdated(agent) => Concern::Agent(agent.id),
-            Event::AgentDeleted(agent) => Concern::Agent(*agent),
-            Event::AgentStateChanged { agent, .. }
-            | Event::AfterCallStateChosen { agent, .. }
-            | Event::DigitalStateChanged { agent, .. }
-            | Event::BlendingChanged { agent, .. }
-            | Event::ContactOffered { agent, .. }
-            | Event::ContactAccepted { agent, .. }
-            | Event::ContactNotAnswered { agent, .. }
-            | Event::GroupChatInviteAccepted { agent, .. }
-            | Event::GroupChatInviteDropped { agent, .. }
-            | Event::ChatParticipantLeft { agent, .. }
-            | Event::EmailStickyWaiting { agent, .. }
-            | Event::EmailRequeued { agent, .. }
-            | Event::ContactWrapUpSet { agent, .. }
-            | Event::WrapUpDataSet { agent, .. } => Concern::Agent(*agent),
-            Event::GroupChatInviteOffered { contact, .. } => Concern::Contact(*contact),
-            Event::BeginCall { agents, .. }
-            | Event::CallDelivered { agents, .. }
-            | Event::CallEstablished { agents, .. }
-            | Event::CallHeld { agents, .. }
-            | Event::CallRetrieved { agents, .. }
-            | Event::CallTransferred { agents, .. }
-            | Event::CallConferenced { agents, .. }
-            | Event::CallConnectionCleared { agents, .. }
-            | Event::CallCleared { agents, .. }
-            | Event::EndCall { agents, .. }
-            | Event::CallDataUpdate { agents, .. }
-            | Event::DtmfSent { agents, .. }
-            | Event::SupervisorCallPlaced { agents, .. }
-            | Event::AgentChatMessageSent { agents, .. }
-            | Event::SilentMonitorStarted { agents, .. }
-            | Event::SilentMonitorEnded { agents, .. } => Concern::Agents(agents),
-            Event::ContactClosed { agent: Some(agent), .. } => Concern::Agent(*agent),
-            Event::ContactClosed { contact, agent: None, .. }
-            | Event::ChatEnded { contact, .. }
-            | Event::ChatJoinTimedOut { contact, .. }
-            | Event::ContactQueued { contact, .. } => Concern::Contact(*contact),
-            Event::ContactInjected(contact) => Concern::Agents(contact.agents()),
-            Event::TeamMessagePublished(message) => Concern::Teams(&message.teams),
-            Event::SkillCreated(_)
-            | Event::SkillUpdated(_)
-            | Event::SkillDeleted(_)
-            | Event::TeamCreated(_)
-            | Event::TeamUpdated(_)
-            | Event::TeamDeleted(_)
-            | Event::CsqCreated(_)
-            | Event::CsqUpdated(_)
-            | Event::CsqDeleted(_)
-            | Event::ReasonCodeCreated(_)
-            | Event::ReasonCodeUpdated(_)
-            | Event::ReasonCodeDeleted(_)
-            | Event::UserCreated(_)
-            | Event::UserUpdated(_)
-            | Event::UserDeleted(_)
-            | Event::DeskSettingsUpdated(_)
-            | Event::ChannelParametersUpdated(_)
-            | Event::WrapUpCategoryCreated(_)
-            | Event::WrapUpCategoryUpdated(_)
-            | Event::WrapUpCategoryDeleted(_)
-            | Event::PredefinedResponseCreated(_)
-            | Event::PredefinedResponseUpdated(_)
-            | Event::PredefinedResponseDeleted(_)
-            | Event::EmailSignatureCreated(_)
-            | Event::EmailSignatureUpdated(_)
-            | Event::EmailSignatureDeleted(_)
-            | Event::TeamMessageDeleted(_)
-            | Event::TeamMessageExpired(_)
-            | Event::StatisticsSettingsUpdated(_)
-            | Event::DialedNumberCreated(_)
-            | Event::DialedNumberUpdated(_)
-            | Event::DialedNumberDeleted(_) => Concern::All,
+            Event::Agent(AgentEvent::AgentCreated(agent)) | Event::Agent(AgentEvent::AgentUpdated(agent)) => {
+                Concern::Agent(agent.id)
+            }
+            Event::Agent(AgentEvent::AgentDeleted(agent)) => Concern::Agent(*agent),
+            Event::Agent(AgentEvent::AgentStateChanged { agent, .. })
+            | Event::Agent(AgentEvent::AfterCallStateChosen { agent, .. })
+            | Event::Agent(AgentEvent::DigitalStateChanged { agent, .. })
+            | Event::Agent(AgentEvent::BlendingChanged { agent, .. })
+            | Event::Queue(QueueEvent::ContactOffered { agent, .. })
+            | Event::Queue(QueueEvent::ContactAccepted { agent, .. })
+            | Event::Queue(QueueEvent::ContactNotAnswered { agent, .. })
+            | Event::Chat(ChatEvent::GroupChatInviteAccepted { agent, .. })
+            | Event::Chat(ChatEvent::GroupChatInviteDropped { agent, .. })
+            | Event::Chat(ChatEvent::ChatParticipantLeft { agent, .. })
+            | Event::Email(EmailEvent::EmailStickyWaiting { agent, .. })
+            | Event::Email(EmailEvent::EmailRequeued { agent, .. })
+            | Event::Queue(QueueEvent::ContactWrapUpSet { agent, .. })
+            | Event::Voice(VoiceEvent::WrapUpDataSet { agent, .. }) => Concern::Agent(*agent),
+            Event::Chat(ChatEvent::GroupChatInviteOffered { contact, .. }) => Concern::Contact(*contact),
+            Event::Voice(VoiceEvent::BeginCall { agents, .. })
+            | Event::Voice(VoiceEvent::CallDelivered { agents, .. })
+            | Event::Voice(VoiceEvent::CallEstablished { agents, .. })
+            | Event::Voice(VoiceEvent::CallHeld { agents, .. })
+            | Event::Voice(VoiceEvent::CallRetrieved { agents, .. })
+            | Event::Voice(VoiceEvent::CallTransferred { agents, .. })
+            | Event::Voice(VoiceEvent::CallConferenced { agents, .. })
+            | Event::Voice(VoiceEvent::CallConnectionCleared { agents, .. })
+            | Event::Voice(VoiceEvent::CallCleared { agents, .. })
+            | Event::Voice(VoiceEvent::EndCall { agents, .. })
+            | Event::Voice(VoiceEvent::CallDataUpdate { agents, .. })
+            | Event::Voice(VoiceEvent::DtmfSent { agents, .. })
+            | Event::Voice(VoiceEvent::SupervisorCallPlaced { agents, .. })
+            | Event::Supervision(SupervisionEvent::AgentChatMessageSent { agents, .. })
+            | Event::Voice(VoiceEvent::SilentMonitorStarted { agents, .. })
+            | Event::Voice(VoiceEvent::SilentMonitorEnded { agents, .. }) => Concern::Agents(agents),
+            Event::Queue(QueueEvent::ContactClosed { agent: Some(agent), .. }) => Concern::Agent(*agent),
+            Event::Queue(QueueEvent::ContactClosed { contact, agent: None, .. })
+            | Event::Chat(ChatEvent::ChatEnded { contact, .. })
+            | Event::Chat(ChatEvent::ChatJoinTimedOut { contact, .. })
+            | Event::Queue(QueueEvent::ContactQueued { contact, .. }) => Concern::Contact(*contact),
+            Event::Queue(QueueEvent::ContactInjected(contact)) => Concern::Agents(contact.agents()),
+            Event::Supervision(SupervisionEvent::TeamMessagePublished(message)) => Concern::Teams(&message.teams),
+            Event::Config(ConfigEvent::SkillCreated(_))
+            | Event::Config(ConfigEvent::SkillUpdated(_))
+            | Event::Config(ConfigEvent::SkillDeleted(_))
+            | Event::Config(ConfigEvent::TeamCreated(_))
+            | Event::Config(ConfigEvent::TeamUpdated(_))
+            | Event::Config(ConfigEvent::TeamDeleted(_))
+            | Event::Queue(QueueEvent::CsqCreated(_))
+            | Event::Queue(QueueEvent::CsqUpdated(_))
+            | Event::Queue(QueueEvent::CsqDeleted(_))
+            | Event::Config(ConfigEvent::ReasonCodeCreated(_))
+            | Event::Config(ConfigEvent::ReasonCodeUpdated(_))
+            | Event::Config(ConfigEvent::ReasonCodeDeleted(_))
+            | Event::Config(ConfigEvent::UserCreated(_))
+            | Event::Config(ConfigEvent::UserUpdated(_))
+            | Event::Config(ConfigEvent::UserDeleted(_))
+            | Event::Config(ConfigEvent::DeskSettingsUpdated(_))
+            | Event::Config(ConfigEvent::ChannelParametersUpdated(_))
+            | Event::Config(ConfigEvent::WrapUpCategoryCreated(_))
+            | Event::Config(ConfigEvent::WrapUpCategoryUpdated(_))
+            | Event::Config(ConfigEvent::WrapUpCategoryDeleted(_))
+            | Event::Config(ConfigEvent::PredefinedResponseCreated(_))
+            | Event::Config(ConfigEvent::PredefinedResponseUpdated(_))
+            | Event::Config(ConfigEvent::PredefinedResponseDeleted(_))
+            | Event::Email(EmailEvent::EmailSignatureCreated(_))
+            | Event::Email(EmailEvent::EmailSignatureUpdated(_))
+            | Event::Email(EmailEvent::EmailSignatureDeleted(_))
+            | Event::Supervision(SupervisionEvent::TeamMessageDeleted(_))
+            | Event::Supervision(SupervisionEvent::TeamMessageExpired(_))
+            | Event::Config(ConfigEvent::StatisticsSettingsUpdated(_))
+            | Event::Voice(VoiceEvent::DialedNumberCreated(_))
+            | Event::Voice(VoiceEvent::DialedNumberUpdated(_))
+            | Event::Voice(VoiceEvent::DialedNumberDeleted(_)) => Concern::All,
         }
     }
 }

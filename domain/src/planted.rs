@@ -1,7 +1,7 @@
 //! Bugs planted on purpose, so the simulator can show that it finds them.
 //!
 //! Compiled only with the `planted-bugs` feature, which only the simulator enables, and switched
-//! on only by data: the [`crate::Command::PlantBugs`] entry the simulator proposes first when a
+//! on only by data: the [`crate::SystemCommand::PlantBugs`] entry the simulator proposes first when a
 //! run asks for a bug. The switch is replicated like any other state, so every replica (and
 //! every restart, snapshot and replay) runs the same buggy code, exactly as a real bug would.
 //! With every flag off, nothing here changes an outcome.

@@ -6,6 +6,7 @@
 //! holds at most 500 across chat and email: the spec's feature table says 500 and one sentence
 //! says ten for chat; we follow the 500 (`docs/decisions/0017-desktop-content.md`).
 
+use crate::ConfigEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
@@ -58,7 +59,10 @@ impl Center {
         let response = self.predefined_response_checked(id, spec, None)?;
         self.predefined_responses.check_room("predefined responses", PREDEFINED_RESPONSE_COUNT_MAX)?;
         self.predefined_responses.insert_new(id, response.clone());
-        Ok(Applied::created(Event::PredefinedResponseCreated(response), EntityRef::PredefinedResponse(id)))
+        Ok(Applied::created(
+            Event::Config(ConfigEvent::PredefinedResponseCreated(response)),
+            EntityRef::PredefinedResponse(id),
+        ))
     }
 
     pub(crate) fn predefined_response_update(
@@ -71,7 +75,7 @@ impl Center {
         }
         let response = self.predefined_response_checked(id, spec, Some(id))?;
         self.predefined_responses.replace(id, response.clone());
-        Ok(Applied::event(Event::PredefinedResponseUpdated(response)))
+        Ok(Applied::event(Event::Config(ConfigEvent::PredefinedResponseUpdated(response))))
     }
 
     pub(crate) fn predefined_response_delete(&mut self, id: PredefinedResponseId) -> Result<Applied, Rejection> {
@@ -79,7 +83,7 @@ impl Center {
             return Err(Rejection::not_found("predefined response", id));
         }
         self.predefined_responses.remove(id);
-        Ok(Applied::event(Event::PredefinedResponseDeleted(id)))
+        Ok(Applied::event(Event::Config(ConfigEvent::PredefinedResponseDeleted(id))))
     }
 
     /// All predefined responses in id order.

@@ -5,6 +5,7 @@
 //! itself refuses anything outside 0..=65535; 0 is refused here because the CTI protocol uses
 //! it for "no reason". Within a kind, values and labels are unique.
 
+use crate::ConfigEvent;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -77,7 +78,7 @@ impl Center {
         let reason_code = self.reason_code_checked(id, spec, None)?;
         self.reason_codes.check_room("reason codes", REASON_CODE_COUNT_MAX)?;
         self.reason_codes.insert_new(id, reason_code.clone());
-        Ok(Applied::created(Event::ReasonCodeCreated(reason_code), EntityRef::ReasonCode(id)))
+        Ok(Applied::created(Event::Config(ConfigEvent::ReasonCodeCreated(reason_code)), EntityRef::ReasonCode(id)))
     }
 
     pub(crate) fn reason_code_update(&mut self, id: ReasonCodeId, spec: &ReasonCodeSpec) -> Result<Applied, Rejection> {
@@ -86,7 +87,7 @@ impl Center {
         }
         let reason_code = self.reason_code_checked(id, spec, Some(id))?;
         self.reason_codes.replace(id, reason_code.clone());
-        Ok(Applied::event(Event::ReasonCodeUpdated(reason_code)))
+        Ok(Applied::event(Event::Config(ConfigEvent::ReasonCodeUpdated(reason_code))))
     }
 
     pub(crate) fn reason_code_delete(&mut self, id: ReasonCodeId) -> Result<Applied, Rejection> {
@@ -94,7 +95,7 @@ impl Center {
             return Err(Rejection::not_found("reason code", id));
         }
         self.reason_codes.remove(id);
-        Ok(Applied::event(Event::ReasonCodeDeleted(id)))
+        Ok(Applied::event(Event::Config(ConfigEvent::ReasonCodeDeleted(id))))
     }
 
     /// Validates `spec` as reason code `id`; `except` is the code being updated, whose own

@@ -26,6 +26,7 @@
 //! contact still goes to the best agent for it, which keeps the choice right when several
 //! agents become available in one command.
 
+use crate::QueueEvent;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -298,7 +299,7 @@ impl Center {
         let inserted = self.routing_csq_mut(csq).queue.insert(key);
         assert!(inserted, "a contact waits in one queue once");
         self.work.contacts.insert(key);
-        events.push(Event::ContactQueued { contact: id, csq, channel });
+        events.push(Event::Queue(QueueEvent::ContactQueued { contact: id, csq, channel }));
     }
 
     /// Takes a contact out of its queue or its last agent's personal queue, if it is in one.

@@ -2,9 +2,10 @@
 //!
 //! The spec downloads "Agent Desk Settings" to every desktop at startup (seeds-ctios.md §2.6.1,
 //! §2.6.4, §2.6.6). Tandem keeps one record for the whole center, replaced as a whole by
-//! [`crate::Command::SetDeskSettings`]; changes apply from the next transition they govern and
+//! [`crate::ConfigCommand::SetDeskSettings`]; changes apply from the next transition they govern and
 //! never rewrite a running timer (`docs/decisions/0011-agent-voice-states.md`).
 
+use crate::ConfigEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::agent_chat::{AgentChatLevel, SupervisorChatLevel};
@@ -122,7 +123,7 @@ impl Center {
     pub(crate) fn desk_settings_set(&mut self, settings: &DeskSettings) -> Result<Applied, Rejection> {
         desk_settings_checked(settings)?;
         self.desk = settings.clone();
-        Ok(Applied::event(Event::DeskSettingsUpdated(settings.clone())))
+        Ok(Applied::event(Event::Config(ConfigEvent::DeskSettingsUpdated(settings.clone()))))
     }
 
     /// The agent desk settings in force.
@@ -213,7 +214,7 @@ impl Center {
     pub(crate) fn channel_parameters_set(&mut self, parameters: &ChannelParameters) -> Result<Applied, Rejection> {
         channel_parameters_checked(parameters)?;
         self.channel = parameters.clone();
-        let mut events = vec![Event::ChannelParametersUpdated(parameters.clone())];
+        let mut events = vec![Event::Config(ConfigEvent::ChannelParametersUpdated(parameters.clone()))];
         self.blending_parameters_changed(&mut events);
         Ok(Applied::events(events))
     }

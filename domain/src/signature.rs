@@ -5,6 +5,7 @@
 //! only one, so resolution is unambiguous: the CSQ's own signature, else the Global one, else
 //! none. The alias variable becomes the agent's alias, or the agent's login name without one.
 
+use crate::EmailEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
@@ -53,7 +54,7 @@ impl Center {
         let signature = self.email_signature_checked(id, spec, None)?;
         self.email_signatures.check_room("email signatures", EMAIL_SIGNATURE_COUNT_MAX)?;
         self.email_signatures.insert_new(id, signature.clone());
-        Ok(Applied::created(Event::EmailSignatureCreated(signature), EntityRef::EmailSignature(id)))
+        Ok(Applied::created(Event::Email(EmailEvent::EmailSignatureCreated(signature)), EntityRef::EmailSignature(id)))
     }
 
     pub(crate) fn email_signature_update(
@@ -66,7 +67,7 @@ impl Center {
         }
         let signature = self.email_signature_checked(id, spec, Some(id))?;
         self.email_signatures.replace(id, signature.clone());
-        Ok(Applied::event(Event::EmailSignatureUpdated(signature)))
+        Ok(Applied::event(Event::Email(EmailEvent::EmailSignatureUpdated(signature))))
     }
 
     pub(crate) fn email_signature_delete(&mut self, id: EmailSignatureId) -> Result<Applied, Rejection> {
@@ -74,7 +75,7 @@ impl Center {
             return Err(Rejection::not_found("email signature", id));
         }
         self.email_signatures.remove(id);
-        Ok(Applied::event(Event::EmailSignatureDeleted(id)))
+        Ok(Applied::event(Event::Email(EmailEvent::EmailSignatureDeleted(id))))
     }
 
     /// All email signatures in id order.

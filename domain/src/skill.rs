@@ -4,6 +4,7 @@
 //! does, so no reference in the center ever dangles. This module also holds the list rules
 //! shared by agent skills and CSQ requirements (competence range, no repeats, skills exist).
 
+use crate::ConfigEvent;
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
@@ -55,7 +56,7 @@ impl Center {
         let skill = self.skill_checked(id, spec, None)?;
         self.skills.check_room("skills", SKILL_COUNT_MAX)?;
         self.skills.insert_new(id, skill.clone());
-        Ok(Applied::created(Event::SkillCreated(skill), EntityRef::Skill(id)))
+        Ok(Applied::created(Event::Config(ConfigEvent::SkillCreated(skill)), EntityRef::Skill(id)))
     }
 
     pub(crate) fn skill_update(&mut self, id: SkillId, spec: &SkillSpec) -> Result<Applied, Rejection> {
@@ -64,7 +65,7 @@ impl Center {
         }
         let skill = self.skill_checked(id, spec, Some(id))?;
         self.skills.replace(id, skill.clone());
-        Ok(Applied::event(Event::SkillUpdated(skill)))
+        Ok(Applied::event(Event::Config(ConfigEvent::SkillUpdated(skill))))
     }
 
     pub(crate) fn skill_delete(&mut self, id: SkillId) -> Result<Applied, Rejection> {
@@ -81,7 +82,7 @@ impl Center {
             return Err(Rejection::in_use(&format!("skill {id}"), &references));
         }
         self.skills.remove(id);
-        Ok(Applied::event(Event::SkillDeleted(id)))
+        Ok(Applied::event(Event::Config(ConfigEvent::SkillDeleted(id))))
     }
 
     /// Validates `spec` as skill `id`; `except` is the skill being updated, whose own name

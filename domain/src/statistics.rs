@@ -11,6 +11,7 @@
 //! still open: `offered = handled + abandoned + requeued_out + open`
 //! (`docs/decisions/0018-statistics.md`).
 
+use crate::{AgentEvent, ConfigEvent, EmailEvent, QueueEvent, VoiceEvent};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -166,15 +167,15 @@ impl Statistics {
 
     fn observe_one(&mut self, event: &Event, time_ms: u64) {
         match event {
-            Event::AgentStateChanged { agent, previous, state, .. } => {
+            Event::Agent(AgentEvent::AgentStateChanged { agent, previous, state, .. }) => {
                 self.agents.entry(*agent).or_default().state_changed(*previous, *state, time_ms);
             }
-            Event::ContactInjected(contact) => self.csq(contact.csq).offered_count += 1,
-            Event::EmailRequeued { from_csq, to_csq, .. } if from_csq != to_csq => {
+            Event::Queue(QueueEvent::ContactInjected(contact)) => self.csq(contact.csq).offered_count += 1,
+            Event::Email(EmailEvent::EmailRequeued { from_csq, to_csq, .. }) if from_csq != to_csq => {
                 self.csq(*from_csq).requeued_out_count += 1;
                 self.csq(*to_csq).offered_count += 1;
             }
-            Event::ContactAccepted { agent, csq, waited_ms, .. } => {
+            Event::Queue(QueueEvent::ContactAccepted { agent, csq, waited_ms, .. }) => {
                 let threshold_ms = u64::from(self.settings.service_level_threshold_seconds) * 1_000;
                 let counters = self.csq(*csq);
                 counters.answered_count += 1;
@@ -184,7 +185,7 @@ impl Statistics {
                 }
                 self.agents.entry(*agent).or_default().accepted_count += 1;
             }
-            Event::ContactClosed { csq, outcome, agent, channel, .. } => {
+            Event::Queue(QueueEvent::ContactClosed { csq, outcome, agent, channel, .. }) => {
                 if *outcome == ContactOutcome::Abandoned {
                     self.csq(*csq).abandoned_count += 1;
                     return;
@@ -194,20 +195,24 @@ impl Statistics {
                     *self.agents.entry(*agent).or_default().handled_count.entry(*channel).or_default() += 1;
                 }
             }
-            Event::ContactNotAnswered { agent, .. } => self.agents.entry(*agent).or_default().not_answered_count += 1,
+            Event::Queue(QueueEvent::ContactNotAnswered { agent, .. }) => {
+                self.agents.entry(*agent).or_default().not_answered_count += 1
+            }
             // A call begun by an agent's dial; a BeginCall sent to agents joining later does not
             // name the dialer among its agents.
-            Event::BeginCall { call, agents } if matches!(call.kind, CallKind::Outbound | CallKind::Internal) => {
+            Event::Voice(VoiceEvent::BeginCall { call, agents })
+                if matches!(call.kind, CallKind::Outbound | CallKind::Internal) =>
+            {
                 if let Some(Party::Agent(dialer)) = call.connections.first().map(|connection| &connection.party) {
                     if agents.contains(dialer) {
                         self.agents.entry(*dialer).or_default().made_count += 1;
                     }
                 }
             }
-            Event::AgentDeleted(agent) => {
+            Event::Agent(AgentEvent::AgentDeleted(agent)) => {
                 self.agents.remove(agent);
             }
-            Event::CsqDeleted(csq) => {
+            Event::Queue(QueueEvent::CsqDeleted(csq)) => {
                 self.csqs.remove(csq);
             }
             _ => {}
@@ -245,7 +250,7 @@ impl Center {
             )));
         }
         self.statistics.settings = settings.clone();
-        Ok(Applied::event(Event::StatisticsSettingsUpdated(settings.clone())))
+        Ok(Applied::event(Event::Config(ConfigEvent::StatisticsSettingsUpdated(settings.clone()))))
     }
 
     /// The statistics settings in force.

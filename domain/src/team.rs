@@ -4,6 +4,7 @@
 //! the other fields to us (seeds-uccx.md §2.16). Supervisors must be existing agents; they need
 //! not be members. An agent who supervises a team cannot be deleted, nor a team with members.
 
+use crate::ConfigEvent;
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
@@ -58,7 +59,7 @@ impl Center {
         let team = self.team_checked(id, spec, None)?;
         self.teams.check_room("teams", TEAM_COUNT_MAX)?;
         self.teams.insert_new(id, team.clone());
-        Ok(Applied::created(Event::TeamCreated(team), EntityRef::Team(id)))
+        Ok(Applied::created(Event::Config(ConfigEvent::TeamCreated(team)), EntityRef::Team(id)))
     }
 
     pub(crate) fn team_update(&mut self, id: TeamId, spec: &TeamSpec) -> Result<Applied, Rejection> {
@@ -67,7 +68,7 @@ impl Center {
         }
         let team = self.team_checked(id, spec, Some(id))?;
         self.teams.replace(id, team.clone());
-        Ok(Applied::event(Event::TeamUpdated(team)))
+        Ok(Applied::event(Event::Config(ConfigEvent::TeamUpdated(team))))
     }
 
     pub(crate) fn team_delete(&mut self, id: TeamId) -> Result<Applied, Rejection> {
@@ -90,7 +91,7 @@ impl Center {
             return Err(Rejection::in_use(&format!("team {id}"), &references));
         }
         self.teams.remove(id);
-        Ok(Applied::event(Event::TeamDeleted(id)))
+        Ok(Applied::event(Event::Config(ConfigEvent::TeamDeleted(id))))
     }
 
     /// Validates `spec` as team `id`; `except` is the team being updated, whose own name does

@@ -7,6 +7,7 @@
 //! expires. The creator or an administrator may delete one; agents see their team's active
 //! messages newest first, so a deletion makes the previous one current again.
 
+use crate::SupervisionEvent;
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
@@ -91,7 +92,10 @@ impl Center {
             TeamMessage { id, text, teams, sender: spec.sender, sender_name, created_ms: self.time_ms, expiry };
         self.publish_record();
         self.team_messages.insert_new(id, message.clone());
-        Ok(Applied::created(Event::TeamMessagePublished(message), EntityRef::TeamMessage(id)))
+        Ok(Applied::created(
+            Event::Supervision(SupervisionEvent::TeamMessagePublished(message)),
+            EntityRef::TeamMessage(id),
+        ))
     }
 
     /// Deletes an active message: `by` is its creator, or `None` for an administrator.
@@ -110,7 +114,7 @@ impl Center {
         self.publish_record();
         self.timer_stop(Deadline::TeamMessage(id), expiry);
         self.team_messages.remove(id);
-        Ok(Applied::event(Event::TeamMessageDeleted(id)))
+        Ok(Applied::event(Event::Supervision(SupervisionEvent::TeamMessageDeleted(id))))
     }
 
     pub(crate) fn team_message_expired(&mut self, id: TeamMessageId, epoch: u64) -> Applied {
@@ -121,7 +125,7 @@ impl Center {
         let expiry = message.expiry;
         self.timer_stop(Deadline::TeamMessage(id), expiry);
         self.team_messages.remove(id);
-        Applied::event(Event::TeamMessageExpired(id))
+        Applied::event(Event::Supervision(SupervisionEvent::TeamMessageExpired(id)))
     }
 
     /// All active team messages in id order.

@@ -9,6 +9,7 @@
 //! proposing, because hashing needs a random salt and the log must not carry secrets. Events
 //! carry [`UserView`], without the hash, so streams never leak it.
 
+use crate::ConfigEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::audience::{Audience, Viewer};
@@ -138,7 +139,7 @@ impl Center {
         let user = self.user_checked(id, spec, None)?;
         self.users.check_room("users", USER_COUNT_MAX)?;
         self.users.insert_new(id, user.clone());
-        Ok(Applied::created(Event::UserCreated(UserView::from(&user)), EntityRef::User(id)))
+        Ok(Applied::created(Event::Config(ConfigEvent::UserCreated(UserView::from(&user))), EntityRef::User(id)))
     }
 
     pub(crate) fn user_update(&mut self, id: UserId, spec: &UserSpec) -> Result<Applied, Rejection> {
@@ -147,7 +148,7 @@ impl Center {
         }
         let user = self.user_checked(id, spec, Some(id))?;
         self.users.replace(id, user.clone());
-        Ok(Applied::event(Event::UserUpdated(UserView::from(&user))))
+        Ok(Applied::event(Event::Config(ConfigEvent::UserUpdated(UserView::from(&user)))))
     }
 
     pub(crate) fn user_delete(&mut self, id: UserId) -> Result<Applied, Rejection> {
@@ -155,7 +156,7 @@ impl Center {
             return Err(Rejection::not_found("user", id));
         }
         self.users.remove(id);
-        Ok(Applied::event(Event::UserDeleted(id)))
+        Ok(Applied::event(Event::Config(ConfigEvent::UserDeleted(id))))
     }
 
     /// The users who are `agent`: an agent with a user cannot be deleted before its user.

@@ -7,6 +7,7 @@
 //! from them, and change the selection at any time while holding it. Voice calls use the CTI
 //! tier's wrap-up data instead (`agent_voice`).
 
+use crate::{ConfigEvent, QueueEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
@@ -68,7 +69,7 @@ impl Center {
         let category = self.wrap_up_category_checked(id, spec, None)?;
         self.wrap_up_categories.check_room("wrap-up categories", WRAP_UP_CATEGORY_COUNT_MAX)?;
         self.wrap_up_categories.insert_new(id, category.clone());
-        Ok(Applied::created(Event::WrapUpCategoryCreated(category), EntityRef::WrapUpCategory(id)))
+        Ok(Applied::created(Event::Config(ConfigEvent::WrapUpCategoryCreated(category)), EntityRef::WrapUpCategory(id)))
     }
 
     pub(crate) fn wrap_up_category_update(
@@ -81,7 +82,7 @@ impl Center {
         }
         let category = self.wrap_up_category_checked(id, spec, Some(id))?;
         self.wrap_up_categories.replace(id, category.clone());
-        Ok(Applied::event(Event::WrapUpCategoryUpdated(category)))
+        Ok(Applied::event(Event::Config(ConfigEvent::WrapUpCategoryUpdated(category))))
     }
 
     pub(crate) fn wrap_up_category_delete(&mut self, id: WrapUpCategoryId) -> Result<Applied, Rejection> {
@@ -89,7 +90,7 @@ impl Center {
             return Err(Rejection::not_found("wrap-up category", id));
         }
         self.wrap_up_categories.remove(id);
-        Ok(Applied::event(Event::WrapUpCategoryDeleted(id)))
+        Ok(Applied::event(Event::Config(ConfigEvent::WrapUpCategoryDeleted(id))))
     }
 
     /// All wrap-up categories in id order.
@@ -136,7 +137,7 @@ impl Center {
             }
         }
         self.contact_mut(id).wrap_up = reasons.to_vec();
-        Ok(Applied::event(Event::ContactWrapUpSet { contact: id, agent, reasons: reasons.to_vec() }))
+        Ok(Applied::event(Event::Queue(QueueEvent::ContactWrapUpSet { contact: id, agent, reasons: reasons.to_vec() })))
     }
 
     fn wrap_up_selection_checked(

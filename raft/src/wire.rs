@@ -325,6 +325,7 @@ mod tests {
     //! Decoders face the network: arbitrary bytes must give an error, never a panic, and every
     //! message must survive an encode/decode round trip.
 
+    use tandem_domain::SystemCommand;
     use openraft::{EntryPayload, Membership};
     use proptest::prelude::*;
     use std::collections::BTreeSet;
@@ -339,7 +340,7 @@ mod tests {
         let entry = tandem_domain::Entry {
             request_id: Some(tandem_domain::RequestId("r-1".into())),
             time_ms: 7,
-            command: tandem_domain::Command::Noop,
+            command: tandem_domain::Command::System(SystemCommand::Noop),
             by: tandem_domain::Actor::User(tandem_domain::UserId(4)),
         };
         let membership = Membership::new(vec![BTreeSet::from([1, 2, 3])], None);

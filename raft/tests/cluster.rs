@@ -5,6 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
+use tandem_domain::ConfigCommand;
 
 use tandem_domain::{Command, Entry, Outcome, RequestId, SkillSpec};
 use tandem_raft::clock::Clock;
@@ -149,7 +150,7 @@ fn create_skill(name: &str) -> Entry {
     Entry {
         request_id: Some(RequestId(format!("req-{name}"))),
         time_ms: 0,
-        command: Command::CreateSkill(SkillSpec { name: name.to_string() }),
+        command: Command::Config(ConfigCommand::CreateSkill(SkillSpec { name: name.to_string() })),
         by: tandem_domain::Actor::Operator,
     }
 }

@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use tandem_domain::{AgentCommand, AgentEvent, ChatEvent, QueueEvent, SystemCommand, VoiceEvent};
 
 use openraft::{EntryPayload, ServerState};
 use tandem_domain::{
@@ -281,7 +282,7 @@ impl Checker {
             let json = serde_json::to_string(event).unwrap_or_default();
             self.published.insert(first_index + offset as u64, (fnv(json.as_bytes()), audience.clone()));
         }
-        if let Command::Expire { deadline, epoch } = &entry.command {
+        if let Command::System(SystemCommand::Expire { deadline, epoch }) = &entry.command {
             if !applied.events.is_empty() && !self.fired.insert((*deadline, *epoch)) {
                 self.violation(now_ms, "each deadline fires once", format!("{deadline:?} epoch {epoch} fired again"));
             }
@@ -297,7 +298,7 @@ impl Checker {
     fn acts_outside_teams(&self, entry: &Entry) -> Option<AgentId> {
         let Actor::User(user) = entry.by else { return None };
         let user = self.reference.user(user)?;
-        let Command::SetAgentState { agent, .. } = &entry.command else { return None };
+        let Command::Agent(AgentCommand::SetAgentState { agent, .. }) = &entry.command else { return None };
         let viewer = self.reference.viewer_for(user);
         (user.role == Role::Supervisor && !self.reference.viewer_sees_agent(&viewer, *agent)).then_some(*agent)
     }
@@ -309,38 +310,45 @@ impl Checker {
 
     fn check_event(&mut self, event: &Event, now_ms: u64) {
         match event {
-            Event::AgentStateChanged { agent, previous, state, .. } if !voice_transition_legal(*previous, *state) => {
+            Event::Agent(AgentEvent::AgentStateChanged { agent, previous, state, .. })
+                if !voice_transition_legal(*previous, *state) =>
+            {
                 let detail = format!("agent {agent}: {previous:?} -> {state:?}");
                 self.violation(now_ms, "agent state transitions are legal", detail);
             }
-            Event::ContactInjected(contact) => {
+            Event::Queue(QueueEvent::ContactInjected(contact)) => {
                 self.injected.insert(contact.id);
                 self.injected_count += 1;
             }
-            Event::ContactClosed { contact, .. } => {
+            Event::Queue(QueueEvent::ContactClosed { contact, .. }) => {
                 self.closed.insert(*contact);
             }
-            Event::ContactOffered { contact, agent, .. } | Event::ContactAccepted { contact, agent, .. } => {
-                if matches!(event, Event::ContactOffered { .. })
-                    || matches!(event, Event::ContactAccepted { channel: Channel::Email, .. })
+            Event::Queue(QueueEvent::ContactOffered { contact, agent, .. })
+            | Event::Queue(QueueEvent::ContactAccepted { contact, agent, .. }) => {
+                if matches!(event, Event::Queue(QueueEvent::ContactOffered { .. }))
+                    || matches!(event, Event::Queue(QueueEvent::ContactAccepted { channel: Channel::Email, .. }))
                 {
                     self.routed_count += 1;
                 }
                 // Accepting a chat adds nothing (its offer already counted), and capacity may
                 // have been lowered since; only offers and email assignments take capacity.
                 match event {
-                    Event::ContactOffered { channel: Channel::Chat, .. } => {
+                    Event::Queue(QueueEvent::ContactOffered { channel: Channel::Chat, .. }) => {
                         self.check_capacity(*agent, Channel::Chat, now_ms)
                     }
-                    Event::ContactAccepted { channel: Channel::Email, .. } => {
+                    Event::Queue(QueueEvent::ContactAccepted { channel: Channel::Email, .. }) => {
                         self.check_capacity(*agent, Channel::Email, now_ms)
                     }
                     _ => {}
                 }
                 self.check_assignment(*contact, now_ms);
             }
-            Event::GroupChatInviteOffered { agent, .. } => self.check_capacity(*agent, Channel::Chat, now_ms),
-            Event::CallTransferred { .. } | Event::CallConferenced { .. } => self.call_control_count += 1,
+            Event::Chat(ChatEvent::GroupChatInviteOffered { agent, .. }) => {
+                self.check_capacity(*agent, Channel::Chat, now_ms)
+            }
+            Event::Voice(VoiceEvent::CallTransferred { .. }) | Event::Voice(VoiceEvent::CallConferenced { .. }) => {
+                self.call_control_count += 1
+            }
             _ => {}
         }
     }

@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
+use tandem_domain::{AgentCommand, ConfigCommand};
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -116,12 +117,12 @@ pub fn plans(teams: &[(tandem_domain::TeamId, AgentId, Vec<AgentId>)]) -> Vec<De
 
 /// The command that creates a plan's user (no password: the simulator logs in by id).
 pub fn user_command(plan: &DeskPlan) -> Command {
-    Command::CreateUser(UserSpec {
+    Command::Config(ConfigCommand::CreateUser(UserSpec {
         login_name: plan.login_name.clone(),
         role: plan.role,
         agent: plan.agent,
         password_hash: "$simulated$no-password".into(),
-    })
+    }))
 }
 
 /// The desk side's planted bugs (test builds only).
@@ -553,7 +554,7 @@ impl Desktop {
             }
             _ => return,
         };
-        let command = Command::SetAgentState { agent, state, reason: None };
+        let command = Command::Agent(AgentCommand::SetAgentState { agent, state, reason: None });
         self.sequence += 1;
         let request_id = format!("desk-{}-{}", self.user.get(), self.sequence);
         let action = serde_json::to_string(&command).unwrap_or_default();

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
+use tandem_domain::{AgentCommand, ConfigCommand, QueueCommand};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -406,7 +407,7 @@ async fn boot(cluster: &Arc<Cluster>, options: &SimOptions) -> Result<Directory,
             hash_order_dispatch: options.plants.contains(&Plant::HashOrder),
         };
         if bugs != tandem_domain::PlantedBugs::default() {
-            bootstrap.write_all(vec![("planted bugs".into(), Command::PlantBugs(bugs))]).await?;
+            bootstrap.write_all(vec![("planted bugs".into(), Command::System(tandem_domain::SystemCommand::PlantBugs(bugs)))]).await?;
         }
     }
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x6365_6e74_6572);
@@ -458,10 +459,12 @@ async fn load_center(
     center: &CenterConfig,
     rng: &mut ChaCha8Rng,
 ) -> Result<Directory, String> {
-    let skills = center
-        .skills
-        .iter()
-        .map(|skill| (format!("skill '{}'", skill.name), Command::CreateSkill(SkillSpec { name: skill.name.clone() })));
+    let skills = center.skills.iter().map(|skill| {
+        (
+            format!("skill '{}'", skill.name),
+            Command::Config(ConfigCommand::CreateSkill(SkillSpec { name: skill.name.clone() })),
+        )
+    });
     let created = bootstrap.write_all(skills.collect()).await?;
     let skill_ids: BTreeMap<String, SkillId> = center
         .skills
@@ -476,7 +479,7 @@ async fn load_center(
     team_names.extend((1..=center.generated.teams).map(|index| format!("Generated Team {index}")));
     let teams = team_names.iter().map(|name| {
         let spec = TeamSpec { name: name.clone(), primary_supervisor: None, secondary_supervisors: Vec::new() };
-        (format!("team '{name}'"), Command::CreateTeam(spec))
+        (format!("team '{name}'"), Command::Config(ConfigCommand::CreateTeam(spec)))
     });
     let created = bootstrap.write_all(teams.collect()).await?;
     let team_ids: Vec<(String, TeamId)> = team_names
@@ -524,7 +527,8 @@ async fn load_center(
         let spec = AgentSpec { login_name: login.clone(), name, alias: None, team, skills, extension: None };
         agents.push((format!("agent '{login}'"), spec));
     }
-    let commands = agents.iter().map(|(what, spec)| (what.clone(), Command::CreateAgent(spec.clone())));
+    let commands =
+        agents.iter().map(|(what, spec)| (what.clone(), Command::Agent(AgentCommand::CreateAgent(spec.clone()))));
     let created = bootstrap.write_all(commands.collect()).await?;
     let mut agent_ids = Vec::new();
     let mut members: BTreeMap<TeamId, Vec<AgentId>> = BTreeMap::new();
@@ -543,7 +547,8 @@ async fn load_center(
         let Some(supervisor) = team_members.first().copied() else { continue };
         let spec =
             TeamSpec { name: name.clone(), primary_supervisor: Some(supervisor), secondary_supervisors: Vec::new() };
-        supervisors.push((format!("team '{name}' supervisor"), Command::UpdateTeam { id: *id, spec }));
+        supervisors
+            .push((format!("team '{name}' supervisor"), Command::Config(ConfigCommand::UpdateTeam { id: *id, spec })));
         directory_teams.push((*id, supervisor, team_members.clone()));
     }
     bootstrap.write_all(supervisors).await?;
@@ -556,7 +561,7 @@ async fn load_center(
             })
             .collect();
         let spec = CsqSpec { name: csq.name.clone(), channel: csq.channel, selection: csq.selection, skills };
-        (format!("csq '{}'", csq.name), Command::CreateCsq(spec))
+        (format!("csq '{}'", csq.name), Command::Queue(QueueCommand::CreateCsq(spec)))
     });
     let created = bootstrap.write_all(csqs.collect()).await?;
     let csq_ids: Vec<(tandem_domain::CsqId, Channel)> = center
@@ -577,7 +582,7 @@ async fn load_center(
     ];
     let reasons = reasons.iter().map(|(kind, value, label)| {
         let spec = ReasonCodeSpec { kind: *kind, value: *value, label: (*label).to_string() };
-        (format!("reason code '{label}'"), Command::CreateReasonCode(spec))
+        (format!("reason code '{label}'"), Command::Config(ConfigCommand::CreateReasonCode(spec)))
     });
     bootstrap.write_all(reasons.collect()).await?;
     let parameters = tandem_domain::ChannelParameters {
@@ -585,7 +590,12 @@ async fn load_center(
         max_email_sessions_per_agent: center.traffic.email_capacity,
         ..tandem_domain::ChannelParameters::default()
     };
-    bootstrap.write_all(vec![("channel parameters".into(), Command::SetChannelParameters(parameters))]).await?;
+    bootstrap
+        .write_all(vec![(
+            "channel parameters".into(),
+            Command::Config(ConfigCommand::SetChannelParameters(parameters)),
+        )])
+        .await?;
     let plans = crate::desktops::plans(&directory_teams);
     let users = plans.iter().map(|plan| (format!("user '{}'", plan.login_name), crate::desktops::user_command(plan)));
     let created = bootstrap.write_all(users.collect()).await?;

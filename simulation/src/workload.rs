@@ -9,6 +9,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tandem_domain::{
+    AgentCommand, ChatCommand, ConfigCommand, EmailCommand, QueueCommand, SupervisionCommand, VoiceCommand,
+};
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -224,13 +227,13 @@ impl Workload {
             }
             Wake::Customer(contact, act) => {
                 let command = match act {
-                    CustomerAct::Leave => Command::CustomerLeft { contact },
+                    CustomerAct::Leave => Command::Queue(QueueCommand::CustomerLeft { contact }),
                     CustomerAct::Type(left) => {
                         if left > 0 {
                             let delay = self.rng.gen_range(5_000..30_000);
                             self.schedule(now_ms + delay, Wake::Customer(contact, CustomerAct::Type(left - 1)));
                         }
-                        Command::CustomerActivity { contact }
+                        Command::Chat(ChatCommand::CustomerActivity { contact })
                     }
                 };
                 let node = self.client_nodes[self.rng.gen_range(0..2)];
@@ -276,23 +279,25 @@ impl Workload {
                 (ContactState::Offered { agent: offered }, Channel::Chat, _)
                     if offered == agent && self.rng.gen_bool(0.85) =>
                 {
-                    return Some(Command::AcceptChat { agent, contact });
+                    return Some(Command::Chat(ChatCommand::AcceptChat { agent, contact }));
                 }
-                (ContactState::Ended { .. }, Channel::Chat, _) => return Some(Command::EndChat { agent, contact }),
+                (ContactState::Ended { .. }, Channel::Chat, _) => {
+                    return Some(Command::Chat(ChatCommand::EndChat { agent, contact }))
+                }
                 (ContactState::Active { .. }, Channel::Chat, _) if self.rng.gen_bool(0.25) => {
-                    return Some(Command::EndChat { agent, contact });
+                    return Some(Command::Chat(ChatCommand::EndChat { agent, contact }));
                 }
                 (ContactState::Active { .. }, Channel::Email, csq) => {
                     let roll: f64 = self.rng.gen();
                     if roll < 0.4 {
-                        return Some(Command::SendEmail { agent, contact });
+                        return Some(Command::Email(EmailCommand::SendEmail { agent, contact }));
                     }
                     if roll < 0.45 {
-                        return Some(Command::DiscardEmail { agent, contact });
+                        return Some(Command::Email(EmailCommand::DiscardEmail { agent, contact }));
                     }
                     if roll < 0.5 {
                         let to = self.csq_of(Channel::Email).unwrap_or(csq);
-                        return Some(Command::RequeueEmail { agent, contact, csq: to });
+                        return Some(Command::Email(EmailCommand::RequeueEmail { agent, contact, csq: to }));
                     }
                 }
                 _ => {}
@@ -301,34 +306,48 @@ impl Workload {
         let roll: f64 = self.rng.gen();
         let reason = Some(self.rng.gen_range(1..=4));
         match status.state {
-            AgentState::LoggedOut => {
-                (roll < 0.6).then_some(Command::SetAgentState { agent, state: AgentStateRequest::Login, reason: None })
-            }
+            AgentState::LoggedOut => (roll < 0.6).then_some(Command::Agent(AgentCommand::SetAgentState {
+                agent,
+                state: AgentStateRequest::Login,
+                reason: None,
+            })),
             AgentState::NotReady => {
                 if status.digital == DigitalState::NotReady && roll < 0.5 {
-                    Some(Command::SetDigitalState { agent, state: DigitalStateRequest::Ready })
+                    Some(Command::Agent(AgentCommand::SetDigitalState { agent, state: DigitalStateRequest::Ready }))
                 } else if roll < 0.52 {
-                    Some(Command::SetAgentState { agent, state: AgentStateRequest::Logout, reason: Some(1) })
+                    Some(Command::Agent(AgentCommand::SetAgentState {
+                        agent,
+                        state: AgentStateRequest::Logout,
+                        reason: Some(1),
+                    }))
                 } else if roll < 0.55 {
-                    Some(Command::MakeCall { agent })
+                    Some(Command::Voice(VoiceCommand::MakeCall { agent }))
                 } else if roll < 0.95 {
-                    Some(Command::SetAgentState { agent, state: AgentStateRequest::Ready, reason: None })
+                    Some(Command::Agent(AgentCommand::SetAgentState {
+                        agent,
+                        state: AgentStateRequest::Ready,
+                        reason: None,
+                    }))
                 } else {
                     None
                 }
             }
             AgentState::Ready if roll < 0.03 => {
-                Some(Command::SetAgentState { agent, state: AgentStateRequest::NotReady, reason })
+                Some(Command::Agent(AgentCommand::SetAgentState { agent, state: AgentStateRequest::NotReady, reason }))
             }
             AgentState::Ready if roll < 0.05 => {
-                Some(Command::SetDigitalState { agent, state: DigitalStateRequest::NotReady })
+                Some(Command::Agent(AgentCommand::SetDigitalState { agent, state: DigitalStateRequest::NotReady }))
             }
             AgentState::Ready => None,
-            AgentState::Reserved => (roll < 0.85).then_some(Command::AnswerCall { agent }),
+            AgentState::Reserved => (roll < 0.85).then_some(Command::Voice(VoiceCommand::AnswerCall { agent })),
             AgentState::Talking => self.call_control_decides(center, agent, roll),
-            AgentState::Hold => Some(Command::RetrieveCall { agent }),
+            AgentState::Hold => Some(Command::Voice(VoiceCommand::RetrieveCall { agent })),
             AgentState::WorkReady | AgentState::WorkNotReady if roll < 0.6 => {
-                Some(Command::SetAgentState { agent, state: AgentStateRequest::Ready, reason: None })
+                Some(Command::Agent(AgentCommand::SetAgentState {
+                    agent,
+                    state: AgentStateRequest::Ready,
+                    reason: None,
+                }))
             }
             _ => None,
         }
@@ -347,7 +366,7 @@ impl Workload {
                 .find(|call| center.call(*call).and_then(|found| found.agent_connection(agent)) == Some(state))
         };
         let (held, active) = (on(ConnectionState::Held), on(ConnectionState::Talking));
-        let control = |request| Some(Command::CallControl { agent, request });
+        let control = |request| Some(Command::Voice(VoiceCommand::CallControl { agent, request }));
         let mut outside = || format!("555{:04}", self.rng.gen_range(0..10_000));
         match (held, active) {
             (Some(held), Some(active)) if roll < 0.4 => control(CallRequest::TransferComplete { held, active }),
@@ -361,8 +380,8 @@ impl Workload {
                 control(CallRequest::Consult { call, purpose: ConsultPurpose::Conference, number: outside() })
             }
             (_, Some(call)) if roll < 0.15 => control(CallRequest::SingleStepTransfer { call, number: outside() }),
-            (_, Some(_)) if roll < 0.18 => Some(Command::HoldCall { agent }),
-            (_, Some(_)) if roll < 0.45 => Some(Command::EndCall { agent }),
+            (_, Some(_)) if roll < 0.18 => Some(Command::Voice(VoiceCommand::HoldCall { agent })),
+            (_, Some(_)) if roll < 0.45 => Some(Command::Voice(VoiceCommand::EndCall { agent })),
             _ => None,
         }
     }
@@ -398,7 +417,7 @@ impl Workload {
             self.threads.insert(sender, subject.trim_start_matches("Re: ").to_string());
             spec.subject = Some(subject);
         }
-        Some(Command::InjectContact(spec))
+        Some(Command::Queue(QueueCommand::InjectContact(spec)))
     }
 
     /// A supervisor messages a team or changes an agent's state.
@@ -410,18 +429,18 @@ impl Workload {
             self.directory.teams[self.rng.gen_range(0..self.directory.teams.len())].clone();
         if self.rng.gen_bool(0.6) {
             let text = format!("Queue update {}", self.rng.gen_range(0..1000));
-            return Some(Command::PublishTeamMessage(TeamMessageSpec {
+            return Some(Command::Supervision(SupervisionCommand::PublishTeamMessage(TeamMessageSpec {
                 sender: supervisor,
                 text,
                 teams: vec![team],
                 expiry_minutes: tandem_domain::TEAM_MESSAGE_EXPIRY_MINUTES_MIN,
-            }));
+            })));
         }
         let agent = *members.get(self.rng.gen_range(0..members.len().max(1)))?;
         let state = center.agent_status(agent)?.state;
         let request =
             if state == AgentState::NotReady { AgentStateRequest::Ready } else { AgentStateRequest::NotReady };
-        Some(Command::SetAgentState { agent, state: request, reason: Some(3) })
+        Some(Command::Agent(AgentCommand::SetAgentState { agent, state: request, reason: Some(3) }))
     }
 
     /// An administrator changes configuration mid-traffic.
@@ -432,7 +451,7 @@ impl Workload {
                 parameters.max_chat_sessions_per_agent = self.rng.gen_range(1..=3);
                 parameters.max_email_sessions_per_agent = self.rng.gen_range(1..=3);
                 parameters.no_answer_timeout_seconds = self.rng.gen_range(10..=60);
-                Some(Command::SetChannelParameters(parameters))
+                Some(Command::Config(ConfigCommand::SetChannelParameters(parameters)))
             }
             1 => {
                 let channel = [Channel::Voice, Channel::Chat, Channel::Email][self.rng.gen_range(0..3)];
@@ -444,12 +463,12 @@ impl Workload {
                 };
                 let spec =
                     CsqSpec { name: csq.name.clone(), channel: csq.channel, selection, skills: csq.skills.clone() };
-                Some(Command::UpdateCsq { id: csq_id, spec })
+                Some(Command::Queue(QueueCommand::UpdateCsq { id: csq_id, spec }))
             }
             _ => {
                 let mut desk = center.desk_settings().clone();
                 desk.wrap_up_timer_seconds = [0, 30, 60][self.rng.gen_range(0..3)];
-                Some(Command::SetDeskSettings(desk))
+                Some(Command::Config(ConfigCommand::SetDeskSettings(desk)))
             }
         }
     }

@@ -17,6 +17,7 @@ use crate::limits::{CALL_DIGITS_LENGTH_MAX, DTMF_DIGITS_LENGTH_MAX, LINE_CALL_CO
 use crate::outcome::{Applied, Event};
 use crate::rejection::Rejection;
 use crate::spec_error::SpecError;
+use crate::VoiceEvent;
 
 use super::dial::{number_checked, Destination, MAKE_CALL_ERRORS, REDIRECT_ERRORS, TRANSFER_ERRORS};
 use super::switch::Touched;
@@ -85,7 +86,13 @@ impl Center {
                 self.redirect_write(agent, *call, destination, &mut events, &mut touched);
                 let agents = self.call_known(*call).audience(&[agent]);
                 let connections = self.call_known(*call).connections.clone();
-                events.push(Event::CallTransferred { call: *call, secondary: None, by: agent, connections, agents });
+                events.push(Event::Voice(VoiceEvent::CallTransferred {
+                    call: *call,
+                    secondary: None,
+                    by: agent,
+                    connections,
+                    agents,
+                }));
                 self.call_settle(*call, &mut events, &mut touched);
             }
             CallRequest::MakeCall { number } => {
@@ -97,7 +104,7 @@ impl Center {
                 self.send_dtmf_checked(agent, *call)?;
                 dtmf_checked(digits)?;
                 let agents = self.call_known(*call).audience(&[]);
-                events.push(Event::DtmfSent { call: *call, agent, digits: digits.clone(), agents });
+                events.push(Event::Voice(VoiceEvent::DtmfSent { call: *call, agent, digits: digits.clone(), agents }));
             }
             CallRequest::Deflect { call, number } => {
                 let destination = self.deflect_checked(agent, *call, Some(number))?;
@@ -173,7 +180,7 @@ impl Center {
         let mut touched = Touched::new();
         self.connection_set(call, &party, ConnectionState::Talking, &mut touched);
         let agents = self.call_known(call).audience(&[]);
-        events.push(Event::CallEstablished { call, party, agents });
+        events.push(Event::Voice(VoiceEvent::CallEstablished { call, party, agents }));
         Ok(Applied::events(events))
     }
 
@@ -528,19 +535,19 @@ impl Center {
         let party = Party::Agent(agent);
         self.connection_set(call, &party, ConnectionState::Talking, touched);
         let agents = self.call_known(call).audience(&[]);
-        events.push(Event::CallEstablished { call, party, agents });
+        events.push(Event::Voice(VoiceEvent::CallEstablished { call, party, agents }));
     }
 
     pub(crate) fn hold_write(&mut self, agent: AgentId, call: CallId, events: &mut Vec<Event>, touched: &mut Touched) {
         self.connection_set(call, &Party::Agent(agent), ConnectionState::Held, touched);
         let agents = self.call_known(call).audience(&[]);
-        events.push(Event::CallHeld { call, agent, agents });
+        events.push(Event::Voice(VoiceEvent::CallHeld { call, agent, agents }));
     }
 
     fn retrieve_write(&mut self, agent: AgentId, call: CallId, events: &mut Vec<Event>, touched: &mut Touched) {
         self.connection_set(call, &Party::Agent(agent), ConnectionState::Talking, touched);
         let agents = self.call_known(call).audience(&[]);
-        events.push(Event::CallRetrieved { call, agent, agents });
+        events.push(Event::Voice(VoiceEvent::CallRetrieved { call, agent, agents }));
     }
 
     #[allow(clippy::too_many_arguments, reason = "one write of a checked plan")]
@@ -591,7 +598,13 @@ impl Center {
             .cloned()
             .collect();
         let agents = self.call_known(held).audience(&[agent]);
-        events.push(Event::CallTransferred { call: held, secondary: Some(active), by: agent, connections, agents });
+        events.push(Event::Voice(VoiceEvent::CallTransferred {
+            call: held,
+            secondary: Some(active),
+            by: agent,
+            connections,
+            agents,
+        }));
         self.connection_remove(held, &Party::Agent(agent), ClearCause::Transferred, events, touched);
         self.call_settle(held, events, touched);
     }
@@ -612,13 +625,13 @@ impl Center {
         self.call_controller_add(held, agent);
         let found = self.call_known(held);
         let (connections, agents) = (found.connections.clone(), found.audience(&[]));
-        events.push(Event::CallConferenced {
+        events.push(Event::Voice(VoiceEvent::CallConferenced {
             call: held,
             secondary: Some(active),
             controller: agent,
             connections,
             agents,
-        });
+        }));
     }
 
     /// The destination takes the agent's place: it joins first, so a routed contact passes to

@@ -16,6 +16,7 @@ use crate::limits::{
 use crate::outcome::Event;
 use crate::rejection::Rejection;
 use crate::text::{char_count, text_required};
+use crate::VoiceEvent;
 
 use super::{CallData, CallDataChanges};
 
@@ -94,7 +95,7 @@ impl Center {
         }
         self.call_data_set(call, data.clone());
         let agents = self.call_known(call).audience(&[]);
-        events.push(Event::CallDataUpdate { call, data, agents });
+        events.push(Event::Voice(VoiceEvent::CallDataUpdate { call, data, agents }));
     }
 
     /// `SetWrapUpData` during a call also writes the data onto every call the agent is on.
@@ -104,7 +105,7 @@ impl Center {
             data.wrap_up = Some(text.to_owned());
             self.call_data_set(call, data.clone());
             let agents = self.call_known(call).audience(&[]);
-            events.push(Event::CallDataUpdate { call, data, agents });
+            events.push(Event::Voice(VoiceEvent::CallDataUpdate { call, data, agents }));
         }
     }
 }

@@ -15,6 +15,7 @@ use crate::limits::{DIALED_NUMBER_COUNT_MAX, EXTENSION_LENGTH_MAX, NUMBER_LENGTH
 use crate::outcome::{Applied, EntityRef, Event};
 use crate::rejection::{Rejection, RejectionCode};
 use crate::spec_error::SpecError;
+use crate::VoiceEvent;
 
 use super::{ConnectionState, DialedNumber, DialedNumberSpec, Party};
 
@@ -102,7 +103,7 @@ impl Center {
         self.dialed_numbers.check_room("dialed numbers", DIALED_NUMBER_COUNT_MAX)?;
         self.numbers.insert(dialed.number.clone(), id);
         self.dialed_numbers.insert_new(id, dialed.clone());
-        Ok(Applied::created(Event::DialedNumberCreated(dialed), EntityRef::DialedNumber(id)))
+        Ok(Applied::created(Event::Voice(VoiceEvent::DialedNumberCreated(dialed)), EntityRef::DialedNumber(id)))
     }
 
     pub(crate) fn dialed_number_update(
@@ -118,7 +119,7 @@ impl Center {
         self.numbers.remove(&previous_number);
         self.numbers.insert(dialed.number.clone(), id);
         self.dialed_numbers.replace(id, dialed.clone());
-        Ok(Applied::event(Event::DialedNumberUpdated(dialed)))
+        Ok(Applied::event(Event::Voice(VoiceEvent::DialedNumberUpdated(dialed))))
     }
 
     pub(crate) fn dialed_number_delete(&mut self, id: DialedNumberId) -> Result<Applied, Rejection> {
@@ -127,7 +128,7 @@ impl Center {
         };
         self.numbers.remove(&dialed.number.clone());
         self.dialed_numbers.remove(id);
-        Ok(Applied::event(Event::DialedNumberDeleted(id)))
+        Ok(Applied::event(Event::Voice(VoiceEvent::DialedNumberDeleted(id))))
     }
 
     /// The dialed numbers routing to a CSQ, named for an `in_use` message.

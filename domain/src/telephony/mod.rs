@@ -2,8 +2,8 @@
 //!
 //! The switch is a peripheral whose call state lives in the [`crate::Center`], so a call
 //! survives the loss of a node and every replica agrees on who talks to whom. Its boundary is
-//! commands, as for everything else: an agent's request ([`crate::Command::CallControl`]), a
-//! supervisor's ([`crate::Command::Supervise`]) and the far end's actions (a caller arriving,
+//! commands, as for everything else: an agent's request ([`crate::VoiceCommand::CallControl`]), a
+//! supervisor's ([`crate::VoiceCommand::Supervise`]) and the far end's actions (a caller arriving,
 //! answering, hanging up) all arrive in the log, so a later SIP front drives the same commands
 //! the load generator and the tests do.
 //!

@@ -10,6 +10,7 @@
 //! events reach the supervisor alone. A supervisor monitors one agent at a time; monitoring ends
 //! by itself when either of them logs out or is deleted.
 
+use crate::VoiceEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
@@ -77,7 +78,7 @@ impl Center {
         }
         self.monitors.insert(supervisor, agent);
         let agents = self.monitor_audience(supervisor, agent);
-        Ok(Applied::event(Event::SilentMonitorStarted { supervisor, agent, agents }))
+        Ok(Applied::event(Event::Voice(VoiceEvent::SilentMonitorStarted { supervisor, agent, agents })))
     }
 
     pub(crate) fn silent_monitor_stop(&mut self, supervisor: AgentId) -> Result<Applied, Rejection> {
@@ -86,7 +87,12 @@ impl Center {
             return Err(Rejection::invalid_state(format!("Agent {supervisor} is not monitoring anyone.")));
         };
         let agents = self.monitor_audience(supervisor, agent);
-        Ok(Applied::event(Event::SilentMonitorEnded { supervisor, agent, end: MonitorEnd::Stopped, agents }))
+        Ok(Applied::event(Event::Voice(VoiceEvent::SilentMonitorEnded {
+            supervisor,
+            agent,
+            end: MonitorEnd::Stopped,
+            agents,
+        })))
     }
 
     /// Ends every monitor `gone` takes part in: it logged out or is being deleted.
@@ -101,7 +107,7 @@ impl Center {
             self.monitors.remove(&supervisor);
             let end = if supervisor == gone { MonitorEnd::SupervisorLoggedOut } else { MonitorEnd::AgentLoggedOut };
             let agents = self.monitor_audience(supervisor, agent);
-            events.push(Event::SilentMonitorEnded { supervisor, agent, end, agents });
+            events.push(Event::Voice(VoiceEvent::SilentMonitorEnded { supervisor, agent, end, agents }));
         }
     }
 }

@@ -14,6 +14,7 @@ use crate::limits::CONFERENCE_PARTY_COUNT_MAX;
 use crate::outcome::{Applied, Event};
 use crate::rejection::Rejection;
 use crate::spec_error::SpecError;
+use crate::VoiceEvent;
 
 use super::dial::reachable;
 use super::switch::Touched;
@@ -139,7 +140,7 @@ impl Center {
             }
         };
         let agents = self.call_known(call).audience(&[]);
-        events.push(Event::SupervisorCallPlaced { call, agent, supervisor, emergency, agents });
+        events.push(Event::Voice(VoiceEvent::SupervisorCallPlaced { call, agent, supervisor, emergency, agents }));
         self.agents_sync(touched, &mut events);
         Ok(Applied::events(events))
     }
@@ -219,6 +220,12 @@ impl Center {
         self.call_barged(call, supervisor);
         let found = self.call_known(call);
         let (connections, agents) = (found.connections.clone(), found.audience(&[]));
-        events.push(Event::CallConferenced { call, secondary: None, controller: supervisor, connections, agents });
+        events.push(Event::Voice(VoiceEvent::CallConferenced {
+            call,
+            secondary: None,
+            controller: supervisor,
+            connections,
+            agents,
+        }));
     }
 }

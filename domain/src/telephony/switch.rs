@@ -8,6 +8,7 @@
 //! connections changed are collected in a [`Touched`] set; [`Center::agents_sync`] then moves
 //! each to the state its connections imply, once, at the end of the command.
 
+use crate::VoiceEvent;
 use std::collections::BTreeSet;
 
 use crate::agent_state::{AgentState, CallDirection};
@@ -76,7 +77,7 @@ impl Center {
             self.connection_attach(id, connection.party.clone(), connection.state, direction, touched);
         }
         let call = self.call_known(id);
-        events.push(Event::BeginCall { call: Box::new(call.clone()), agents: call.audience(&[]) });
+        events.push(Event::Voice(VoiceEvent::BeginCall { call: Box::new(call.clone()), agents: call.audience(&[]) }));
         for connection in connections.iter().skip(1) {
             self.connection_announce(id, &connection.party, connection.state, events);
         }
@@ -107,7 +108,7 @@ impl Center {
             return;
         }
         agents.sort_unstable();
-        events.push(Event::BeginCall { call: Box::new(self.call_known(call).clone()), agents });
+        events.push(Event::Voice(VoiceEvent::BeginCall { call: Box::new(self.call_known(call).clone()), agents }));
     }
 
     /// Sets an existing connection's state (answer, hold, retrieve).
@@ -152,7 +153,7 @@ impl Center {
             self.contact_owner_left(call, *agent, events);
         }
         let agents = self.call_known(call).audience(&also);
-        events.push(Event::CallConnectionCleared { call, party: party.clone(), cause, agents });
+        events.push(Event::Voice(VoiceEvent::CallConnectionCleared { call, party: party.clone(), cause, agents }));
     }
 
     /// A call with one party left is over, unless that party is a caller waiting in a queue;
@@ -182,8 +183,8 @@ impl Center {
         for party in &parties {
             self.connection_remove(call, party, cause, events, touched);
         }
-        events.push(Event::CallCleared { call, agents: agents.clone() });
-        events.push(Event::EndCall { call, agents });
+        events.push(Event::Voice(VoiceEvent::CallCleared { call, agents: agents.clone() }));
+        events.push(Event::Voice(VoiceEvent::EndCall { call, agents }));
         self.calls.remove(call);
     }
 
@@ -218,7 +219,7 @@ impl Center {
                 line.insert(place, into);
             }
         }
-        events.push(Event::EndCall { call, agents });
+        events.push(Event::Voice(VoiceEvent::EndCall { call, agents }));
     }
 
     /// Appends connections to a call (the parties of a merged call), keeping their states.
@@ -343,8 +344,10 @@ impl Center {
         let agents = self.call_known(call).audience(&[]);
         let party = party.clone();
         events.push(match state {
-            ConnectionState::Alerting => Event::CallDelivered { call, party, agents },
-            ConnectionState::Talking | ConnectionState::Held => Event::CallEstablished { call, party, agents },
+            ConnectionState::Alerting => Event::Voice(VoiceEvent::CallDelivered { call, party, agents }),
+            ConnectionState::Talking | ConnectionState::Held => {
+                Event::Voice(VoiceEvent::CallEstablished { call, party, agents })
+            }
         });
     }
 

@@ -6,6 +6,7 @@ use crate::{
     AgentChatLevel, AgentId, AgentStateRequest, Center, Command, DeskSettings, Event, Outcome, RejectionCode,
     SupervisorChatLevel, AGENT_CHAT_MAILBOX_MAX, AGENT_CHAT_TEXT_LENGTH_MAX,
 };
+use crate::{AgentCommand, ConfigCommand, SupervisionCommand, SupervisionEvent};
 
 const PRIMARY: u64 = 1;
 const SECONDARY: u64 = 2;
@@ -28,18 +29,22 @@ fn center(agent_level: AgentChatLevel, supervisor_level: SupervisorChatLevel) ->
         agent_in("other-team", 2),
     ];
     for id in 1..=6 {
-        setup.push(Command::SetAgentState { agent: AgentId(id), state: AgentStateRequest::Login, reason: None });
+        setup.push(Command::Agent(AgentCommand::SetAgentState {
+            agent: AgentId(id),
+            state: AgentStateRequest::Login,
+            reason: None,
+        }));
     }
-    setup.push(Command::SetDeskSettings(DeskSettings {
+    setup.push(Command::Config(ConfigCommand::SetDeskSettings(DeskSettings {
         agent_chat_level: agent_level,
         supervisor_chat_level: supervisor_level,
         ..DeskSettings::default()
-    }));
+    })));
     center_from("chat center", &setup)
 }
 
 fn send(from: u64, to: u64, text: &str) -> Command {
-    Command::SendAgentChat { from: AgentId(from), to: AgentId(to), text: text.into() }
+    Command::Supervision(SupervisionCommand::SendAgentChat { from: AgentId(from), to: AgentId(to), text: text.into() })
 }
 
 /// Applies a chat message; whether it was allowed. A refusal must be `not_permitted` and change
@@ -132,7 +137,11 @@ fn message_rules() {
     let long = "x".repeat(AGENT_CHAT_TEXT_LENGTH_MAX as usize + 1);
     refused(send(ME, PRIMARY, &long), RejectionCode::InvalidField, "text");
     let mut logged_out = base.clone();
-    let logout = Command::SetAgentState { agent: AgentId(PRIMARY), state: AgentStateRequest::Logout, reason: None };
+    let logout = Command::Agent(AgentCommand::SetAgentState {
+        agent: AgentId(PRIMARY),
+        state: AgentStateRequest::Logout,
+        reason: None,
+    });
     assert!(logged_out.apply(&entry(logout)).is_applied());
     let before = json(&logged_out);
     assert!(!logged_out.apply(&entry(send(ME, PRIMARY, "hi"))).is_applied());
@@ -142,7 +151,7 @@ fn message_rules() {
     let exact = "y".repeat(AGENT_CHAT_TEXT_LENGTH_MAX as usize);
     let Outcome::Applied(applied) = center.apply(&entry(send(ME, PRIMARY, &exact))) else { panic!("applied") };
     match applied.events.as_slice() {
-        [Event::AgentChatMessageSent { message, agents }] => {
+        [Event::Supervision(SupervisionEvent::AgentChatMessageSent { message, agents })] => {
             assert_eq!(agents, &[AgentId(PRIMARY), AgentId(ME)], "both desktops, sorted");
             assert_eq!(message.text, exact);
             let audience = &applied.audiences[0];

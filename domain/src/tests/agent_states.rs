@@ -4,6 +4,7 @@
 use super::script::Script;
 use super::{agent, check, reason, row, Expect};
 use crate::agent_state::{after_call_step, make_call_checked, voice_step, AfterCallStep, VoiceStep};
+use crate::{AgentCommand, AgentEvent, ConfigCommand, SystemCommand, VoiceCommand, VoiceEvent};
 use crate::{
     AgentId, AgentState, AgentStateRequest, CallDirection, Command, Deadline, DeskSettings, Event, ReasonKind,
     Rejection, RejectionCode, SpecCode, SpecError, WrapUpMode,
@@ -158,11 +159,11 @@ fn after_call_by_mode_direction_and_choice() {
 }
 
 fn set(state: AgentStateRequest) -> Command {
-    Command::SetAgentState { agent: ALICE, state, reason: None }
+    Command::Agent(AgentCommand::SetAgentState { agent: ALICE, state, reason: None })
 }
 
 fn set_with(state: AgentStateRequest, reason: u16) -> Command {
-    Command::SetAgentState { agent: ALICE, state, reason: Some(reason) }
+    Command::Agent(AgentCommand::SetAgentState { agent: ALICE, state, reason: Some(reason) })
 }
 
 fn logged_in() -> Vec<Command> {
@@ -177,11 +178,11 @@ fn with(mut setup: Vec<Command>, more: &[Command]) -> Vec<Command> {
 fn desk(change: impl FnOnce(&mut DeskSettings)) -> Command {
     let mut settings = DeskSettings::default();
     change(&mut settings);
-    Command::SetDeskSettings(settings)
+    Command::Config(ConfigCommand::SetDeskSettings(settings))
 }
 
 fn make_call() -> Command {
-    Command::MakeCall { agent: ALICE }
+    Command::Voice(VoiceCommand::MakeCall { agent: ALICE })
 }
 
 #[test]
@@ -189,7 +190,9 @@ fn spec_codes_through_the_center() {
     let talking = || with(logged_in(), &[make_call()]);
     let ready = || with(logged_in(), &[set(R::Ready)]);
     let required_out = desk(|desk| desk.wrap_up_outgoing = WrapUpMode::Required);
-    let wrapping_up = || with(logged_in(), &[required_out.clone(), make_call(), Command::EndCall { agent: ALICE }]);
+    let wrapping_up = || {
+        with(logged_in(), &[required_out.clone(), make_call(), Command::Voice(VoiceCommand::EndCall { agent: ALICE })])
+    };
     check(vec![
         row("10111: Ready from Talking", talking(), set(R::Ready), RejectedSpec(SpecError::CannotTransitionToReady)),
         row("10112: logout from Ready", ready(), set(R::Logout), RejectedSpec(SpecError::CannotLogOut)),
@@ -208,19 +211,19 @@ fn spec_codes_through_the_center() {
         row(
             "10108: hold without a call",
             logged_in(),
-            Command::HoldCall { agent: ALICE },
+            Command::Voice(VoiceCommand::HoldCall { agent: ALICE }),
             RejectedSpec(SpecError::BadStateTransition),
         ),
         row(
             "10108: retrieve while talking",
             talking(),
-            Command::RetrieveCall { agent: ALICE },
+            Command::Voice(VoiceCommand::RetrieveCall { agent: ALICE }),
             RejectedSpec(SpecError::BadStateTransition),
         ),
         row(
             "10108: end call without one",
             ready(),
-            Command::EndCall { agent: ALICE },
+            Command::Voice(VoiceCommand::EndCall { agent: ALICE }),
             RejectedSpec(SpecError::BadStateTransition),
         ),
         row(
@@ -231,7 +234,7 @@ fn spec_codes_through_the_center() {
         ),
         row("unknown agent", vec![], set(R::Login), Rejected(RejectionCode::NotFound, "agent 1 does not exist")),
         row("10108: wrap-up without a call", ready(), set(R::WorkReady), RejectedSpec(SpecError::BadStateTransition)),
-        row("hold while talking", talking(), Command::HoldCall { agent: ALICE }, Applied),
+        row("hold while talking", talking(), Command::Voice(VoiceCommand::HoldCall { agent: ALICE }), Applied),
     ]);
 }
 
@@ -289,7 +292,12 @@ fn reason_codes_required_per_desk_settings() {
 #[test]
 fn desk_settings_rules() {
     check(vec![
-        row("defaults apply", vec![], Command::SetDeskSettings(DeskSettings::default()), Applied),
+        row(
+            "defaults apply",
+            vec![],
+            Command::Config(ConfigCommand::SetDeskSettings(DeskSettings::default())),
+            Applied,
+        ),
         row(
             "no data mode for outgoing calls",
             vec![],
@@ -334,7 +342,7 @@ fn states(events: &[Event]) -> Vec<(AgentState, Option<u16>)> {
     events
         .iter()
         .filter_map(|event| match event {
-            Event::AgentStateChanged { state, reason, .. } => Some((*state, *reason)),
+            Event::Agent(AgentEvent::AgentStateChanged { state, reason, .. }) => Some((*state, *reason)),
             _ => None,
         })
         .collect()
@@ -352,17 +360,19 @@ fn wrap_up_timer_after_an_outgoing_call_reaches_not_ready() {
     });
     let mut script = Script::new(&with(logged_in(), &[settings]));
     script.ok(make_call());
-    let events = script.after(5_000).ok(Command::EndCall { agent: ALICE });
+    let events = script.after(5_000).ok(Command::Voice(VoiceCommand::EndCall { agent: ALICE }));
     assert_eq!(states(&events), [(S::WorkNotReady, None)]);
     let due = script.center.deadline_next().unwrap();
     assert_eq!((due.deadline, due.due_ms), (Deadline::WrapUp(ALICE), script.now() + 30_000));
-    let early = script.after(29_999).ok(Command::Expire { deadline: due.deadline, epoch: due.epoch });
+    let early =
+        script.after(29_999).ok(Command::System(SystemCommand::Expire { deadline: due.deadline, epoch: due.epoch }));
     assert!(early.is_empty(), "not due yet: a no-op");
     assert_eq!(state(&script), S::WorkNotReady);
-    let events = script.after(1).ok(Command::Expire { deadline: due.deadline, epoch: due.epoch });
+    let events =
+        script.after(1).ok(Command::System(SystemCommand::Expire { deadline: due.deadline, epoch: due.epoch }));
     assert_eq!(states(&events), [(S::NotReady, None)]);
     assert_eq!(script.center.deadline_next(), None, "the timer is gone");
-    let stale = script.ok(Command::Expire { deadline: due.deadline, epoch: due.epoch });
+    let stale = script.ok(Command::System(SystemCommand::Expire { deadline: due.deadline, epoch: due.epoch }));
     assert!(stale.is_empty(), "a stale epoch is a no-op");
 }
 
@@ -372,11 +382,11 @@ fn optional_wrap_up_chosen_during_the_call_then_timer_reaches_ready() {
     let mut script = Script::new(&with(logged_in(), &[settings]));
     script.ok(make_call());
     let events = script.ok(set(R::WorkReady));
-    assert!(matches!(events.as_slice(), [Event::AfterCallStateChosen { .. }]), "{events:?}");
+    assert!(matches!(events.as_slice(), [Event::Agent(AgentEvent::AfterCallStateChosen { .. })]), "{events:?}");
     assert_eq!(state(&script), S::Talking, "the choice waits for the call's end");
-    script.ok(Command::HoldCall { agent: ALICE });
+    script.ok(Command::Voice(VoiceCommand::HoldCall { agent: ALICE }));
     assert_eq!(state(&script), S::Hold);
-    let events = script.ok(Command::EndCall { agent: ALICE });
+    let events = script.ok(Command::Voice(VoiceCommand::EndCall { agent: ALICE }));
     assert_eq!(states(&events), [(S::WorkReady, None)]);
     let events = script.expire_next();
     assert_eq!(states(&events), [(S::Ready, None)]);
@@ -390,14 +400,15 @@ fn a_click_before_the_timer_wins_and_the_timer_goes_stale() {
     });
     let mut script = Script::new(&with(logged_in(), &[settings]));
     script.ok(make_call());
-    script.ok(Command::EndCall { agent: ALICE });
+    script.ok(Command::Voice(VoiceCommand::EndCall { agent: ALICE }));
     let due = script.center.deadline_next().unwrap();
     script.ok(set(R::WorkReady));
     assert_eq!(script.center.deadline_next(), Some(due), "switching work states keeps the timer");
     let events = script.after(1_000).ok(set(R::Ready));
     assert_eq!(states(&events), [(S::Ready, None)]);
     assert_eq!(script.center.deadline_next(), None);
-    let stale = script.after(60_000).ok(Command::Expire { deadline: due.deadline, epoch: due.epoch });
+    let stale =
+        script.after(60_000).ok(Command::System(SystemCommand::Expire { deadline: due.deadline, epoch: due.epoch }));
     assert!(stale.is_empty());
     assert_eq!(state(&script), S::Ready);
 }
@@ -408,12 +419,12 @@ fn not_allowed_mode_goes_straight_to_the_default_or_chosen_state() {
     let mut script = Script::new(&with(logged_in(), &[settings]));
     script.ok(make_call());
     script.refused_spec(set(R::WorkReady), SpecError::BadStateTransition);
-    let events = script.ok(Command::EndCall { agent: ALICE });
+    let events = script.ok(Command::Voice(VoiceCommand::EndCall { agent: ALICE }));
     assert_eq!(states(&events), [(S::NotReady, None)], "outgoing calls end in Not Ready");
     script.ok(make_call());
     script.ok(reason(ReasonKind::NotReady, 4, "Lunch"));
     script.ok(set_with(R::NotReady, 4));
-    let events = script.ok(Command::EndCall { agent: ALICE });
+    let events = script.ok(Command::Voice(VoiceCommand::EndCall { agent: ALICE }));
     assert_eq!(states(&events), [(S::NotReady, Some(4))], "the chosen reason is kept");
 }
 
@@ -421,13 +432,13 @@ fn not_allowed_mode_goes_straight_to_the_default_or_chosen_state() {
 fn wrap_up_data_is_for_incoming_calls_only() {
     let mut script = Script::new(&logged_in());
     script.ok(make_call());
-    let rejection = script.refused(Command::SetWrapUpData { agent: ALICE, data: "Sold".into() });
+    let rejection = script.refused(Command::Voice(VoiceCommand::SetWrapUpData { agent: ALICE, data: "Sold".into() }));
     assert_eq!(rejection.code, RejectionCode::InvalidState);
     assert_eq!(rejection.message, "wrap-up data is kept for incoming calls only");
-    let rejection = script.refused(Command::SetWrapUpData { agent: ALICE, data: "d".repeat(41) });
+    let rejection = script.refused(Command::Voice(VoiceCommand::SetWrapUpData { agent: ALICE, data: "d".repeat(41) }));
     assert_eq!(rejection.message, "data must be at most 40 characters (got 41)");
-    script.ok(Command::EndCall { agent: ALICE });
-    let rejection = script.refused(Command::SetWrapUpData { agent: ALICE, data: "Sold".into() });
+    script.ok(Command::Voice(VoiceCommand::EndCall { agent: ALICE }));
+    let rejection = script.refused(Command::Voice(VoiceCommand::SetWrapUpData { agent: ALICE, data: "Sold".into() }));
     assert_eq!(rejection.message, "agent 1 has no call to wrap up");
 }
 
@@ -439,12 +450,15 @@ fn forced_not_ready_then_logout_on_session_close() {
         desk.force_logout_reason = 51;
     });
     let mut script = Script::new(&with(logged_in(), &[settings, set(R::Ready)]));
-    let events = script.ok(Command::CloseSession { agent: ALICE });
+    let events = script.ok(Command::Agent(AgentCommand::CloseSession { agent: ALICE }));
     assert_eq!(states(&events), [(S::NotReady, Some(50)), (S::LoggedOut, Some(51))]);
-    assert!(script.ok(Command::CloseSession { agent: ALICE }).is_empty(), "already logged out: nothing to do");
+    assert!(
+        script.ok(Command::Agent(AgentCommand::CloseSession { agent: ALICE })).is_empty(),
+        "already logged out: nothing to do"
+    );
 
     let mut script = Script::new(&with(logged_in(), &[set(R::Ready)]));
-    let events = script.ok(Command::CloseSession { agent: ALICE });
+    let events = script.ok(Command::Agent(AgentCommand::CloseSession { agent: ALICE }));
     assert_eq!(states(&events), [], "with the setting off the agent stays logged in");
     assert_eq!(state(&script), S::Ready);
 }
@@ -457,13 +471,13 @@ fn forced_logout_drops_a_call_without_wrap_up() {
         desk.wrap_up_timer_seconds = 30;
     });
     let mut script = Script::new(&with(logged_in(), &[settings, make_call()]));
-    let events = script.ok(Command::CloseSession { agent: ALICE });
-    let dropped = Event::CallConnectionCleared {
+    let events = script.ok(Command::Agent(AgentCommand::CloseSession { agent: ALICE }));
+    let dropped = Event::Voice(VoiceEvent::CallConnectionCleared {
         call: crate::CallId(1),
         party: crate::Party::Agent(ALICE),
         cause: crate::ClearCause::SessionClosed,
         agents: vec![ALICE],
-    };
+    });
     assert_eq!(events.first(), Some(&dropped), "{events:?}");
     assert!(script.center.call(crate::CallId(1)).is_none(), "the two-party call ended with it");
     assert_eq!(states(&events), [(S::NotReady, None), (S::LoggedOut, None)]);
@@ -489,9 +503,9 @@ fn a_logged_in_agent_cannot_be_deleted() {
         row(
             "logged in",
             logged_in(),
-            Command::DeleteAgent { id: ALICE },
+            Command::Agent(AgentCommand::DeleteAgent { id: ALICE }),
             Rejected(RejectionCode::InUse, "agent 1 is logged in"),
         ),
-        row("logged out", vec![agent("alice", &[])], Command::DeleteAgent { id: ALICE }, Applied),
+        row("logged out", vec![agent("alice", &[])], Command::Agent(AgentCommand::DeleteAgent { id: ALICE }), Applied),
     ]);
 }

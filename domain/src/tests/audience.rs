@@ -5,6 +5,7 @@
 use super::routing::{csq_with, digital_ready, inject};
 use super::script::Script;
 use super::{agent_spec, floor_setup, skill};
+use crate::{AgentCommand, AgentEvent, ChatCommand, ChatEvent, QueueCommand, SupervisionCommand, SupervisionEvent};
 use crate::{
     AgentId, AgentSpec, AgentStateRequest, Audience, Channel, Command, ContactId, CsqId, Event, Selection, TeamId,
     TeamMessageSpec, Viewer,
@@ -49,23 +50,32 @@ fn configuration_reaches_everyone_and_an_administrator_sees_all() {
     let published = script.published(skill("Billing"));
     assert!(published[0].1.is_everyone());
     assert_eq!(seen_by(&published[0].1), ["sam", "alice", "bruno", "chen"]);
-    let published =
-        script.published(Command::SetAgentState { agent: CHEN, state: AgentStateRequest::Ready, reason: None });
+    let published = script.published(Command::Agent(AgentCommand::SetAgentState {
+        agent: CHEN,
+        state: AgentStateRequest::Ready,
+        reason: None,
+    }));
     assert!(published.iter().all(|(_, audience)| audience.reaches(&Viewer::Everything)));
 }
 
 #[test]
 fn an_agents_events_reach_it_and_the_supervisors_of_its_team() {
     let mut script = floor();
-    let published =
-        script.published(Command::SetAgentState { agent: ALICE, state: AgentStateRequest::Ready, reason: None });
-    let audience = find(&published, |event| matches!(event, Event::AgentStateChanged { .. }));
+    let published = script.published(Command::Agent(AgentCommand::SetAgentState {
+        agent: ALICE,
+        state: AgentStateRequest::Ready,
+        reason: None,
+    }));
+    let audience = find(&published, |event| matches!(event, Event::Agent(AgentEvent::AgentStateChanged { .. })));
     assert_eq!(audience.agents(), [ALICE]);
     assert_eq!(audience.supervisors(), [SAM]);
     assert_eq!(seen_by(audience), ["sam", "alice"]);
-    let published =
-        script.published(Command::SetAgentState { agent: CHEN, state: AgentStateRequest::Ready, reason: None });
-    let audience = find(&published, |event| matches!(event, Event::AgentStateChanged { .. }));
+    let published = script.published(Command::Agent(AgentCommand::SetAgentState {
+        agent: CHEN,
+        state: AgentStateRequest::Ready,
+        reason: None,
+    }));
+    let audience = find(&published, |event| matches!(event, Event::Agent(AgentEvent::AgentStateChanged { .. })));
     assert_eq!(seen_by(audience), ["chen"], "team 2 has no supervisor");
 }
 
@@ -76,31 +86,38 @@ fn a_chat_invite_reaches_the_chat_and_the_invitee() {
     let mut script = floor();
     script.ok(digital_ready(2));
     script.ok(inject(Channel::Chat, 1));
-    script.ok(Command::AcceptChat { agent: ALICE, contact: CHAT });
+    script.ok(Command::Chat(ChatCommand::AcceptChat { agent: ALICE, contact: CHAT }));
     script.ok(digital_ready(3));
-    let invite = Command::InviteToGroupChat { agent: ALICE, contact: CHAT, csq: CsqId(2), notes: None };
+    let invite =
+        Command::Chat(ChatCommand::InviteToGroupChat { agent: ALICE, contact: CHAT, csq: CsqId(2), notes: None });
     let published = script.published(invite);
-    let audience = find(&published, |event| matches!(event, Event::GroupChatInviteOffered { .. }));
+    let audience = find(&published, |event| matches!(event, Event::Chat(ChatEvent::GroupChatInviteOffered { .. })));
     assert_eq!(audience.agents(), [ALICE, BRUNO]);
     assert_eq!(seen_by(audience), ["sam", "alice", "bruno"]);
-    let published = script.published(Command::CustomerLeft { contact: CHAT });
+    let published = script.published(Command::Queue(QueueCommand::CustomerLeft { contact: CHAT }));
     assert!(!published.is_empty());
     for (event, audience) in &published {
         assert!(!audience.reaches(&agent(CHEN)), "chen never sees {event:?}");
         match event {
-            Event::GroupChatInviteDropped { agent, .. } => assert_eq!(audience.agents(), [*agent], "the invitee"),
+            Event::Chat(ChatEvent::GroupChatInviteDropped { agent, .. }) => {
+                assert_eq!(audience.agents(), [*agent], "the invitee")
+            }
             _ => assert!(audience.includes_agent(ALICE), "the chat's agent sees {event:?}"),
         }
     }
-    assert!(published.iter().any(|(event, _)| matches!(event, Event::ChatEnded { .. })), "{published:?}");
+    assert!(
+        published.iter().any(|(event, _)| matches!(event, Event::Chat(ChatEvent::ChatEnded { .. }))),
+        "{published:?}"
+    );
 }
 
 #[test]
 fn a_team_message_reaches_its_teams_members_and_supervisors() {
     let mut script = floor();
     let spec = TeamMessageSpec { sender: SAM, text: "Lunch".into(), teams: vec![TeamId(1)], expiry_minutes: 30 };
-    let published = script.published(Command::PublishTeamMessage(spec));
-    let audience = find(&published, |event| matches!(event, Event::TeamMessagePublished(_)));
+    let published = script.published(Command::Supervision(SupervisionCommand::PublishTeamMessage(spec)));
+    let audience =
+        find(&published, |event| matches!(event, Event::Supervision(SupervisionEvent::TeamMessagePublished(_))));
     assert_eq!(audience.agents(), [ALICE, BRUNO]);
     assert_eq!(audience.supervisors(), [SAM]);
     assert_eq!(seen_by(audience), ["sam", "alice", "bruno"]);
@@ -112,11 +129,14 @@ fn a_team_message_reaches_its_teams_members_and_supervisors() {
 fn visibility_follows_team_changes_at_apply() {
     let mut script = floor();
     let moved = AgentSpec { team: Some(TeamId(2)), ..agent_spec("alice", &[(1, 5)]) };
-    let published = script.published(Command::UpdateAgent { id: ALICE, spec: moved });
+    let published = script.published(Command::Agent(AgentCommand::UpdateAgent { id: ALICE, spec: moved }));
     assert_eq!(seen_by(&published[0].1), ["alice"], "the move is seen by team 2's supervisors: none");
-    let published =
-        script.published(Command::SetAgentState { agent: ALICE, state: AgentStateRequest::Ready, reason: None });
-    let audience = find(&published, |event| matches!(event, Event::AgentStateChanged { .. }));
+    let published = script.published(Command::Agent(AgentCommand::SetAgentState {
+        agent: ALICE,
+        state: AgentStateRequest::Ready,
+        reason: None,
+    }));
+    let audience = find(&published, |event| matches!(event, Event::Agent(AgentEvent::AgentStateChanged { .. })));
     assert_eq!(seen_by(audience), ["alice"], "sam no longer supervises alice");
 }
 
@@ -127,7 +147,11 @@ fn a_replay_carries_no_audience() {
     let entry = crate::Entry {
         request_id: Some(crate::RequestId("r-1".into())),
         time_ms: 2_000_000,
-        command: Command::SetAgentState { agent: ALICE, state: AgentStateRequest::Ready, reason: None },
+        command: Command::Agent(AgentCommand::SetAgentState {
+            agent: ALICE,
+            state: AgentStateRequest::Ready,
+            reason: None,
+        }),
         by: crate::Actor::Operator,
     };
     let first = center.apply(&entry);

@@ -10,6 +10,7 @@ use crate::{
     Actor, AgentId, AgentStateRequest, Center, Channel, Command, Deadline, Entry, Outcome, RejectionCode, Role, TeamId,
     TeamMessageId, TeamMessageSpec, UserId, UserSpec,
 };
+use crate::{AgentCommand, ConfigCommand, SupervisionCommand, SystemCommand, VoiceCommand};
 
 const SAM: AgentId = AgentId(1);
 const ALICE: AgentId = AgentId(2);
@@ -23,7 +24,12 @@ const CHEN_USER: Actor = Actor::User(UserId(4));
 const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
 
 fn user(login_name: &str, role: Role, agent: Option<AgentId>) -> Command {
-    Command::CreateUser(UserSpec { login_name: login_name.into(), role, agent, password_hash: HASH.into() })
+    Command::Config(ConfigCommand::CreateUser(UserSpec {
+        login_name: login_name.into(),
+        role,
+        agent,
+        password_hash: HASH.into(),
+    }))
 }
 
 fn floor() -> Center {
@@ -38,7 +44,7 @@ fn floor() -> Center {
 }
 
 fn state(agent: AgentId, state: AgentStateRequest) -> Command {
-    Command::SetAgentState { agent, state, reason: None }
+    Command::Agent(AgentCommand::SetAgentState { agent, state, reason: None })
 }
 
 /// `None`: allowed; `Some(fragment)`: forbidden with a message containing it.
@@ -68,8 +74,8 @@ fn check(rows: &[(&str, Actor, Command, Option<&str>)]) {
 #[test]
 fn who_may_do_what() {
     use AgentStateRequest::{NotReady, Ready};
-    let monitor = |supervisor, agent| Command::StartSilentMonitor { supervisor, agent };
-    let chat = |from, to| Command::SendAgentChat { from, to, text: "hello".into() };
+    let monitor = |supervisor, agent| Command::Voice(VoiceCommand::StartSilentMonitor { supervisor, agent });
+    let chat = |from, to| Command::Supervision(SupervisionCommand::SendAgentChat { from, to, text: "hello".into() });
     let message = |sender| TeamMessageSpec { sender, text: "Lunch".into(), teams: vec![TeamId(1)], expiry_minutes: 30 };
     check(&[
         ("the operator configures", Actor::Operator, skill("Email"), None),
@@ -92,19 +98,29 @@ fn who_may_do_what() {
         ("nobody monitors as someone else", CHEN_USER, monitor(SAM, ALICE), Some("may not act as agent 1")),
         ("an agent writes chat as itself", ALICE_USER, chat(ALICE, SAM), None),
         ("not as its supervisor", ALICE_USER, chat(SAM, BRUNO), Some("may not act as agent 1")),
-        ("a supervisor publishes as itself", SAM_USER, Command::PublishTeamMessage(message(SAM)), None),
-        ("an agent does not publish as sam", ALICE_USER, Command::PublishTeamMessage(message(SAM)), Some("agent 1")),
+        (
+            "a supervisor publishes as itself",
+            SAM_USER,
+            Command::Supervision(SupervisionCommand::PublishTeamMessage(message(SAM))),
+            None,
+        ),
+        (
+            "an agent does not publish as sam",
+            ALICE_USER,
+            Command::Supervision(SupervisionCommand::PublishTeamMessage(message(SAM))),
+            Some("agent 1"),
+        ),
         (
             "only an administrator deletes without a sender",
             SAM_USER,
-            Command::DeleteTeamMessage { id: TeamMessageId(1), by: None },
+            Command::Supervision(SupervisionCommand::DeleteTeamMessage { id: TeamMessageId(1), by: None }),
             Some("without naming its sender"),
         ),
         ("customers' contacts come from the operator", ALICE_USER, inject(Channel::Voice, 1), Some("administrator")),
         (
             "deadlines are the cluster's",
             ALICE_USER,
-            Command::Expire { deadline: Deadline::WrapUp(ALICE), epoch: 1 },
+            Command::System(SystemCommand::Expire { deadline: Deadline::WrapUp(ALICE), epoch: 1 }),
             Some("Only an administrator"),
         ),
         ("a deleted user acts no more", Actor::User(UserId(9)), state(ALICE, Ready), Some("no longer exists")),
@@ -119,7 +135,8 @@ fn team_changes_take_effect_at_the_next_entry() {
     let by = SAM_USER;
     let entry = |command: Command| Entry { request_id: None, time_ms: 5_000, command, by };
     assert!(center.apply(&entry(state(ALICE, AgentStateRequest::Ready))).is_applied());
-    let unsupervised = Command::UpdateTeam { id: TeamId(1), spec: super::team_spec("Floor", None, &[]) };
+    let unsupervised =
+        Command::Config(ConfigCommand::UpdateTeam { id: TeamId(1), spec: super::team_spec("Floor", None, &[]) });
     assert!(center.apply(&Entry { by: Actor::Operator, ..entry(unsupervised) }).is_applied());
     let outcome = center.apply(&entry(state(ALICE, AgentStateRequest::NotReady)));
     assert_eq!(outcome.rejection().map(|rejection| rejection.code), Some(RejectionCode::Forbidden), "{outcome:?}");
@@ -129,7 +146,7 @@ fn team_changes_take_effect_at_the_next_entry() {
 /// as they did before actors were recorded.
 #[test]
 fn the_actor_is_part_of_the_entry() {
-    let entry = Entry { request_id: None, time_ms: 1, command: Command::Noop, by: SAM_USER };
+    let entry = Entry { request_id: None, time_ms: 1, command: Command::System(SystemCommand::Noop), by: SAM_USER };
     let text = serde_json::to_string(&entry).unwrap();
     assert_eq!(text, r#"{"request_id":null,"time_ms":1,"command":"Noop","by":{"user":2}}"#);
     assert_eq!(serde_json::from_str::<Entry>(&text).unwrap(), entry);

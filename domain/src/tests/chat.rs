@@ -9,6 +9,7 @@ use crate::{
     EndedBy, Event, InviteDropReason, RejectionCode, Selection, CHAT_INACTIVITY_AGENT_MESSAGE,
     CHAT_INACTIVITY_CUSTOMER_MESSAGE, CHAT_JOIN_TIMEOUT_MESSAGE, CHAT_UNAVAILABLE_MESSAGE, GROUP_CHAT_FULL_MESSAGE,
 };
+use crate::{ChatCommand, ChatEvent, QueueCommand, QueueEvent, SystemCommand};
 
 const ALICE: AgentId = AgentId(1);
 const BRUNO: AgentId = AgentId(2);
@@ -30,7 +31,7 @@ fn alice_chatting() -> Script {
     let mut script = Script::new(&agents_only());
     script.ok(digital_ready(1));
     script.ok(inject(Channel::Chat, 1));
-    script.ok(Command::AcceptChat { agent: ALICE, contact: CHAT });
+    script.ok(Command::Chat(ChatCommand::AcceptChat { agent: ALICE, contact: CHAT }));
     script
 }
 
@@ -50,7 +51,12 @@ fn outcome(script: &Script, contact: ContactId) -> Option<ContactOutcome> {
 }
 
 fn invite(agent: AgentId) -> Command {
-    Command::InviteToGroupChat { agent, contact: CHAT, csq: CsqId(2), notes: Some("Billing question".into()) }
+    Command::Chat(ChatCommand::InviteToGroupChat {
+        agent,
+        contact: CHAT,
+        csq: CsqId(2),
+        notes: Some("Billing question".into()),
+    })
 }
 
 #[test]
@@ -60,11 +66,11 @@ fn a_chat_is_offered_accepted_and_ended() {
     let events = script.ok(inject(Channel::Chat, 1));
     assert_eq!(handed(&events), [(1, 1)]);
     assert_eq!(chats(&script, ALICE), [CHAT], "the offer takes a slot");
-    script.refused(Command::AcceptChat { agent: BRUNO, contact: CHAT });
-    script.after(4_000).ok(Command::AcceptChat { agent: ALICE, contact: CHAT });
+    script.refused(Command::Chat(ChatCommand::AcceptChat { agent: BRUNO, contact: CHAT }));
+    script.after(4_000).ok(Command::Chat(ChatCommand::AcceptChat { agent: ALICE, contact: CHAT }));
     assert_eq!(state(&script, CHAT), ContactState::Active { agents: vec![ALICE] });
-    script.ok(Command::CustomerActivity { contact: CHAT });
-    script.ok(Command::EndChat { agent: ALICE, contact: CHAT });
+    script.ok(Command::Chat(ChatCommand::CustomerActivity { contact: CHAT }));
+    script.ok(Command::Chat(ChatCommand::EndChat { agent: ALICE, contact: CHAT }));
     assert_eq!(outcome(&script, CHAT), Some(ContactOutcome::Handled));
     assert!(chats(&script, ALICE).is_empty());
     assert_eq!(script.center.deadline_next(), None, "no timer outlives the chat");
@@ -79,7 +85,10 @@ fn the_join_timeout_shows_its_message_and_the_chat_stays_routable() {
     let events = script.expire_next();
     assert_eq!(
         events,
-        [Event::ChatJoinTimedOut { contact: CHAT, customer_message: CHAT_JOIN_TIMEOUT_MESSAGE.to_owned() }]
+        [Event::Chat(ChatEvent::ChatJoinTimedOut {
+            contact: CHAT,
+            customer_message: CHAT_JOIN_TIMEOUT_MESSAGE.to_owned()
+        })]
     );
     assert_eq!(
         CHAT_JOIN_TIMEOUT_MESSAGE,
@@ -95,8 +104,14 @@ fn an_unanswered_offer_goes_back_to_the_queue_and_the_agent_not_ready() {
     script.ok(digital_ready(1));
     script.ok(inject(Channel::Chat, 1));
     let epoch = script.center.contact(CHAT).unwrap().timers.no_answer.unwrap().epoch;
-    let events = script.after(20_000).ok(Command::Expire { deadline: crate::Deadline::NoAnswer(CHAT), epoch });
-    assert!(events.contains(&Event::ContactNotAnswered { contact: CHAT, agent: ALICE, channel: Channel::Chat }));
+    let events = script
+        .after(20_000)
+        .ok(Command::System(SystemCommand::Expire { deadline: crate::Deadline::NoAnswer(CHAT), epoch }));
+    assert!(events.contains(&Event::Queue(QueueEvent::ContactNotAnswered {
+        contact: CHAT,
+        agent: ALICE,
+        channel: Channel::Chat
+    })));
     assert_eq!(script.center.agent_status(ALICE).unwrap().digital, DigitalState::NotReady);
     assert!(chats(&script, ALICE).is_empty());
     assert_eq!(script.center.csq_queue(CsqId(1)), [CHAT]);
@@ -109,12 +124,12 @@ fn inactivity_ends_a_joined_chat_with_the_spec_messages() {
     let due = script.center.deadline_next().unwrap();
     assert_eq!(due.deadline, crate::Deadline::Inactivity(CHAT));
     let events = script.expire_next();
-    assert!(events.contains(&Event::ChatEnded {
+    assert!(events.contains(&Event::Chat(ChatEvent::ChatEnded {
         contact: CHAT,
         by: EndedBy::Inactivity,
         agent_message: Some(CHAT_INACTIVITY_AGENT_MESSAGE.to_owned()),
         customer_message: Some(CHAT_INACTIVITY_CUSTOMER_MESSAGE.to_owned()),
-    }));
+    })));
     assert_eq!(CHAT_INACTIVITY_AGENT_MESSAGE, "You are alone in the chat room. Click End to close the chat interface.");
     assert_eq!(
         CHAT_INACTIVITY_CUSTOMER_MESSAGE,
@@ -122,7 +137,7 @@ fn inactivity_ends_a_joined_chat_with_the_spec_messages() {
     );
     assert_eq!(state(&script, CHAT), ContactState::Ended { agents: vec![ALICE], by: EndedBy::Inactivity });
     assert_eq!(chats(&script, ALICE), [CHAT], "the ended chat stays on the desktop until End");
-    script.ok(Command::EndChat { agent: ALICE, contact: CHAT });
+    script.ok(Command::Chat(ChatCommand::EndChat { agent: ALICE, contact: CHAT }));
     assert_eq!(outcome(&script, CHAT), Some(ContactOutcome::Handled));
 }
 
@@ -130,7 +145,7 @@ fn inactivity_ends_a_joined_chat_with_the_spec_messages() {
 fn customer_activity_restarts_inactivity() {
     let mut script = alice_chatting();
     let first = script.center.deadline_next().unwrap().due_ms;
-    script.after(60_000).ok(Command::CustomerActivity { contact: CHAT });
+    script.after(60_000).ok(Command::Chat(ChatCommand::CustomerActivity { contact: CHAT }));
     assert_eq!(script.center.deadline_next().unwrap().due_ms, first + 60_000);
 }
 
@@ -149,12 +164,12 @@ fn inactivity_ends_waiting_chats_only_when_join_exceeds_inactivity() {
     }));
     script.ok(inject(Channel::Chat, 1));
     let events = script.expire_next();
-    assert!(events.contains(&Event::ChatEnded {
+    assert!(events.contains(&Event::Chat(ChatEvent::ChatEnded {
         contact: CHAT,
         by: EndedBy::Inactivity,
         agent_message: None,
         customer_message: Some(CHAT_UNAVAILABLE_MESSAGE.to_owned()),
-    }));
+    })));
     assert_eq!(CHAT_UNAVAILABLE_MESSAGE, "Sorry, the chat service is currently not available. Please try again later.");
     assert_eq!(outcome(&script, CHAT), Some(ContactOutcome::Abandoned));
 }
@@ -163,15 +178,15 @@ fn inactivity_ends_waiting_chats_only_when_join_exceeds_inactivity() {
 fn the_customer_leaving_abandons_before_a_join_and_ends_after() {
     let mut script = Script::new(&agents_only());
     script.ok(inject(Channel::Chat, 1));
-    script.ok(Command::CustomerLeft { contact: CHAT });
+    script.ok(Command::Queue(QueueCommand::CustomerLeft { contact: CHAT }));
     assert_eq!(outcome(&script, CHAT), Some(ContactOutcome::Abandoned));
 
     let mut script = alice_chatting();
-    script.ok(Command::CustomerLeft { contact: CHAT });
+    script.ok(Command::Queue(QueueCommand::CustomerLeft { contact: CHAT }));
     assert_eq!(state(&script, CHAT), ContactState::Ended { agents: vec![ALICE], by: EndedBy::Customer });
-    let rejection = script.refused(Command::CustomerActivity { contact: CHAT });
+    let rejection = script.refused(Command::Chat(ChatCommand::CustomerActivity { contact: CHAT }));
     assert_eq!(rejection.message, "chat 1 has ended");
-    script.ok(Command::EndChat { agent: ALICE, contact: CHAT });
+    script.ok(Command::Chat(ChatCommand::EndChat { agent: ALICE, contact: CHAT }));
     assert_eq!(outcome(&script, CHAT), Some(ContactOutcome::Handled));
 }
 
@@ -192,32 +207,38 @@ fn group_chat_invite_decline_accept_and_the_cap_of_three() {
     script.ok(digital_ready(3));
     script.refused(invite(BRUNO));
     let events = script.ok(invite(ALICE));
-    assert!(matches!(events.first(), Some(Event::GroupChatInviteOffered { agent: BRUNO, .. })), "{events:?}");
+    assert!(
+        matches!(events.first(), Some(Event::Chat(ChatEvent::GroupChatInviteOffered { agent: BRUNO, .. }))),
+        "{events:?}"
+    );
     assert_eq!(chats(&script, BRUNO), [CHAT], "the invite counts toward bruno's chats");
     let rejection = script.refused(invite(ALICE));
     assert_eq!(rejection.message, "chat 1 already has a pending invite");
-    let events = script.ok(Command::DeclineGroupChatInvite { agent: BRUNO, contact: CHAT });
-    assert!(events.contains(&Event::GroupChatInviteDropped {
+    let events = script.ok(Command::Chat(ChatCommand::DeclineGroupChatInvite { agent: BRUNO, contact: CHAT }));
+    assert!(events.contains(&Event::Chat(ChatEvent::GroupChatInviteDropped {
         contact: CHAT,
         agent: BRUNO,
         reason: InviteDropReason::Declined
-    }));
+    })));
     let events = script.ok(invite(ALICE));
-    assert!(matches!(events.first(), Some(Event::GroupChatInviteOffered { agent: CHEN, .. })), "decliners are skipped");
-    script.ok(Command::DeclineGroupChatInvite { agent: CHEN, contact: CHAT });
+    assert!(
+        matches!(events.first(), Some(Event::Chat(ChatEvent::GroupChatInviteOffered { agent: CHEN, .. }))),
+        "decliners are skipped"
+    );
+    script.ok(Command::Chat(ChatCommand::DeclineGroupChatInvite { agent: CHEN, contact: CHAT }));
     let rejection = script.refused(invite(ALICE));
     assert_eq!(rejection.message, "no agent of CSQ 2 is available for a group chat", "both declined; nobody left");
     let mut script = accepted_group_chat();
     let rejection = script.refused(invite(ALICE));
     assert_eq!((rejection.code, rejection.message.as_str()), (RejectionCode::LimitExceeded, GROUP_CHAT_FULL_MESSAGE));
     assert_eq!(GROUP_CHAT_FULL_MESSAGE, "A group chat has at most 3 participants, including the customer.");
-    let rejection = script.refused(Command::EndChat { agent: ALICE, contact: CHAT });
+    let rejection = script.refused(Command::Chat(ChatCommand::EndChat { agent: ALICE, contact: CHAT }));
     assert_eq!(rejection.message, "chat 1 has two agents: leave it; the last agent ends it");
-    script.ok(Command::LeaveChat { agent: ALICE, contact: CHAT });
+    script.ok(Command::Chat(ChatCommand::LeaveChat { agent: ALICE, contact: CHAT }));
     assert_eq!(state(&script, CHAT), ContactState::Active { agents: vec![BRUNO] });
-    let rejection = script.refused(Command::LeaveChat { agent: BRUNO, contact: CHAT });
+    let rejection = script.refused(Command::Chat(ChatCommand::LeaveChat { agent: BRUNO, contact: CHAT }));
     assert_eq!(rejection.message, "agent 2 is the last agent in chat 1: end it");
-    script.ok(Command::EndChat { agent: BRUNO, contact: CHAT });
+    script.ok(Command::Chat(ChatCommand::EndChat { agent: BRUNO, contact: CHAT }));
     assert_eq!(outcome(&script, CHAT), Some(ContactOutcome::Handled));
 }
 
@@ -226,7 +247,7 @@ fn accepted_group_chat() -> Script {
     let mut script = alice_chatting();
     script.ok(digital_ready(2));
     script.ok(invite(ALICE));
-    script.ok(Command::AcceptGroupChatInvite { agent: BRUNO, contact: CHAT });
+    script.ok(Command::Chat(ChatCommand::AcceptGroupChatInvite { agent: BRUNO, contact: CHAT }));
     assert_eq!(state(&script, CHAT), ContactState::Active { agents: vec![ALICE, BRUNO] });
     script
 }
@@ -236,31 +257,36 @@ fn an_accept_clears_the_decliners() {
     let mut script = alice_chatting();
     script.ok(digital_ready(2));
     script.ok(invite(ALICE));
-    script.ok(Command::DeclineGroupChatInvite { agent: BRUNO, contact: CHAT });
+    script.ok(Command::Chat(ChatCommand::DeclineGroupChatInvite { agent: BRUNO, contact: CHAT }));
     assert_eq!(script.center.contact(CHAT).unwrap().declined_agents, [BRUNO]);
     script.ok(digital_ready(3));
     script.ok(invite(ALICE));
-    script.ok(Command::AcceptGroupChatInvite { agent: CHEN, contact: CHAT });
+    script.ok(Command::Chat(ChatCommand::AcceptGroupChatInvite { agent: CHEN, contact: CHAT }));
     assert!(script.center.contact(CHAT).unwrap().declined_agents.is_empty());
-    script.ok(Command::LeaveChat { agent: CHEN, contact: CHAT });
+    script.ok(Command::Chat(ChatCommand::LeaveChat { agent: CHEN, contact: CHAT }));
     let events = script.ok(invite(ALICE));
-    assert!(matches!(events.first(), Some(Event::GroupChatInviteOffered { agent: BRUNO, .. })), "{events:?}");
+    assert!(
+        matches!(events.first(), Some(Event::Chat(ChatEvent::GroupChatInviteOffered { agent: BRUNO, .. }))),
+        "{events:?}"
+    );
 }
 
 #[test]
 fn an_unanswered_invite_is_dropped_not_requeued() {
     let mut script = alice_chatting();
     script.ok(digital_ready(2));
-    script.ok(Command::CustomerActivity { contact: CHAT });
+    script.ok(Command::Chat(ChatCommand::CustomerActivity { contact: CHAT }));
     script.ok(invite(ALICE));
     let due = script.center.contact(CHAT).unwrap().timers.invite.unwrap();
-    let events =
-        script.after(20_000).ok(Command::Expire { deadline: crate::Deadline::InviteNoAnswer(CHAT), epoch: due.epoch });
-    assert!(events.contains(&Event::GroupChatInviteDropped {
+    let events = script.after(20_000).ok(Command::System(SystemCommand::Expire {
+        deadline: crate::Deadline::InviteNoAnswer(CHAT),
+        epoch: due.epoch,
+    }));
+    assert!(events.contains(&Event::Chat(ChatEvent::GroupChatInviteDropped {
         contact: CHAT,
         agent: BRUNO,
         reason: InviteDropReason::Expired
-    }));
+    })));
     assert!(chats(&script, BRUNO).is_empty());
     assert_eq!(script.center.agent_status(BRUNO).unwrap().digital, DigitalState::Ready, "the invitee stays Ready");
     assert_eq!(state(&script, CHAT), ContactState::Active { agents: vec![ALICE] });
@@ -271,9 +297,9 @@ fn the_customer_leaving_during_an_invite_counts_as_abandoned() {
     let mut script = alice_chatting();
     script.ok(digital_ready(2));
     script.ok(invite(ALICE));
-    script.ok(Command::CustomerLeft { contact: CHAT });
+    script.ok(Command::Queue(QueueCommand::CustomerLeft { contact: CHAT }));
     assert!(chats(&script, BRUNO).is_empty(), "the invite is withdrawn");
-    script.ok(Command::EndChat { agent: ALICE, contact: CHAT });
+    script.ok(Command::Chat(ChatCommand::EndChat { agent: ALICE, contact: CHAT }));
     assert_eq!(outcome(&script, CHAT), Some(ContactOutcome::Abandoned));
 }
 

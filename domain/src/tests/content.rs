@@ -5,6 +5,10 @@ use super::routing::{csq_with, digital_ready, inject, login, spec_of};
 use super::script::Script;
 use super::{agent, agent_in, check, row, skills, team, Expect};
 use crate::{
+    AgentCommand, ChatCommand, ConfigCommand, EmailCommand, QueueCommand, QueueEvent, SupervisionCommand,
+    SupervisionEvent,
+};
+use crate::{
     AgentId, Channel, Command, ContactId, ContactSpec, CsqId, CsqTags, EmailSignatureSpec, Event,
     PredefinedResponseSpec, RejectionCode, Selection, TeamId, TeamMessageId, TeamMessageSpec, WrapUpCategoryId,
     WrapUpCategorySpec, WrapUpSelection,
@@ -34,18 +38,22 @@ fn tagged(csqs: &[u64]) -> CsqTags {
 }
 
 fn category(name: &str, reasons: &[&str], tags: CsqTags) -> Command {
-    Command::CreateWrapUpCategory(WrapUpCategorySpec {
+    Command::Config(ConfigCommand::CreateWrapUpCategory(WrapUpCategorySpec {
         name: name.to_owned(),
         reasons: reasons.iter().map(|reason| (*reason).to_owned()).collect(),
         tags,
-    })
+    }))
 }
 
 #[test]
 fn wrap_up_category_limits() {
     let many = |count: usize| (1..=count).map(|index| format!("Reason {index}")).collect::<Vec<_>>();
     let spec = |reasons: Vec<String>| {
-        Command::CreateWrapUpCategory(WrapUpCategorySpec { name: "Sales".into(), reasons, tags: CsqTags::Global })
+        Command::Config(ConfigCommand::CreateWrapUpCategory(WrapUpCategorySpec {
+            name: "Sales".into(),
+            reasons,
+            tags: CsqTags::Global,
+        }))
     };
     let full = || with(csqs(), (1..=25).map(|index| category(&format!("C{index}"), &["R"], CsqTags::Global)));
     let csq_full = || with(csqs(), (1..=10).map(|index| category(&format!("C{index}"), &["R"], tagged(&[1]))));
@@ -124,7 +132,7 @@ fn wrap_up_category_limits() {
         row(
             "a tagged CSQ cannot be deleted",
             with(csqs(), [category("Sales", &["R"], tagged(&[1]))]),
-            Command::DeleteCsq { id: CsqId(1) },
+            Command::Queue(QueueCommand::DeleteCsq { id: CsqId(1) }),
             Rejected(InUse, "CSQ 1 is in use by wrap-up category 1, so it cannot be deleted"),
         ),
     ]);
@@ -135,7 +143,7 @@ fn select(category: u64, reason: &str) -> WrapUpSelection {
 }
 
 fn set_wrap_up(agent: u64, contact: u64, reasons: Vec<WrapUpSelection>) -> Command {
-    Command::SetContactWrapUp { agent: AgentId(agent), contact: ContactId(contact), reasons }
+    Command::Queue(QueueCommand::SetContactWrapUp { agent: AgentId(agent), contact: ContactId(contact), reasons })
 }
 
 #[test]
@@ -144,13 +152,13 @@ fn an_agent_selects_up_to_five_reasons_of_the_categories_offered_on_arrival() {
     setup.push(category("Sales", &["Sold", "Quote", "Upsell", "Lost", "Callback", "Other"], tagged(&[1])));
     setup.push(category("Billing", &["Refund"], tagged(&[4])));
     setup.extend([agent("alice", &[(1, 5)]), login(1), digital_ready(1), inject(Channel::Chat, 1)]);
-    setup.push(Command::AcceptChat { agent: AgentId(1), contact: ContactId(1) });
+    setup.push(Command::Chat(ChatCommand::AcceptChat { agent: AgentId(1), contact: ContactId(1) }));
     let mut script = Script::new(&setup);
     assert_eq!(script.center.contact(ContactId(1)).unwrap().wrap_up_categories, [WrapUpCategoryId(1)]);
     let five: Vec<WrapUpSelection> =
         ["Sold", "Quote", "Upsell", "Lost", "Callback"].iter().map(|reason| select(1, reason)).collect();
     let events = script.ok(set_wrap_up(1, 1, five.clone()));
-    assert!(matches!(events.as_slice(), [Event::ContactWrapUpSet { .. }]));
+    assert!(matches!(events.as_slice(), [Event::Queue(QueueEvent::ContactWrapUpSet { .. })]));
     let mut six = five.clone();
     six.push(select(1, "Other"));
     let rejection = script.refused(set_wrap_up(1, 1, six));
@@ -165,28 +173,28 @@ fn an_agent_selects_up_to_five_reasons_of_the_categories_offered_on_arrival() {
     let rejection = script.refused(set_wrap_up(1, 1, vec![select(1, "Sold"), select(1, "Sold")]));
     assert_eq!(rejection.message, "reasons[1] is selected twice");
     script.ok(set_wrap_up(1, 1, vec![select(1, "Other")]));
-    script.ok(Command::UpdateWrapUpCategory {
+    script.ok(Command::Config(ConfigCommand::UpdateWrapUpCategory {
         id: WrapUpCategoryId(2),
         spec: WrapUpCategorySpec { name: "Billing".into(), reasons: vec!["Refund".into()], tags: CsqTags::Global },
-    });
+    }));
     let rejection = script.refused(set_wrap_up(1, 1, vec![select(2, "Refund")]));
     assert_eq!(
         rejection.message, "reasons[0]: category 2 is not offered for this contact",
         "re-tagging affects new contacts only"
     );
-    script.ok(Command::EndChat { agent: AgentId(1), contact: ContactId(1) });
+    script.ok(Command::Chat(ChatCommand::EndChat { agent: AgentId(1), contact: ContactId(1) }));
     assert_eq!(script.center.contact(ContactId(1)).unwrap().wrap_up, [select(1, "Other")]);
     let rejection = script.refused(set_wrap_up(1, 1, vec![]));
     assert_eq!(rejection.message, "agent 1 is not handling contact 1");
 }
 
 fn response(title: &str, channel: Channel, body: &str, tags: CsqTags) -> Command {
-    Command::CreatePredefinedResponse(PredefinedResponseSpec {
+    Command::Config(ConfigCommand::CreatePredefinedResponse(PredefinedResponseSpec {
         title: title.to_owned(),
         channel,
         body: body.to_owned(),
         tags,
-    })
+    }))
 }
 
 #[test]
@@ -290,7 +298,11 @@ fn predefined_responses_visible_for_a_csq() {
 }
 
 fn signature(name: &str, content: &str, tags: CsqTags) -> Command {
-    Command::CreateEmailSignature(EmailSignatureSpec { name: name.to_owned(), content: content.to_owned(), tags })
+    Command::Email(EmailCommand::CreateEmailSignature(EmailSignatureSpec {
+        name: name.to_owned(),
+        content: content.to_owned(),
+        tags,
+    }))
 }
 
 /// CSQs 1 (chat), 2 (email), 3 (voice), 4–14 (chat) and 15–26 (email).
@@ -359,7 +371,10 @@ fn email_signature_limits() {
 fn signature_resolution_is_csq_then_global_then_none() {
     let mut setup = email_csqs();
     setup.push(agent("alice", &[]));
-    setup.push(Command::CreateAgent(crate::AgentSpec { alias: Some("Ali".into()), ..super::agent_spec("bruno", &[]) }));
+    setup.push(Command::Agent(AgentCommand::CreateAgent(crate::AgentSpec {
+        alias: Some("Ali".into()),
+        ..super::agent_spec("bruno", &[])
+    })));
     let mut script = Script::new(&setup);
     assert_eq!(script.center.email_signature_for(CsqId(2)), None, "none configured");
     script.ok(signature("Support", "Kind regards,\n{{agent_alias}}", tagged(&[2])));
@@ -381,12 +396,12 @@ fn supervised() -> Vec<Command> {
 }
 
 fn publish(text: &str, teams: &[u64], expiry_minutes: u32) -> Command {
-    Command::PublishTeamMessage(TeamMessageSpec {
+    Command::Supervision(SupervisionCommand::PublishTeamMessage(TeamMessageSpec {
         sender: AgentId(1),
         text: text.to_owned(),
         teams: teams.iter().map(|&id| TeamId(id)).collect(),
         expiry_minutes,
-    })
+    }))
 }
 
 #[test]
@@ -431,11 +446,14 @@ fn team_message_limits() {
             with(
                 supervised(),
                 [
-                    Command::UpdateTeam { id: TeamId(2), spec: super::team_spec("Support", Some(1), &[]) },
+                    Command::Config(ConfigCommand::UpdateTeam {
+                        id: TeamId(2),
+                        spec: super::team_spec("Support", Some(1), &[]),
+                    }),
                     publish("Hi", &[2], 60),
                 ],
             ),
-            Command::DeleteTeam { id: TeamId(2) },
+            Command::Config(ConfigCommand::DeleteTeam { id: TeamId(2) }),
             Rejected(InUse, "team 2 is in use by team message 1"),
         ),
     ]);
@@ -447,7 +465,7 @@ fn team_messages_cap_publishes_at_100_per_hour_deletes_included() {
     for _ in 0..99 {
         script.ok(publish("Hi", &[1], 60));
     }
-    script.ok(Command::DeleteTeamMessage { id: TeamMessageId(1), by: None });
+    script.ok(Command::Supervision(SupervisionCommand::DeleteTeamMessage { id: TeamMessageId(1), by: None }));
     let rejection = script.refused(publish("Hi", &[1], 60));
     assert_eq!(rejection.code, RateLimited);
     assert_eq!(rejection.code.http_status(), 429);
@@ -471,7 +489,10 @@ fn team_messages_cap_active_messages_at_1600() {
         (rejection.code, rejection.message.as_str()),
         (LimitExceeded, "Tandem supports a maximum of 1600 active team messages.")
     );
-    script.ok(Command::DeleteTeamMessage { id: TeamMessageId(1600), by: Some(AgentId(1)) });
+    script.ok(Command::Supervision(SupervisionCommand::DeleteTeamMessage {
+        id: TeamMessageId(1600),
+        by: Some(AgentId(1)),
+    }));
     script.ok(publish("Room again", &[1], 60));
 }
 
@@ -484,18 +505,22 @@ fn team_messages_expire_and_agents_see_the_newest_first() {
         script.center.team_messages_for(AgentId(2)).iter().map(|message| message.text.clone()).collect::<Vec<_>>()
     };
     assert_eq!(texts(&script), ["Second", "First"]);
-    let rejection = script.refused(Command::DeleteTeamMessage { id: TeamMessageId(2), by: Some(AgentId(2)) });
+    let rejection = script.refused(Command::Supervision(SupervisionCommand::DeleteTeamMessage {
+        id: TeamMessageId(2),
+        by: Some(AgentId(2)),
+    }));
     assert_eq!(
         rejection.message,
         "agent 2 did not send team message 2; only its sender or an administrator may delete it"
     );
     let events = script.expire_next();
-    assert_eq!(events, [Event::TeamMessageExpired(TeamMessageId(2))]);
+    assert_eq!(events, [Event::Supervision(SupervisionEvent::TeamMessageExpired(TeamMessageId(2)))]);
     assert_eq!(texts(&script), ["First"], "the previous message is current again");
-    script.ok(Command::DeleteTeamMessage { id: TeamMessageId(1), by: None });
+    script.ok(Command::Supervision(SupervisionCommand::DeleteTeamMessage { id: TeamMessageId(1), by: None }));
     assert!(texts(&script).is_empty());
     assert_eq!(script.center.deadline_next(), None);
-    let rejection = script.refused(Command::DeleteTeamMessage { id: TeamMessageId(1), by: None });
+    let rejection =
+        script.refused(Command::Supervision(SupervisionCommand::DeleteTeamMessage { id: TeamMessageId(1), by: None }));
     assert_eq!(rejection.code, NotFound);
 }
 
@@ -504,10 +529,10 @@ fn email_contacts_offer_wrap_up_too() {
     let mut setup = csqs();
     setup.push(category("Mail", &["Answered"], tagged(&[2])));
     setup.extend([agent("alice", &[(1, 5)]), login(1), digital_ready(1)]);
-    setup.push(Command::InjectContact(ContactSpec { ..spec_of(inject(Channel::Email, 2)) }));
+    setup.push(Command::Queue(QueueCommand::InjectContact(ContactSpec { ..spec_of(inject(Channel::Email, 2)) })));
     let mut script = Script::new(&setup);
     script.ok(set_wrap_up(1, 1, vec![select(1, "Answered")]));
-    script.ok(Command::InjectContact(spec_of(inject(Channel::Voice, 3))));
+    script.ok(Command::Queue(QueueCommand::InjectContact(spec_of(inject(Channel::Voice, 3)))));
     let rejection = script.refused(set_wrap_up(1, 2, vec![]));
     assert_eq!(rejection.message, "voice calls take wrap-up data, not wrap-up reasons");
 }

@@ -2,6 +2,7 @@
 
 use super::script::Script;
 use super::{agent, check, row, Expect};
+use crate::{AgentCommand, AgentEvent, ConfigCommand, VoiceCommand};
 use crate::{
     AgentId, AgentState, AgentStateRequest, Channel, ChannelParameters, Command, DigitalState, DigitalStateRequest,
     Event, RejectionCode, STICKY_EMAIL_TIMEOUT_HOURS_DEFAULT,
@@ -11,21 +12,21 @@ use Expect::{Applied, Rejected};
 const ALICE: AgentId = AgentId(1);
 
 fn login() -> Command {
-    Command::SetAgentState { agent: ALICE, state: AgentStateRequest::Login, reason: None }
+    Command::Agent(AgentCommand::SetAgentState { agent: ALICE, state: AgentStateRequest::Login, reason: None })
 }
 
 fn voice(state: AgentStateRequest) -> Command {
-    Command::SetAgentState { agent: ALICE, state, reason: None }
+    Command::Agent(AgentCommand::SetAgentState { agent: ALICE, state, reason: None })
 }
 
 fn digital(state: DigitalStateRequest) -> Command {
-    Command::SetDigitalState { agent: ALICE, state }
+    Command::Agent(AgentCommand::SetDigitalState { agent: ALICE, state })
 }
 
 fn parameters(change: impl FnOnce(&mut ChannelParameters)) -> Command {
     let mut parameters = ChannelParameters::default();
     change(&mut parameters);
-    Command::SetChannelParameters(parameters)
+    Command::Config(ConfigCommand::SetChannelParameters(parameters))
 }
 
 #[test]
@@ -86,13 +87,17 @@ fn login_logout_and_session_close_drive_the_digital_state() {
     let events = script.ok(login());
     assert!(events.iter().any(|event| matches!(
         event,
-        Event::DigitalStateChanged { previous: DigitalState::LoggedOut, state: DigitalState::NotReady, .. }
+        Event::Agent(AgentEvent::DigitalStateChanged {
+            previous: DigitalState::LoggedOut,
+            state: DigitalState::NotReady,
+            ..
+        })
     )));
     script.ok(digital(DigitalStateRequest::Ready));
     let sequence = status(&script).digital_sequence;
     assert!(script.ok(digital(DigitalStateRequest::Ready)).is_empty(), "Ready again is a no-op");
     assert_eq!(status(&script).digital_sequence, sequence);
-    script.ok(Command::CloseSession { agent: ALICE });
+    script.ok(Command::Agent(AgentCommand::CloseSession { agent: ALICE }));
     assert_eq!(status(&script).digital, DigitalState::NotReady, "a closed desktop takes no new contacts");
     assert_eq!(status(&script).state, AgentState::NotReady, "voice stays without forced logout");
     script.ok(voice(AgentStateRequest::Logout));
@@ -110,18 +115,19 @@ fn availability_combines_state_capacity_and_blending() {
         available(&script, Channel::Voice) && available(&script, Channel::Chat) && available(&script, Channel::Email)
     );
     script.ok(voice(AgentStateRequest::NotReady));
-    script.ok(Command::MakeCall { agent: ALICE });
+    script.ok(Command::Voice(VoiceCommand::MakeCall { agent: ALICE }));
     assert!(!available(&script, Channel::Chat), "no chats on a voice call by default");
     assert!(available(&script, Channel::Email), "the blending rule is about chat only");
 }
 
 #[test]
 fn offer_chat_on_voice_takes_effect_when_the_call_ends() {
-    let mut script = Script::new(&[agent("alice", &[]), login(), Command::MakeCall { agent: ALICE }]);
+    let mut script =
+        Script::new(&[agent("alice", &[]), login(), Command::Voice(VoiceCommand::MakeCall { agent: ALICE })]);
     script.ok(parameters(|p| p.offer_chat_when_on_voice_call = true));
     assert!(!status(&script).blending.offer_chat_when_on_voice_call, "not during the current call");
-    let events = script.ok(Command::EndCall { agent: ALICE });
-    assert!(events.iter().any(|event| matches!(event, Event::BlendingChanged { .. })), "{events:?}");
+    let events = script.ok(Command::Voice(VoiceCommand::EndCall { agent: ALICE }));
+    assert!(events.iter().any(|event| matches!(event, Event::Agent(AgentEvent::BlendingChanged { .. }))), "{events:?}");
     assert!(status(&script).blending.offer_chat_when_on_voice_call);
     script.ok(parameters(|p| p.offer_chat_when_on_voice_call = false));
     assert!(!status(&script).blending.offer_chat_when_on_voice_call, "off a call: at once");

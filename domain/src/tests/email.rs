@@ -4,6 +4,7 @@
 use super::routing::{csq_with, digital_ready, handed, inject, login, parameters, spec_of, voice};
 use super::script::Script;
 use super::{agent, skills};
+use crate::{AgentCommand, EmailCommand, EmailEvent, QueueCommand, QueueEvent, SystemCommand};
 use crate::{
     AgentId, AgentStateRequest, Channel, Command, ContactId, ContactOutcome, ContactSpec, ContactState, CsqId,
     Deadline, Event, RejectionCode, Selection,
@@ -25,11 +26,11 @@ fn agents_only() -> Vec<Command> {
 }
 
 fn email(subject: &str) -> Command {
-    Command::InjectContact(ContactSpec {
+    Command::Queue(QueueCommand::InjectContact(ContactSpec {
         customer_address: Some("Dana@Example.com".into()),
         subject: Some(subject.into()),
         ..spec_of(inject(Channel::Email, 1))
-    })
+    }))
 }
 
 fn state(script: &Script, contact: u64) -> ContactState {
@@ -56,10 +57,13 @@ fn answered_by_alice() -> Script {
     script.ok(digital_ready(1));
     script.ok(email("Invoice 42"));
     assert_eq!(assigned(&script, 1), Some(ALICE), "emails are auto-accepted");
-    script.ok(Command::SendEmail { agent: ALICE, contact: ContactId(1) });
+    script.ok(Command::Email(EmailCommand::SendEmail { agent: ALICE, contact: ContactId(1) }));
     assert_eq!(closed_as(&script, 1), Some(ContactOutcome::Sent));
     assert_eq!(script.center.conversation_last_agent("dana@example.com", "invoice 42"), Some(ALICE));
-    script.ok(Command::SetDigitalState { agent: ALICE, state: crate::DigitalStateRequest::NotReady });
+    script.ok(Command::Agent(AgentCommand::SetDigitalState {
+        agent: ALICE,
+        state: crate::DigitalStateRequest::NotReady,
+    }));
     script.ok(digital_ready(2));
     script
 }
@@ -69,11 +73,17 @@ fn a_reply_waits_for_the_last_agent_then_goes_to_the_csq_after_four_hours() {
     let mut script = answered_by_alice();
     let events = script.ok(email("RE: Re:  Invoice   42"));
     let due = script.now() + 4 * HOUR_MS;
-    assert!(events.contains(&Event::EmailStickyWaiting { contact: ContactId(2), agent: ALICE, sticky_due_ms: due }));
+    assert!(events.contains(&Event::Email(EmailEvent::EmailStickyWaiting {
+        contact: ContactId(2),
+        agent: ALICE,
+        sticky_due_ms: due
+    })));
     assert_eq!(state(&script, 2), ContactState::StickyWaiting { agent: ALICE }, "bruno is Ready but it waits");
     assert_eq!(script.center.agent_sticky_emails(ALICE), [ContactId(2)]);
     let epoch = script_epoch(&script, 2);
-    let early = script.after(4 * HOUR_MS - 1).ok(Command::Expire { deadline: Deadline::Sticky(ContactId(2)), epoch });
+    let early = script
+        .after(4 * HOUR_MS - 1)
+        .ok(Command::System(SystemCommand::Expire { deadline: Deadline::Sticky(ContactId(2)), epoch }));
     assert!(early.is_empty());
     let events = script.expire_next();
     assert_eq!(handed(&events), [(2, 2)], "after the Sticky Email Timeout any agent may take it");
@@ -110,27 +120,39 @@ fn a_changed_subject_skips_sticky_routing() {
 #[test]
 fn a_requeued_email_never_returns_to_its_agent_and_skips_sticky() {
     let mut script = answered_by_alice();
-    script.ok(Command::SetDigitalState { agent: BRUNO, state: crate::DigitalStateRequest::NotReady });
+    script.ok(Command::Agent(AgentCommand::SetDigitalState {
+        agent: BRUNO,
+        state: crate::DigitalStateRequest::NotReady,
+    }));
     script.ok(digital_ready(1));
     script.ok(email("Invoice 42"));
     assert_eq!(assigned(&script, 2), Some(ALICE), "the last agent, Ready: at once");
-    let rejection = script.refused(Command::RequeueEmail { agent: ALICE, contact: ContactId(2), csq: CsqId(3) });
+    let rejection = script.refused(Command::Email(EmailCommand::RequeueEmail {
+        agent: ALICE,
+        contact: ContactId(2),
+        csq: CsqId(3),
+    }));
     assert_eq!(
         (rejection.code, rejection.message.as_str()),
         (RejectionCode::InvalidField, "csq: CSQ 3 is a chat CSQ, not email")
     );
-    let rejection = script.refused(Command::RequeueEmail { agent: ALICE, contact: ContactId(2), csq: CsqId(9) });
+    let rejection = script.refused(Command::Email(EmailCommand::RequeueEmail {
+        agent: ALICE,
+        contact: ContactId(2),
+        csq: CsqId(9),
+    }));
     assert_eq!(rejection.code, RejectionCode::UnknownCsq);
-    let events = script.ok(Command::RequeueEmail { agent: ALICE, contact: ContactId(2), csq: CsqId(1) });
-    assert!(events.contains(&Event::EmailRequeued {
+    let events =
+        script.ok(Command::Email(EmailCommand::RequeueEmail { agent: ALICE, contact: ContactId(2), csq: CsqId(1) }));
+    assert!(events.contains(&Event::Email(EmailEvent::EmailRequeued {
         contact: ContactId(2),
         agent: ALICE,
         from_csq: CsqId(1),
         to_csq: CsqId(1)
-    }));
+    })));
     assert_eq!(state(&script, 2), ContactState::Queued, "alice is the only Ready agent, and excluded");
     assert_eq!(handed(&script.ok(digital_ready(2))), [(2, 2)]);
-    script.ok(Command::RequeueEmail { agent: BRUNO, contact: ContactId(2), csq: CsqId(2) });
+    script.ok(Command::Email(EmailCommand::RequeueEmail { agent: BRUNO, contact: ContactId(2), csq: CsqId(2) }));
     assert_eq!(script.center.contact(ContactId(2)).unwrap().excluded_agents, [ALICE, BRUNO]);
     assert_eq!(script.center.contact(ContactId(2)).unwrap().csq, CsqId(2));
     assert_eq!(state(&script, 2), ContactState::Queued);
@@ -141,11 +163,11 @@ fn discard_and_refusals_for_emails_not_held() {
     let mut script = Script::new(&agents_only());
     script.ok(digital_ready(1));
     script.ok(email("Hello"));
-    let rejection = script.refused(Command::SendEmail { agent: BRUNO, contact: ContactId(1) });
+    let rejection = script.refused(Command::Email(EmailCommand::SendEmail { agent: BRUNO, contact: ContactId(1) }));
     assert_eq!(rejection.message, "email 1 is not assigned to agent 2");
-    let rejection = script.refused(Command::CustomerLeft { contact: ContactId(1) });
+    let rejection = script.refused(Command::Queue(QueueCommand::CustomerLeft { contact: ContactId(1) }));
     assert_eq!(rejection.message, "an email has no customer session to leave");
-    script.ok(Command::DiscardEmail { agent: ALICE, contact: ContactId(1) });
+    script.ok(Command::Email(EmailCommand::DiscardEmail { agent: ALICE, contact: ContactId(1) }));
     assert_eq!(closed_as(&script, 1), Some(ContactOutcome::Discarded));
     assert!(script.center.agent_status(ALICE).unwrap().emails.is_empty());
 }
@@ -160,7 +182,7 @@ fn email_capacity_holds_further_emails_in_the_queue() {
     }
     assert_eq!(script.center.agent_status(ALICE).unwrap().emails, [ContactId(1), ContactId(2)]);
     assert_eq!(script.center.csq_queue(CsqId(1)), [ContactId(3)]);
-    let events = script.ok(Command::SendEmail { agent: ALICE, contact: ContactId(1) });
+    let events = script.ok(Command::Email(EmailCommand::SendEmail { agent: ALICE, contact: ContactId(1) }));
     assert_eq!(handed(&events), [(3, 1)], "a freed slot takes the next email");
 }
 
@@ -184,11 +206,11 @@ fn failover_requeues_and_reroutes_every_open_email() {
     script.ok(email("Other"));
     assert_eq!(state(&script, 2), ContactState::StickyWaiting { agent: ALICE });
     assert_eq!(assigned(&script, 3), Some(BRUNO));
-    let events = script.ok(Command::RequeueOpenEmails);
+    let events = script.ok(Command::Email(EmailCommand::RequeueOpenEmails));
     let queued: Vec<ContactId> = events
         .iter()
         .filter_map(|event| match event {
-            Event::ContactQueued { contact, .. } => Some(*contact),
+            Event::Queue(QueueEvent::ContactQueued { contact, .. }) => Some(*contact),
             _ => None,
         })
         .collect();
@@ -201,14 +223,17 @@ fn failover_requeues_and_reroutes_every_open_email() {
 fn deleting_the_last_agent_moves_its_sticky_emails_to_the_csq() {
     let mut script = answered_by_alice();
     script.ok(voice(1, AgentStateRequest::Logout));
-    script.ok(Command::SetDigitalState { agent: BRUNO, state: crate::DigitalStateRequest::NotReady });
+    script.ok(Command::Agent(AgentCommand::SetDigitalState {
+        agent: BRUNO,
+        state: crate::DigitalStateRequest::NotReady,
+    }));
     script.ok(email("Invoice 42"));
     assert_eq!(
         state(&script, 2),
         ContactState::StickyWaiting { agent: ALICE },
         "a logged-out last agent is waited for"
     );
-    script.ok(Command::DeleteAgent { id: ALICE });
+    script.ok(Command::Agent(AgentCommand::DeleteAgent { id: ALICE }));
     assert_eq!(state(&script, 2), ContactState::Queued);
     assert_eq!(script.center.conversation_last_agent("dana@example.com", "invoice 42"), Some(ALICE));
     script.ok(email("Invoice 42"));

@@ -1,6 +1,7 @@
 //! The email CSQ limit (seeds-uccx.md §2.5): at most 100, the 101st gets the spec's message.
 
 use super::{check, csq, row, skill, Expect};
+use crate::QueueCommand;
 use crate::{Channel, Command, CsqId, RejectionCode, EMAIL_CSQ_COUNT_MAX, EMAIL_CSQ_LIMIT_MESSAGE};
 use Expect::{Applied, RejectedExactly};
 
@@ -18,7 +19,7 @@ fn with(mut setup: Vec<Command>, more: Command) -> Vec<Command> {
 }
 
 fn to_email(id: u64, name: &str) -> Command {
-    Command::UpdateCsq { id: CsqId(id), spec: super::csq_spec(name, Channel::Email, &[(1, 1)]) }
+    Command::Queue(QueueCommand::UpdateCsq { id: CsqId(id), spec: super::csq_spec(name, Channel::Email, &[(1, 1)]) })
 }
 
 #[test]
@@ -44,7 +45,7 @@ fn email_csq_limit() {
         row("updating one of the 100 stays in bounds", full(), to_email(100, "Email 100 renamed"), Applied),
         row(
             "a freed place can be taken again",
-            with(full(), Command::DeleteCsq { id: CsqId(7) }),
+            with(full(), Command::Queue(QueueCommand::DeleteCsq { id: CsqId(7) })),
             csq("Email 101", Channel::Email, &[(1, 1)]),
             Applied,
         ),

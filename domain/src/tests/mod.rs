@@ -28,6 +28,7 @@ mod users;
 mod voice;
 mod wire;
 
+use crate::{AgentCommand, ConfigCommand, QueueCommand};
 use std::collections::BTreeSet;
 
 use crate::{
@@ -116,7 +117,7 @@ pub(super) fn json(center: &Center) -> Vec<u8> {
 }
 
 pub(super) fn skill(name: &str) -> Command {
-    Command::CreateSkill(SkillSpec { name: name.to_owned() })
+    Command::Config(ConfigCommand::CreateSkill(SkillSpec { name: name.to_owned() }))
 }
 
 /// `count` skills named "Skill 1" to "Skill count", getting ids 1 to `count`.
@@ -136,11 +137,11 @@ pub(super) fn agent_spec(login_name: &str, levels: &[(u64, u8)]) -> AgentSpec {
 }
 
 pub(super) fn agent(login_name: &str, levels: &[(u64, u8)]) -> Command {
-    Command::CreateAgent(agent_spec(login_name, levels))
+    Command::Agent(AgentCommand::CreateAgent(agent_spec(login_name, levels)))
 }
 
 pub(super) fn agent_in(login_name: &str, team: u64) -> Command {
-    Command::CreateAgent(AgentSpec { team: Some(TeamId(team)), ..agent_spec(login_name, &[]) })
+    Command::Agent(AgentCommand::CreateAgent(AgentSpec { team: Some(TeamId(team)), ..agent_spec(login_name, &[]) }))
 }
 
 pub(super) fn team_spec(name: &str, primary: Option<u64>, secondary: &[u64]) -> TeamSpec {
@@ -152,23 +153,28 @@ pub(super) fn team_spec(name: &str, primary: Option<u64>, secondary: &[u64]) -> 
 }
 
 pub(super) fn team(name: &str, primary: Option<u64>, secondary: &[u64]) -> Command {
-    Command::CreateTeam(team_spec(name, primary, secondary))
+    Command::Config(ConfigCommand::CreateTeam(team_spec(name, primary, secondary)))
 }
 
 /// Sam (agent 1) supervises team 1 (alice 2, bruno 3); chen (4) is in team 2, which has no
 /// supervisor; skill 1 and a `channel` CSQ (1) all of them but sam can serve; all logged in.
 pub(super) fn floor_setup(channel: Channel) -> Vec<Command> {
     let member = |login_name: &str, team: u64| {
-        Command::CreateAgent(AgentSpec { team: Some(TeamId(team)), ..agent_spec(login_name, &[(1, 5)]) })
+        Command::Agent(AgentCommand::CreateAgent(AgentSpec {
+            team: Some(TeamId(team)),
+            ..agent_spec(login_name, &[(1, 5)])
+        }))
     };
-    let mut setup = vec![skill("Skill 1"), Command::CreateAgent(agent_spec("sam", &[]))];
+    let mut setup = vec![skill("Skill 1"), Command::Agent(AgentCommand::CreateAgent(agent_spec("sam", &[])))];
     setup.extend([team("Floor", Some(1), &[]), team("Other", None, &[])]);
     setup.extend([member("alice", 1), member("bruno", 1), member("chen", 2)]);
     setup.push(csq("Queue", channel, &[(1, 1)]));
-    setup.extend((1..=4).map(|agent| Command::SetAgentState {
-        agent: AgentId(agent),
-        state: crate::AgentStateRequest::Login,
-        reason: None,
+    setup.extend((1..=4).map(|agent| {
+        Command::Agent(AgentCommand::SetAgentState {
+            agent: AgentId(agent),
+            state: crate::AgentStateRequest::Login,
+            reason: None,
+        })
     }));
     setup
 }
@@ -186,11 +192,11 @@ pub(super) fn csq_spec(name: &str, channel: Channel, requirements: &[(u64, u8)])
 }
 
 pub(super) fn csq(name: &str, channel: Channel, requirements: &[(u64, u8)]) -> Command {
-    Command::CreateCsq(csq_spec(name, channel, requirements))
+    Command::Queue(QueueCommand::CreateCsq(csq_spec(name, channel, requirements)))
 }
 
 pub(super) fn reason(kind: ReasonKind, value: u16, label: &str) -> Command {
-    Command::CreateReasonCode(ReasonCodeSpec { kind, value, label: label.to_owned() })
+    Command::Config(ConfigCommand::CreateReasonCode(ReasonCodeSpec { kind, value, label: label.to_owned() }))
 }
 
 fn folded(text: &str) -> String {

@@ -3,6 +3,7 @@
 //! Names, ids and numbers come from small pools, so sequences hit duplicates, dangling
 //! references, deletes of referenced entities, replays and out-of-range values often.
 
+use crate::{AgentCommand, ConfigCommand, QueueCommand, SystemCommand};
 use proptest::prelude::*;
 
 use super::{assert_invariants, json};
@@ -102,22 +103,22 @@ fn reason_code_spec() -> impl Strategy<Value = ReasonCodeSpec> {
 
 fn command() -> impl Strategy<Value = Command> {
     prop_oneof![
-        4 => skill_spec().prop_map(Command::CreateSkill),
-        1 => (id(), skill_spec()).prop_map(|(id, spec)| Command::UpdateSkill { id: SkillId(id), spec }),
-        1 => id().prop_map(|id| Command::DeleteSkill { id: SkillId(id) }),
-        4 => agent_spec().prop_map(Command::CreateAgent),
-        1 => (id(), agent_spec()).prop_map(|(id, spec)| Command::UpdateAgent { id: AgentId(id), spec }),
-        1 => id().prop_map(|id| Command::DeleteAgent { id: AgentId(id) }),
-        4 => team_spec().prop_map(Command::CreateTeam),
-        1 => (id(), team_spec()).prop_map(|(id, spec)| Command::UpdateTeam { id: TeamId(id), spec }),
-        1 => id().prop_map(|id| Command::DeleteTeam { id: TeamId(id) }),
-        4 => csq_spec().prop_map(Command::CreateCsq),
-        1 => (id(), csq_spec()).prop_map(|(id, spec)| Command::UpdateCsq { id: CsqId(id), spec }),
-        1 => id().prop_map(|id| Command::DeleteCsq { id: CsqId(id) }),
-        4 => reason_code_spec().prop_map(Command::CreateReasonCode),
-        1 => (id(), reason_code_spec()).prop_map(|(id, spec)| Command::UpdateReasonCode { id: ReasonCodeId(id), spec }),
-        1 => id().prop_map(|id| Command::DeleteReasonCode { id: ReasonCodeId(id) }),
-        1 => Just(Command::Noop),
+        4 => skill_spec().prop_map(|value| Command::Config(ConfigCommand::CreateSkill(value))),
+        1 => (id(), skill_spec()).prop_map(|(id, spec)| Command::Config(ConfigCommand::UpdateSkill { id: SkillId(id), spec })),
+        1 => id().prop_map(|id| Command::Config(ConfigCommand::DeleteSkill { id: SkillId(id) })),
+        4 => agent_spec().prop_map(|value| Command::Agent(AgentCommand::CreateAgent(value))),
+        1 => (id(), agent_spec()).prop_map(|(id, spec)| Command::Agent(AgentCommand::UpdateAgent { id: AgentId(id), spec })),
+        1 => id().prop_map(|id| Command::Agent(AgentCommand::DeleteAgent { id: AgentId(id) })),
+        4 => team_spec().prop_map(|value| Command::Config(ConfigCommand::CreateTeam(value))),
+        1 => (id(), team_spec()).prop_map(|(id, spec)| Command::Config(ConfigCommand::UpdateTeam { id: TeamId(id), spec })),
+        1 => id().prop_map(|id| Command::Config(ConfigCommand::DeleteTeam { id: TeamId(id) })),
+        4 => csq_spec().prop_map(|value| Command::Queue(QueueCommand::CreateCsq(value))),
+        1 => (id(), csq_spec()).prop_map(|(id, spec)| Command::Queue(QueueCommand::UpdateCsq { id: CsqId(id), spec })),
+        1 => id().prop_map(|id| Command::Queue(QueueCommand::DeleteCsq { id: CsqId(id) })),
+        4 => reason_code_spec().prop_map(|value| Command::Config(ConfigCommand::CreateReasonCode(value))),
+        1 => (id(), reason_code_spec()).prop_map(|(id, spec)| Command::Config(ConfigCommand::UpdateReasonCode { id: ReasonCodeId(id), spec })),
+        1 => id().prop_map(|id| Command::Config(ConfigCommand::DeleteReasonCode { id: ReasonCodeId(id) })),
+        1 => Just(Command::System(SystemCommand::Noop)),
     ]
 }
 

@@ -2,6 +2,7 @@
 
 use super::{json, skill};
 use crate::{Center, Command, Entry, Outcome, RejectionCode, RequestId, SkillId, REQUEST_ID_REMEMBERED_COUNT_MAX};
+use crate::{ConfigCommand, SystemCommand};
 
 fn entry_with(request_id: &str, time_ms: u64, command: Command) -> Entry {
     Entry { request_id: Some(RequestId(request_id.to_owned())), time_ms, command, by: crate::Actor::Operator }
@@ -46,7 +47,7 @@ fn request_id_rules() {
     ];
     for (rule, request_id, expected) in rows {
         let mut center = Center::default();
-        let outcome = center.apply(&entry_with(&request_id, 5, Command::Noop));
+        let outcome = center.apply(&entry_with(&request_id, 5, Command::System(SystemCommand::Noop)));
         assert_eq!(outcome.rejection().map(|rejection| rejection.code), expected, "{rule}");
         if expected.is_some() {
             assert_eq!(center, Center::default(), "{rule}: rejection changed the center");
@@ -63,7 +64,9 @@ fn rejected_requests_are_not_remembered() {
     let duplicate = entry_with("r2", 2, skill("sales"));
     assert!(!center.apply(&duplicate).is_applied());
     assert!(!center.request_remembered(&RequestId("r2".into())));
-    assert!(center.apply(&entry_with("fix", 3, Command::DeleteSkill { id: SkillId(1) })).is_applied());
+    assert!(center
+        .apply(&entry_with("fix", 3, Command::Config(ConfigCommand::DeleteSkill { id: SkillId(1) })))
+        .is_applied());
     assert!(center.apply(&duplicate).is_applied(), "once the conflict is gone the retry applies");
 }
 
@@ -72,7 +75,9 @@ fn the_oldest_request_id_is_forgotten_first() {
     let mut center = Center::default();
     let count = u64::from(REQUEST_ID_REMEMBERED_COUNT_MAX) + 1;
     for index in 0..count {
-        assert!(center.apply(&entry_with(&format!("r{index}"), index, Command::Noop)).is_applied());
+        assert!(center
+            .apply(&entry_with(&format!("r{index}"), index, Command::System(SystemCommand::Noop)))
+            .is_applied());
     }
     assert_eq!(center.request_remembered_count(), REQUEST_ID_REMEMBERED_COUNT_MAX);
     assert!(!center.request_remembered(&RequestId("r0".into())), "the first id is forgotten");
@@ -87,11 +92,11 @@ fn the_oldest_request_id_is_forgotten_first() {
 fn time_never_goes_backwards() {
     let mut center = Center::default();
     let steps: [(&str, Command, u64, u64); 5] = [
-        ("first entry sets time", Command::Noop, 100, 100),
-        ("an earlier stamp keeps the later time", Command::Noop, 50, 100),
+        ("first entry sets time", Command::System(SystemCommand::Noop), 100, 100),
+        ("an earlier stamp keeps the later time", Command::System(SystemCommand::Noop), 50, 100),
         ("a later stamp advances time", skill("Sales"), 200, 200),
         ("a rejected entry does not advance time", skill("SALES"), 300, 200),
-        ("equal stamps keep time", Command::Noop, 200, 200),
+        ("equal stamps keep time", Command::System(SystemCommand::Noop), 200, 200),
     ];
     for (rule, command, time_ms, expected_ms) in steps {
         let _outcome: Outcome = center.apply(&Entry { request_id: None, time_ms, command, by: crate::Actor::Operator });

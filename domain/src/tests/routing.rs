@@ -4,6 +4,8 @@
 
 use super::script::Script;
 use super::{agent, agent_spec, check, csq_spec, row, skills, Expect};
+use crate::QueueCommand;
+use crate::{AgentCommand, ConfigCommand, QueueEvent, VoiceCommand};
 use crate::{
     AgentId, AgentStateRequest, Channel, ChannelParameters, Command, ContactId, ContactSpec, ContactState, CsqId,
     CsqSpec, DigitalStateRequest, Event, RejectionCode, Selection,
@@ -11,15 +13,15 @@ use crate::{
 use Expect::{Applied, Rejected};
 
 pub(super) fn csq_with(name: &str, channel: Channel, selection: Selection, requirements: &[(u64, u8)]) -> Command {
-    Command::CreateCsq(CsqSpec { selection, ..csq_spec(name, channel, requirements) })
+    Command::Queue(QueueCommand::CreateCsq(CsqSpec { selection, ..csq_spec(name, channel, requirements) }))
 }
 
 pub(super) fn login(agent: u64) -> Command {
-    Command::SetAgentState { agent: AgentId(agent), state: AgentStateRequest::Login, reason: None }
+    Command::Agent(AgentCommand::SetAgentState { agent: AgentId(agent), state: AgentStateRequest::Login, reason: None })
 }
 
 pub(super) fn voice(agent: u64, state: AgentStateRequest) -> Command {
-    Command::SetAgentState { agent: AgentId(agent), state, reason: None }
+    Command::Agent(AgentCommand::SetAgentState { agent: AgentId(agent), state, reason: None })
 }
 
 pub(super) fn ready(agent: u64) -> Command {
@@ -27,27 +29,30 @@ pub(super) fn ready(agent: u64) -> Command {
 }
 
 pub(super) fn digital_ready(agent: u64) -> Command {
-    Command::SetDigitalState { agent: AgentId(agent), state: DigitalStateRequest::Ready }
+    Command::Agent(AgentCommand::SetDigitalState { agent: AgentId(agent), state: DigitalStateRequest::Ready })
 }
 
 pub(super) fn inject(channel: Channel, csq: u64) -> Command {
-    Command::InjectContact(ContactSpec {
+    Command::Queue(QueueCommand::InjectContact(ContactSpec {
         channel,
         csq: CsqId(csq),
         priority: None,
         customer_name: None,
         customer_address: None,
         subject: None,
-    })
+    }))
 }
 
 pub(super) fn inject_with(channel: Channel, csq: u64, priority: u8) -> Command {
-    Command::InjectContact(ContactSpec { priority: Some(priority), ..spec_of(inject(channel, csq)) })
+    Command::Queue(QueueCommand::InjectContact(ContactSpec {
+        priority: Some(priority),
+        ..spec_of(inject(channel, csq))
+    }))
 }
 
 pub(super) fn spec_of(command: Command) -> ContactSpec {
     match command {
-        Command::InjectContact(spec) => spec,
+        Command::Queue(QueueCommand::InjectContact(spec)) => spec,
         other => panic!("not an injection: {other:?}"),
     }
 }
@@ -55,7 +60,7 @@ pub(super) fn spec_of(command: Command) -> ContactSpec {
 pub(super) fn parameters(change: impl FnOnce(&mut ChannelParameters)) -> Command {
     let mut parameters = ChannelParameters::default();
     change(&mut parameters);
-    Command::SetChannelParameters(parameters)
+    Command::Config(ConfigCommand::SetChannelParameters(parameters))
 }
 
 /// The (contact, agent) pairs a command handed out, offers and assignments alike.
@@ -63,8 +68,10 @@ pub(super) fn handed(events: &[Event]) -> Vec<(u64, u64)> {
     events
         .iter()
         .filter_map(|event| match event {
-            Event::ContactOffered { contact, agent, .. } => Some((contact.0, agent.0)),
-            Event::ContactAccepted { contact, agent, channel: Channel::Email, .. } => Some((contact.0, agent.0)),
+            Event::Queue(QueueEvent::ContactOffered { contact, agent, .. }) => Some((contact.0, agent.0)),
+            Event::Queue(QueueEvent::ContactAccepted { contact, agent, channel: Channel::Email, .. }) => {
+                Some((contact.0, agent.0))
+            }
             _ => None,
         })
         .collect()
@@ -176,7 +183,7 @@ fn eligibility_rules_one_to_four() {
             with(
                 one_chat_waiting(),
                 &[
-                    Command::UpdateAgent { id: AgentId(1), spec: agent_spec("alice", &[(1, 2)]) },
+                    Command::Agent(AgentCommand::UpdateAgent { id: AgentId(1), spec: agent_spec("alice", &[(1, 2)]) }),
                     login(1),
                     digital_ready(1),
                 ],
@@ -188,7 +195,7 @@ fn eligibility_rules_one_to_four() {
             with(
                 one_chat_waiting(),
                 &[
-                    Command::UpdateAgent { id: AgentId(1), spec: agent_spec("alice", &[(2, 9)]) },
+                    Command::Agent(AgentCommand::UpdateAgent { id: AgentId(1), spec: agent_spec("alice", &[(2, 9)]) }),
                     login(1),
                     digital_ready(1),
                 ],
@@ -210,7 +217,10 @@ fn eligibility_rules_one_to_four() {
         ),
         (
             "4: on a voice call, chats not offered",
-            with(one_chat_waiting(), &[login(1), Command::MakeCall { agent: AgentId(1) }, digital_ready(1)]),
+            with(
+                one_chat_waiting(),
+                &[login(1), Command::Voice(VoiceCommand::MakeCall { agent: AgentId(1) }), digital_ready(1)],
+            ),
             None,
         ),
         (
@@ -220,7 +230,7 @@ fn eligibility_rules_one_to_four() {
                 &[
                     parameters(|p| p.offer_chat_when_on_voice_call = true),
                     login(1),
-                    Command::MakeCall { agent: AgentId(1) },
+                    Command::Voice(VoiceCommand::MakeCall { agent: AgentId(1) }),
                     digital_ready(1),
                 ],
             ),
@@ -242,11 +252,12 @@ fn eligibility_rules_one_to_four() {
 fn reskilling_routes_waiting_contacts_and_leaves_held_ones() {
     let mut script = Script::new(&with(one_chat_waiting(), &[login(1), digital_ready(1)]));
     assert_eq!(offered_to(&script, 1), Some(AgentId(1)));
-    script.ok(Command::UpdateAgent { id: AgentId(1), spec: agent_spec("alice", &[(2, 9)]) });
+    script.ok(Command::Agent(AgentCommand::UpdateAgent { id: AgentId(1), spec: agent_spec("alice", &[(2, 9)]) }));
     assert_eq!(offered_to(&script, 1), Some(AgentId(1)), "a held contact stays with its agent");
     script.ok(inject(Channel::Chat, 1));
     assert_eq!(offered_to(&script, 2), None, "no longer qualified for new ones");
-    let events = script.ok(Command::UpdateAgent { id: AgentId(1), spec: agent_spec("alice", &[(1, 3)]) });
+    let events =
+        script.ok(Command::Agent(AgentCommand::UpdateAgent { id: AgentId(1), spec: agent_spec("alice", &[(1, 3)]) }));
     assert_eq!(handed(&events), [(2, 1)], "qualified again: the waiting chat is routed at once");
 }
 
@@ -261,7 +272,7 @@ fn csq_changes_reroute_its_queue() {
     script.ok(digital_ready(2));
     assert_eq!(offered_to(&script, 2), None, "bruno lacks skill 1");
     let spec = CsqSpec { selection: Selection::LongestAvailable, ..csq_spec("Chat", Channel::Chat, &[(2, 1)]) };
-    let events = script.ok(Command::UpdateCsq { id: CsqId(1), spec });
+    let events = script.ok(Command::Queue(QueueCommand::UpdateCsq { id: CsqId(1), spec }));
     assert_eq!(handed(&events), [(2, 2)], "new requirements apply to waiting contacts");
     assert_eq!(offered_to(&script, 1), Some(AgentId(1)), "and not to held ones");
 }
@@ -284,7 +295,7 @@ fn channel_parameters_are_copied_onto_each_contact() {
 fn injection_rules() {
     let base = || with(skills(1), &[csq_with("Chat", Channel::Chat, Selection::MostSkilled, &[(1, 1)])]);
     let spec = || spec_of(inject(Channel::Chat, 1));
-    let inject_spec = |spec: ContactSpec| Command::InjectContact(spec);
+    let inject_spec = |spec: ContactSpec| Command::Queue(QueueCommand::InjectContact(spec));
     check(vec![
         row("a chat", base(), inject(Channel::Chat, 1), Applied),
         row(
@@ -327,16 +338,16 @@ fn injection_rules() {
         row(
             "a CSQ with open contacts cannot be deleted",
             with(base(), &[inject(Channel::Chat, 1)]),
-            Command::DeleteCsq { id: CsqId(1) },
+            Command::Queue(QueueCommand::DeleteCsq { id: CsqId(1) }),
             Rejected(RejectionCode::InUse, "CSQ 1 is in use by contact 1, so it cannot be deleted"),
         ),
         row(
             "nor change channel",
             with(base(), &[inject(Channel::Chat, 1)]),
-            Command::UpdateCsq { id: CsqId(1), spec: csq_spec("Chat", Channel::Voice, &[(1, 1)]) },
+            Command::Queue(QueueCommand::UpdateCsq { id: CsqId(1), spec: csq_spec("Chat", Channel::Voice, &[(1, 1)]) }),
             Rejected(RejectionCode::InUse, "its channel cannot change"),
         ),
-        row("an empty CSQ can be deleted", base(), Command::DeleteCsq { id: CsqId(1) }, Applied),
+        row("an empty CSQ can be deleted", base(), Command::Queue(QueueCommand::DeleteCsq { id: CsqId(1) }), Applied),
     ]);
 }
 
@@ -367,6 +378,8 @@ fn the_open_contact_limit() {
     assert_eq!(rejection.code, RejectionCode::LimitExceeded);
     assert_eq!(rejection.message, "Tandem supports a maximum of 100000 open contacts.");
     assert_eq!(super::json(&center), bytes);
-    assert!(center.apply(&super::entry(Command::CustomerLeft { contact: ContactId(1) })).is_applied());
+    assert!(center
+        .apply(&super::entry(Command::Queue(QueueCommand::CustomerLeft { contact: ContactId(1) })))
+        .is_applied());
     assert!(center.apply(&super::entry(inject(Channel::Voice, 1))).is_applied(), "a closed contact frees its place");
 }

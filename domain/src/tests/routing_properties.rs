@@ -12,6 +12,10 @@
 //! agent was offered, the next deadline with its real epoch, sometimes a stale one), so runs
 //! reach deep states as well as refusals.
 
+use crate::{
+    AgentCommand, ChatCommand, ChatEvent, ConfigCommand, EmailCommand, EmailEvent, QueueCommand, QueueEvent,
+    SystemCommand, VoiceCommand,
+};
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
@@ -131,13 +135,13 @@ fn world(offer_voice_on_chat: bool, offer_chat_on_voice: bool) -> Vec<Command> {
     setup.push(csq_with("Email LA", Channel::Email, Selection::LongestAvailable, &[(1, 1)]));
     setup.push(reason(ReasonKind::NotReady, 1, "Break"));
     setup.push(reason(ReasonKind::Logout, 1, "Done"));
-    setup.push(Command::SetChannelParameters(ChannelParameters {
+    setup.push(Command::Config(ConfigCommand::SetChannelParameters(ChannelParameters {
         offer_voice_call_when_on_chat: offer_voice_on_chat,
         offer_chat_when_on_voice_call: offer_chat_on_voice,
         max_chat_sessions_per_agent: 3,
         max_email_sessions_per_agent: 2,
         ..ChannelParameters::default()
-    }));
+    })));
     for agent in 1..=AGENT_COUNT {
         setup.push(super::routing::login(agent));
         setup.push(super::routing::ready(agent));
@@ -162,65 +166,69 @@ fn command(center: &Center, action: &Action, parameters: &mut ChannelParameters)
         Action::Voice(agent, state, with_reason) => {
             let reason =
                 (*with_reason && matches!(state, AgentStateRequest::NotReady | AgentStateRequest::Logout)).then_some(1);
-            Command::SetAgentState { agent: id(agent), state: *state, reason }
+            Command::Agent(AgentCommand::SetAgentState { agent: id(agent), state: *state, reason })
         }
         Action::Digital(agent, ready) => {
             let state = if *ready { DigitalStateRequest::Ready } else { DigitalStateRequest::NotReady };
-            Command::SetDigitalState { agent: id(agent), state }
+            Command::Agent(AgentCommand::SetDigitalState { agent: id(agent), state })
         }
         Action::Inject(csq, priority, thread) => inject(center, *csq, *priority, *thread),
-        Action::Answer(agent) => Command::AnswerCall { agent: id(agent) },
-        Action::Hold(agent, true) => Command::HoldCall { agent: id(agent) },
-        Action::Hold(agent, false) => Command::RetrieveCall { agent: id(agent) },
-        Action::EndCall(agent) => Command::EndCall { agent: id(agent) },
-        Action::MakeCall(agent) => Command::MakeCall { agent: id(agent) },
-        Action::CustomerLeft(contact) => Command::CustomerLeft { contact: ContactId(*contact) },
-        Action::CustomerActivity(contact) => Command::CustomerActivity { contact: ContactId(*contact) },
+        Action::Answer(agent) => Command::Voice(VoiceCommand::AnswerCall { agent: id(agent) }),
+        Action::Hold(agent, true) => Command::Voice(VoiceCommand::HoldCall { agent: id(agent) }),
+        Action::Hold(agent, false) => Command::Voice(VoiceCommand::RetrieveCall { agent: id(agent) }),
+        Action::EndCall(agent) => Command::Voice(VoiceCommand::EndCall { agent: id(agent) }),
+        Action::MakeCall(agent) => Command::Voice(VoiceCommand::MakeCall { agent: id(agent) }),
+        Action::CustomerLeft(contact) => Command::Queue(QueueCommand::CustomerLeft { contact: ContactId(*contact) }),
+        Action::CustomerActivity(contact) => {
+            Command::Chat(ChatCommand::CustomerActivity { contact: ContactId(*contact) })
+        }
         Action::AcceptChat(agent) => {
             let contact = held(center, id(agent), |contact| matches!(contact.state, ContactState::Offered { .. }));
-            Command::AcceptChat { agent: id(agent), contact }
+            Command::Chat(ChatCommand::AcceptChat { agent: id(agent), contact })
         }
-        Action::EndChat(agent) => Command::EndChat {
+        Action::EndChat(agent) => Command::Chat(ChatCommand::EndChat {
             agent: id(agent),
             contact: held(center, id(agent), |contact| contact.channel == Channel::Chat),
-        },
-        Action::LeaveChat(agent) => Command::LeaveChat {
+        }),
+        Action::LeaveChat(agent) => Command::Chat(ChatCommand::LeaveChat {
             agent: id(agent),
             contact: held(center, id(agent), |contact| contact.agents().len() == 2),
-        },
+        }),
         Action::Invite(agent, csq) => {
             let contact = held(center, id(agent), |contact| {
                 matches!(contact.state, ContactState::Active { .. }) && contact.channel == Channel::Chat
             });
-            Command::InviteToGroupChat { agent: id(agent), contact, csq: CsqId(*csq), notes: None }
+            Command::Chat(ChatCommand::InviteToGroupChat { agent: id(agent), contact, csq: CsqId(*csq), notes: None })
         }
         Action::AnswerInvite(agent, accept) => {
             let contact =
                 held(center, id(agent), |contact| contact.invite.is_some_and(|invite| invite.agent == id(agent)));
             if *accept {
-                Command::AcceptGroupChatInvite { agent: id(agent), contact }
+                Command::Chat(ChatCommand::AcceptGroupChatInvite { agent: id(agent), contact })
             } else {
-                Command::DeclineGroupChatInvite { agent: id(agent), contact }
+                Command::Chat(ChatCommand::DeclineGroupChatInvite { agent: id(agent), contact })
             }
         }
         Action::Email(agent, what, csq) => {
             let contact = held(center, id(agent), |contact| contact.channel == Channel::Email);
             match what {
-                0 => Command::SendEmail { agent: id(agent), contact },
-                1 => Command::DiscardEmail { agent: id(agent), contact },
-                _ => Command::RequeueEmail { agent: id(agent), contact, csq: CsqId(*csq) },
+                0 => Command::Email(EmailCommand::SendEmail { agent: id(agent), contact }),
+                1 => Command::Email(EmailCommand::DiscardEmail { agent: id(agent), contact }),
+                _ => Command::Email(EmailCommand::RequeueEmail { agent: id(agent), contact, csq: CsqId(*csq) }),
             }
         }
-        Action::RequeueAll => Command::RequeueOpenEmails,
+        Action::RequeueAll => Command::Email(EmailCommand::RequeueOpenEmails),
         Action::ExpireNext => match center.deadline_next() {
-            Some(due) => Command::Expire { deadline: due.deadline, epoch: due.epoch },
-            None => Command::Noop,
+            Some(due) => Command::System(SystemCommand::Expire { deadline: due.deadline, epoch: due.epoch }),
+            None => Command::System(SystemCommand::Noop),
         },
         Action::ExpireStale => match center.deadline_next() {
-            Some(due) => Command::Expire { deadline: due.deadline, epoch: due.epoch.saturating_sub(1) },
-            None => Command::Noop,
+            Some(due) => {
+                Command::System(SystemCommand::Expire { deadline: due.deadline, epoch: due.epoch.saturating_sub(1) })
+            }
+            None => Command::System(SystemCommand::Noop),
         },
-        Action::CloseSession(agent) => Command::CloseSession { agent: id(agent) },
+        Action::CloseSession(agent) => Command::Agent(AgentCommand::CloseSession { agent: id(agent) }),
         Action::Reskill(agent, variant) => {
             let levels: &[(u64, u8)] = match variant {
                 0 => &[(1, 2)],
@@ -228,28 +236,33 @@ fn command(center: &Center, action: &Action, parameters: &mut ChannelParameters)
                 2 => &[(1, 9), (2, 1)],
                 _ => &[],
             };
-            Command::UpdateAgent { id: id(agent), spec: super::agent_spec(&format!("a{agent}"), levels) }
+            Command::Agent(AgentCommand::UpdateAgent {
+                id: id(agent),
+                spec: super::agent_spec(&format!("a{agent}"), levels),
+            })
         }
         Action::Capacity(chats, emails) => {
             parameters.max_chat_sessions_per_agent = *chats;
             parameters.max_email_sessions_per_agent = *emails;
-            Command::SetChannelParameters(parameters.clone())
+            Command::Config(ConfigCommand::SetChannelParameters(parameters.clone()))
         }
-        Action::Desk(variant) => Command::SetDeskSettings(desk(*variant)),
-        Action::WrapUpData(agent) => Command::SetWrapUpData { agent: id(agent), data: "Done".into() },
-        Action::Tick(_) => Command::Noop,
+        Action::Desk(variant) => Command::Config(ConfigCommand::SetDeskSettings(desk(*variant))),
+        Action::WrapUpData(agent) => {
+            Command::Voice(VoiceCommand::SetWrapUpData { agent: id(agent), data: "Done".into() })
+        }
+        Action::Tick(_) => Command::System(SystemCommand::Noop),
     }
 }
 
 fn inject(center: &Center, csq: u64, priority: u8, thread: u8) -> Command {
     let channel = center.csq(CsqId(csq)).map_or(Channel::Voice, |csq| csq.channel);
     let email = channel == Channel::Email;
-    Command::InjectContact(ContactSpec {
+    Command::Queue(QueueCommand::InjectContact(ContactSpec {
         priority: Some(priority),
         customer_address: email.then(|| format!("customer{}@example.com", thread % 2)),
         subject: email.then(|| format!("Re: Order {thread}")),
         ..spec_of(super::routing::inject(channel, csq))
-    })
+    }))
 }
 
 fn desk(variant: u8) -> DeskSettings {
@@ -284,14 +297,14 @@ fn check_hand_outs(before: &Center, after: &Center, events: &[Event]) {
     let sticky: Vec<ContactId> = events
         .iter()
         .filter_map(|event| match event {
-            Event::EmailStickyWaiting { contact, .. } => Some(*contact),
+            Event::Email(EmailEvent::EmailStickyWaiting { contact, .. }) => Some(*contact),
             _ => None,
         })
         .collect();
     for event in events {
         let (contact, agent) = match event {
-            Event::ContactOffered { contact, agent, .. } => (*contact, *agent),
-            Event::ContactAccepted { contact, agent, channel: Channel::Email, .. } => {
+            Event::Queue(QueueEvent::ContactOffered { contact, agent, .. }) => (*contact, *agent),
+            Event::Queue(QueueEvent::ContactAccepted { contact, agent, channel: Channel::Email, .. }) => {
                 let was_sticky = matches!(
                     before.contact(*contact).map(|contact| &contact.state),
                     Some(ContactState::StickyWaiting { .. })
@@ -301,7 +314,7 @@ fn check_hand_outs(before: &Center, after: &Center, events: &[Event]) {
                 }
                 (*contact, *agent)
             }
-            Event::GroupChatInviteOffered { contact, agent, csq, .. } => {
+            Event::Chat(ChatEvent::GroupChatInviteOffered { contact, agent, csq, .. }) => {
                 let chat = after.contact(*contact).unwrap();
                 let mut excluded = chat.agents().to_vec();
                 excluded.extend(&chat.declined_agents);

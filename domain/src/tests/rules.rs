@@ -1,15 +1,17 @@
 //! Configuration rules per entity kind, one row per rule.
 
 use super::{agent, agent_in, agent_spec, check, csq, csq_spec, reason, row, skill, skills, team, team_spec, Expect};
+use crate::{AgentCommand, ConfigCommand, SystemCommand};
 use crate::{
     AgentId, AgentSpec, Channel, Command, CsqId, ReasonCodeId, ReasonCodeSpec, ReasonKind, RejectionCode, SkillId,
     SkillSpec, TeamId, AGENT_SKILL_COUNT_MAX, SKILL_COUNT_MAX,
 };
+use crate::{ConfigEvent, QueueCommand};
 use Expect::{Applied, Rejected};
 use RejectionCode::*;
 
 fn update_skill(id: u64, name: &str) -> Command {
-    Command::UpdateSkill { id: SkillId(id), spec: SkillSpec { name: name.to_owned() } }
+    Command::Config(ConfigCommand::UpdateSkill { id: SkillId(id), spec: SkillSpec { name: name.to_owned() } })
 }
 
 #[test]
@@ -48,26 +50,31 @@ fn skill_rules() {
         row(
             "delete missing skill",
             vec![],
-            Command::DeleteSkill { id: SkillId(9) },
+            Command::Config(ConfigCommand::DeleteSkill { id: SkillId(9) }),
             Rejected(NotFound, "skill 9 does not exist"),
         ),
-        row("delete unused skill", vec![skill("Sales")], Command::DeleteSkill { id: SkillId(1) }, Applied),
+        row(
+            "delete unused skill",
+            vec![skill("Sales")],
+            Command::Config(ConfigCommand::DeleteSkill { id: SkillId(1) }),
+            Applied,
+        ),
         row(
             "delete skill an agent holds",
             vec![skill("Sales"), agent("alice", &[(1, 5)])],
-            Command::DeleteSkill { id: SkillId(1) },
+            Command::Config(ConfigCommand::DeleteSkill { id: SkillId(1) }),
             Rejected(InUse, "skill 1 is in use by agent 1"),
         ),
         row(
             "delete skill a CSQ requires",
             vec![skill("Sales"), csq("Q", Channel::Chat, &[(1, 1)])],
-            Command::DeleteSkill { id: SkillId(1) },
+            Command::Config(ConfigCommand::DeleteSkill { id: SkillId(1) }),
             Rejected(InUse, "skill 1 is in use by CSQ 1"),
         ),
         row(
             "in-use message names agents then CSQs",
             vec![skill("Sales"), agent("alice", &[(1, 5)]), csq("Q", Channel::Chat, &[(1, 1)])],
-            Command::DeleteSkill { id: SkillId(1) },
+            Command::Config(ConfigCommand::DeleteSkill { id: SkillId(1) }),
             Rejected(InUse, "skill 1 is in use by agent 1, CSQ 1"),
         ),
         row(
@@ -76,12 +83,12 @@ fn skill_rules() {
             skill("One too many"),
             Rejected(LimitExceeded, "Tandem supports a maximum of 1000 skills."),
         ),
-        row("noop applies", vec![], Command::Noop, Applied),
+        row("noop applies", vec![], Command::System(SystemCommand::Noop), Applied),
     ]);
 }
 
 fn update_agent(id: u64, spec: AgentSpec) -> Command {
-    Command::UpdateAgent { id: AgentId(id), spec }
+    Command::Agent(AgentCommand::UpdateAgent { id: AgentId(id), spec })
 }
 
 #[test]
@@ -127,30 +134,35 @@ fn agent_rules() {
             agent("a", &many_levels),
             Rejected(InvalidField, "between 0 and 50 skills (got 51)"),
         ),
-        row("unknown team", vec![], Command::CreateAgent(unknown_team), Rejected(UnknownTeam, "team 9 does not exist")),
+        row(
+            "unknown team",
+            vec![],
+            Command::Agent(AgentCommand::CreateAgent(unknown_team)),
+            Rejected(UnknownTeam, "team 9 does not exist"),
+        ),
         row("known team", vec![team("T", None, &[])], agent_in("a", 1), Applied),
         row(
             "login name required",
             vec![],
-            Command::CreateAgent(blank_login),
+            Command::Agent(AgentCommand::CreateAgent(blank_login)),
             Rejected(InvalidField, "login_name must not be empty"),
         ),
         row(
             "login name without whitespace",
             vec![],
-            Command::CreateAgent(spaced_login),
+            Command::Agent(AgentCommand::CreateAgent(spaced_login)),
             Rejected(InvalidField, "login_name must not contain whitespace"),
         ),
         row(
             "name required",
             vec![],
-            Command::CreateAgent(blank_name),
+            Command::Agent(AgentCommand::CreateAgent(blank_name)),
             Rejected(InvalidField, "name must not be empty"),
         ),
         row(
             "alias of 65 characters",
             vec![],
-            Command::CreateAgent(long_alias),
+            Command::Agent(AgentCommand::CreateAgent(long_alias)),
             Rejected(InvalidField, "alias must be at most 64 characters"),
         ),
         row(
@@ -162,7 +174,10 @@ fn agent_rules() {
         row(
             "display names may repeat",
             vec![agent("alice", &[])],
-            Command::CreateAgent(AgentSpec { name: "Agent alice".into(), ..agent_spec("alice2", &[]) }),
+            Command::Agent(AgentCommand::CreateAgent(AgentSpec {
+                name: "Agent alice".into(),
+                ..agent_spec("alice2", &[])
+            })),
             Applied,
         ),
         row(
@@ -191,7 +206,7 @@ fn agent_rules() {
         ),
         row(
             "a deleted agent's login name is free",
-            vec![agent("alice", &[]), Command::DeleteAgent { id: AgentId(1) }],
+            vec![agent("alice", &[]), Command::Agent(AgentCommand::DeleteAgent { id: AgentId(1) })],
             agent("alice", &[]),
             Applied,
         ),
@@ -210,20 +225,25 @@ fn agent_rules() {
         row(
             "delete missing agent",
             vec![],
-            Command::DeleteAgent { id: AgentId(9) },
+            Command::Agent(AgentCommand::DeleteAgent { id: AgentId(9) }),
             Rejected(NotFound, "agent 9 does not exist"),
         ),
-        row("delete agent", vec![agent("alice", &[])], Command::DeleteAgent { id: AgentId(1) }, Applied),
+        row(
+            "delete agent",
+            vec![agent("alice", &[])],
+            Command::Agent(AgentCommand::DeleteAgent { id: AgentId(1) }),
+            Applied,
+        ),
         row(
             "delete primary supervisor",
             vec![agent("alice", &[]), team("T", Some(1), &[])],
-            Command::DeleteAgent { id: AgentId(1) },
+            Command::Agent(AgentCommand::DeleteAgent { id: AgentId(1) }),
             Rejected(InUse, "agent 1 is in use by team 1 (as supervisor)"),
         ),
         row(
             "delete secondary supervisor",
             vec![agent("alice", &[]), agent("bob", &[]), team("T", Some(1), &[]), team("U", None, &[2])],
-            Command::DeleteAgent { id: AgentId(2) },
+            Command::Agent(AgentCommand::DeleteAgent { id: AgentId(2) }),
             Rejected(InUse, "agent 2 is in use by team 2 (as supervisor)"),
         ),
     ]);
@@ -256,7 +276,7 @@ fn agent_update_rules() {
 }
 
 fn update_team(id: u64, name: &str, primary: Option<u64>, secondary: &[u64]) -> Command {
-    Command::UpdateTeam { id: TeamId(id), spec: team_spec(name, primary, secondary) }
+    Command::Config(ConfigCommand::UpdateTeam { id: TeamId(id), spec: team_spec(name, primary, secondary) })
 }
 
 #[test]
@@ -306,30 +326,35 @@ fn team_rules() {
             update_team(1, "T", Some(4), &[]),
             Rejected(UnknownAgent, "agent 4"),
         ),
-        row("delete empty team", vec![team("T", None, &[])], Command::DeleteTeam { id: TeamId(1) }, Applied),
+        row(
+            "delete empty team",
+            vec![team("T", None, &[])],
+            Command::Config(ConfigCommand::DeleteTeam { id: TeamId(1) }),
+            Applied,
+        ),
         row(
             "delete missing team",
             vec![],
-            Command::DeleteTeam { id: TeamId(9) },
+            Command::Config(ConfigCommand::DeleteTeam { id: TeamId(9) }),
             Rejected(NotFound, "team 9 does not exist"),
         ),
         row(
             "delete team with agents",
             vec![team("T", None, &[]), agent_in("alice", 1)],
-            Command::DeleteTeam { id: TeamId(1) },
+            Command::Config(ConfigCommand::DeleteTeam { id: TeamId(1) }),
             Rejected(InUse, "team 1 is in use by agent 1 (as member)"),
         ),
         row(
             "in-use message names five, counts the rest",
             crowded,
-            Command::DeleteTeam { id: TeamId(1) },
+            Command::Config(ConfigCommand::DeleteTeam { id: TeamId(1) }),
             Rejected(InUse, "agent 5 (as member) and 2 more"),
         ),
     ]);
 }
 
 fn update_csq(id: u64, name: &str, channel: Channel, requirements: &[(u64, u8)]) -> Command {
-    Command::UpdateCsq { id: CsqId(id), spec: csq_spec(name, channel, requirements) }
+    Command::Queue(QueueCommand::UpdateCsq { id: CsqId(id), spec: csq_spec(name, channel, requirements) })
 }
 
 #[test]
@@ -400,18 +425,21 @@ fn csq_rules() {
             update_csq(9, "Q", Channel::Chat, &[(1, 2)]),
             Rejected(NotFound, "CSQ 9 does not exist"),
         ),
-        row("delete CSQ", with_csq(), Command::DeleteCsq { id: CsqId(1) }, Applied),
+        row("delete CSQ", with_csq(), Command::Queue(QueueCommand::DeleteCsq { id: CsqId(1) }), Applied),
         row(
             "delete missing CSQ",
             vec![],
-            Command::DeleteCsq { id: CsqId(9) },
+            Command::Queue(QueueCommand::DeleteCsq { id: CsqId(9) }),
             Rejected(NotFound, "CSQ 9 does not exist"),
         ),
     ]);
 }
 
 fn update_reason(id: u64, kind: ReasonKind, value: u16, label: &str) -> Command {
-    Command::UpdateReasonCode { id: ReasonCodeId(id), spec: ReasonCodeSpec { kind, value, label: label.to_owned() } }
+    Command::Config(ConfigCommand::UpdateReasonCode {
+        id: ReasonCodeId(id),
+        spec: ReasonCodeSpec { kind, value, label: label.to_owned() },
+    })
 }
 
 #[test]
@@ -475,11 +503,11 @@ fn reason_code_rules() {
             update_reason(9, NotReady, 2, "x"),
             Rejected(NotFound, "reason code 9 does not exist"),
         ),
-        row("delete code", lunch(), Command::DeleteReasonCode { id: ReasonCodeId(1) }, Applied),
+        row("delete code", lunch(), Command::Config(ConfigCommand::DeleteReasonCode { id: ReasonCodeId(1) }), Applied),
         row(
             "delete missing code",
             vec![],
-            Command::DeleteReasonCode { id: ReasonCodeId(1) },
+            Command::Config(ConfigCommand::DeleteReasonCode { id: ReasonCodeId(1) }),
             Rejected(NotFound, "reason code 1 does not exist"),
         ),
     ]);
@@ -494,7 +522,7 @@ fn stored_values_are_normalized() {
         &[
             skill("  Sales "),
             skill("Support"),
-            Command::CreateAgent(alias_blank),
+            Command::Agent(AgentCommand::CreateAgent(alias_blank)),
             team("T", Some(1), &[]),
             csq("Q", Channel::Chat, &[(2, 1), (1, 4)]),
             reason(ReasonKind::NotReady, 1, " Lunch "),
@@ -518,7 +546,7 @@ fn ids_start_at_one_and_are_never_reused() {
     let created = |outcome: crate::Outcome| outcome.applied().and_then(|applied| applied.created);
     assert_eq!(created(center.apply(&super::entry(skill("A")))), Some(crate::EntityRef::Skill(SkillId(1))));
     assert_eq!(created(center.apply(&super::entry(skill("B")))), Some(crate::EntityRef::Skill(SkillId(2))));
-    assert!(center.apply(&super::entry(Command::DeleteSkill { id: SkillId(2) })).is_applied());
+    assert!(center.apply(&super::entry(Command::Config(ConfigCommand::DeleteSkill { id: SkillId(2) }))).is_applied());
     assert_eq!(created(center.apply(&super::entry(skill("B")))), Some(crate::EntityRef::Skill(SkillId(3))));
     assert!(center.skill(SkillId(2)).is_none());
     assert_eq!(created(center.apply(&super::entry(agent("a", &[])))), Some(crate::EntityRef::Agent(AgentId(1))));
@@ -531,9 +559,9 @@ fn events_carry_the_stored_entity() {
     let mut center = crate::Center::default();
     let outcome = center.apply(&super::entry(skill(" Sales ")));
     let stored = center.skill(SkillId(1)).unwrap().clone();
-    assert_eq!(outcome.applied().unwrap().events, vec![crate::Event::SkillCreated(stored)]);
-    let outcome = center.apply(&super::entry(Command::DeleteSkill { id: SkillId(1) }));
-    assert_eq!(outcome.applied().unwrap().events, vec![crate::Event::SkillDeleted(SkillId(1))]);
-    let outcome = center.apply(&super::entry(Command::Noop));
+    assert_eq!(outcome.applied().unwrap().events, vec![crate::Event::Config(ConfigEvent::SkillCreated(stored))]);
+    let outcome = center.apply(&super::entry(Command::Config(ConfigCommand::DeleteSkill { id: SkillId(1) })));
+    assert_eq!(outcome.applied().unwrap().events, vec![crate::Event::Config(ConfigEvent::SkillDeleted(SkillId(1)))]);
+    let outcome = center.apply(&super::entry(Command::System(SystemCommand::Noop)));
     assert_eq!(outcome.applied().unwrap(), &crate::Applied::default());
 }

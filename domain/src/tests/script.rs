@@ -4,6 +4,7 @@
 //! that the center is unchanged, as a value and as bytes.
 
 use super::{assert_invariants, center_from, json};
+use crate::SystemCommand;
 use crate::{Center, Command, Entry, Event, Outcome, Rejection, SpecError};
 
 pub(super) struct Script {
@@ -80,6 +81,6 @@ impl Script {
     pub(super) fn expire_next(&mut self) -> Vec<Event> {
         let Some(due) = self.center.deadline_next() else { panic!("no deadline is running") };
         self.time_ms = self.time_ms.max(due.due_ms);
-        self.ok(Command::Expire { deadline: due.deadline, epoch: due.epoch })
+        self.ok(Command::System(SystemCommand::Expire { deadline: due.deadline, epoch: due.epoch }))
     }
 }

@@ -9,6 +9,7 @@ use crate::{
     AgentId, AgentState, AgentStateRequest, Center, Channel, Command, ContactId, CsqId, Entry, RejectionCode,
     Selection, StatisticsSettings,
 };
+use crate::{ConfigCommand, EmailCommand, QueueCommand, VoiceCommand};
 
 const ALICE: AgentId = AgentId(1);
 
@@ -28,8 +29,8 @@ fn agent_time_in_state_logged_in_time_and_counts() {
     script.ok(login(1));
     script.after(10_000).ok(ready(1));
     script.after(10_000).ok(inject(Channel::Voice, 1));
-    script.after(3_000).ok(Command::AnswerCall { agent: ALICE });
-    script.after(60_000).ok(Command::EndCall { agent: ALICE });
+    script.after(3_000).ok(Command::Voice(VoiceCommand::AnswerCall { agent: ALICE }));
+    script.after(60_000).ok(Command::Voice(VoiceCommand::EndCall { agent: ALICE }));
     script.after(5_000).ok(voice(1, AgentStateRequest::NotReady));
     script.after(2_000).ok(voice(1, AgentStateRequest::Logout));
     let statistics = script.center.agent_statistics(ALICE, script.now() + 50_000).unwrap();
@@ -71,16 +72,16 @@ fn csq_counters_speed_of_answer_and_service_level() {
     script.ok(login(1));
     script.ok(ready(1));
     script.ok(inject(Channel::Voice, 1));
-    script.after(3_000).ok(Command::AnswerCall { agent: ALICE });
+    script.after(3_000).ok(Command::Voice(VoiceCommand::AnswerCall { agent: ALICE }));
     script.ok(inject(Channel::Voice, 1));
     script.after(1_000).ok(inject(Channel::Voice, 1));
-    script.after(1_000).ok(Command::CustomerLeft { contact: ContactId(3) });
+    script.after(1_000).ok(Command::Queue(QueueCommand::CustomerLeft { contact: ContactId(3) }));
     let live = script.center.csq_statistics(CsqId(1), script.now() + 4_000).unwrap();
     assert_eq!((live.waiting_count, live.oldest_waiting_ms), (1, Some(6_000)));
     assert_eq!((live.agents_talking_count, live.agents_ready_count), (1, 0));
-    script.after(29_000).ok(Command::EndCall { agent: ALICE });
+    script.after(29_000).ok(Command::Voice(VoiceCommand::EndCall { agent: ALICE }));
     assert_eq!(script.center.contact(ContactId(2)).unwrap().agents(), [ALICE]);
-    script.ok(Command::AnswerCall { agent: ALICE });
+    script.ok(Command::Voice(VoiceCommand::AnswerCall { agent: ALICE }));
     let statistics = script.center.csq_statistics(CsqId(1), script.now()).unwrap();
     let counters = &statistics.counters;
     assert_eq!((counters.offered_count, counters.handled_count, counters.abandoned_count), (3, 1, 1));
@@ -98,7 +99,7 @@ fn email_requeues_move_counts_between_csqs() {
     script.ok(login(1));
     script.ok(digital_ready(1));
     script.ok(inject(Channel::Email, 2));
-    script.ok(Command::RequeueEmail { agent: ALICE, contact: ContactId(1), csq: CsqId(3) });
+    script.ok(Command::Email(EmailCommand::RequeueEmail { agent: ALICE, contact: ContactId(1), csq: CsqId(3) }));
     let from = script.center.csq_statistics(CsqId(2), script.now()).unwrap();
     let to = script.center.csq_statistics(CsqId(3), script.now()).unwrap();
     assert_eq!((from.counters.offered_count, from.counters.requeued_out_count, from.open_count), (1, 1, 0));
@@ -109,7 +110,11 @@ fn email_requeues_move_counts_between_csqs() {
 
 #[test]
 fn statistics_settings_rules() {
-    let set = |seconds| Command::SetStatisticsSettings(StatisticsSettings { service_level_threshold_seconds: seconds });
+    let set = |seconds| {
+        Command::Config(ConfigCommand::SetStatisticsSettings(StatisticsSettings {
+            service_level_threshold_seconds: seconds,
+        }))
+    };
     check(vec![
         row("1 s", vec![], set(1), Expect::Applied),
         row("3600 s", vec![], set(3_600), Expect::Applied),
@@ -123,11 +128,16 @@ fn statistics_are_a_projection_of_the_applied_events() {
     let mut center = Center::default();
     let mut projection = Statistics::default();
     let mut commands = center_commands();
-    commands.extend([login(1), ready(1), inject(Channel::Voice, 1), Command::AnswerCall { agent: ALICE }]);
+    commands.extend([
+        login(1),
+        ready(1),
+        inject(Channel::Voice, 1),
+        Command::Voice(VoiceCommand::AnswerCall { agent: ALICE }),
+    ]);
     commands.extend([
         inject(Channel::Voice, 1),
-        Command::EndCall { agent: ALICE },
-        Command::CustomerLeft { contact: ContactId(2) },
+        Command::Voice(VoiceCommand::EndCall { agent: ALICE }),
+        Command::Queue(QueueCommand::CustomerLeft { contact: ContactId(2) }),
     ]);
     commands.extend([digital_ready(1), inject(Channel::Email, 2), voice(1, AgentStateRequest::NotReady)]);
     for (index, command) in commands.into_iter().enumerate() {

@@ -9,6 +9,7 @@
 use super::routing::{csq_with, login, ready, voice};
 use super::script::Script;
 use super::{agent_spec, skills};
+use crate::{AgentCommand, ConfigCommand, QueueCommand, VoiceCommand, VoiceEvent};
 use crate::{
     AgentId, AgentSpec, AgentState, AgentStateRequest, AlertType, CallDataChanges, CallId, CallKind, CallRequest,
     Channel, ClearCause, Command, Connection, ConnectionState, ConsultPurpose, ContactId, ContactState, DeskSettings,
@@ -204,33 +205,39 @@ fn setup() -> Vec<Command> {
     for (login_name, extension) in
         [("alice", "101"), ("bruno", "102"), ("chen", "103"), ("sam", "200"), ("dave", "104")]
     {
-        setup.push(Command::CreateAgent(with_extension(login_name, extension, None)));
+        setup.push(Command::Agent(AgentCommand::CreateAgent(with_extension(login_name, extension, None))));
     }
-    setup.push(Command::CreateTeam(TeamSpec {
+    setup.push(Command::Config(ConfigCommand::CreateTeam(TeamSpec {
         name: "Sales".into(),
         primary_supervisor: Some(SAM),
         secondary_supervisors: vec![],
-    }));
+    })));
     for (id, login_name, extension) in [(1, "alice", "101"), (2, "bruno", "102"), (3, "chen", "103")] {
-        setup.push(Command::UpdateAgent { id: AgentId(id), spec: with_extension(login_name, extension, Some(1)) });
+        setup.push(Command::Agent(AgentCommand::UpdateAgent {
+            id: AgentId(id),
+            spec: with_extension(login_name, extension, Some(1)),
+        }));
     }
     setup.push(csq_with("Sales", Channel::Voice, Selection::LongestAvailable, &[(1, 1)]));
-    setup.push(Command::CreateDialedNumber(DialedNumberSpec { number: "800".into(), csq: crate::CsqId(1) }));
+    setup.push(Command::Voice(VoiceCommand::CreateDialedNumber(DialedNumberSpec {
+        number: "800".into(),
+        csq: crate::CsqId(1),
+    })));
     setup.extend((1..=5).map(login));
     setup
 }
 
 fn cc(agent: AgentId, request: CallRequest) -> Command {
-    Command::CallControl { agent, request }
+    Command::Voice(VoiceCommand::CallControl { agent, request })
 }
 
 fn inbound(ani: &str) -> Command {
-    Command::InboundCall(InboundCallSpec {
+    Command::Voice(VoiceCommand::InboundCall(InboundCallSpec {
         dialed_number: "800".into(),
         ani: ani.into(),
         ced: String::new(),
         data: CallDataChanges::default(),
-    })
+    }))
 }
 
 fn consult(agent: AgentId, call: u64, purpose: ConsultPurpose, number: &str) -> Command {
@@ -276,7 +283,11 @@ fn a_routed_call_rings_and_is_answered() {
     let mut script = Script::new(&setup());
     script.ok(ready(1));
     let events = script.ok(inbound(CALLER));
-    assert!(events.contains(&Event::CallDelivered { call: CallId(1), party: agent(ALICE), agents: vec![ALICE] }));
+    assert!(events.contains(&Event::Voice(VoiceEvent::CallDelivered {
+        call: CallId(1),
+        party: agent(ALICE),
+        agents: vec![ALICE]
+    })));
     assert_eq!(state(&script, ALICE), AgentState::Reserved);
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (agent(ALICE), Alerting)]);
     let call = script.center.call(CallId(1)).unwrap();
@@ -285,7 +296,11 @@ fn a_routed_call_rings_and_is_answered() {
     script.refused_spec(cc(BRUNO, CallRequest::Answer { call: CallId(1) }), SpecError::NotIncomingCall);
     script.refused_spec(cc(ALICE, CallRequest::Answer { call: CallId(9) }), SpecError::NotIncomingCall);
     let events = script.ok(cc(ALICE, CallRequest::Answer { call: CallId(1) }));
-    assert!(events.contains(&Event::CallEstablished { call: CallId(1), party: agent(ALICE), agents: vec![ALICE] }));
+    assert!(events.contains(&Event::Voice(VoiceEvent::CallEstablished {
+        call: CallId(1),
+        party: agent(ALICE),
+        agents: vec![ALICE]
+    })));
     assert_eq!(state(&script, ALICE), AgentState::Talking);
     assert_eq!(script.center.contact(ContactId(1)).unwrap().state, ContactState::Active { agents: vec![ALICE] });
     script.refused_spec(cc(ALICE, CallRequest::Answer { call: CallId(1) }), SpecError::NotIncomingCall);
@@ -300,15 +315,16 @@ fn an_unknown_dialed_number_or_a_missing_call_is_refused() {
         ced: String::new(),
         data: CallDataChanges::default(),
     };
-    let rejection = script.refused(Command::InboundCall(spec.clone()));
+    let rejection = script.refused(Command::Voice(VoiceCommand::InboundCall(spec.clone())));
     assert_eq!(rejection.code, RejectionCode::InvalidField);
     spec.dialed_number = "101".into();
-    script.ok(Command::InboundCall(spec));
+    script.ok(Command::Voice(VoiceCommand::InboundCall(spec)));
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (agent(ALICE), Alerting)], "straight to 101");
     assert_eq!(state(&script, ALICE), AgentState::Reserved);
-    let rejection = script.refused(Command::ExternalHangup { call: CallId(7), number: CALLER.into() });
+    let rejection =
+        script.refused(Command::Voice(VoiceCommand::ExternalHangup { call: CallId(7), number: CALLER.into() }));
     assert_eq!(rejection.code, RejectionCode::NotFound);
-    script.ok(Command::ExternalHangup { call: CallId(1), number: CALLER.into() });
+    script.ok(Command::Voice(VoiceCommand::ExternalHangup { call: CallId(1), number: CALLER.into() }));
     assert_eq!(state(&script, ALICE), AgentState::NotReady, "rung while Not Ready, back to Not Ready");
     assert!(script.center.call(CallId(1)).is_none());
 }
@@ -319,7 +335,11 @@ fn hold_and_retrieve_need_a_controlled_call() {
     script.refused_spec(cc(BRUNO, CallRequest::Hold { call: CallId(1) }), SpecError::HoldUncontrolledCall);
     script.refused_spec(cc(ALICE, CallRequest::Retrieve { call: CallId(1) }), SpecError::RetrieveUncontrolledCall);
     let events = script.ok(cc(ALICE, CallRequest::Hold { call: CallId(1) }));
-    assert!(events.contains(&Event::CallHeld { call: CallId(1), agent: ALICE, agents: vec![ALICE] }));
+    assert!(events.contains(&Event::Voice(VoiceEvent::CallHeld {
+        call: CallId(1),
+        agent: ALICE,
+        agents: vec![ALICE]
+    })));
     assert_eq!(state(&script, ALICE), AgentState::Hold);
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (agent(ALICE), Held)], "hold is local");
     script.refused_spec(cc(ALICE, CallRequest::Hold { call: CallId(1) }), SpecError::HoldUncontrolledCall);
@@ -349,7 +369,11 @@ fn consult_transfer_hands_the_caller_to_the_consulted_agent() {
         },
     ));
     let events = script.ok(consult(ALICE, 1, ConsultPurpose::Transfer, "102"));
-    assert!(events.contains(&Event::CallHeld { call: CallId(1), agent: ALICE, agents: vec![ALICE] }));
+    assert!(events.contains(&Event::Voice(VoiceEvent::CallHeld {
+        call: CallId(1),
+        agent: ALICE,
+        agents: vec![ALICE]
+    })));
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (agent(ALICE), Held)]);
     assert_eq!(connections(&script, 2), [(agent(ALICE), Talking), (agent(BRUNO), Alerting)]);
     let kind = script.center.call(CallId(2)).unwrap().kind;
@@ -359,15 +383,17 @@ fn consult_transfer_hands_the_caller_to_the_consulted_agent() {
     script.refused_spec(complete.clone(), SpecError::TransferConnectionNotTalking);
     script.ok(cc(BRUNO, CallRequest::Answer { call: CallId(2) }));
     let events = script.ok(complete);
-    assert!(events.iter().any(|event| matches!(event, Event::CallTransferred { call: CallId(1), by: ALICE, .. })));
-    assert!(events.contains(&Event::EndCall { call: CallId(2), agents: vec![ALICE, BRUNO] }));
+    assert!(events
+        .iter()
+        .any(|event| matches!(event, Event::Voice(VoiceEvent::CallTransferred { call: CallId(1), by: ALICE, .. }))));
+    assert!(events.contains(&Event::Voice(VoiceEvent::EndCall { call: CallId(2), agents: vec![ALICE, BRUNO] })));
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (agent(BRUNO), Talking)]);
     assert!(script.center.call(CallId(2)).is_none());
     assert_eq!(script.center.call(CallId(1)).unwrap().data.variables.get(&1).map(String::as_str), Some("gold"));
     assert_eq!(state(&script, ALICE), AgentState::Ready, "OPTIONAL wrap-up, incoming call: back to Ready");
     assert_eq!(state(&script, BRUNO), AgentState::Talking);
     assert_eq!(script.center.contact(ContactId(1)).unwrap().state, ContactState::Active { agents: vec![BRUNO] });
-    script.ok(Command::CustomerLeft { contact: ContactId(1) });
+    script.ok(Command::Queue(QueueCommand::CustomerLeft { contact: ContactId(1) }));
     assert!(script.center.contact(ContactId(1)).unwrap().is_closed());
     assert_eq!(state(&script, BRUNO), AgentState::NotReady, "rung while Not Ready, back to Not Ready");
 }
@@ -376,9 +402,10 @@ fn consult_transfer_hands_the_caller_to_the_consulted_agent() {
 fn consult_conference_makes_three_parties_and_survives_a_release() {
     let mut script = consulting(ConsultPurpose::Conference);
     let events = script.ok(cc(ALICE, CallRequest::ConferenceComplete { held: CallId(1), active: CallId(2) }));
-    assert!(events
-        .iter()
-        .any(|event| matches!(event, Event::CallConferenced { call: CallId(1), controller: ALICE, .. })));
+    assert!(events.iter().any(|event| matches!(
+        event,
+        Event::Voice(VoiceEvent::CallConferenced { call: CallId(1), controller: ALICE, .. })
+    )));
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (agent(ALICE), Talking), (agent(BRUNO), Talking)]);
     assert_eq!(script.center.call(CallId(1)).unwrap().controllers, [ALICE]);
     script.ok(cc(BRUNO, CallRequest::ClearConnection { call: CallId(1) }));
@@ -422,7 +449,7 @@ fn alternate_and_reconnect_check_both_calls() {
         SpecError::RetrieveUncontrolledCall,
     );
     let events = script.ok(cc(ALICE, CallRequest::Reconnect { active: CallId(2), held: CallId(1) }));
-    assert!(events.contains(&Event::EndCall { call: CallId(2), agents: vec![BRUNO] }));
+    assert!(events.contains(&Event::Voice(VoiceEvent::EndCall { call: CallId(2), agents: vec![BRUNO] })));
     assert!(script.center.call(CallId(2)).is_none(), "the consult leg is gone");
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (agent(ALICE), Talking)]);
     assert_eq!((state(&script, ALICE), state(&script, BRUNO)), (AgentState::Talking, AgentState::NotReady));
@@ -436,12 +463,12 @@ fn single_step_transfer_leaves_no_held_state() {
         SpecError::TransferNoActive,
     );
     let events = script.ok(cc(ALICE, CallRequest::SingleStepTransfer { call: CallId(1), number: "102".into() }));
-    let redirected = Event::CallConnectionCleared {
+    let redirected = Event::Voice(VoiceEvent::CallConnectionCleared {
         call: CallId(1),
         party: agent(ALICE),
         cause: ClearCause::Redirected,
         agents: vec![ALICE, BRUNO],
-    };
+    });
     assert!(events.contains(&redirected), "{events:?}");
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (agent(BRUNO), Alerting)]);
     assert_eq!((state(&script, ALICE), state(&script, BRUNO)), (AgentState::Ready, AgentState::Reserved));
@@ -464,7 +491,7 @@ fn transfer_destinations_unregistered_busy_and_outside() {
     script.ok(cc(ALICE, CallRequest::TransferComplete { held: CallId(1), active: CallId(2) }));
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (outside("5550199"), Talking)]);
     assert!(script.center.contact(ContactId(1)).unwrap().is_closed(), "handled: it left the center");
-    script.ok(Command::ExternalHangup { call: CallId(1), number: "5550199".into() });
+    script.ok(Command::Voice(VoiceCommand::ExternalHangup { call: CallId(1), number: "5550199".into() }));
     assert!(script.center.call(CallId(1)).is_none());
 }
 
@@ -516,12 +543,12 @@ fn only_controllers_add_parties_when_multiple_controllers_is_off() {
     let desk = DeskSettings { conference_supports_multiple_controllers: false, ..DeskSettings::default() };
     let mut script = consulting(ConsultPurpose::Conference);
     script.ok(cc(ALICE, CallRequest::ConferenceComplete { held: CallId(1), active: CallId(2) }));
-    script.ok(Command::SetDeskSettings(desk));
+    script.ok(Command::Config(ConfigCommand::SetDeskSettings(desk)));
     let rejection = script.refused(consult(BRUNO, 1, ConsultPurpose::Conference, "103"));
     assert!(rejection.message.starts_with("Control Failure"), "{rejection:?}");
     assert!(!script.center.call_controls(BRUNO).conference_init);
     assert!(script.center.call_controls(BRUNO).transfer_init, "a transfer consult is not a conference");
-    script.ok(Command::SetDeskSettings(DeskSettings::default()));
+    script.ok(Command::Config(ConfigCommand::SetDeskSettings(DeskSettings::default())));
     script.ok(consult(BRUNO, 1, ConsultPurpose::Conference, "103"));
 }
 
@@ -561,9 +588,10 @@ fn deflect_redirects_a_ringing_call() {
     script.refused_spec(deflect("104"), SpecError::RedirectUnknownDestination);
     script.refused_spec(deflect("102"), SpecError::RedirectDestinationBusy);
     let events = script.ok(deflect("103"));
-    assert!(events
-        .iter()
-        .any(|event| matches!(event, Event::CallConnectionCleared { cause: ClearCause::Redirected, .. })));
+    assert!(events.iter().any(|event| matches!(
+        event,
+        Event::Voice(VoiceEvent::CallConnectionCleared { cause: ClearCause::Redirected, .. })
+    )));
     assert_eq!(connections(&script, 1), [(agent(BRUNO), Talking), (agent(CHEN), Alerting)]);
     assert_eq!(state(&script, ALICE), AgentState::NotReady);
     assert_eq!(state(&script, CHEN), AgentState::Reserved);
@@ -590,14 +618,14 @@ fn make_call_only_from_not_ready() {
     script.refused_spec(make("5550199"), SpecError::ReservedCannotMakeCall);
     script.ok(cc(ALICE, CallRequest::Answer { call: CallId(1) }));
     script.refused_spec(make("5550199"), SpecError::BadStateTransition);
-    script.ok(Command::SetDeskSettings(DeskSettings {
+    script.ok(Command::Config(ConfigCommand::SetDeskSettings(DeskSettings {
         wrap_up_incoming: WrapUpMode::Required,
         ..DeskSettings::default()
-    }));
-    script.ok(Command::EndCall { agent: ALICE });
+    })));
+    script.ok(Command::Voice(VoiceCommand::EndCall { agent: ALICE }));
     assert_eq!(state(&script, ALICE), AgentState::WorkReady);
     script.refused_spec(make("5550199"), SpecError::AvailableOrInCallWork);
-    script.ok(Command::SetDeskSettings(DeskSettings::default()));
+    script.ok(Command::Config(ConfigCommand::SetDeskSettings(DeskSettings::default())));
     script.ok(voice(1, AgentStateRequest::NotReady));
     script.ok(voice(5, AgentStateRequest::Logout));
     script.refused_spec(make("104"), SpecError::NoInstrumentForExtension);
@@ -609,7 +637,7 @@ fn make_call_only_from_not_ready() {
     script.ok(cc(ALICE, CallRequest::ClearCall { call: CallId(2) }));
     assert_eq!((state(&script, ALICE), state(&script, BRUNO)), (AgentState::NotReady, AgentState::NotReady));
     let events = script.ok(make("5550199"));
-    assert!(events.iter().any(|event| matches!(event, Event::BeginCall { .. })));
+    assert!(events.iter().any(|event| matches!(event, Event::Voice(VoiceEvent::BeginCall { .. }))));
     assert_eq!(script.center.call(CallId(3)).unwrap().kind, CallKind::Outbound);
 }
 
@@ -635,12 +663,12 @@ fn dtmf_needs_a_talking_connection() {
     let dtmf = |agent, digits: &str| cc(agent, CallRequest::SendDtmf { call: CallId(1), digits: digits.into() });
     script.refused_spec(dtmf(BRUNO, "1"), SpecError::SendDtmfInvalidConnection);
     let events = script.ok(dtmf(ALICE, "12#"));
-    assert!(events.contains(&Event::DtmfSent {
+    assert!(events.contains(&Event::Voice(VoiceEvent::DtmfSent {
         call: CallId(1),
         agent: ALICE,
         digits: "12#".into(),
         agents: vec![ALICE]
-    }));
+    })));
     assert_eq!(script.refused(dtmf(ALICE, "x")).code, RejectionCode::InvalidField);
     script.ok(cc(ALICE, CallRequest::Hold { call: CallId(1) }));
     script.refused_spec(dtmf(ALICE, "1"), SpecError::SendDtmfNoMedia);
@@ -658,7 +686,9 @@ fn call_data_updates_reach_every_party() {
         wrap_up: Some("Sold".into()),
     };
     let events = script.ok(cc(ALICE, CallRequest::SetCallData { call: CallId(1), changes }));
-    let Some(Event::CallDataUpdate { data, agents, .. }) = events.first() else { panic!("{events:?}") };
+    let Some(Event::Voice(VoiceEvent::CallDataUpdate { data, agents, .. })) = events.first() else {
+        panic!("{events:?}")
+    };
     assert_eq!(agents, &[ALICE, BRUNO]);
     assert_eq!((data.user_to_user.as_str(), data.variables.len(), data.wrap_up.as_deref()), ("vip", 2, Some("Sold")));
     let data_of = |variables: Vec<(u8, String)>| CallRequest::SetCallData {
@@ -684,19 +714,22 @@ fn call_data_updates_reach_every_party() {
 fn wrap_up_data_is_one_value_in_two_places() {
     let desk = DeskSettings { wrap_up_incoming: WrapUpMode::RequiredWithData, ..DeskSettings::default() };
     let mut script = alice_talking();
-    script.ok(Command::SetDeskSettings(desk));
-    let events = script.ok(Command::SetWrapUpData { agent: ALICE, data: "Upsell".into() });
-    assert!(events.iter().any(|event| matches!(event, Event::CallDataUpdate { call: CallId(1), .. })));
+    script.ok(Command::Config(ConfigCommand::SetDeskSettings(desk)));
+    let events = script.ok(Command::Voice(VoiceCommand::SetWrapUpData { agent: ALICE, data: "Upsell".into() }));
+    assert!(events
+        .iter()
+        .any(|event| matches!(event, Event::Voice(VoiceEvent::CallDataUpdate { call: CallId(1), .. }))));
     assert_eq!(script.center.call(CallId(1)).unwrap().data.wrap_up.as_deref(), Some("Upsell"));
-    script.ok(Command::EndCall { agent: ALICE });
+    script.ok(Command::Voice(VoiceCommand::EndCall { agent: ALICE }));
     script.ok(ready(1));
 }
 
 #[test]
 fn barge_in_intercept_and_clear() {
     let mut script = alice_talking();
-    let supervise =
-        |supervisor, agent, call, action| Command::Supervise { supervisor, agent, call: CallId(call), action };
+    let supervise = |supervisor, agent, call, action| {
+        Command::Voice(VoiceCommand::Supervise { supervisor, agent, call: CallId(call), action })
+    };
     script.refused_spec(supervise(SAM, ALICE, 1, SuperviseAction::Unknown), SpecError::SuperviseInvalidAction);
     let rejection = script.refused(supervise(BRUNO, ALICE, 1, SuperviseAction::BargeIn));
     assert_eq!(rejection.code, RejectionCode::InvalidState, "only the team's supervisors");
@@ -706,16 +739,18 @@ fn barge_in_intercept_and_clear() {
     script.refused_spec(supervise(SAM, ALICE, 1, SuperviseAction::BargeIn), SpecError::SuperviseActiveNotTalking);
     script.ok(cc(ALICE, CallRequest::Retrieve { call: CallId(1) }));
     let events = script.ok(supervise(SAM, ALICE, 1, SuperviseAction::BargeIn));
-    assert!(events
-        .iter()
-        .any(|event| matches!(event, Event::CallConferenced { controller: SAM, secondary: None, .. })));
+    assert!(events.iter().any(|event| matches!(
+        event,
+        Event::Voice(VoiceEvent::CallConferenced { controller: SAM, secondary: None, .. })
+    )));
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (agent(ALICE), Talking), (agent(SAM), Talking)]);
     assert_eq!(state(&script, SAM), AgentState::Talking);
     script.refused_spec(supervise(SAM, ALICE, 1, SuperviseAction::BargeIn), SpecError::SuperviseAlreadyBarged);
     let events = script.ok(supervise(SAM, ALICE, 1, SuperviseAction::Intercept));
-    assert!(events
-        .iter()
-        .any(|event| matches!(event, Event::CallConnectionCleared { cause: ClearCause::Intercepted, .. })));
+    assert!(events.iter().any(|event| matches!(
+        event,
+        Event::Voice(VoiceEvent::CallConnectionCleared { cause: ClearCause::Intercepted, .. })
+    )));
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (agent(SAM), Talking)], "not all parties dropped");
     assert_eq!(script.center.contact(ContactId(1)).unwrap().state, ContactState::Active { agents: vec![SAM] });
     assert_eq!(state(&script, ALICE), AgentState::Ready);
@@ -733,8 +768,12 @@ fn barge_in_intercept_and_clear() {
 #[test]
 fn intercept_without_a_barge_in_barges_first() {
     let mut script = alice_talking();
-    let intercept =
-        Command::Supervise { supervisor: SAM, agent: ALICE, call: CallId(1), action: SuperviseAction::Intercept };
+    let intercept = Command::Voice(VoiceCommand::Supervise {
+        supervisor: SAM,
+        agent: ALICE,
+        call: CallId(1),
+        action: SuperviseAction::Intercept,
+    });
     script.ok(intercept);
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (agent(SAM), Talking)]);
     assert_eq!(script.center.call(CallId(1)).unwrap().barged_by, Some(SAM));
@@ -745,33 +784,37 @@ fn intercept_without_a_barge_in_barges_first() {
 #[test]
 fn emergency_and_assistance_calls_reach_the_supervisor() {
     let mut script = Script::new(&setup());
-    script.refused_spec(Command::EmergencyCall { agent: DAVE, alert: AlertType::Consult }, SpecError::NotTeamMember);
     script.refused_spec(
-        Command::EmergencyCall { agent: ALICE, alert: AlertType::Unknown },
+        Command::Voice(VoiceCommand::EmergencyCall { agent: DAVE, alert: AlertType::Consult }),
+        SpecError::NotTeamMember,
+    );
+    script.refused_spec(
+        Command::Voice(VoiceCommand::EmergencyCall { agent: ALICE, alert: AlertType::Unknown }),
         SpecError::EmergencyInvalidAlertType,
     );
     script.refused_spec(
-        Command::AssistanceRequest { agent: ALICE, alert: AlertType::Unknown },
+        Command::Voice(VoiceCommand::AssistanceRequest { agent: ALICE, alert: AlertType::Unknown }),
         SpecError::AssistInvalidAlertType,
     );
     assert!(!script.center.call_controls(DAVE).supervisor_call);
-    let events = script.ok(Command::EmergencyCall { agent: ALICE, alert: AlertType::Consult });
-    assert!(events.contains(&Event::SupervisorCallPlaced {
+    let events = script.ok(Command::Voice(VoiceCommand::EmergencyCall { agent: ALICE, alert: AlertType::Consult }));
+    assert!(events.contains(&Event::Voice(VoiceEvent::SupervisorCallPlaced {
         call: CallId(1),
         agent: ALICE,
         supervisor: SAM,
         emergency: true,
         agents: vec![ALICE, SAM]
-    }));
+    })));
     assert_eq!(connections(&script, 1), [(agent(ALICE), Talking), (agent(SAM), Alerting)]);
-    let rejection = script.refused(Command::AssistanceRequest { agent: BRUNO, alert: AlertType::Consult });
+    let rejection =
+        script.refused(Command::Voice(VoiceCommand::AssistanceRequest { agent: BRUNO, alert: AlertType::Consult }));
     assert_eq!(rejection.code, RejectionCode::InvalidState, "the supervisor's line is busy");
 }
 
 #[test]
 fn assistance_on_a_call_consults_or_blind_conferences_the_supervisor() {
     let mut script = alice_talking();
-    script.ok(Command::AssistanceRequest { agent: ALICE, alert: AlertType::Consult });
+    script.ok(Command::Voice(VoiceCommand::AssistanceRequest { agent: ALICE, alert: AlertType::Consult }));
     let kind = script.center.call(CallId(2)).unwrap().kind;
     assert_eq!(kind, CallKind::Consult { of: CallId(1), purpose: ConsultPurpose::Conference, by: ALICE });
     script.ok(cc(SAM, CallRequest::Answer { call: CallId(2) }));
@@ -779,7 +822,7 @@ fn assistance_on_a_call_consults_or_blind_conferences_the_supervisor() {
     assert_eq!(script.center.call(CallId(1)).unwrap().connections.len(), 3);
 
     let mut script = alice_talking();
-    script.ok(Command::EmergencyCall { agent: ALICE, alert: AlertType::BlindConference });
+    script.ok(Command::Voice(VoiceCommand::EmergencyCall { agent: ALICE, alert: AlertType::BlindConference }));
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking), (agent(ALICE), Talking), (agent(SAM), Alerting)]);
 }
 
@@ -787,16 +830,16 @@ fn assistance_on_a_call_consults_or_blind_conferences_the_supervisor() {
 fn outside_parties_ring_until_the_far_end_answers_when_configured() {
     let desk = DeskSettings { external_parties_answer_at_once: false, ..DeskSettings::default() };
     let mut script = alice_talking();
-    script.ok(Command::SetDeskSettings(desk));
+    script.ok(Command::Config(ConfigCommand::SetDeskSettings(desk)));
     script.ok(consult(ALICE, 1, ConsultPurpose::Transfer, "5550199"));
     assert_eq!(connections(&script, 2), [(agent(ALICE), Talking), (outside("5550199"), Alerting)]);
     let complete = cc(ALICE, CallRequest::TransferComplete { held: CallId(1), active: CallId(2) });
     script.refused_spec(complete.clone(), SpecError::TransferConnectionNotTalking);
     assert_eq!(
-        script.refused(Command::ExternalAnswer { call: CallId(2), number: "5550100".into() }).code,
+        script.refused(Command::Voice(VoiceCommand::ExternalAnswer { call: CallId(2), number: "5550100".into() })).code,
         RejectionCode::InvalidState
     );
-    script.ok(Command::ExternalAnswer { call: CallId(2), number: "5550199".into() });
+    script.ok(Command::Voice(VoiceCommand::ExternalAnswer { call: CallId(2), number: "5550199".into() }));
     script.ok(complete);
 }
 
@@ -805,13 +848,13 @@ fn the_caller_hanging_up_while_queued_or_ringing_abandons() {
     let mut script = Script::new(&setup());
     script.ok(inbound(CALLER));
     assert_eq!(connections(&script, 1), [(outside(CALLER), Talking)], "the caller waits in the queue");
-    script.ok(Command::ExternalHangup { call: CallId(1), number: CALLER.into() });
+    script.ok(Command::Voice(VoiceCommand::ExternalHangup { call: CallId(1), number: CALLER.into() }));
     assert!(script.center.call(CallId(1)).is_none());
     let closed = script.center.contact(ContactId(1)).unwrap();
     assert!(matches!(closed.state, ContactState::Closed { outcome: crate::ContactOutcome::Abandoned, .. }));
     script.ok(ready(1));
     script.ok(inbound(""));
-    script.ok(Command::CustomerLeft { contact: ContactId(2) });
+    script.ok(Command::Queue(QueueCommand::CustomerLeft { contact: ContactId(2) }));
     assert_eq!(state(&script, ALICE), AgentState::Ready);
 }
 
@@ -830,19 +873,23 @@ fn ring_no_answer_puts_the_caller_back_in_the_queue() {
 #[test]
 fn extensions_are_digits_and_unique_across_dialed_numbers() {
     let mut script = Script::new(&setup());
-    let create = |extension: &str| Command::CreateAgent(with_extension("erin", extension, None));
+    let create = |extension: &str| Command::Agent(AgentCommand::CreateAgent(with_extension("erin", extension, None)));
     assert_eq!(script.refused(create("1a")).code, RejectionCode::InvalidField);
     assert_eq!(script.refused(create(&"1".repeat(16))).code, RejectionCode::InvalidField);
     assert_eq!(script.refused(create("101")).code, RejectionCode::DuplicateValue);
     assert_eq!(script.refused(create("800")).code, RejectionCode::DuplicateValue);
-    let dialed =
-        |number: &str| Command::CreateDialedNumber(DialedNumberSpec { number: number.into(), csq: crate::CsqId(1) });
+    let dialed = |number: &str| {
+        Command::Voice(VoiceCommand::CreateDialedNumber(DialedNumberSpec {
+            number: number.into(),
+            csq: crate::CsqId(1),
+        }))
+    };
     assert_eq!(script.refused(dialed("101")).code, RejectionCode::DuplicateValue);
     assert_eq!(script.refused(dialed("800")).code, RejectionCode::DuplicateValue);
     script.ok(create("105"));
     script.ok(dialed("801"));
     assert_eq!(script.center.agent_by_extension("105"), Some(AgentId(6)));
-    let rejection = script.refused(Command::DeleteCsq { id: crate::CsqId(1) });
+    let rejection = script.refused(Command::Queue(QueueCommand::DeleteCsq { id: crate::CsqId(1) }));
     assert_eq!(rejection.code, RejectionCode::InUse);
     let old: crate::AgentSpec = serde_json::from_str(r#"{"login_name":"x","name":"X"}"#).unwrap();
     assert_eq!(old.extension, None, "an agent written before extensions still reads");
@@ -878,26 +925,31 @@ fn begin_call_reaches_agents_who_join_a_call_under_way() {
     let mut script = Script::new(&setup());
     script.ok(ready(1));
     let events = script.ok(inbound(CALLER));
-    let joined: Vec<&Event> =
-        events.iter().filter(|event| matches!(event, Event::BeginCall { agents, .. } if agents == &[ALICE])).collect();
+    let joined: Vec<&Event> = events
+        .iter()
+        .filter(|event| matches!(event, Event::Voice(VoiceEvent::BeginCall { agents, .. }) if agents == &[ALICE]))
+        .collect();
     match joined.as_slice() {
-        [Event::BeginCall { call, .. }] => {
+        [Event::Voice(VoiceEvent::BeginCall { call, .. })] => {
             assert_eq!(call.id, CallId(1));
             assert_eq!(call.connections.last(), Some(&Connection { party: agent(ALICE), state: Alerting }));
         }
         other => panic!("one BeginCall for alice, got {other:?}"),
     }
     let position = |events: &[Event], wanted: fn(&Event) -> bool| events.iter().position(wanted);
-    let begin = position(&events, |event| matches!(event, Event::BeginCall { agents, .. } if agents == &[ALICE]));
-    let delivered = position(&events, |event| matches!(event, Event::CallDelivered { .. }));
+    let begin = position(
+        &events,
+        |event| matches!(event, Event::Voice(VoiceEvent::BeginCall { agents, .. }) if agents == &[ALICE]),
+    );
+    let delivered = position(&events, |event| matches!(event, Event::Voice(VoiceEvent::CallDelivered { .. })));
     assert!(begin < delivered, "BeginCall comes before CallDelivered: {events:?}");
 
     let mut script = consulting(ConsultPurpose::Transfer);
     let events = script.ok(cc(ALICE, CallRequest::TransferComplete { held: CallId(1), active: CallId(2) }));
     let begin = events.iter().position(
-        |event| matches!(event, Event::BeginCall { call, agents } if call.id == CallId(1) && agents == &[BRUNO]),
+        |event| matches!(event, Event::Voice(VoiceEvent::BeginCall { call, agents }) if call.id == CallId(1) && agents == &[BRUNO]),
     );
-    let transferred = events.iter().position(|event| matches!(event, Event::CallTransferred { .. }));
+    let transferred = events.iter().position(|event| matches!(event, Event::Voice(VoiceEvent::CallTransferred { .. })));
     assert!(begin.is_some() && begin < transferred, "bruno's desktop learns call 1 first: {events:?}");
 }
 
@@ -906,7 +958,8 @@ fn begin_call_reaches_agents_who_join_a_call_under_way() {
 fn controls_follow_the_events_about_the_agent() {
     let mut script = alice_talking();
     let events = script.ok(cc(ALICE, CallRequest::Hold { call: CallId(1) }));
-    let held = events.iter().find(|event| matches!(event, Event::CallHeld { .. })).expect("CallHeld");
+    let held =
+        events.iter().find(|event| matches!(event, Event::Voice(VoiceEvent::CallHeld { .. }))).expect("CallHeld");
     let audience = script.center.audience(held);
     let controls = script.center.controls_after(ALICE, &audience).expect("alice's buttons");
     assert!(controls.retrieve && !controls.hold && !controls.answer, "{controls:?}");
@@ -917,7 +970,7 @@ fn controls_follow_the_events_about_the_agent() {
 }
 
 fn monitor(supervisor: AgentId, agent: AgentId) -> Command {
-    Command::StartSilentMonitor { supervisor, agent }
+    Command::Voice(VoiceCommand::StartSilentMonitor { supervisor, agent })
 }
 
 /// Silent monitoring, CTI OS-based (seeds-ctios.md §2.9): any logged-in state on both sides,
@@ -927,7 +980,10 @@ fn silent_monitoring_follows_the_agent_and_stays_silent() {
     let mut script = Script::new(&setup());
     // Alice is Not Ready with no call: CTI OS-based monitoring starts anyway.
     let events = script.ok(monitor(SAM, ALICE));
-    assert_eq!(events, [Event::SilentMonitorStarted { supervisor: SAM, agent: ALICE, agents: vec![SAM] }]);
+    assert_eq!(
+        events,
+        [Event::Voice(VoiceEvent::SilentMonitorStarted { supervisor: SAM, agent: ALICE, agents: vec![SAM] })]
+    );
     assert_eq!(script.center.monitoring(SAM), Some(ALICE));
     let audience = script.center.audience(&events[0]);
     assert!(!audience.reaches(&crate::Viewer::Agent { agent: ALICE }), "silent to the agent");
@@ -953,13 +1009,21 @@ fn silent_monitoring_follows_the_agent_and_stays_silent() {
     assert_eq!(state(&script, SAM), AgentState::NotReady, "the supervisor's state is its own");
     // Barge-in is allowed while monitoring (CTI OS-based).
     script.ok(cc(ALICE, CallRequest::Retrieve { call: CallId(1) }));
-    script.ok(Command::Supervise { supervisor: SAM, agent: ALICE, call: CallId(1), action: SuperviseAction::BargeIn });
+    script.ok(Command::Voice(VoiceCommand::Supervise {
+        supervisor: SAM,
+        agent: ALICE,
+        call: CallId(1),
+        action: SuperviseAction::BargeIn,
+    }));
     assert_eq!(script.center.monitoring(SAM), Some(ALICE), "monitoring goes on until stopped");
 
     // Stop; stopping again is refused and changes nothing.
-    let events = script.ok(Command::StopSilentMonitor { supervisor: SAM });
-    assert!(matches!(events.as_slice(), [Event::SilentMonitorEnded { end: crate::MonitorEnd::Stopped, .. }]));
-    let refusal = script.refused(Command::StopSilentMonitor { supervisor: SAM });
+    let events = script.ok(Command::Voice(VoiceCommand::StopSilentMonitor { supervisor: SAM }));
+    assert!(matches!(
+        events.as_slice(),
+        [Event::Voice(VoiceEvent::SilentMonitorEnded { end: crate::MonitorEnd::Stopped, .. })]
+    ));
+    let refusal = script.refused(Command::Voice(VoiceCommand::StopSilentMonitor { supervisor: SAM }));
     assert!(refusal.message.contains("not monitoring anyone"), "{refusal:?}");
 }
 
@@ -967,36 +1031,49 @@ fn silent_monitoring_follows_the_agent_and_stays_silent() {
 fn silent_monitoring_warns_when_asked_ends_at_logout_and_can_be_disabled() {
     let mut script = Script::new(&setup());
     let settings = DeskSettings { warn_if_silent_monitored: true, ..DeskSettings::default() };
-    script.ok(Command::SetDeskSettings(settings));
+    script.ok(Command::Config(ConfigCommand::SetDeskSettings(settings)));
     let events = script.ok(monitor(SAM, BRUNO));
-    assert_eq!(events, [Event::SilentMonitorStarted { supervisor: SAM, agent: BRUNO, agents: vec![BRUNO, SAM] }]);
+    assert_eq!(
+        events,
+        [Event::Voice(VoiceEvent::SilentMonitorStarted { supervisor: SAM, agent: BRUNO, agents: vec![BRUNO, SAM] })]
+    );
     assert!(script.center.desk_view(&crate::Viewer::Agent { agent: BRUNO }).monitored);
     assert_eq!(script.center.desk_view(&crate::Viewer::Agent { agent: SAM }).monitoring, Some(BRUNO));
 
     // The agent logging out ends it, with its own event.
-    let logout = Command::SetAgentState { agent: BRUNO, state: AgentStateRequest::Logout, reason: None };
+    let logout =
+        Command::Agent(AgentCommand::SetAgentState { agent: BRUNO, state: AgentStateRequest::Logout, reason: None });
     let events = script.ok(logout);
-    assert!(events.contains(&Event::SilentMonitorEnded {
+    assert!(events.contains(&Event::Voice(VoiceEvent::SilentMonitorEnded {
         supervisor: SAM,
         agent: BRUNO,
         end: crate::MonitorEnd::AgentLoggedOut,
         agents: vec![BRUNO, SAM],
-    }));
+    })));
     assert_eq!(script.center.monitoring(SAM), None);
     let refusal = script.refused(monitor(SAM, BRUNO));
     assert!(refusal.message.contains("not logged in"), "{refusal:?}");
 
     // The supervisor logging out ends it too.
     script.ok(monitor(SAM, CHEN));
-    let logout = Command::SetAgentState { agent: SAM, state: AgentStateRequest::Logout, reason: None };
+    let logout =
+        Command::Agent(AgentCommand::SetAgentState { agent: SAM, state: AgentStateRequest::Logout, reason: None });
     let events = script.ok(logout);
-    assert!(events
-        .iter()
-        .any(|event| matches!(event, Event::SilentMonitorEnded { end: crate::MonitorEnd::SupervisorLoggedOut, .. })));
+    assert!(events.iter().any(|event| matches!(
+        event,
+        Event::Voice(VoiceEvent::SilentMonitorEnded { end: crate::MonitorEnd::SupervisorLoggedOut, .. })
+    )));
 
     // Disabled in the settings: refused.
-    script.ok(Command::SetAgentState { agent: SAM, state: AgentStateRequest::Login, reason: None });
-    script.ok(Command::SetDeskSettings(DeskSettings { silent_monitor_enabled: false, ..DeskSettings::default() }));
+    script.ok(Command::Agent(AgentCommand::SetAgentState {
+        agent: SAM,
+        state: AgentStateRequest::Login,
+        reason: None,
+    }));
+    script.ok(Command::Config(ConfigCommand::SetDeskSettings(DeskSettings {
+        silent_monitor_enabled: false,
+        ..DeskSettings::default()
+    })));
     let refusal = script.refused(monitor(SAM, CHEN));
     assert!(refusal.message.contains("disabled"), "{refusal:?}");
 }

@@ -8,6 +8,7 @@
 //! refused one leaves the center byte-identical; and every button `call_controls` enables is a
 //! request the center accepts, and every one it disables is refused.
 
+use crate::{AgentCommand, ConfigCommand, QueueCommand, SystemCommand, VoiceCommand};
 use proptest::prelude::*;
 
 use super::{assert_invariants, center_from, json};
@@ -24,24 +25,24 @@ const CALL_ID_MAX: u64 = 8;
 /// (primary) and 5 (secondary); dialed number 800 routes to voice CSQ 1; all logged in, 1–3
 /// Ready.
 fn setup() -> Vec<Command> {
-    let mut setup = vec![Command::CreateSkill(SkillSpec { name: "Voice".into() })];
+    let mut setup = vec![Command::Config(ConfigCommand::CreateSkill(SkillSpec { name: "Voice".into() }))];
     for index in 1..=AGENT_COUNT {
-        setup.push(Command::CreateAgent(AgentSpec {
+        setup.push(Command::Agent(AgentCommand::CreateAgent(AgentSpec {
             login_name: format!("agent{index}"),
             name: format!("Agent {index}"),
             alias: None,
             team: None,
             skills: vec![SkillLevel { skill: SkillId(1), competence: 5 }],
             extension: Some(format!("10{index}")),
-        }));
+        })));
     }
-    setup.push(Command::CreateTeam(TeamSpec {
+    setup.push(Command::Config(ConfigCommand::CreateTeam(TeamSpec {
         name: "Team".into(),
         primary_supervisor: Some(AgentId(4)),
         secondary_supervisors: vec![AgentId(5)],
-    }));
+    })));
     for index in 1..=3 {
-        setup.push(Command::UpdateAgent {
+        setup.push(Command::Agent(AgentCommand::UpdateAgent {
             id: AgentId(index),
             spec: AgentSpec {
                 login_name: format!("agent{index}"),
@@ -51,20 +52,31 @@ fn setup() -> Vec<Command> {
                 skills: vec![SkillLevel { skill: SkillId(1), competence: 5 }],
                 extension: Some(format!("10{index}")),
             },
-        });
+        }));
     }
-    setup.push(Command::CreateCsq(CsqSpec {
+    setup.push(Command::Queue(QueueCommand::CreateCsq(CsqSpec {
         name: "Voice".into(),
         channel: Channel::Voice,
         selection: Selection::LongestAvailable,
         skills: vec![SkillRequirement { skill: SkillId(1), min_competence: 1 }],
-    }));
-    setup.push(Command::CreateDialedNumber(DialedNumberSpec { number: "800".into(), csq: CsqId(1) }));
+    })));
+    setup.push(Command::Voice(VoiceCommand::CreateDialedNumber(DialedNumberSpec {
+        number: "800".into(),
+        csq: CsqId(1),
+    })));
     for index in 1..=AGENT_COUNT {
-        setup.push(Command::SetAgentState { agent: AgentId(index), state: AgentStateRequest::Login, reason: None });
+        setup.push(Command::Agent(AgentCommand::SetAgentState {
+            agent: AgentId(index),
+            state: AgentStateRequest::Login,
+            reason: None,
+        }));
     }
     for index in 1..=3 {
-        setup.push(Command::SetAgentState { agent: AgentId(index), state: AgentStateRequest::Ready, reason: None });
+        setup.push(Command::Agent(AgentCommand::SetAgentState {
+            agent: AgentId(index),
+            state: AgentStateRequest::Ready,
+            reason: None,
+        }));
     }
     setup
 }
@@ -197,7 +209,7 @@ fn retarget(center: &Center, command: Command, seed: u8) -> Command {
         outside.filter(|_| !seed.is_multiple_of(4)).unwrap_or(number)
     };
     match command {
-        Command::CallControl { agent, request } => {
+        Command::Voice(VoiceCommand::CallControl { agent, request }) => {
             let ringing = matches!(request, CallRequest::Answer { .. } | CallRequest::Deflect { .. });
             let agent = if ringing { ringing_agent(agent) } else { busy_agent(agent) };
             let talking = center.agent_status(agent).unwrap().calls.iter().copied().find(|call| {
@@ -252,19 +264,19 @@ fn retarget(center: &Center, command: Command, seed: u8) -> Command {
                 CallRequest::SetCallData { call, changes } => CallRequest::SetCallData { call: at(call), changes },
                 CallRequest::MakeCall { number } => CallRequest::MakeCall { number },
             };
-            Command::CallControl { agent, request }
+            Command::Voice(VoiceCommand::CallControl { agent, request })
         }
-        Command::ExternalHangup { call, number } => {
+        Command::Voice(VoiceCommand::ExternalHangup { call, number }) => {
             let call = pick_in(&calls, call);
-            Command::ExternalHangup { call, number: outside_party(call, number) }
+            Command::Voice(VoiceCommand::ExternalHangup { call, number: outside_party(call, number) })
         }
-        Command::ExternalAnswer { call, number } => {
+        Command::Voice(VoiceCommand::ExternalAnswer { call, number }) => {
             let call = pick_in(&calls, call);
-            Command::ExternalAnswer { call, number: outside_party(call, number) }
+            Command::Voice(VoiceCommand::ExternalAnswer { call, number: outside_party(call, number) })
         }
-        Command::Supervise { supervisor, agent, call, action } => {
+        Command::Voice(VoiceCommand::Supervise { supervisor, agent, call, action }) => {
             let agent = busy_agent(agent);
-            Command::Supervise { supervisor, agent, call: pick(agent, call), action }
+            Command::Voice(VoiceCommand::Supervise { supervisor, agent, call: pick(agent, call), action })
         }
         other => other,
     }
@@ -283,41 +295,41 @@ fn state_request() -> impl Strategy<Value = AgentStateRequest> {
 
 fn step() -> impl Strategy<Value = Step> {
     let command = prop_oneof![
-        30 => (agent(), request()).prop_map(|(agent, request)| Command::CallControl { agent, request }),
-        8 => (agent(), state_request()).prop_map(|(agent, state)| Command::SetAgentState { agent, state, reason: None }),
+        30 => (agent(), request()).prop_map(|(agent, request)| Command::Voice(VoiceCommand::CallControl { agent, request })),
+        8 => (agent(), state_request()).prop_map(|(agent, state)| Command::Agent(AgentCommand::SetAgentState { agent, state, reason: None })),
         6 => (prop::sample::select(vec!["800", "800", "101", "102", "999"]), caller()).prop_map(|(dialed, ani)| {
-            Command::InboundCall(InboundCallSpec {
+            Command::Voice(VoiceCommand::InboundCall(InboundCallSpec {
                 dialed_number: dialed.into(),
                 ani,
                 ced: String::new(),
                 data: CallDataChanges::default(),
-            })
+            }))
         }),
-        2 => (call(), caller()).prop_map(|(call, number)| Command::ExternalHangup { call, number }),
-        2 => (call(), number()).prop_map(|(call, number)| Command::ExternalHangup { call, number }),
-        2 => (call(), number()).prop_map(|(call, number)| Command::ExternalAnswer { call, number }),
-        2 => (1u64..6).prop_map(|contact| Command::CustomerLeft { contact: ContactId(contact) }),
+        2 => (call(), caller()).prop_map(|(call, number)| Command::Voice(VoiceCommand::ExternalHangup { call, number })),
+        2 => (call(), number()).prop_map(|(call, number)| Command::Voice(VoiceCommand::ExternalHangup { call, number })),
+        2 => (call(), number()).prop_map(|(call, number)| Command::Voice(VoiceCommand::ExternalAnswer { call, number })),
+        2 => (1u64..6).prop_map(|contact| Command::Queue(QueueCommand::CustomerLeft { contact: ContactId(contact) })),
         3 => (agent(), agent(), call(), prop::sample::select(vec![
             SuperviseAction::Clear,
             SuperviseAction::BargeIn,
             SuperviseAction::Intercept,
             SuperviseAction::Unknown,
         ]))
-        .prop_map(|(supervisor, agent, call, action)| Command::Supervise { supervisor, agent, call, action }),
+        .prop_map(|(supervisor, agent, call, action)| Command::Voice(VoiceCommand::Supervise { supervisor, agent, call, action })),
         2 => (agent(), prop::sample::select(vec![AlertType::Consult, AlertType::BlindConference, AlertType::Unknown]), any::<bool>())
             .prop_map(|(agent, alert, emergency)| if emergency {
-                Command::EmergencyCall { agent, alert }
+                Command::Voice(VoiceCommand::EmergencyCall { agent, alert })
             } else {
-                Command::AssistanceRequest { agent, alert }
+                Command::Voice(VoiceCommand::AssistanceRequest { agent, alert })
             }),
-        2 => agent().prop_map(|agent| Command::AnswerCall { agent }),
-        1 => agent().prop_map(|agent| Command::HoldCall { agent }),
-        1 => agent().prop_map(|agent| Command::RetrieveCall { agent }),
-        2 => agent().prop_map(|agent| Command::EndCall { agent }),
-        1 => agent().prop_map(|agent| Command::MakeCall { agent }),
-        1 => agent().prop_map(|agent| Command::SetWrapUpData { agent, data: "Done".into() }),
-        1 => agent().prop_map(|agent| Command::CloseSession { agent }),
-        1 => desk().prop_map(Command::SetDeskSettings),
+        2 => agent().prop_map(|agent| Command::Voice(VoiceCommand::AnswerCall { agent })),
+        1 => agent().prop_map(|agent| Command::Voice(VoiceCommand::HoldCall { agent })),
+        1 => agent().prop_map(|agent| Command::Voice(VoiceCommand::RetrieveCall { agent })),
+        2 => agent().prop_map(|agent| Command::Voice(VoiceCommand::EndCall { agent })),
+        1 => agent().prop_map(|agent| Command::Voice(VoiceCommand::MakeCall { agent })),
+        1 => agent().prop_map(|agent| Command::Voice(VoiceCommand::SetWrapUpData { agent, data: "Done".into() })),
+        1 => agent().prop_map(|agent| Command::Agent(AgentCommand::CloseSession { agent })),
+        1 => desk().prop_map(|value| Command::Config(ConfigCommand::SetDeskSettings(value))),
     ];
     prop_oneof![20 => (command, any::<u8>()).prop_map(|(command, seed)| Step::Apply(command, seed)), 1 => Just(Step::ExpireNext)]
 }
@@ -334,7 +346,7 @@ fn assert_controls_truthful(center: &Center) {
                 .apply(&Entry {
                     request_id: None,
                     time_ms: 0,
-                    command: Command::CallControl { agent, request },
+                    command: Command::Voice(VoiceCommand::CallControl { agent, request }),
                     by: crate::Actor::Operator,
                 })
                 .is_applied()
@@ -372,14 +384,15 @@ fn assert_controls_truthful(center: &Center) {
 /// agent 1 talking to a routed caller (call 1), then consulting agent 4 (call 2, answered),
 /// then the three in conference, then a conference consult to an outside number (call 3).
 fn prefix(depth: usize) -> Vec<Command> {
-    let control = |agent: u64, request: CallRequest| Command::CallControl { agent: AgentId(agent), request };
+    let control =
+        |agent: u64, request: CallRequest| Command::Voice(VoiceCommand::CallControl { agent: AgentId(agent), request });
     let flow = vec![
-        Command::InboundCall(InboundCallSpec {
+        Command::Voice(VoiceCommand::InboundCall(InboundCallSpec {
             dialed_number: "800".into(),
             ani: "5550100".into(),
             ced: String::new(),
             data: CallDataChanges::default(),
-        }),
+        })),
         control(1, CallRequest::Answer { call: CallId(1) }),
         control(1, CallRequest::Consult { call: CallId(1), purpose: ConsultPurpose::Conference, number: "104".into() }),
         control(4, CallRequest::Answer { call: CallId(2) }),
@@ -406,7 +419,7 @@ proptest! {
                 Step::ExpireNext => match center.deadline_next() {
                     Some(due) => {
                         time_ms = time_ms.max(due.due_ms);
-                        Command::Expire { deadline: due.deadline, epoch: due.epoch }
+                        Command::System(SystemCommand::Expire { deadline: due.deadline, epoch: due.epoch })
                     }
                     None => continue,
                 },

@@ -1,6 +1,7 @@
 //! Users: one per agent or supervisor, administrators without an agent, hashes never in events.
 
 use super::{agent, center_from, check, entry, row, team, Expect};
+use crate::{AgentCommand, ConfigCommand, ConfigEvent};
 use crate::{AgentId, Command, Event, Outcome, RejectionCode, Role, UserId, UserSpec};
 
 const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
@@ -10,7 +11,7 @@ fn spec(login_name: &str, role: Role, agent: Option<u64>) -> UserSpec {
 }
 
 fn user(login_name: &str, role: Role, agent: Option<u64>) -> Command {
-    Command::CreateUser(spec(login_name, role, agent))
+    Command::Config(ConfigCommand::CreateUser(spec(login_name, role, agent)))
 }
 
 #[test]
@@ -58,19 +59,22 @@ fn user_rules() {
         row(
             "the hash is a PHC string",
             vec![],
-            Command::CreateUser(UserSpec { password_hash: "secret".into(), ..spec("root", Role::Administrator, None) }),
+            Command::Config(ConfigCommand::CreateUser(UserSpec {
+                password_hash: "secret".into(),
+                ..spec("root", Role::Administrator, None)
+            })),
             Expect::Rejected(RejectionCode::InvalidField, "PHC string"),
         ),
         row(
             "an agent with a user cannot be deleted",
             vec![agent("alice", &[]), user("alice", Role::Agent, Some(1))],
-            Command::DeleteAgent { id: AgentId(1) },
+            Command::Agent(AgentCommand::DeleteAgent { id: AgentId(1) }),
             Expect::Rejected(RejectionCode::InUse, "user 1"),
         ),
         row(
             "deleting an unknown user is not_found",
             vec![],
-            Command::DeleteUser { id: UserId(3) },
+            Command::Config(ConfigCommand::DeleteUser { id: UserId(3) }),
             Expect::Rejected(RejectionCode::NotFound, "user"),
         ),
     ]);
@@ -84,7 +88,9 @@ fn events_never_carry_the_hash() {
     };
     let text = serde_json::to_string(&applied.events).unwrap();
     assert!(!text.contains("argon2"), "{text}");
-    assert!(matches!(&applied.events[..], [Event::UserCreated(view)] if view.login_name == "alice"));
+    assert!(
+        matches!(&applied.events[..], [Event::Config(ConfigEvent::UserCreated(view))] if view.login_name == "alice")
+    );
 }
 
 #[test]

@@ -5,6 +5,7 @@ use crate::{
     demo_commands, AgentSpec, Center, Channel, Command, Entry, ReasonCodeSpec, ReasonKind, Rejection, RejectionCode,
     Selection, SkillId, SkillSpec,
 };
+use crate::{AgentCommand, SystemCommand};
 
 #[test]
 fn reason_code_value_is_a_u16() {
@@ -100,7 +101,7 @@ fn a_center_survives_a_snapshot_round_trip() {
     let request = Entry {
         request_id: Some(crate::RequestId("r".into())),
         time_ms: 5,
-        command: Command::Noop,
+        command: Command::System(SystemCommand::Noop),
         by: crate::Actor::Operator,
     };
     assert!(center.apply(&request).is_applied());
@@ -127,8 +128,11 @@ fn a_configuration_only_snapshot_of_the_previous_release_is_upgraded() {
     }
     let current: Center = serde_json::from_slice(&json(&center)).unwrap();
     assert_eq!(current, center, "a snapshot of this release reads back unchanged");
-    let login =
-        Command::SetAgentState { agent: crate::AgentId(1), state: crate::AgentStateRequest::Login, reason: None };
+    let login = Command::Agent(AgentCommand::SetAgentState {
+        agent: crate::AgentId(1),
+        state: crate::AgentStateRequest::Login,
+        reason: None,
+    });
     assert!(restored
         .apply(&Entry { request_id: None, time_ms: 100, command: login, by: crate::Actor::Operator })
         .is_applied());
@@ -183,7 +187,7 @@ fn unknown_or_malformed_commands_and_events_are_refused_with_serdes_reason() {
     let extra = serde_json::from_str::<Command>(r#"{"DeleteUser":{"id":1,"colour":"red"}}"#).unwrap_err().to_string();
     assert!(extra.starts_with("unknown field `colour`"), "{extra}");
     let unit = serde_json::from_str::<Command>(r#""Noop""#);
-    assert_eq!(unit.ok(), Some(Command::Noop));
+    assert_eq!(unit.ok(), Some(Command::System(SystemCommand::Noop)));
     let event = serde_json::from_str::<crate::Event>(r#"{"Teleported":1}"#).unwrap_err().to_string();
     assert!(event.starts_with("unknown variant `Teleported`, expected one of"), "{event}");
 }

@@ -10,6 +10,7 @@
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use serde::{Deserialize, Serialize};
 use tandem_domain::{AgentId, Call, CallId, Command, Event, InboundCallSpec, Outcome};
+use tandem_domain::{VoiceCommand, VoiceEvent};
 
 use super::contacts::read_one;
 use super::{guard, submit, ApiError, AppState};
@@ -31,8 +32,8 @@ pub enum CallAction {
 impl CallAction {
     fn command(self, call: CallId) -> Command {
         match self {
-            CallAction::Answer { number } => Command::ExternalAnswer { call, number },
-            CallAction::HangUp { number } => Command::ExternalHangup { call, number },
+            CallAction::Answer { number } => Command::Voice(VoiceCommand::ExternalAnswer { call, number }),
+            CallAction::HangUp { number } => Command::Voice(VoiceCommand::ExternalHangup { call, number }),
         }
     }
 }
@@ -50,7 +51,7 @@ fn call_applied(outcome: Outcome) -> Result<CallApplied, ApiError> {
         Outcome::Rejected(rejection) => Err(rejection.into()),
         Outcome::Applied(applied) => {
             let call = applied.events.iter().find_map(|event| match event {
-                Event::BeginCall { call, .. } => Some(call.id),
+                Event::Voice(VoiceEvent::BeginCall { call, .. }) => Some(call.id),
                 _ => None,
             });
             Ok(CallApplied { call, events: applied.events })
@@ -66,7 +67,7 @@ async fn arrive(
     spec: web::Json<InboundCallSpec>,
 ) -> Result<HttpResponse, ApiError> {
     guard(&state, &request)?;
-    let outcome = submit(&state, &request, Command::InboundCall(spec.into_inner())).await?;
+    let outcome = submit(&state, &request, Command::Voice(VoiceCommand::InboundCall(spec.into_inner()))).await?;
     Ok(HttpResponse::Created().json(call_applied(outcome)?))
 }
 

@@ -9,6 +9,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use serde::{Deserialize, Serialize};
+use tandem_domain::{AgentCommand, ChatCommand, EmailCommand, QueueCommand, SupervisionCommand, VoiceCommand};
 use tandem_domain::{
     AgentId, AgentStateRequest, AlertType, CallId, CallRequest, Center, Command, ContactId, ContactSpec, CsqId,
     DigitalStateRequest, EntityRef, Event, Outcome, SuperviseAction, TeamId, TeamMessageId, TeamMessageSpec,
@@ -102,42 +103,66 @@ pub enum AgentAction {
 impl AgentAction {
     pub(crate) fn command(self, agent: AgentId) -> Command {
         match self {
-            AgentAction::SetState { state, reason } => Command::SetAgentState { agent, state, reason },
-            AgentAction::SetDigitalState { state } => Command::SetDigitalState { agent, state },
-            AgentAction::AnswerCall {} => Command::AnswerCall { agent },
-            AgentAction::HoldCall {} => Command::HoldCall { agent },
-            AgentAction::RetrieveCall {} => Command::RetrieveCall { agent },
-            AgentAction::EndCall {} => Command::EndCall { agent },
-            AgentAction::MakeCall {} => Command::MakeCall { agent },
-            AgentAction::SetWrapUpData { data } => Command::SetWrapUpData { agent, data },
-            AgentAction::CloseSession {} => Command::CloseSession { agent },
-            AgentAction::AcceptChat { contact } => Command::AcceptChat { agent, contact },
-            AgentAction::EndChat { contact } => Command::EndChat { agent, contact },
-            AgentAction::LeaveChat { contact } => Command::LeaveChat { agent, contact },
+            AgentAction::SetState { state, reason } => {
+                Command::Agent(AgentCommand::SetAgentState { agent, state, reason })
+            }
+            AgentAction::SetDigitalState { state } => Command::Agent(AgentCommand::SetDigitalState { agent, state }),
+            AgentAction::AnswerCall {} => Command::Voice(VoiceCommand::AnswerCall { agent }),
+            AgentAction::HoldCall {} => Command::Voice(VoiceCommand::HoldCall { agent }),
+            AgentAction::RetrieveCall {} => Command::Voice(VoiceCommand::RetrieveCall { agent }),
+            AgentAction::EndCall {} => Command::Voice(VoiceCommand::EndCall { agent }),
+            AgentAction::MakeCall {} => Command::Voice(VoiceCommand::MakeCall { agent }),
+            AgentAction::SetWrapUpData { data } => Command::Voice(VoiceCommand::SetWrapUpData { agent, data }),
+            AgentAction::CloseSession {} => Command::Agent(AgentCommand::CloseSession { agent }),
+            AgentAction::AcceptChat { contact } => Command::Chat(ChatCommand::AcceptChat { agent, contact }),
+            AgentAction::EndChat { contact } => Command::Chat(ChatCommand::EndChat { agent, contact }),
+            AgentAction::LeaveChat { contact } => Command::Chat(ChatCommand::LeaveChat { agent, contact }),
             AgentAction::InviteToGroupChat { contact, csq, notes } => {
-                Command::InviteToGroupChat { agent, contact, csq, notes }
+                Command::Chat(ChatCommand::InviteToGroupChat { agent, contact, csq, notes })
             }
-            AgentAction::AcceptGroupChatInvite { contact } => Command::AcceptGroupChatInvite { agent, contact },
-            AgentAction::DeclineGroupChatInvite { contact } => Command::DeclineGroupChatInvite { agent, contact },
-            AgentAction::SendEmail { contact } => Command::SendEmail { agent, contact },
-            AgentAction::DiscardEmail { contact } => Command::DiscardEmail { agent, contact },
-            AgentAction::RequeueEmail { contact, csq } => Command::RequeueEmail { agent, contact, csq },
-            AgentAction::SetContactWrapUp { contact, reasons } => Command::SetContactWrapUp { agent, contact, reasons },
-            AgentAction::CallControl { request } => Command::CallControl { agent, request },
-            AgentAction::Supervise { agent: supervised, call, supervise } => {
-                Command::Supervise { supervisor: agent, agent: supervised, call, action: supervise }
+            AgentAction::AcceptGroupChatInvite { contact } => {
+                Command::Chat(ChatCommand::AcceptGroupChatInvite { agent, contact })
             }
-            AgentAction::EmergencyCall { alert } => Command::EmergencyCall { agent, alert },
-            AgentAction::AssistanceRequest { alert } => Command::AssistanceRequest { agent, alert },
-            AgentAction::SendChat { to, text } => Command::SendAgentChat { from: agent, to, text },
+            AgentAction::DeclineGroupChatInvite { contact } => {
+                Command::Chat(ChatCommand::DeclineGroupChatInvite { agent, contact })
+            }
+            AgentAction::SendEmail { contact } => Command::Email(EmailCommand::SendEmail { agent, contact }),
+            AgentAction::DiscardEmail { contact } => Command::Email(EmailCommand::DiscardEmail { agent, contact }),
+            AgentAction::RequeueEmail { contact, csq } => {
+                Command::Email(EmailCommand::RequeueEmail { agent, contact, csq })
+            }
+            AgentAction::SetContactWrapUp { contact, reasons } => {
+                Command::Queue(QueueCommand::SetContactWrapUp { agent, contact, reasons })
+            }
+            AgentAction::CallControl { request } => Command::Voice(VoiceCommand::CallControl { agent, request }),
+            AgentAction::Supervise { agent: supervised, call, supervise } => Command::Voice(VoiceCommand::Supervise {
+                supervisor: agent,
+                agent: supervised,
+                call,
+                action: supervise,
+            }),
+            AgentAction::EmergencyCall { alert } => Command::Voice(VoiceCommand::EmergencyCall { agent, alert }),
+            AgentAction::AssistanceRequest { alert } => {
+                Command::Voice(VoiceCommand::AssistanceRequest { agent, alert })
+            }
+            AgentAction::SendChat { to, text } => {
+                Command::Supervision(SupervisionCommand::SendAgentChat { from: agent, to, text })
+            }
             AgentAction::PublishTeamMessage { text, teams, expiry_minutes } => {
-                Command::PublishTeamMessage(TeamMessageSpec { sender: agent, text, teams, expiry_minutes })
+                Command::Supervision(SupervisionCommand::PublishTeamMessage(TeamMessageSpec {
+                    sender: agent,
+                    text,
+                    teams,
+                    expiry_minutes,
+                }))
             }
-            AgentAction::DeleteTeamMessage { id } => Command::DeleteTeamMessage { id, by: Some(agent) },
+            AgentAction::DeleteTeamMessage { id } => {
+                Command::Supervision(SupervisionCommand::DeleteTeamMessage { id, by: Some(agent) })
+            }
             AgentAction::StartSilentMonitor { agent: watched } => {
-                Command::StartSilentMonitor { supervisor: agent, agent: watched }
+                Command::Voice(VoiceCommand::StartSilentMonitor { supervisor: agent, agent: watched })
             }
-            AgentAction::StopSilentMonitor {} => Command::StopSilentMonitor { supervisor: agent },
+            AgentAction::StopSilentMonitor {} => Command::Voice(VoiceCommand::StopSilentMonitor { supervisor: agent }),
         }
     }
 }
@@ -155,8 +180,8 @@ pub enum ContactAction {
 impl ContactAction {
     fn command(self, contact: ContactId) -> Command {
         match self {
-            ContactAction::CustomerLeft {} => Command::CustomerLeft { contact },
-            ContactAction::CustomerActivity {} => Command::CustomerActivity { contact },
+            ContactAction::CustomerLeft {} => Command::Queue(QueueCommand::CustomerLeft { contact }),
+            ContactAction::CustomerActivity {} => Command::Chat(ChatCommand::CustomerActivity { contact }),
         }
     }
 }
@@ -197,7 +222,7 @@ async fn inject(
     spec: web::Json<ContactSpec>,
 ) -> Result<HttpResponse, ApiError> {
     guard(&state, &request)?;
-    let outcome = submit(&state, &request, Command::InjectContact(spec.into_inner())).await?;
+    let outcome = submit(&state, &request, Command::Queue(QueueCommand::InjectContact(spec.into_inner()))).await?;
     Ok(HttpResponse::Created().json(applied(outcome)?))
 }
 
@@ -356,7 +381,7 @@ fn batch_command(index: usize, item: serde_json::Value) -> Result<Command, ApiEr
         ["inject"] => {
             let spec = fields.remove("inject").unwrap_or_default();
             let spec: ContactSpec = serde_json::from_value(spec).map_err(|e| invalid(format!("inject: {e}")))?;
-            Ok(Command::InjectContact(spec))
+            Ok(Command::Queue(QueueCommand::InjectContact(spec)))
         }
         ["action", "agent"] | ["agent", "action"] => {
             let agent: u64 = serde_json::from_value(fields.remove("agent").unwrap_or_default())

@@ -12,6 +12,7 @@
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
+use tandem_domain::{AgentCommand, SystemCommand};
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
@@ -159,7 +160,8 @@ async fn log_in(
         let logged_out =
             state.replica.state().read().center.agent_status(agent).is_some_and(|s| !s.state.is_logged_in());
         if logged_out {
-            let command = Command::SetAgentState { agent, state: AgentStateRequest::Login, reason: None };
+            let command =
+                Command::Agent(AgentCommand::SetAgentState { agent, state: AgentStateRequest::Login, reason: None });
             match submit_by(state, identity.actor(), format!("login-{session_id}"), command).await {
                 Ok(Outcome::Applied(_)) => {
                     // The first snapshot shows the agent logged in.
@@ -235,7 +237,7 @@ pub(super) async fn session_key(state: &AppState) -> Result<String, String> {
     if let Some(key) = state.replica.state().read().center.session_key() {
         return Ok(key.to_owned());
     }
-    let command = Command::SetSessionKey { key: credentials::new_session_key() };
+    let command = Command::System(SystemCommand::SetSessionKey { key: credentials::new_session_key() });
     submit_as(state, super::generated_request_id(), command).await.map_err(|error| error.message)?;
     applied_here(state, |center| center.session_key().map(str::to_owned))
         .await
@@ -305,7 +307,7 @@ impl DeskPorts for NodePorts {
         let state = self.state.clone();
         actix_web::rt::spawn(async move {
             let request_id = format!("close-{}", super::generated_request_id());
-            let _ = submit_as(&state, request_id, Command::CloseSession { agent }).await;
+            let _ = submit_as(&state, request_id, Command::Agent(AgentCommand::CloseSession { agent })).await;
         });
     }
 }

@@ -9,8 +9,9 @@ use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tandem_domain::{
-    Agent, AgentId, AgentSpec, Center, Command, Csq, CsqId, CsqSpec, DialedNumber, DialedNumberId, DialedNumberSpec,
-    Event, Outcome, ReasonCode, ReasonCodeId, ReasonCodeSpec, Skill, SkillId, SkillSpec, Team, TeamId, TeamSpec,
+    Agent, AgentCommand, AgentEvent, AgentId, AgentSpec, Center, Command, ConfigCommand, ConfigEvent, Csq, CsqId,
+    CsqSpec, DialedNumber, DialedNumberId, DialedNumberSpec, Event, Outcome, QueueCommand, QueueEvent, ReasonCode,
+    ReasonCodeId, ReasonCodeSpec, Skill, SkillId, SkillSpec, Team, TeamId, TeamSpec, VoiceCommand, VoiceEvent,
 };
 
 use super::{guard, submit, ApiError, AppState};
@@ -33,7 +34,7 @@ pub trait Kind: 'static {
 }
 
 macro_rules! kind {
-    ($kind:ident, $path:literal, $name:literal, $entity:ty, $spec:ty, $id:ident,
+    ($kind:ident, $group:ident($commands:ident, $events:ident), $path:literal, $name:literal, $entity:ty, $spec:ty, $id:ident,
      $list:ident, $get:ident, $create:ident, $update:ident, $delete:ident, $created:ident, $updated:ident) => {
         pub struct $kind;
         impl Kind for $kind {
@@ -48,17 +49,17 @@ macro_rules! kind {
                 center.$get($id(id)).cloned()
             }
             fn create(spec: $spec) -> Command {
-                Command::$create(spec)
+                Command::$group($commands::$create(spec))
             }
             fn update(id: u64, spec: $spec) -> Command {
-                Command::$update { id: $id(id), spec }
+                Command::$group($commands::$update { id: $id(id), spec })
             }
             fn delete(id: u64) -> Command {
-                Command::$delete { id: $id(id) }
+                Command::$group($commands::$delete { id: $id(id) })
             }
             fn changed(event: &Event) -> Option<$entity> {
                 match event {
-                    Event::$created(entity) | Event::$updated(entity) => Some(entity.clone()),
+                    Event::$group($events::$created(entity) | $events::$updated(entity)) => Some(entity.clone()),
                     _ => None,
                 }
             }
@@ -68,6 +69,7 @@ macro_rules! kind {
 
 kind!(
     Skills,
+    Config(ConfigCommand, ConfigEvent),
     "skills",
     "skill",
     Skill,
@@ -83,6 +85,7 @@ kind!(
 );
 kind!(
     Agents,
+    Agent(AgentCommand, AgentEvent),
     "agents",
     "agent",
     Agent,
@@ -98,6 +101,7 @@ kind!(
 );
 kind!(
     Teams,
+    Config(ConfigCommand, ConfigEvent),
     "teams",
     "team",
     Team,
@@ -111,9 +115,25 @@ kind!(
     TeamCreated,
     TeamUpdated
 );
-kind!(Csqs, "csqs", "CSQ", Csq, CsqSpec, CsqId, csqs, csq, CreateCsq, UpdateCsq, DeleteCsq, CsqCreated, CsqUpdated);
+kind!(
+    Csqs,
+    Queue(QueueCommand, QueueEvent),
+    "csqs",
+    "CSQ",
+    Csq,
+    CsqSpec,
+    CsqId,
+    csqs,
+    csq,
+    CreateCsq,
+    UpdateCsq,
+    DeleteCsq,
+    CsqCreated,
+    CsqUpdated
+);
 kind!(
     ReasonCodes,
+    Config(ConfigCommand, ConfigEvent),
     "reason-codes",
     "reason code",
     ReasonCode,
@@ -129,6 +149,7 @@ kind!(
 );
 kind!(
     DialedNumbers,
+    Voice(VoiceCommand, VoiceEvent),
     "dialed-numbers",
     "dialed number",
     DialedNumber,

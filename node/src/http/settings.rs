@@ -9,6 +9,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use tandem_domain::{Command, DeskSettings, Event, Outcome, TeamMessage, TeamMessageId, TeamMessageSpec};
+use tandem_domain::{ConfigCommand, SupervisionCommand, SupervisionEvent};
 
 use super::{guard, guard_user, submit, ApiError, AppState};
 
@@ -24,7 +25,7 @@ async fn desk_put(
     settings: web::Json<DeskSettings>,
 ) -> Result<HttpResponse, ApiError> {
     guard(&state, &request)?;
-    match submit(&state, &request, Command::SetDeskSettings(settings.into_inner())).await? {
+    match submit(&state, &request, Command::Config(ConfigCommand::SetDeskSettings(settings.into_inner()))).await? {
         Outcome::Rejected(rejection) => Err(rejection.into()),
         Outcome::Applied(_) => {
             let settings = state.replica.state().read().center.desk_settings().clone();
@@ -48,10 +49,12 @@ async fn message_publish(
 ) -> Result<HttpResponse, ApiError> {
     // Any user: the domain lets a supervisor publish as itself to the teams it supervises.
     guard_user(&state, &request)?;
-    match submit(&state, &request, Command::PublishTeamMessage(spec.into_inner())).await? {
+    match submit(&state, &request, Command::Supervision(SupervisionCommand::PublishTeamMessage(spec.into_inner())))
+        .await?
+    {
         Outcome::Rejected(rejection) => Err(rejection.into()),
         Outcome::Applied(applied) => match applied.events.iter().find_map(|event| match event {
-            Event::TeamMessagePublished(message) => Some(message),
+            Event::Supervision(SupervisionEvent::TeamMessagePublished(message)) => Some(message),
             _ => None,
         }) {
             Some(message) => Ok(HttpResponse::Created().json(message)),
@@ -72,7 +75,8 @@ async fn message_delete(
     // An administrator deletes any message; a supervisor its own (the domain checks).
     let principal = guard_user(&state, &request)?;
     let by = principal.viewer().agent();
-    let command = Command::DeleteTeamMessage { id: TeamMessageId(id.into_inner()), by };
+    let command =
+        Command::Supervision(SupervisionCommand::DeleteTeamMessage { id: TeamMessageId(id.into_inner()), by });
     match submit(&state, &request, command).await? {
         Outcome::Rejected(rejection) => Err(rejection.into()),
         Outcome::Applied(_) => Ok(HttpResponse::NoContent().finish()),

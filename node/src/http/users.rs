@@ -8,6 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use serde::Deserialize;
 use tandem_domain::{AgentId, Command, Event, Outcome, Role, UserId, UserSpec, UserView};
+use tandem_domain::{ConfigCommand, ConfigEvent};
 
 use super::{guard, submit, ApiError, AppState};
 use crate::credentials::PASSWORD_LENGTH_MAX;
@@ -53,7 +54,9 @@ fn respond(outcome: Outcome, status: StatusCode) -> Result<HttpResponse, ApiErro
         Outcome::Applied(_) if status == StatusCode::NO_CONTENT => Ok(HttpResponse::NoContent().finish()),
         Outcome::Applied(applied) => {
             let view = applied.events.into_iter().find_map(|event| match event {
-                Event::UserCreated(view) | Event::UserUpdated(view) => Some(view),
+                Event::Config(ConfigEvent::UserCreated(view)) | Event::Config(ConfigEvent::UserUpdated(view)) => {
+                    Some(view)
+                }
                 _ => None,
             });
             match view {
@@ -91,7 +94,7 @@ async fn create(
     };
     let password_hash = hashed(&state, password).await?;
     let spec = UserSpec { login_name: input.login_name, role: input.role, agent: input.agent, password_hash };
-    respond(submit(&state, &request, Command::CreateUser(spec)).await?, StatusCode::CREATED)
+    respond(submit(&state, &request, Command::Config(ConfigCommand::CreateUser(spec))).await?, StatusCode::CREATED)
 }
 
 async fn update(
@@ -117,7 +120,7 @@ async fn update(
         },
     };
     let spec = UserSpec { login_name: input.login_name, role: input.role, agent: input.agent, password_hash };
-    respond(submit(&state, &request, Command::UpdateUser { id, spec }).await?, StatusCode::OK)
+    respond(submit(&state, &request, Command::Config(ConfigCommand::UpdateUser { id, spec })).await?, StatusCode::OK)
 }
 
 async fn delete(
@@ -126,7 +129,7 @@ async fn delete(
     id: web::Path<u64>,
 ) -> Result<HttpResponse, ApiError> {
     guard(&state, &request)?;
-    let command = Command::DeleteUser { id: UserId(id.into_inner()) };
+    let command = Command::Config(ConfigCommand::DeleteUser { id: UserId(id.into_inner()) });
     respond(submit(&state, &request, command).await?, StatusCode::NO_CONTENT)
 }
 

@@ -4,10 +4,16 @@
 //! whitespace; the display name is required but may repeat (two people can share a name).
 //! Skills are stored sorted by skill id, so equal agents serialize to equal bytes.
 
+use crate::agent_state::AgentState;
+use crate::agent_state::AgentStateRequest;
+use crate::agent_status::PendingState;
+use crate::center::Center;
+use crate::digital::Blending;
+use crate::digital::DigitalState;
+use crate::digital::DigitalStateRequest;
 use serde::{Deserialize, Serialize};
 
 use crate::agent_status::AgentStatus;
-use crate::center::Center;
 use crate::ids::{AgentId, SkillId, TeamId};
 use crate::limits::{AGENT_COUNT_MAX, AGENT_SKILL_COUNT_MAX, LOGIN_NAME_LENGTH_MAX, NAME_LENGTH_MAX};
 use crate::outcome::{Applied, EntityRef, Event};
@@ -90,7 +96,7 @@ impl Center {
         self.agents.insert_new(id, agent.clone());
         self.statuses.insert(id, AgentStatus::logged_out(id, self.time_ms));
         self.routing_agent_added(id);
-        Ok(Applied::created(Event::AgentCreated(agent), EntityRef::Agent(id)))
+        Ok(Applied::created(Event::Agent(AgentEvent::AgentCreated(agent)), EntityRef::Agent(id)))
     }
 
     pub(crate) fn agent_update(&mut self, id: AgentId, spec: &AgentSpec) -> Result<Applied, Rejection> {
@@ -109,7 +115,7 @@ impl Center {
             self.extensions.insert(extension.clone(), id);
         }
         self.agents.replace(id, agent.clone());
-        let mut events = vec![Event::AgentUpdated(agent)];
+        let mut events = vec![Event::Agent(AgentEvent::AgentUpdated(agent))];
         self.routing_agent_changed(id, &mut events);
         Ok(Applied::events(events))
     }
@@ -146,7 +152,7 @@ impl Center {
         self.agents.remove(id);
         self.statuses.remove(&id);
         self.chats.remove(id);
-        events.insert(0, Event::AgentDeleted(id));
+        events.insert(0, Event::Agent(AgentEvent::AgentDeleted(id)));
         Ok(Applied::events(events))
     }
 
@@ -198,4 +204,107 @@ fn login_name_checked(value: &str) -> Result<String, Rejection> {
         return Err(Rejection::invalid_field("login_name must not contain whitespace"));
     }
     Ok(login_name)
+}
+
+// The channel's commands and events.
+
+/// The shared agent part: agents as configured, their voice and digital states, and their sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum AgentCommand {
+    /// Adds an agent.
+    CreateAgent(AgentSpec),
+    /// Replaces an agent's fields.
+    UpdateAgent {
+        /// The agent to change.
+        id: AgentId,
+        /// Its new fields.
+        spec: AgentSpec,
+    },
+    /// Removes an agent who supervises no team.
+    DeleteAgent {
+        /// The agent to remove.
+        id: AgentId,
+    },
+    /// An agent's `SetAgentState`: login, logout, Not Ready, Ready, or a wrap-up state.
+    SetAgentState {
+        /// The agent.
+        agent: AgentId,
+        /// The requested state.
+        state: AgentStateRequest,
+        /// The reason code value for Not Ready and Logout (0 or absent: none).
+        #[serde(default)]
+        reason: Option<u16>,
+    },
+    /// An agent's desktop session closed without a logout.
+    CloseSession {
+        /// The agent.
+        agent: AgentId,
+    },
+    /// An agent's chat and email state: Ready or Not Ready.
+    SetDigitalState {
+        /// The agent.
+        agent: AgentId,
+        /// The requested state.
+        state: DigitalStateRequest,
+    },
+}
+
+/// What agent commands and deadlines change, as pushed to clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AgentEvent {
+    /// An agent was created.
+    AgentCreated(Agent),
+    /// An agent was updated; this is its new value.
+    AgentUpdated(Agent),
+    /// An agent was deleted.
+    AgentDeleted(AgentId),
+    /// An agent's voice state changed (or was set again with a new reason).
+    AgentStateChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The state before.
+        previous: AgentState,
+        /// The state now.
+        state: AgentState,
+        /// The reason code value, for Not Ready and Logout.
+        reason: Option<u16>,
+    },
+    /// An agent on a call chose the state to enter when the call ends.
+    AfterCallStateChosen {
+        /// The agent.
+        agent: AgentId,
+        /// The chosen state and reason.
+        pending: PendingState,
+    },
+    /// An agent's digital (chat and email) state changed.
+    DigitalStateChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The state before.
+        previous: DigitalState,
+        /// The state now.
+        state: DigitalState,
+    },
+    /// The blending rules in force for an agent changed.
+    BlendingChanged {
+        /// The agent.
+        agent: AgentId,
+        /// The rules now.
+        blending: Blending,
+    },
+}
+
+impl Center {
+    /// Applies a agent command (see [`Center::apply`]).
+    pub(crate) fn execute_agent(&mut self, command: &AgentCommand) -> Result<Applied, Rejection> {
+        match command {
+            AgentCommand::CreateAgent(spec) => self.agent_create(spec),
+            AgentCommand::UpdateAgent { id, spec } => self.agent_update(*id, spec),
+            AgentCommand::DeleteAgent { id } => self.agent_delete(*id),
+            AgentCommand::SetAgentState { agent, state, reason } => self.agent_set_state(*agent, *state, *reason),
+            AgentCommand::CloseSession { agent } => self.agent_close_session(*agent),
+            AgentCommand::SetDigitalState { agent, state } => self.agent_set_digital_state(*agent, *state),
+        }
+    }
 }

@@ -13,11 +13,15 @@
 //! center remembers the last agent of at most [`CONVERSATION_REMEMBERED_COUNT_MAX`]
 //! conversations (`docs/decisions/0016-email-lifecycle.md`).
 
+use crate::center::Center;
+use crate::ids::EmailSignatureId;
+use crate::signature::EmailSignature;
+use crate::signature::EmailSignatureSpec;
+use crate::QueueEvent;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::center::Center;
 use crate::chat::{insert_sorted, remove_sorted};
 use crate::contact::{Contact, ContactOutcome, ContactState};
 use crate::csq::Channel;
@@ -50,7 +54,7 @@ impl Center {
         let timer = self.timer_start(Deadline::Sticky(id), due_ms);
         self.contact_mut(id).timers.sticky = Some(timer);
         self.sticky_enqueue(id, agent);
-        events.push(Event::EmailStickyWaiting { contact: id, agent, sticky_due_ms: due_ms });
+        events.push(Event::Email(EmailEvent::EmailStickyWaiting { contact: id, agent, sticky_due_ms: due_ms }));
     }
 
     /// The last agent did not take the email in time: it goes to its CSQ.
@@ -76,7 +80,13 @@ impl Center {
         contact.state = ContactState::Active { agents: vec![agent] };
         let (csq, waited_ms) = (contact.csq, now.saturating_sub(contact.created_ms));
         insert_sorted(&mut self.status_mut(agent).emails, id);
-        events.push(Event::ContactAccepted { contact: id, agent, channel: Channel::Email, csq, waited_ms });
+        events.push(Event::Queue(QueueEvent::ContactAccepted {
+            contact: id,
+            agent,
+            channel: Channel::Email,
+            csq,
+            waited_ms,
+        }));
         self.agent_availability_changed(agent, events);
     }
 
@@ -116,7 +126,7 @@ impl Center {
         if let Err(index) = contact.excluded_agents.binary_search(&agent) {
             contact.excluded_agents.insert(index, agent);
         }
-        events.push(Event::EmailRequeued { contact: id, agent, from_csq, to_csq: csq });
+        events.push(Event::Email(EmailEvent::EmailRequeued { contact: id, agent, from_csq, to_csq: csq }));
         self.contact_enqueue(id, &mut events);
         Ok(Applied::events(events))
     }
@@ -234,4 +244,98 @@ fn conversation_key_of(address: &str, subject: &str) -> Option<String> {
         return None;
     }
     Some(format!("{address}\n{subject}"))
+}
+
+// The channel's commands and events.
+
+/// The email channel: replies sent or discarded, requeued emails and email signatures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum EmailCommand {
+    /// An agent sent the reply to an email: it closes, and its conversation remembers the agent.
+    SendEmail {
+        /// The agent.
+        agent: AgentId,
+        /// The email.
+        contact: ContactId,
+    },
+    /// An agent discards an email (the original stays in the mailbox).
+    DiscardEmail {
+        /// The agent.
+        agent: AgentId,
+        /// The email.
+        contact: ContactId,
+    },
+    /// An agent requeues an email to the same or another email CSQ; it never comes back to
+    /// this agent and skips sticky routing.
+    RequeueEmail {
+        /// The agent.
+        agent: AgentId,
+        /// The email.
+        contact: ContactId,
+        /// The email CSQ to requeue to.
+        csq: CsqId,
+    },
+    /// The new active side requeues and reroutes every open email (proposed after failover).
+    RequeueOpenEmails,
+    /// Adds an email signature.
+    CreateEmailSignature(EmailSignatureSpec),
+    /// Replaces an email signature's fields.
+    UpdateEmailSignature {
+        /// The signature to change.
+        id: EmailSignatureId,
+        /// Its new fields.
+        spec: EmailSignatureSpec,
+    },
+    /// Removes an email signature.
+    DeleteEmailSignature {
+        /// The signature to remove.
+        id: EmailSignatureId,
+    },
+}
+
+/// What email commands and deadlines change, as pushed to clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EmailEvent {
+    /// An email continues a conversation and waits for its last agent until `sticky_due_ms`.
+    EmailStickyWaiting {
+        /// The email.
+        contact: ContactId,
+        /// The last agent of its conversation.
+        agent: AgentId,
+        /// When it moves to its CSQ if the agent has not taken it.
+        sticky_due_ms: u64,
+    },
+    /// An agent requeued an email.
+    EmailRequeued {
+        /// The email.
+        contact: ContactId,
+        /// The agent, never offered it again.
+        agent: AgentId,
+        /// The CSQ it was in.
+        from_csq: CsqId,
+        /// The CSQ it waits in now.
+        to_csq: CsqId,
+    },
+    /// An email signature was created.
+    EmailSignatureCreated(EmailSignature),
+    /// An email signature was updated; this is its new value.
+    EmailSignatureUpdated(EmailSignature),
+    /// An email signature was deleted.
+    EmailSignatureDeleted(EmailSignatureId),
+}
+
+impl Center {
+    /// Applies a email command (see [`Center::apply`]).
+    pub(crate) fn execute_email(&mut self, command: &EmailCommand) -> Result<Applied, Rejection> {
+        match command {
+            EmailCommand::SendEmail { agent, contact } => self.email_send(*agent, *contact),
+            EmailCommand::DiscardEmail { agent, contact } => self.email_discard(*agent, *contact),
+            EmailCommand::RequeueEmail { agent, contact, csq } => self.email_requeue(*agent, *contact, *csq),
+            EmailCommand::RequeueOpenEmails => Ok(self.emails_requeue_all()),
+            EmailCommand::CreateEmailSignature(spec) => self.email_signature_create(spec),
+            EmailCommand::UpdateEmailSignature { id, spec } => self.email_signature_update(*id, spec),
+            EmailCommand::DeleteEmailSignature { id } => self.email_signature_delete(*id),
+        }
+    }
 }

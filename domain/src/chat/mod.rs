@@ -11,9 +11,10 @@
 //! or going inactive ends a joined chat on the agents' desktops until they end it; before a
 //! join it abandons the chat. Decisions: `docs/decisions/0015-chat-lifecycle.md`.
 
+use crate::center::Center;
+use crate::QueueEvent;
 use serde::{Deserialize, Serialize};
 
-use crate::center::Center;
 use crate::contact::{Contact, ContactOutcome, ContactState, EndedBy, Invite};
 use crate::csq::Channel;
 use crate::deadline::{Deadline, Timer};
@@ -60,7 +61,12 @@ impl Center {
         contact.state = ContactState::Offered { agent };
         contact.timers.no_answer = Some(timer);
         insert_sorted(&mut self.status_mut(agent).chats, id);
-        events.push(Event::ContactOffered { contact: id, agent, channel: Channel::Chat, no_answer_due_ms: due_ms });
+        events.push(Event::Queue(QueueEvent::ContactOffered {
+            contact: id,
+            agent,
+            channel: Channel::Chat,
+            no_answer_due_ms: due_ms,
+        }));
         self.blending_chat_received(agent, events);
         self.agent_availability_changed(agent, events);
     }
@@ -81,7 +87,13 @@ impl Center {
         let contact = self.contact_mut(id);
         contact.state = ContactState::Active { agents: vec![agent] };
         let (csq, waited_ms) = (contact.csq, now.saturating_sub(contact.created_ms));
-        events.push(Event::ContactAccepted { contact: id, agent, channel: Channel::Chat, csq, waited_ms });
+        events.push(Event::Queue(QueueEvent::ContactAccepted {
+            contact: id,
+            agent,
+            channel: Channel::Chat,
+            csq,
+            waited_ms,
+        }));
         Ok(Applied::events(events))
     }
 
@@ -144,7 +156,7 @@ impl Center {
     /// The offer lapsed: the chat goes back to the head of its queue, the agent Not Ready.
     pub(crate) fn chat_not_answered(&mut self, id: ContactId, agent: AgentId, events: &mut Vec<Event>) {
         self.contact_no_answer_stop(id);
-        events.push(Event::ContactNotAnswered { contact: id, agent, channel: Channel::Chat });
+        events.push(Event::Queue(QueueEvent::ContactNotAnswered { contact: id, agent, channel: Channel::Chat }));
         self.chat_slot_release(agent, id, events);
         if self.status(agent).digital == DigitalState::Ready {
             self.digital_enter(agent, DigitalState::NotReady, events);
@@ -162,7 +174,10 @@ impl Center {
             self.timer_stop(Deadline::Join(id), timer);
         }
         self.contact_mut(id).join_timed_out = true;
-        events.push(Event::ChatJoinTimedOut { contact: id, customer_message: CHAT_JOIN_TIMEOUT_MESSAGE.to_owned() });
+        events.push(Event::Chat(ChatEvent::ChatJoinTimedOut {
+            contact: id,
+            customer_message: CHAT_JOIN_TIMEOUT_MESSAGE.to_owned(),
+        }));
         Applied::events(events)
     }
 
@@ -208,14 +223,14 @@ impl Center {
         contact.invite = Some(Invite { agent: invitee, inviter: agent, csq });
         contact.timers.invite = Some(timer);
         insert_sorted(&mut self.status_mut(invitee).chats, id);
-        events.push(Event::GroupChatInviteOffered {
+        events.push(Event::Chat(ChatEvent::GroupChatInviteOffered {
             contact: id,
             inviter: agent,
             agent: invitee,
             csq,
             notes,
             no_answer_due_ms: due_ms,
-        });
+        }));
         self.blending_chat_received(invitee, &mut events);
         self.agent_availability_changed(invitee, &mut events);
         Ok(Applied::events(events))
@@ -231,7 +246,7 @@ impl Center {
         if let ContactState::Active { agents } = &mut contact.state {
             agents.push(agent);
         }
-        events.push(Event::GroupChatInviteAccepted { contact: id, agent });
+        events.push(Event::Chat(ChatEvent::GroupChatInviteAccepted { contact: id, agent }));
         Ok(Applied::events(events))
     }
 
@@ -296,7 +311,12 @@ impl Center {
         match contact.state.clone() {
             ContactState::Queued | ContactState::Offered { .. } => {
                 let customer_message = (by == EndedBy::Inactivity).then(|| CHAT_UNAVAILABLE_MESSAGE.to_owned());
-                events.push(Event::ChatEnded { contact: id, by, agent_message: None, customer_message });
+                events.push(Event::Chat(ChatEvent::ChatEnded {
+                    contact: id,
+                    by,
+                    agent_message: None,
+                    customer_message,
+                }));
                 if let ContactState::Offered { agent } = contact.state {
                     self.contact_no_answer_stop(id);
                     self.chat_slot_release(agent, id, events);
@@ -312,7 +332,7 @@ impl Center {
                 self.contact_mut(id).state = ContactState::Ended { agents, by };
                 let agent_message = agent_message.map(str::to_owned);
                 let customer_message = customer_message.map(str::to_owned);
-                events.push(Event::ChatEnded { contact: id, by, agent_message, customer_message });
+                events.push(Event::Chat(ChatEvent::ChatEnded { contact: id, by, agent_message, customer_message }));
             }
             _ => panic!("an open chat that has not ended is waiting or active"),
         }
@@ -340,14 +360,14 @@ impl Center {
             agents.retain(|other| *other != agent);
             assert!(!agents.is_empty(), "the last agent ends a chat instead of leaving it");
         }
-        events.push(Event::ChatParticipantLeft { contact: id, agent });
+        events.push(Event::Chat(ChatEvent::ChatParticipantLeft { contact: id, agent }));
         self.chat_slot_release(agent, id, events);
     }
 
     fn invite_drop(&mut self, id: ContactId, reason: InviteDropReason, events: &mut Vec<Event>) {
         self.invite_timer_stop(id);
         let Some(invite) = self.contact_mut(id).invite.take() else { panic!("chat {id} has an invite") };
-        events.push(Event::GroupChatInviteDropped { contact: id, agent: invite.agent, reason });
+        events.push(Event::Chat(ChatEvent::GroupChatInviteDropped { contact: id, agent: invite.agent, reason }));
         self.chat_slot_release(invite.agent, id, events);
     }
 
@@ -434,5 +454,144 @@ pub(crate) fn remove_sorted(list: &mut Vec<ContactId>, id: ContactId) {
             list.remove(index);
         }
         Err(_) => panic!("contact {id} is held"),
+    }
+}
+
+// The channel's commands and events.
+
+/// The web chat channel: customers chatting, agents accepting, leaving and inviting to group chats.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum ChatCommand {
+    /// The chat customer did something (typed, sent): the inactivity timeout starts again.
+    CustomerActivity {
+        /// The chat.
+        contact: ContactId,
+    },
+    /// An agent accepts the chat offered to it.
+    AcceptChat {
+        /// The agent.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+    /// An agent ends a chat: the last agent of a joined chat, or any agent of an ended one.
+    EndChat {
+        /// The agent.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+    /// One of the two agents of a group chat leaves it.
+    LeaveChat {
+        /// The agent.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+    /// The only agent of a chat invites an agent of a chat CSQ to a group chat.
+    InviteToGroupChat {
+        /// The inviting agent.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+        /// The chat CSQ to pick the invitee from.
+        csq: CsqId,
+        /// Notes shown to the invitee only, never stored, at most
+        /// [`crate::GROUP_CHAT_NOTES_LENGTH_MAX`] characters.
+        #[serde(default)]
+        notes: Option<String>,
+    },
+    /// The invitee accepts a group chat invite.
+    AcceptGroupChatInvite {
+        /// The invitee.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+    /// The invitee declines a group chat invite.
+    DeclineGroupChatInvite {
+        /// The invitee.
+        agent: AgentId,
+        /// The chat.
+        contact: ContactId,
+    },
+}
+
+/// What chat commands and deadlines change, as pushed to clients.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ChatEvent {
+    /// No agent joined a chat within the Join Timeout; it stays routable.
+    ChatJoinTimedOut {
+        /// The chat.
+        contact: ContactId,
+        /// What the customer is shown.
+        customer_message: String,
+    },
+    /// The customer or inactivity ended a chat (abandoned before a join).
+    ChatEnded {
+        /// The chat.
+        contact: ContactId,
+        /// Who or what ended it.
+        by: EndedBy,
+        /// What the agents are shown, if anything.
+        agent_message: Option<String>,
+        /// What the customer is shown, if anything.
+        customer_message: Option<String>,
+    },
+    /// A group chat invite was offered to an agent.
+    GroupChatInviteOffered {
+        /// The chat.
+        contact: ContactId,
+        /// The agent who invited.
+        inviter: AgentId,
+        /// The invitee.
+        agent: AgentId,
+        /// The CSQ the invitee was chosen from.
+        csq: CsqId,
+        /// Notes for the invitee only; not stored.
+        notes: Option<String>,
+        /// When the invite lapses.
+        no_answer_due_ms: u64,
+    },
+    /// The invitee joined the group chat.
+    GroupChatInviteAccepted {
+        /// The chat.
+        contact: ContactId,
+        /// The invitee, now the second agent.
+        agent: AgentId,
+    },
+    /// A group chat invite ended unanswered; it is never requeued.
+    GroupChatInviteDropped {
+        /// The chat.
+        contact: ContactId,
+        /// The invitee.
+        agent: AgentId,
+        /// Why.
+        reason: InviteDropReason,
+    },
+    /// An agent left a group chat.
+    ChatParticipantLeft {
+        /// The chat.
+        contact: ContactId,
+        /// The agent who left.
+        agent: AgentId,
+    },
+}
+
+impl Center {
+    /// Applies a chat command (see [`Center::apply`]).
+    pub(crate) fn execute_chat(&mut self, command: &ChatCommand) -> Result<Applied, Rejection> {
+        match command {
+            ChatCommand::CustomerActivity { contact } => self.chat_customer_activity(*contact),
+            ChatCommand::AcceptChat { agent, contact } => self.chat_accept(*agent, *contact),
+            ChatCommand::EndChat { agent, contact } => self.chat_end(*agent, *contact),
+            ChatCommand::LeaveChat { agent, contact } => self.chat_leave(*agent, *contact),
+            ChatCommand::InviteToGroupChat { agent, contact, csq, notes } => {
+                self.chat_invite(*agent, *contact, *csq, notes.as_deref())
+            }
+            ChatCommand::AcceptGroupChatInvite { agent, contact } => self.chat_invite_accept(*agent, *contact),
+            ChatCommand::DeclineGroupChatInvite { agent, contact } => self.chat_invite_decline(*agent, *contact),
+        }
     }
 }

@@ -1,0 +1,49 @@
+//! The cluster's own entries: no-ops, deadline expiries, the session key, and the simulator's planted bugs.
+//!
+//! Its commands and events nest in [`crate::Command`] and [`crate::Event`] under one variant,
+//! and serialize as if they were theirs (`crate::grouped`): the log, snapshots and the public
+//! event JSON name the variant alone.
+
+use serde::{Deserialize, Serialize};
+
+use crate::deadline::Deadline;
+use crate::outcome::Applied;
+use crate::rejection::Rejection;
+use crate::Center;
+
+/// The cluster's own entries: no-ops, deadline expiries, the session key, and the simulator's planted bugs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum SystemCommand {
+    /// Sets the key session resume tokens are signed with, if none is set yet (the first
+    /// node to need one proposes it; later proposals change nothing).
+    SetSessionKey {
+        /// 64 hexadecimal digits (256 bits) the node drew from its random source.
+        key: String,
+    },
+    /// Changes nothing but time; used by benchmarks and health probes.
+    Noop,
+    /// A deadline passed on the leader's clock. A stale epoch is a no-op.
+    Expire {
+        /// Which timer.
+        deadline: Deadline,
+        /// The epoch the leader saw in [`crate::Center::deadline_next`].
+        epoch: u64,
+    },
+    /// Switches the simulator's planted bugs (test builds only; see `planted`).
+    #[cfg(feature = "planted-bugs")]
+    PlantBugs(crate::planted::PlantedBugs),
+}
+
+impl Center {
+    /// Applies a system command (see [`Center::apply`]).
+    pub(crate) fn execute_system(&mut self, command: &SystemCommand) -> Result<Applied, Rejection> {
+        match command {
+            SystemCommand::Noop => Ok(Applied::default()),
+            SystemCommand::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
+            SystemCommand::SetSessionKey { key } => self.session_key_set(key),
+            #[cfg(feature = "planted-bugs")]
+            SystemCommand::PlantBugs(bugs) => Ok(self.bugs_planted(*bugs)),
+        }
+    }
+}
