@@ -353,8 +353,8 @@ pub fn refusal(request_id: &str, code: &str, message: String) -> Reply {
 
 #[cfg(test)]
 mod tests {
-    use tandem_domain::AgentEvent;
     use std::sync::Arc;
+    use tandem_domain::AgentEvent;
 
     use tandem_client::proto::{ClientBody, Heartbeat, Request, ServerBody};
     use tandem_domain::{Actor, AgentId, Audience, CallId, Event, UserId, Viewer};

@@ -125,8 +125,8 @@ impl EventLog {
 
 #[cfg(test)]
 mod tests {
-    use tandem_domain::AgentEvent;
     use super::*;
+    use tandem_domain::AgentEvent;
     use tandem_domain::{AgentId, Audience, Event};
 
     fn event(agent: u64) -> (Event, Audience) {

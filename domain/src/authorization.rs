@@ -21,9 +21,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
 use crate::command::Command;
+use crate::config::user::Role;
 use crate::ids::{AgentId, UserId};
 use crate::rejection::{Rejection, RejectionCode};
-use crate::user::Role;
 
 /// Who proposed an entry.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

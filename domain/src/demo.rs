@@ -8,11 +8,11 @@
 
 use crate::agent::{AgentSpec, SkillLevel};
 use crate::command::Command;
-use crate::csq::{Channel, CsqSpec, Selection, SkillRequirement};
+use crate::config::reason_code::{ReasonCodeSpec, ReasonKind};
+use crate::config::skill::SkillSpec;
+use crate::config::team::TeamSpec;
 use crate::ids::{AgentId, SkillId, TeamId};
-use crate::reason_code::{ReasonCodeSpec, ReasonKind};
-use crate::skill::SkillSpec;
-use crate::team::TeamSpec;
+use crate::queue::csq::{Channel, CsqSpec, Selection, SkillRequirement};
 use crate::{AgentCommand, ConfigCommand, QueueCommand};
 
 const SALES: SkillId = SkillId(1);

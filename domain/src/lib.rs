@@ -29,11 +29,8 @@ mod command;
 mod ids;
 pub mod limits;
 mod outcome;
-#[cfg(feature = "planted-bugs")]
-mod planted;
 mod rejection;
 mod request_log;
-mod routing;
 mod snapshot;
 mod table;
 mod text;
@@ -48,52 +45,37 @@ mod supervision;
 mod system;
 mod voice;
 
-mod agent_chat;
-mod agent_state;
-mod agent_status;
-mod agent_voice;
 mod audience;
 mod authorization;
-mod contact;
-mod content;
-mod csq;
 mod deadline;
-mod digital;
-mod predefined_response;
-mod reason_code;
-mod settings;
-mod signature;
-mod skill;
 mod spec_error;
 mod statistics;
-mod team;
-mod team_message;
-mod telephony;
-mod user;
-mod wrap_up;
 
 pub mod demo;
 
+pub use agent::digital::{Blending, DigitalState, DigitalStateRequest};
+pub use agent::state::{AgentState, AgentStateRequest, CallDirection};
+pub use agent::status::{AgentCall, AgentStatus, PendingState};
 pub use agent::{Agent, AgentSpec, SkillLevel};
 pub use agent::{AgentCommand, AgentEvent};
-pub use agent_chat::{AgentChatLevel, AgentChatMessage, SupervisorChatLevel};
-pub use agent_state::{AgentState, AgentStateRequest, CallDirection};
-pub use agent_status::{AgentCall, AgentStatus, PendingState};
 pub use audience::{Audience, Viewer};
 pub use authorization::Actor;
 pub use center::Center;
 pub use chat::InviteDropReason;
 pub use chat::{ChatCommand, ChatEvent};
 pub use command::{Command, Entry, RequestId};
+pub use config::content::CsqTags;
+pub use config::predefined_response::{PredefinedResponse, PredefinedResponseSpec};
+pub use config::reason_code::{ReasonCode, ReasonCodeSpec, ReasonKind};
+pub use config::settings::{ChannelParameters, DeskSettings, WrapUpMode};
+pub use config::skill::{Skill, SkillSpec};
+pub use config::team::{Team, TeamSpec};
+pub use config::user::{AgentDesk, DeskView, Role, User, UserSpec, UserView};
+pub use config::wrap_up::{WrapUpCategory, WrapUpCategorySpec, WrapUpSelection};
 pub use config::{ConfigCommand, ConfigEvent};
-pub use contact::{
-    Contact, ContactOutcome, ContactSpec, ContactState, ContactTimeouts, ContactTimers, Customer, EndedBy, Invite,
-};
-pub use content::CsqTags;
-pub use csq::{Channel, Csq, CsqSpec, Selection, SkillRequirement};
 pub use deadline::{Deadline, DueDeadline, Timer};
 pub use demo::demo_commands;
-pub use digital::{Blending, DigitalState, DigitalStateRequest};
+pub use email::signature::{EmailSignature, EmailSignatureSpec};
 pub use email::{EmailCommand, EmailEvent};
 pub use ids::{
     AgentId, CallId, ContactId, CsqId, DialedNumberId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId,
@@ -101,31 +83,28 @@ pub use ids::{
 };
 pub use limits::*;
 pub use outcome::{Applied, EntityRef, Event, Outcome};
-#[cfg(feature = "planted-bugs")]
-pub use planted::PlantedBugs;
-pub use predefined_response::{PredefinedResponse, PredefinedResponseSpec};
+pub use queue::contact::{
+    Contact, ContactOutcome, ContactSpec, ContactState, ContactTimeouts, ContactTimers, Customer, EndedBy, Invite,
+};
+pub use queue::csq::{Channel, Csq, CsqSpec, Selection, SkillRequirement};
 pub use queue::{QueueCommand, QueueEvent};
-pub use reason_code::{ReasonCode, ReasonCodeSpec, ReasonKind};
 pub use rejection::{Rejection, RejectionCode};
-pub use settings::{ChannelParameters, DeskSettings, WrapUpMode};
-pub use signature::{EmailSignature, EmailSignatureSpec};
-pub use skill::{Skill, SkillSpec};
 pub use spec_error::{SpecCode, SpecError};
 pub use statistics::{
     AgentCounters, AgentStatisticsSnapshot, CsqCounters, CsqStatisticsSnapshot, StatisticsSettings, StatisticsSnapshot,
 };
+pub use supervision::agent_chat::{AgentChatLevel, AgentChatMessage, SupervisorChatLevel};
+pub use supervision::team_message::{TeamMessage, TeamMessageSpec};
 pub use supervision::{SupervisionCommand, SupervisionEvent};
+#[cfg(feature = "planted-bugs")]
+pub use system::planted::PlantedBugs;
 pub use system::SystemCommand;
-pub use team::{Team, TeamSpec};
-pub use team_message::{TeamMessage, TeamMessageSpec};
-pub use telephony::{
+pub use voice::telephony::{
     AlertType, Call, CallControls, CallData, CallDataChanges, CallKind, CallRequest, ClearCause, Connection,
     ConnectionState, ConsultPurpose, DialedNumber, DialedNumberSpec, InboundCallSpec, MonitorEnd, Party,
     SuperviseAction,
 };
-pub use user::{AgentDesk, DeskView, Role, User, UserSpec, UserView};
 pub use voice::{VoiceCommand, VoiceEvent};
-pub use wrap_up::{WrapUpCategory, WrapUpCategorySpec, WrapUpSelection};
 
 #[cfg(test)]
 mod tests;

@@ -9,32 +9,32 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::agent::status::AgentStatus;
 use crate::agent::Agent;
-use crate::agent_chat::ChatMailboxes;
-use crate::agent_status::AgentStatus;
 use crate::center::Center;
-use crate::contact::{ClosedContacts, Contact};
-use crate::csq::Csq;
+use crate::config::predefined_response::PredefinedResponse;
+use crate::config::reason_code::ReasonCode;
+use crate::config::settings::{ChannelParameters, DeskSettings};
+use crate::config::skill::Skill;
+use crate::config::team::Team;
+use crate::config::user::User;
+use crate::config::wrap_up::WrapUpCategory;
 use crate::deadline::Deadlines;
+use crate::email::signature::EmailSignature;
 use crate::email::Conversations;
 use crate::ids::{
     AgentId, CallId, ContactId, CsqId, DialedNumberId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId,
     TeamId, TeamMessageId, UserId, WrapUpCategoryId,
 };
-use crate::predefined_response::PredefinedResponse;
-use crate::reason_code::ReasonCode;
+use crate::queue::contact::{ClosedContacts, Contact};
+use crate::queue::csq::Csq;
+use crate::queue::routing::{Routing, Work};
 use crate::request_log::RequestLog;
-use crate::routing::{Routing, Work};
-use crate::settings::{ChannelParameters, DeskSettings};
-use crate::signature::EmailSignature;
-use crate::skill::Skill;
 use crate::statistics::Statistics;
+use crate::supervision::agent_chat::ChatMailboxes;
+use crate::supervision::team_message::{PublishLog, TeamMessage};
 use crate::table::Table;
-use crate::team::Team;
-use crate::team_message::{PublishLog, TeamMessage};
-use crate::telephony::{Call, DialedNumber};
-use crate::user::User;
-use crate::wrap_up::WrapUpCategory;
+use crate::voice::telephony::{Call, DialedNumber};
 
 /// The stored form of [`Center`], field for field.
 #[derive(Deserialize)]

@@ -16,18 +16,18 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::agent_state::AgentState;
+use crate::agent::digital::DigitalState;
+use crate::agent::state::AgentState;
 use crate::center::Center;
-use crate::contact::ContactOutcome;
-use crate::csq::Channel;
-use crate::digital::DigitalState;
 use crate::ids::{AgentId, CsqId};
 use crate::limits::{
     SERVICE_LEVEL_THRESHOLD_SECONDS_DEFAULT, SERVICE_LEVEL_THRESHOLD_SECONDS_MAX, SERVICE_LEVEL_THRESHOLD_SECONDS_MIN,
 };
 use crate::outcome::{Applied, Event};
+use crate::queue::contact::ContactOutcome;
+use crate::queue::csq::Channel;
 use crate::rejection::Rejection;
-use crate::telephony::{CallKind, Party};
+use crate::voice::telephony::{CallKind, Party};
 
 /// The statistics settings.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

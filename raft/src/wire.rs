@@ -325,10 +325,10 @@ mod tests {
     //! Decoders face the network: arbitrary bytes must give an error, never a panic, and every
     //! message must survive an encode/decode round trip.
 
-    use tandem_domain::SystemCommand;
     use openraft::{EntryPayload, Membership};
     use proptest::prelude::*;
     use std::collections::BTreeSet;
+    use tandem_domain::SystemCommand;
 
     use super::*;
 

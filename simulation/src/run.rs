@@ -407,7 +407,12 @@ async fn boot(cluster: &Arc<Cluster>, options: &SimOptions) -> Result<Directory,
             hash_order_dispatch: options.plants.contains(&Plant::HashOrder),
         };
         if bugs != tandem_domain::PlantedBugs::default() {
-            bootstrap.write_all(vec![("planted bugs".into(), Command::System(tandem_domain::SystemCommand::PlantBugs(bugs)))]).await?;
+            bootstrap
+                .write_all(vec![(
+                    "planted bugs".into(),
+                    Command::System(tandem_domain::SystemCommand::PlantBugs(bugs)),
+                )])
+                .await?;
         }
     }
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x6365_6e74_6572);

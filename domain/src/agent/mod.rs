@@ -4,21 +4,26 @@
 //! whitespace; the display name is required but may repeat (two people can share a name).
 //! Skills are stored sorted by skill id, so equal agents serialize to equal bytes.
 
-use crate::agent_state::AgentState;
-use crate::agent_state::AgentStateRequest;
-use crate::agent_status::PendingState;
+pub(crate) mod digital;
+pub(crate) mod state;
+pub(crate) mod status;
+pub(crate) mod voice_state;
+
+use crate::agent::digital::Blending;
+use crate::agent::digital::DigitalState;
+use crate::agent::digital::DigitalStateRequest;
+use crate::agent::state::AgentState;
+use crate::agent::state::AgentStateRequest;
+use crate::agent::status::PendingState;
 use crate::center::Center;
-use crate::digital::Blending;
-use crate::digital::DigitalState;
-use crate::digital::DigitalStateRequest;
 use serde::{Deserialize, Serialize};
 
-use crate::agent_status::AgentStatus;
+use crate::agent::status::AgentStatus;
+use crate::config::skill::{SkillListFields, SkillListItem};
 use crate::ids::{AgentId, SkillId, TeamId};
 use crate::limits::{AGENT_COUNT_MAX, AGENT_SKILL_COUNT_MAX, LOGIN_NAME_LENGTH_MAX, NAME_LENGTH_MAX};
 use crate::outcome::{Applied, EntityRef, Event};
 use crate::rejection::{Rejection, RejectionCode};
-use crate::skill::{SkillListFields, SkillListItem};
 use crate::text::{folded, text_optional, text_required};
 
 /// An agent as stored.

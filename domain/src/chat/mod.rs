@@ -15,16 +15,16 @@ use crate::center::Center;
 use crate::QueueEvent;
 use serde::{Deserialize, Serialize};
 
-use crate::contact::{Contact, ContactOutcome, ContactState, EndedBy, Invite};
-use crate::csq::Channel;
+use crate::agent::digital::DigitalState;
 use crate::deadline::{Deadline, Timer};
-use crate::digital::DigitalState;
 use crate::ids::{AgentId, ContactId, CsqId};
 use crate::limits::{
     CHAT_AGENT_COUNT_MAX, CHAT_INACTIVITY_AGENT_MESSAGE, CHAT_INACTIVITY_CUSTOMER_MESSAGE, CHAT_JOIN_TIMEOUT_MESSAGE,
     CHAT_UNAVAILABLE_MESSAGE, GROUP_CHAT_FULL_MESSAGE, GROUP_CHAT_NOTES_LENGTH_MAX,
 };
 use crate::outcome::{Applied, Event};
+use crate::queue::contact::{Contact, ContactOutcome, ContactState, EndedBy, Invite};
+use crate::queue::csq::Channel;
 use crate::rejection::{Rejection, RejectionCode};
 use crate::text::text_optional;
 

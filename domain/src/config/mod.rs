@@ -4,8 +4,31 @@
 //! and serialize as if they were theirs (`crate::grouped`): the log, snapshots and the public
 //! event JSON name the variant alone.
 
+pub(crate) mod content;
+pub(crate) mod predefined_response;
+pub(crate) mod reason_code;
+pub(crate) mod settings;
+pub(crate) mod skill;
+pub(crate) mod team;
+pub(crate) mod user;
+pub(crate) mod wrap_up;
+
 use serde::{Deserialize, Serialize};
 
+use crate::config::predefined_response::PredefinedResponse;
+use crate::config::predefined_response::PredefinedResponseSpec;
+use crate::config::reason_code::ReasonCode;
+use crate::config::reason_code::ReasonCodeSpec;
+use crate::config::settings::ChannelParameters;
+use crate::config::settings::DeskSettings;
+use crate::config::skill::Skill;
+use crate::config::skill::SkillSpec;
+use crate::config::team::Team;
+use crate::config::team::TeamSpec;
+use crate::config::user::UserSpec;
+use crate::config::user::UserView;
+use crate::config::wrap_up::WrapUpCategory;
+use crate::config::wrap_up::WrapUpCategorySpec;
 use crate::ids::PredefinedResponseId;
 use crate::ids::ReasonCodeId;
 use crate::ids::SkillId;
@@ -13,22 +36,8 @@ use crate::ids::TeamId;
 use crate::ids::UserId;
 use crate::ids::WrapUpCategoryId;
 use crate::outcome::Applied;
-use crate::predefined_response::PredefinedResponse;
-use crate::predefined_response::PredefinedResponseSpec;
-use crate::reason_code::ReasonCode;
-use crate::reason_code::ReasonCodeSpec;
 use crate::rejection::Rejection;
-use crate::settings::ChannelParameters;
-use crate::settings::DeskSettings;
-use crate::skill::Skill;
-use crate::skill::SkillSpec;
 use crate::statistics::StatisticsSettings;
-use crate::team::Team;
-use crate::team::TeamSpec;
-use crate::user::UserSpec;
-use crate::user::UserView;
-use crate::wrap_up::WrapUpCategory;
-use crate::wrap_up::WrapUpCategorySpec;
 use crate::Center;
 
 /// Configuration shared by every channel: skills, teams, reason codes, users, desk and channel settings, wrap-up categories and predefined responses.

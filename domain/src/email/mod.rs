@@ -13,22 +13,24 @@
 //! center remembers the last agent of at most [`CONVERSATION_REMEMBERED_COUNT_MAX`]
 //! conversations (`docs/decisions/0016-email-lifecycle.md`).
 
+pub(crate) mod signature;
+
 use crate::center::Center;
+use crate::email::signature::EmailSignature;
+use crate::email::signature::EmailSignatureSpec;
 use crate::ids::EmailSignatureId;
-use crate::signature::EmailSignature;
-use crate::signature::EmailSignatureSpec;
 use crate::QueueEvent;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::chat::{insert_sorted, remove_sorted};
-use crate::contact::{Contact, ContactOutcome, ContactState};
-use crate::csq::Channel;
 use crate::deadline::Deadline;
 use crate::ids::{AgentId, ContactId, CsqId};
 use crate::limits::CONVERSATION_REMEMBERED_COUNT_MAX;
 use crate::outcome::{Applied, Event};
+use crate::queue::contact::{Contact, ContactOutcome, ContactState};
+use crate::queue::csq::Channel;
 use crate::rejection::{Rejection, RejectionCode};
 
 /// The last agent of each remembered conversation, with the order they were answered in.

@@ -4,20 +4,24 @@
 //! and serialize as if they were theirs (`crate::grouped`): the log, snapshots and the public
 //! event JSON name the variant alone.
 
+pub(crate) mod contact;
+pub(crate) mod csq;
+pub(crate) mod routing;
+
 use serde::{Deserialize, Serialize};
 
-use crate::contact::Contact;
-use crate::contact::ContactOutcome;
-use crate::contact::ContactSpec;
-use crate::csq::Channel;
-use crate::csq::Csq;
-use crate::csq::CsqSpec;
+use crate::config::wrap_up::WrapUpSelection;
 use crate::ids::AgentId;
 use crate::ids::ContactId;
 use crate::ids::CsqId;
 use crate::outcome::Applied;
+use crate::queue::contact::Contact;
+use crate::queue::contact::ContactOutcome;
+use crate::queue::contact::ContactSpec;
+use crate::queue::csq::Channel;
+use crate::queue::csq::Csq;
+use crate::queue::csq::CsqSpec;
 use crate::rejection::Rejection;
-use crate::wrap_up::WrapUpSelection;
 use crate::Center;
 
 /// The shared queue part: CSQs, contacts arriving and queued, offered, accepted and closed, and their wrap-up.

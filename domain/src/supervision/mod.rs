@@ -4,15 +4,18 @@
 //! and serialize as if they were theirs (`crate::grouped`): the log, snapshots and the public
 //! event JSON name the variant alone.
 
+pub(crate) mod agent_chat;
+pub(crate) mod team_message;
+
 use serde::{Deserialize, Serialize};
 
-use crate::agent_chat::AgentChatMessage;
 use crate::ids::AgentId;
 use crate::ids::TeamMessageId;
 use crate::outcome::Applied;
 use crate::rejection::Rejection;
-use crate::team_message::TeamMessage;
-use crate::team_message::TeamMessageSpec;
+use crate::supervision::agent_chat::AgentChatMessage;
+use crate::supervision::team_message::TeamMessage;
+use crate::supervision::team_message::TeamMessageSpec;
 use crate::Center;
 
 /// Messages between supervisors and agents: team messages and agent chat.

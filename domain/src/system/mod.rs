@@ -4,6 +4,9 @@
 //! and serialize as if they were theirs (`crate::grouped`): the log, snapshots and the public
 //! event JSON name the variant alone.
 
+#[cfg(feature = "planted-bugs")]
+pub(crate) mod planted;
+
 use serde::{Deserialize, Serialize};
 
 use crate::deadline::Deadline;
@@ -32,7 +35,7 @@ pub enum SystemCommand {
     },
     /// Switches the simulator's planted bugs (test builds only; see `planted`).
     #[cfg(feature = "planted-bugs")]
-    PlantBugs(crate::planted::PlantedBugs),
+    PlantBugs(crate::system::planted::PlantedBugs),
 }
 
 impl Center {

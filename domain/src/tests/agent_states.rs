@@ -3,7 +3,7 @@
 
 use super::script::Script;
 use super::{agent, check, reason, row, Expect};
-use crate::agent_state::{after_call_step, make_call_checked, voice_step, AfterCallStep, VoiceStep};
+use crate::agent::state::{after_call_step, make_call_checked, voice_step, AfterCallStep, VoiceStep};
 use crate::{AgentCommand, AgentEvent, ConfigCommand, SystemCommand, VoiceCommand, VoiceEvent};
 use crate::{
     AgentId, AgentState, AgentStateRequest, CallDirection, Command, Deadline, DeskSettings, Event, ReasonKind,

@@ -191,3 +191,13 @@ fn unknown_or_malformed_commands_and_events_are_refused_with_serdes_reason() {
     let event = serde_json::from_str::<crate::Event>(r#"{"Teleported":1}"#).unwrap_err().to_string();
     assert!(event.starts_with("unknown variant `Teleported`, expected one of"), "{event}");
 }
+
+#[test]
+fn a_variant_name_belongs_to_one_group() {
+    for names in [Command::variant_names(), crate::Event::variant_names()] {
+        let unique: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+        assert_eq!(unique.len(), names.len(), "a name in two groups would be read as the first's: {names:?}");
+    }
+    let planted = usize::from(cfg!(feature = "planted-bugs"));
+    assert_eq!((Command::variant_names().len(), crate::Event::variant_names().len()), (71 + planted, 72));
+}

@@ -14,28 +14,30 @@
 //!   back to Ready and keeps its place); while talking or held it ends like any call.
 //! - The contact closes as handled when no agent who could handle it is left on the call.
 
-use crate::agent_state::CallDirection;
+pub(crate) mod telephony;
+
+use crate::agent::state::CallDirection;
 use crate::center::Center;
-use crate::contact::ContactState;
-use crate::csq::Channel;
 use crate::deadline::Deadline;
 use crate::ids::CallId;
 use crate::ids::DialedNumberId;
 use crate::ids::{AgentId, ContactId};
 use crate::outcome::Applied;
 use crate::outcome::Event;
+use crate::queue::contact::ContactState;
+use crate::queue::csq::Channel;
 use crate::rejection::Rejection;
-use crate::telephony::AlertType;
-use crate::telephony::Call;
-use crate::telephony::CallData;
-use crate::telephony::CallRequest;
-use crate::telephony::Connection;
-use crate::telephony::DialedNumber;
-use crate::telephony::DialedNumberSpec;
-use crate::telephony::InboundCallSpec;
-use crate::telephony::MonitorEnd;
-use crate::telephony::SuperviseAction;
-use crate::telephony::{ClearCause, ConnectionState, Party, Touched};
+use crate::voice::telephony::AlertType;
+use crate::voice::telephony::Call;
+use crate::voice::telephony::CallData;
+use crate::voice::telephony::CallRequest;
+use crate::voice::telephony::Connection;
+use crate::voice::telephony::DialedNumber;
+use crate::voice::telephony::DialedNumberSpec;
+use crate::voice::telephony::InboundCallSpec;
+use crate::voice::telephony::MonitorEnd;
+use crate::voice::telephony::SuperviseAction;
+use crate::voice::telephony::{ClearCause, ConnectionState, Party, Touched};
 use crate::QueueEvent;
 use serde::{Deserialize, Serialize};
 

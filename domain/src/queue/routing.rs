@@ -31,14 +31,14 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::agent::status::AgentStatus;
 use crate::agent::Agent;
-use crate::agent_status::AgentStatus;
 use crate::center::Center;
-use crate::contact::ContactState;
-use crate::csq::{Channel, Csq, Selection};
 use crate::ids::{AgentId, ContactId, CsqId};
 use crate::limits::{DISPATCH_STEP_COUNT_MAX, PRIORITY_MAX};
 use crate::outcome::Event;
+use crate::queue::contact::ContactState;
+use crate::queue::csq::{Channel, Csq, Selection};
 
 /// The routing index. Derived from configuration, statuses and contacts, and kept in step.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,7 +49,7 @@ pub(crate) struct Routing {
     /// The simulator's planted bugs; all off unless a run plants one.
     #[cfg(feature = "planted-bugs")]
     #[serde(default)]
-    pub(crate) planted: crate::planted::PlantedBugs,
+    pub(crate) planted: crate::system::planted::PlantedBugs,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -429,7 +429,7 @@ impl Center {
 
     /// Switches the planted bugs.
     #[cfg(feature = "planted-bugs")]
-    pub(crate) fn bugs_planted(&mut self, bugs: crate::planted::PlantedBugs) -> crate::outcome::Applied {
+    pub(crate) fn bugs_planted(&mut self, bugs: crate::system::planted::PlantedBugs) -> crate::outcome::Applied {
         self.routing.planted = bugs;
         crate::outcome::Applied::default()
     }
@@ -501,7 +501,7 @@ impl Center {
 /// hash order (which differs between replicas) instead of by the written tie rule.
 #[cfg(feature = "planted-bugs")]
 #[allow(clippy::disallowed_types, reason = "the planted bug is hash order")]
-fn planted_tie_break(csq: &CsqRouting, contact: &crate::contact::Contact, best: AgentId) -> AgentId {
+fn planted_tie_break(csq: &CsqRouting, contact: &crate::queue::contact::Contact, best: AgentId) -> AgentId {
     let Some(best_rank) = csq.available.iter().find(|rank| rank.agent == best) else { return best };
     let tied: std::collections::HashSet<AgentId> = csq
         .available
@@ -512,7 +512,7 @@ fn planted_tie_break(csq: &CsqRouting, contact: &crate::contact::Contact, best: 
     tied.into_iter().next().unwrap_or(best)
 }
 
-fn queue_key(contact: &crate::contact::Contact) -> QueueKey {
+fn queue_key(contact: &crate::queue::contact::Contact) -> QueueKey {
     QueueKey {
         priority_inverse: PRIORITY_MAX - contact.priority,
         arrival_sequence: contact.arrival_sequence,

@@ -6,13 +6,13 @@
 //! with its own spec code (transfer 20011/20013, redirect 20052/20063, make call 10004/13083),
 //! which is why the caller passes the pair in [`DestinationErrors`].
 
-use crate::agent_state::AgentState;
-use crate::agent_status::AgentStatus;
+use crate::agent::state::AgentState;
+use crate::agent::status::AgentStatus;
 use crate::center::Center;
-use crate::csq::Channel;
 use crate::ids::{AgentId, CsqId, DialedNumberId};
 use crate::limits::{DIALED_NUMBER_COUNT_MAX, EXTENSION_LENGTH_MAX, NUMBER_LENGTH_MAX};
 use crate::outcome::{Applied, EntityRef, Event};
+use crate::queue::csq::Channel;
 use crate::rejection::{Rejection, RejectionCode};
 use crate::spec_error::SpecError;
 use crate::VoiceEvent;

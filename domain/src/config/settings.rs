@@ -8,12 +8,12 @@
 use crate::ConfigEvent;
 use serde::{Deserialize, Serialize};
 
-use crate::agent_chat::{AgentChatLevel, SupervisorChatLevel};
 use crate::center::Center;
 use crate::limits::WRAP_UP_TIMER_SECONDS_MAX;
 use crate::limits::{RING_NO_ANSWER_SECONDS_DEFAULT, RING_NO_ANSWER_SECONDS_MAX, RING_NO_ANSWER_SECONDS_MIN};
 use crate::outcome::{Applied, Event};
 use crate::rejection::Rejection;
+use crate::supervision::agent_chat::{AgentChatLevel, SupervisorChatLevel};
 
 /// How after-call work (wrap-up) is handled for one call direction (seeds-ctios.md §2.6.4).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

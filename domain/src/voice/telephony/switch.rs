@@ -11,13 +11,13 @@
 use crate::VoiceEvent;
 use std::collections::BTreeSet;
 
-use crate::agent_state::{AgentState, CallDirection};
-use crate::agent_status::{AgentCall, PendingState};
+use crate::agent::state::{AgentState, CallDirection};
+use crate::agent::status::{AgentCall, PendingState};
 use crate::center::Center;
-use crate::contact::{ContactOutcome, ContactState};
 use crate::ids::{AgentId, CallId, ContactId};
 use crate::limits::CALL_COUNT_MAX;
 use crate::outcome::Event;
+use crate::queue::contact::{ContactOutcome, ContactState};
 use crate::rejection::Rejection;
 
 use super::{Call, CallData, CallKind, ClearCause, Connection, ConnectionState, Party};

@@ -12,11 +12,11 @@
 use crate::AgentEvent;
 use serde::{Deserialize, Serialize};
 
-use crate::agent_status::AgentStatus;
+use crate::agent::status::AgentStatus;
 use crate::center::Center;
-use crate::csq::Channel;
 use crate::ids::AgentId;
 use crate::outcome::{Applied, Event};
+use crate::queue::csq::Channel;
 use crate::rejection::Rejection;
 
 /// An agent's chat and email state.

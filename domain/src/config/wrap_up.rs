@@ -11,15 +11,15 @@ use crate::{ConfigEvent, QueueEvent};
 use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
-use crate::contact::ContactState;
-use crate::content::CsqTags;
-use crate::csq::Channel;
+use crate::config::content::CsqTags;
 use crate::ids::{AgentId, ContactId, CsqId, WrapUpCategoryId};
 use crate::limits::{
     CSQ_COUNT_MAX, WRAP_UP_CATEGORY_COUNT_MAX, WRAP_UP_CATEGORY_PER_CSQ_COUNT_MAX, WRAP_UP_REASON_COUNT_MAX,
     WRAP_UP_REASON_PER_CONTACT_COUNT_MAX, WRAP_UP_TEXT_LENGTH_MAX,
 };
 use crate::outcome::{Applied, EntityRef, Event};
+use crate::queue::contact::ContactState;
+use crate::queue::csq::Channel;
 use crate::rejection::{Rejection, RejectionCode};
 use crate::text::{equal_ignoring_case, text_required};
 

@@ -8,8 +8,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
-use crate::csq::Channel;
 use crate::ids::CsqId;
+use crate::queue::csq::Channel;
 use crate::rejection::{Rejection, RejectionCode};
 
 /// Where a piece of desktop content applies.

@@ -9,6 +9,7 @@ use crate::QueueEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
+use crate::config::skill::{SkillListFields, SkillListItem};
 use crate::ids::{CsqId, SkillId};
 use crate::limits::{
     CSQ_COUNT_MAX, CSQ_SKILL_COUNT_MAX, CSQ_SKILL_COUNT_MIN, EMAIL_CSQ_COUNT_MAX, EMAIL_CSQ_LIMIT_MESSAGE,
@@ -16,7 +17,6 @@ use crate::limits::{
 };
 use crate::outcome::{Applied, EntityRef, Event};
 use crate::rejection::{Rejection, RejectionCode};
-use crate::skill::{SkillListFields, SkillListItem};
 use crate::text::{equal_ignoring_case, text_required};
 
 /// A CSQ as stored.

@@ -7,7 +7,7 @@
 //! everyone. The supervisor joins from Not Ready, as for any call it makes, so it is never
 //! already talking: the direct barge-in of 13120 does not arise here.
 
-use crate::agent_state::{make_call_checked, CallDirection};
+use crate::agent::state::{make_call_checked, CallDirection};
 use crate::center::Center;
 use crate::ids::{AgentId, CallId};
 use crate::limits::CONFERENCE_PARTY_COUNT_MAX;

@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
-use crate::csq::Channel;
+use crate::config::wrap_up::WrapUpSelection;
 use crate::deadline::{Deadline, Timer};
 use crate::ids::{AgentId, CallId, ContactId, CsqId, WrapUpCategoryId};
 use crate::limits::{
@@ -22,10 +22,10 @@ use crate::limits::{
     EMAIL_SUBJECT_LENGTH_MAX, PRIORITY_DEFAULT, PRIORITY_MAX, PRIORITY_MIN,
 };
 use crate::outcome::{Applied, EntityRef, Event};
+use crate::queue::csq::Channel;
 use crate::rejection::{Rejection, RejectionCode};
-use crate::telephony::{number_checked, CallData, CallKind, Connection, ConnectionState, Party, Touched};
 use crate::text::text_optional;
-use crate::wrap_up::WrapUpSelection;
+use crate::voice::telephony::{number_checked, CallData, CallKind, Connection, ConnectionState, Party, Touched};
 
 /// A contact as stored.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -9,14 +9,14 @@ use crate::EmailEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
-use crate::content::CsqTags;
-use crate::csq::Channel;
+use crate::config::content::CsqTags;
 use crate::ids::{AgentId, CsqId, EmailSignatureId};
 use crate::limits::{
     EMAIL_SIGNATURE_AGENT_ALIAS_VARIABLE, EMAIL_SIGNATURE_CONTENT_LENGTH_MAX, EMAIL_SIGNATURE_COUNT_MAX,
     EMAIL_SIGNATURE_CSQ_COUNT_MAX, EMAIL_SIGNATURE_NAME_LENGTH_MAX,
 };
 use crate::outcome::{Applied, EntityRef, Event};
+use crate::queue::csq::Channel;
 use crate::rejection::{Rejection, RejectionCode};
 use crate::text::{equal_ignoring_case, text_body, text_required};
 

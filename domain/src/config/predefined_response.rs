@@ -10,14 +10,14 @@ use crate::ConfigEvent;
 use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
-use crate::content::CsqTags;
-use crate::csq::Channel;
+use crate::config::content::CsqTags;
 use crate::ids::{CsqId, PredefinedResponseId};
 use crate::limits::{
     PREDEFINED_RESPONSE_BODY_LENGTH_MAX, PREDEFINED_RESPONSE_COUNT_MAX, PREDEFINED_RESPONSE_CSQ_COUNT_MAX,
     PREDEFINED_RESPONSE_FORBIDDEN_CHARACTERS, PREDEFINED_RESPONSE_TITLE_LENGTH_MAX,
 };
 use crate::outcome::{Applied, EntityRef, Event};
+use crate::queue::csq::Channel;
 use crate::rejection::{Rejection, RejectionCode};
 use crate::text::{equal_ignoring_case, text_body, text_required};
 

@@ -7,10 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::agent_state::{AgentState, CallDirection};
+use crate::agent::digital::{Blending, DigitalState};
+use crate::agent::state::{AgentState, CallDirection};
 use crate::center::Center;
 use crate::deadline::Timer;
-use crate::digital::{Blending, DigitalState};
 use crate::ids::{AgentId, CallId, ContactId};
 use crate::rejection::Rejection;
 

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::settings::WrapUpMode;
+use crate::config::settings::WrapUpMode;
 use crate::spec_error::SpecError;
 
 /// An agent's voice state (seeds-ctios.md §2.6.2, Table 48).

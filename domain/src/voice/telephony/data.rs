@@ -6,7 +6,7 @@
 //! data, which every party reads, and the agent's after-call record, which wrap-up (and 280)
 //! reads after the call is gone; both writers (`SetCallData`, `SetWrapUpData`) update both.
 
-use crate::agent_state::CallDirection;
+use crate::agent::state::CallDirection;
 use crate::center::Center;
 use crate::ids::{AgentId, CallId};
 use crate::limits::{

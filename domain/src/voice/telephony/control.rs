@@ -8,13 +8,13 @@
 //! the agent's call and go through the same checks; without a call to pick they keep their
 //! 10108.
 
-use crate::agent_state::{make_call_checked, AgentState, CallDirection};
+use crate::agent::state::{make_call_checked, AgentState, CallDirection};
 use crate::center::Center;
-use crate::contact::{ContactSpec, ContactState};
-use crate::csq::Channel;
 use crate::ids::{AgentId, CallId};
 use crate::limits::{CALL_DIGITS_LENGTH_MAX, DTMF_DIGITS_LENGTH_MAX, LINE_CALL_COUNT_MAX};
 use crate::outcome::{Applied, Event};
+use crate::queue::contact::{ContactSpec, ContactState};
+use crate::queue::csq::Channel;
 use crate::rejection::Rejection;
 use crate::spec_error::SpecError;
 use crate::VoiceEvent;

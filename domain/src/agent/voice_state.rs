@@ -7,19 +7,19 @@
 //! ([`Center::agent_enter`], [`Center::call_end`]) are the only code that moves a voice state;
 //! the switch (`telephony`) calls them when an agent's connections change.
 
-use crate::agent_state::{
+use crate::agent::state::{
     after_call_step, voice_step, wrap_up_timer_target, AfterCallStep, AgentState, AgentStateRequest, CallDirection,
     VoiceStep,
 };
-use crate::agent_status::{AgentCall, AgentStatus, PendingState};
+use crate::agent::status::{AgentCall, AgentStatus, PendingState};
 use crate::center::Center;
+use crate::config::reason_code::ReasonKind;
+use crate::config::settings::WrapUpMode;
 use crate::deadline::Deadline;
 use crate::ids::AgentId;
 use crate::limits::WRAP_UP_DATA_LENGTH_MAX;
 use crate::outcome::{Applied, Event};
-use crate::reason_code::ReasonKind;
 use crate::rejection::Rejection;
-use crate::settings::WrapUpMode;
 use crate::spec_error::SpecError;
 use crate::text::text_required;
 use crate::{AgentEvent, VoiceEvent};
