@@ -27,7 +27,7 @@ use actix::{
 };
 use bytes::Bytes;
 use futures::future::LocalBoxFuture;
-use futures::stream::{LocalBoxStream, StreamExt};
+use futures::stream::{AbortHandle, LocalBoxStream, StreamExt};
 use tandem_client::proto::{
     ClientBody, EventFrame, LoginResult, Notice, Reply, ServerBody, SkillGroupStatisticsFrame, Snapshot,
     StatisticsFrame,
@@ -177,7 +177,10 @@ impl<C: Core> Desks<C> {
 struct Seat {
     desk: DeskSession,
     link: Box<dyn DeskLink>,
-    input: SpawnHandle,
+    /// Ends the seat's input in [`AgentDesk::inputs`].
+    input: AbortHandle,
+    /// The session's next deadline as entered in [`AgentDesk::deadlines`].
+    due: Option<u64>,
 }
 
 /// The actor of one logged-in user on this node.
@@ -195,7 +198,13 @@ pub struct AgentDesk<C: Core> {
     /// The fan-out subscription's key, while the fan-out has not dropped it.
     subscription: Option<u64>,
     epoch: Instant,
+    /// Each seat's next deadline, earliest first: the timer wakes only the seats that are due,
+    /// and a change to one seat costs no scan of the others (a user with thousands of
+    /// desktops, e.g. wall boards on the administrator token, would otherwise be quadratic).
+    deadlines: BTreeSet<(u64, u64)>,
     alarm: Option<(u64, SpawnHandle)>,
+    /// What the seats' desktops send, as one stream.
+    inputs: Inputs,
     /// The live data of the CSQs the user's agents serve, as their queue actors publish it.
     queues: BTreeMap<CsqId, QueueWatch>,
     /// Seats due CSQ figures that a queue actor has not computed yet, and the wait for them.
@@ -214,7 +223,9 @@ impl<C: Core> AgentDesk<C> {
             resynced: false,
             subscription: None,
             epoch: Instant::now(),
+            deadlines: BTreeSet::new(),
             alarm: None,
+            inputs: Inputs::default(),
             queues: BTreeMap::new(),
             figures_waiting: BTreeSet::new(),
             figures_wait: None,
@@ -287,12 +298,14 @@ impl<C: Core> AgentDesk<C> {
         self.seat_last += 1;
         let id = self.seat_last;
         let desk = DeskSession::new(identity, self.shared().settings.clone(), catch_up.cursor(), self.now_ms());
-        let input =
-            ctx.add_stream(input.map(move |incoming| (id, incoming)).chain(futures::stream::once(async move {
-                // The socket's stream ended: whatever the session decides, the desktop is gone.
-                (id, Incoming::Gone)
-            })));
-        self.seats.insert(id, Seat { desk, link, input });
+        let input = input.map(move |incoming| (id, incoming)).chain(futures::stream::once(async move {
+            // The socket's stream ended: whatever the session decides, the desktop is gone.
+            (id, Incoming::Gone)
+        }));
+        let (input, abort) = futures::stream::abortable(input);
+        self.inputs.push(input.boxed_local());
+        let input = abort;
+        self.seats.insert(id, Seat { desk, link, input, due: None });
         self.drive(id, ctx);
     }
 
@@ -346,6 +359,16 @@ impl<C: Core> AgentDesk<C> {
             }));
         }
         let Some(seat) = self.seats.get_mut(&id) else { return };
+        let due = seat.desk.poll_timeout();
+        if due != seat.due {
+            if let Some(before) = seat.due {
+                self.deadlines.remove(&(before, id));
+            }
+            if let Some(after) = due {
+                self.deadlines.insert((after, id));
+            }
+            seat.due = due;
+        }
         if let Some(end) = seat.desk.end() {
             if end == End::HeartbeatsUnanswered {
                 tracing::info!(user = ?self.key.0, "closing a desktop session that stopped answering heartbeats");
@@ -353,7 +376,7 @@ impl<C: Core> AgentDesk<C> {
             if !gone {
                 seat.link.close();
             }
-            ctx.cancel_future(seat.input);
+            seat.input.abort();
             let identity = seat.desk.identity().clone();
             self.seats.remove(&id);
             tracing::debug!(reason = end.reason(), "desktop session ended");
@@ -376,7 +399,7 @@ impl<C: Core> AgentDesk<C> {
                 return;
             }
         }
-        let due = self.seats.values().filter_map(|seat| seat.desk.poll_timeout()).min();
+        let due = self.deadlines.first().map(|&(due, _)| due);
         if self.alarm.as_ref().map(|(at, _)| *at) != due {
             if let Some((_, handle)) = self.alarm.take() {
                 ctx.cancel_future(handle);
@@ -386,7 +409,7 @@ impl<C: Core> AgentDesk<C> {
                 let handle = ctx.run_later(wait, |actor, ctx| {
                     actor.alarm = None;
                     let now_ms = actor.now_ms();
-                    let ids: Vec<u64> = actor.seats.keys().copied().collect();
+                    let ids: Vec<u64> = actor.deadlines.range(..=(now_ms, u64::MAX)).map(|&(_, id)| id).collect();
                     for id in ids {
                         if let Some(seat) = actor.seats.get_mut(&id) {
                             seat.desk.handle_timeout(now_ms);
@@ -506,6 +529,7 @@ impl<C: Core> Actor for AgentDesk<C> {
 
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.subscribe(ctx);
+        ctx.add_stream(self.inputs.stream());
     }
 
     fn stopped(&mut self, _: &mut Context<Self>) {
@@ -568,6 +592,48 @@ impl<C: Core> StreamHandler<(u64, Incoming)> for AgentDesk<C> {
 
     /// Each seat's stream ends with `Incoming::Gone`; the actor outlives them.
     fn finished(&mut self, _: &mut Context<Self>) {}
+}
+
+/// The inputs of every seat merged into the one stream the actor reads: only the sockets that
+/// have something are polled when the actor wakes. (A stream per seat added to the actor's
+/// context would be polled, all of them, at every wake-up: a user with thousands of desktops
+/// then spends its time polling idle sockets.) A seat's input is removed by aborting it.
+#[derive(Clone, Default)]
+struct Inputs {
+    shared: Rc<RefCell<InputsShared>>,
+}
+
+#[derive(Default)]
+struct InputsShared {
+    streams: futures::stream::SelectAll<LocalBoxStream<'static, (u64, Incoming)>>,
+    /// The actor's task, to wake when a seat is added while it waits.
+    waker: Option<std::task::Waker>,
+}
+
+impl Inputs {
+    fn push(&self, input: LocalBoxStream<'static, (u64, Incoming)>) {
+        let mut shared = self.shared.borrow_mut();
+        shared.streams.push(input);
+        if let Some(waker) = shared.waker.take() {
+            waker.wake();
+        }
+    }
+
+    /// The merged stream; it never ends (it waits for seats while there are none).
+    fn stream(&self) -> impl futures::Stream<Item = (u64, Incoming)> + 'static {
+        let inputs = self.shared.clone();
+        futures::stream::poll_fn(move |cx| {
+            use std::task::Poll;
+            let mut shared = inputs.borrow_mut();
+            match shared.streams.poll_next_unpin(cx) {
+                Poll::Ready(Some(item)) => Poll::Ready(Some(item)),
+                Poll::Ready(None) | Poll::Pending => {
+                    shared.waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+    }
 }
 
 /// The viewer's desk view and its index.
