@@ -151,13 +151,19 @@ macro_rules! grouped {
 
                     fn visit_enum<A: serde::de::EnumAccess<'de>>(self, data: A) -> Result<$name, A::Error> {
                         use serde::de::Error as _;
+                        // Each group's names, read from its derived code once.
+                        static GROUPS: std::sync::OnceLock<Vec<&'static [&'static str]>> = std::sync::OnceLock::new();
+                        let groups = GROUPS.get_or_init(|| vec![$($crate::grouped::variants::<$inner>()),+]);
                         let (name, rest): (String, A::Variant) = data.variant()?;
+                        let mut group = 0;
                         $(
-                            if $crate::grouped::variants::<$inner>().contains(&name.as_str()) {
+                            if groups.get(group).is_some_and(|names| names.contains(&name.as_str())) {
                                 let one = $crate::grouped::OneVariant { name, rest };
                                 return <$inner as serde::Deserialize>::deserialize(one).map($name::$group);
                             }
+                            group += 1;
                         )+
+                        let _ = group;
                         Err(A::Error::unknown_variant(&name, $name::variant_names()))
                     }
                 }
