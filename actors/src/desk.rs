@@ -267,6 +267,12 @@ impl DeskSession {
             return;
         }
         self.transmits.push_back(Transmit::Event(delivery.clone()));
+        if let Some(own) = self.identity.viewer.agent() {
+            if delivery.event.audience.reloads(own) {
+                // The agents this supervisor sees changed: the desktop reloads its view.
+                self.transmits.push_back(Transmit::Snapshot);
+            }
+        }
         if let Event::Voice(VoiceEvent::EndCall { agents, .. }) = &*delivery.event.event {
             if self.agent_statistics_on() && self.settings.agent_statistics_at_end_call {
                 self.transmits.push_back(Transmit::AgentStatistics { only: Some(agents.clone()) });
@@ -510,5 +516,50 @@ mod tests {
         desk.handle_timeout(26_000);
         assert_eq!(drain(&mut desk), [Transmit::SkillGroupStatistics], "late: once, not twice");
         assert_eq!(desk.poll_timeout(), Some(30_000));
+    }
+
+    /// A supervisor's view lists the agents of its teams: when an agent joins one, its
+    /// desktops get the event and then reload; the agent's own desktop just gets the event.
+    #[test]
+    fn a_supervisor_reloads_when_the_agents_it_supervises_change() {
+        use tandem_domain::{
+            AgentCommand, AgentSpec, Center, Command, ConfigCommand, Entry, Outcome, TeamId, TeamSpec,
+        };
+        let mut center = Center::default();
+        let mut apply = |command: Command| {
+            let entry = Entry { request_id: None, time_ms: 1, command, by: Actor::Operator };
+            match center.apply(&entry) {
+                Outcome::Applied(applied) => applied,
+                Outcome::Rejected(rejection) => panic!("{rejection:?}"),
+            }
+        };
+        let spec = |login_name: &str, team: Option<TeamId>| AgentSpec {
+            login_name: login_name.into(),
+            name: login_name.into(),
+            alias: None,
+            team,
+            skills: Vec::new(),
+            extension: None,
+        };
+        apply(Command::Agent(AgentCommand::CreateAgent(spec("sam", None))));
+        let team =
+            TeamSpec { name: "Floor".into(), primary_supervisor: Some(AgentId(1)), secondary_supervisors: Vec::new() };
+        apply(Command::Config(ConfigCommand::CreateTeam(team)));
+        let applied = apply(Command::Agent(AgentCommand::CreateAgent(spec("alice", Some(TeamId(1))))));
+        let Some((event, audience)) = applied.published().next() else { panic!("an event") };
+        let joined = RetainedEvent { index: 3, event: Arc::new(event.clone()), audience: Arc::new(audience.clone()) };
+        let joined = Dispatched::new(joined, Arc::from("{}"), Arc::from(""));
+
+        let sam = DeskIdentity { viewer: Viewer::Supervisor { agent: AgentId(1) }, actor: Actor::User(UserId(1)) };
+        let mut desk = DeskSession::new(sam, settings(), 2, 0);
+        drain(&mut desk);
+        desk.handle_event(&joined);
+        assert_eq!(drain(&mut desk), [Transmit::Event(joined.clone()), Transmit::Snapshot]);
+
+        let alice = DeskIdentity { viewer: Viewer::Agent { agent: AgentId(2) }, actor: Actor::User(UserId(2)) };
+        let mut desk = DeskSession::new(alice, settings(), 2, 0);
+        drain(&mut desk);
+        desk.handle_event(&joined);
+        assert_eq!(drain(&mut desk), [Transmit::Event(joined)]);
     }
 }

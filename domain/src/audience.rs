@@ -12,8 +12,9 @@
 //! (its role and agent), not how it is reached.
 
 use crate::center::Center;
-use crate::ids::AgentId;
+use crate::ids::{AgentId, TeamId};
 use crate::outcome::{Concern, Event};
+use crate::{AgentCommand, AgentEvent, Command, ConfigCommand, ConfigEvent, Team};
 
 /// Who sees one applied event: everyone, or the desktops of some agents and of some
 /// supervisors.
@@ -26,6 +27,10 @@ pub struct Audience {
     /// The supervisors (primary or secondary) of those agents' teams, and of the teams the event
     /// is for; sorted, each once.
     supervisors: Vec<AgentId>,
+    /// The supervisors whose set of supervised agents the event changes (an agent joins, leaves
+    /// or changes team; a team changes supervisors or goes): their desktops reload their view.
+    /// Sorted, each once, and each also in `supervisors` (or the event is for everyone).
+    reloads: Vec<AgentId>,
 }
 
 /// What one session may see.
@@ -36,13 +41,11 @@ pub enum Viewer {
         /// The agent.
         agent: AgentId,
     },
-    /// A supervisor: its own events and every event of the agents of the teams it supervises.
+    /// A supervisor: its own events and every event of the agents of the teams it supervises
+    /// (the teams as they are when the event applies, not when the session began).
     Supervisor {
         /// The supervisor's own agent.
         agent: AgentId,
-        /// The teams it supervised when the session began, sorted: what its desk view lists.
-        /// Visibility does not read them; the audience names the supervisors as they are.
-        teams: Vec<crate::TeamId>,
     },
     /// An administrator (or a tool with the admin token): everything.
     Everything,
@@ -51,7 +54,7 @@ pub enum Viewer {
 impl Audience {
     /// An event everyone sees (configuration and settings).
     pub fn everyone() -> Audience {
-        Audience { everyone: true, agents: Vec::new(), supervisors: Vec::new() }
+        Audience { everyone: true, ..Audience::default() }
     }
 
     /// Whether everyone sees it.
@@ -79,6 +82,12 @@ impl Audience {
     /// again with it: an event about that agent (configuration, for everyone, changes none).
     pub fn changes_controls_of(&self, agent: AgentId) -> bool {
         !self.everyone && self.agents.binary_search(&agent).is_ok()
+    }
+
+    /// Whether the event changes which agents `supervisor` supervises, so its desktops reload
+    /// their view after it.
+    pub fn reloads(&self, supervisor: AgentId) -> bool {
+        self.reloads.binary_search(&supervisor).is_ok()
     }
 
     /// Whether `viewer` sees the event.
@@ -127,12 +136,52 @@ impl Center {
                 .any(|agent| self.viewer_sees_agent(viewer, agent))
     }
 
+    /// The supervisors who supervise what `command` may move between teams, before it runs: the
+    /// team of an agent it updates or deletes, a team it updates or deletes. [`Center::apply`]
+    /// passes them to [`Center::audience_after`], so the former supervisors learn too.
+    pub(crate) fn supervision_before(&self, command: &Command) -> Vec<AgentId> {
+        let team = match command {
+            Command::Agent(AgentCommand::UpdateAgent { id, .. } | AgentCommand::DeleteAgent { id }) => {
+                self.agents.get(*id).and_then(|agent| agent.team)
+            }
+            Command::Config(ConfigCommand::UpdateTeam { id, .. } | ConfigCommand::DeleteTeam { id }) => Some(*id),
+            _ => None,
+        };
+        team.and_then(|team| self.teams.get(team)).map(team_supervisors).unwrap_or_default()
+    }
+
+    /// Who sees `event` (see [`Center::audience`]), and, for an event that changes supervision,
+    /// which supervisors reload: `before` (from [`Center::supervision_before`]) and those of the
+    /// agent's or team's team now.
+    pub(crate) fn audience_after(&self, event: &Event, before: &[AgentId]) -> Audience {
+        let mut audience = self.audience(event);
+        let team = match event {
+            Event::Agent(AgentEvent::AgentCreated(agent) | AgentEvent::AgentUpdated(agent)) => agent.team,
+            Event::Agent(AgentEvent::AgentDeleted(_)) => None,
+            Event::Config(ConfigEvent::TeamCreated(team) | ConfigEvent::TeamUpdated(team)) => Some(team.id),
+            Event::Config(ConfigEvent::TeamDeleted(_)) => None,
+            _ => return audience,
+        };
+        let mut reloads = before.to_vec();
+        reloads.extend(team.and_then(|team| self.teams.get(team)).map(team_supervisors).unwrap_or_default());
+        reloads.sort_unstable();
+        reloads.dedup();
+        if !audience.everyone {
+            audience.supervisors.extend_from_slice(&reloads);
+            audience.supervisors.sort_unstable();
+            audience.supervisors.dedup();
+        }
+        audience.reloads = reloads;
+        audience
+    }
+
     /// Who sees `event`, resolved against the center as it is now. [`Center::apply`] calls this
     /// right after the command that produced the event, and hands the result out with it
     /// ([`crate::Applied::audiences`]); readers never call it again.
     pub fn audience(&self, event: &Event) -> Audience {
         let (mut agents, mut supervisors) = match event.concerns() {
             Concern::All => return Audience::everyone(),
+            Concern::Administrators => return Audience::default(),
             Concern::Agent(agent) => (vec![agent], Vec::new()),
             Concern::Agents(agents) => (agents.to_vec(), Vec::new()),
             Concern::Contact(contact) => match self.contact(contact) {
@@ -150,24 +199,28 @@ impl Center {
                     .filter(|agent| agent.team.is_some_and(|team| teams.contains(&team)))
                     .map(|agent| agent.id)
                     .collect();
-                let mut supervisors = Vec::new();
-                for team in teams.iter().filter_map(|team| self.teams.get(*team)) {
-                    supervisors.extend(team.primary_supervisor);
-                    supervisors.extend_from_slice(&team.secondary_supervisors);
-                }
+                let supervisors =
+                    teams.iter().filter_map(|team| self.teams.get(*team)).flat_map(team_supervisors).collect();
                 (members, supervisors)
             }
         };
         for agent in &agents {
             let Some(team) = self.agents.get(*agent).and_then(|agent| agent.team) else { continue };
-            let Some(team) = self.teams.get(team) else { continue };
-            supervisors.extend(team.primary_supervisor);
-            supervisors.extend_from_slice(&team.secondary_supervisors);
+            supervisors.extend(self.teams.get(team).map(team_supervisors).unwrap_or_default());
         }
         agents.sort_unstable();
         agents.dedup();
         supervisors.sort_unstable();
         supervisors.dedup();
-        Audience { everyone: false, agents, supervisors }
+        Audience { everyone: false, agents, supervisors, reloads: Vec::new() }
     }
+
+    /// The teams `supervisor` supervises now (primary or secondary), in id order.
+    pub fn supervised_by(&self, supervisor: AgentId) -> Vec<TeamId> {
+        self.teams.values().filter(|team| team.is_supervised_by(supervisor)).map(|team| team.id).collect()
+    }
+}
+
+fn team_supervisors(team: &Team) -> Vec<AgentId> {
+    team.primary_supervisor.into_iter().chain(team.secondary_supervisors.iter().copied()).collect()
 }

@@ -13,10 +13,6 @@
 //! everything. What the spec's settings permit (chat levels, which states allow which request)
 //! is the commands' own business, checked after this.
 
-use crate::{
-    AgentCommand, ChatCommand, ConfigCommand, EmailCommand, QueueCommand, SupervisionCommand, SystemCommand,
-    VoiceCommand,
-};
 use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
@@ -45,7 +41,7 @@ impl Actor {
 }
 
 /// Which agent a command acts for, and in which capacity.
-enum Scope {
+pub(crate) enum Scope {
     /// Configuration, the trunk side, customers, housekeeping: administrators only.
     Administration,
     /// The agent's own work (its state, its calls, chats and emails); a supervisor of its team
@@ -61,79 +57,14 @@ enum Scope {
 impl Command {
     fn scope(&self) -> Scope {
         match self {
-            Command::Agent(AgentCommand::SetAgentState { agent, .. })
-            | Command::Voice(VoiceCommand::MakeCall { agent })
-            | Command::Voice(VoiceCommand::HoldCall { agent })
-            | Command::Voice(VoiceCommand::RetrieveCall { agent })
-            | Command::Voice(VoiceCommand::EndCall { agent })
-            | Command::Voice(VoiceCommand::SetWrapUpData { agent, .. })
-            | Command::Agent(AgentCommand::CloseSession { agent })
-            | Command::Agent(AgentCommand::SetDigitalState { agent, .. })
-            | Command::Voice(VoiceCommand::AnswerCall { agent })
-            | Command::Chat(ChatCommand::AcceptChat { agent, .. })
-            | Command::Chat(ChatCommand::EndChat { agent, .. })
-            | Command::Chat(ChatCommand::LeaveChat { agent, .. })
-            | Command::Chat(ChatCommand::InviteToGroupChat { agent, .. })
-            | Command::Chat(ChatCommand::AcceptGroupChatInvite { agent, .. })
-            | Command::Chat(ChatCommand::DeclineGroupChatInvite { agent, .. })
-            | Command::Email(EmailCommand::SendEmail { agent, .. })
-            | Command::Email(EmailCommand::DiscardEmail { agent, .. })
-            | Command::Email(EmailCommand::RequeueEmail { agent, .. })
-            | Command::Queue(QueueCommand::SetContactWrapUp { agent, .. })
-            | Command::Voice(VoiceCommand::CallControl { agent, .. })
-            | Command::Voice(VoiceCommand::EmergencyCall { agent, .. })
-            | Command::Voice(VoiceCommand::AssistanceRequest { agent, .. }) => Scope::Agent(*agent),
-            Command::Voice(VoiceCommand::StartSilentMonitor { supervisor, .. })
-            | Command::Voice(VoiceCommand::StopSilentMonitor { supervisor })
-            | Command::Voice(VoiceCommand::Supervise { supervisor, .. }) => Scope::AsSelf(*supervisor),
-            Command::Supervision(SupervisionCommand::SendAgentChat { from, .. }) => Scope::AsSelf(*from),
-            Command::Supervision(SupervisionCommand::PublishTeamMessage(spec)) => Scope::AsSelf(spec.sender),
-            Command::Supervision(SupervisionCommand::DeleteTeamMessage { by, .. }) => Scope::TeamMessageDeletion(*by),
-            Command::Config(ConfigCommand::CreateSkill(_))
-            | Command::Config(ConfigCommand::UpdateSkill { .. })
-            | Command::Config(ConfigCommand::DeleteSkill { .. })
-            | Command::Agent(AgentCommand::CreateAgent(_))
-            | Command::Agent(AgentCommand::UpdateAgent { .. })
-            | Command::Agent(AgentCommand::DeleteAgent { .. })
-            | Command::Config(ConfigCommand::CreateTeam(_))
-            | Command::Config(ConfigCommand::UpdateTeam { .. })
-            | Command::Config(ConfigCommand::DeleteTeam { .. })
-            | Command::Queue(QueueCommand::CreateCsq(_))
-            | Command::Queue(QueueCommand::UpdateCsq { .. })
-            | Command::Queue(QueueCommand::DeleteCsq { .. })
-            | Command::Config(ConfigCommand::CreateReasonCode(_))
-            | Command::Config(ConfigCommand::UpdateReasonCode { .. })
-            | Command::Config(ConfigCommand::DeleteReasonCode { .. })
-            | Command::Config(ConfigCommand::CreateUser(_))
-            | Command::Config(ConfigCommand::UpdateUser { .. })
-            | Command::Config(ConfigCommand::DeleteUser { .. })
-            | Command::System(SystemCommand::SetSessionKey { .. })
-            | Command::System(SystemCommand::Noop)
-            | Command::Config(ConfigCommand::SetDeskSettings(_))
-            | Command::Config(ConfigCommand::SetChannelParameters(_))
-            | Command::Queue(QueueCommand::InjectContact(_))
-            | Command::Queue(QueueCommand::CustomerLeft { .. })
-            | Command::Chat(ChatCommand::CustomerActivity { .. })
-            | Command::Email(EmailCommand::RequeueOpenEmails)
-            | Command::Config(ConfigCommand::CreateWrapUpCategory(_))
-            | Command::Config(ConfigCommand::UpdateWrapUpCategory { .. })
-            | Command::Config(ConfigCommand::DeleteWrapUpCategory { .. })
-            | Command::Config(ConfigCommand::CreatePredefinedResponse(_))
-            | Command::Config(ConfigCommand::UpdatePredefinedResponse { .. })
-            | Command::Config(ConfigCommand::DeletePredefinedResponse { .. })
-            | Command::Email(EmailCommand::CreateEmailSignature(_))
-            | Command::Email(EmailCommand::UpdateEmailSignature { .. })
-            | Command::Email(EmailCommand::DeleteEmailSignature { .. })
-            | Command::Config(ConfigCommand::SetStatisticsSettings(_))
-            | Command::System(SystemCommand::Expire { .. })
-            | Command::Voice(VoiceCommand::CreateDialedNumber(_))
-            | Command::Voice(VoiceCommand::UpdateDialedNumber { .. })
-            | Command::Voice(VoiceCommand::DeleteDialedNumber { .. })
-            | Command::Voice(VoiceCommand::InboundCall(_))
-            | Command::Voice(VoiceCommand::ExternalAnswer { .. })
-            | Command::Voice(VoiceCommand::ExternalHangup { .. }) => Scope::Administration,
-            #[cfg(feature = "planted-bugs")]
-            Command::System(SystemCommand::PlantBugs(_)) => Scope::Administration,
+            Command::Config(command) => command.scope(),
+            Command::Agent(command) => command.scope(),
+            Command::Queue(command) => command.scope(),
+            Command::Voice(command) => command.scope(),
+            Command::Chat(command) => command.scope(),
+            Command::Email(command) => command.scope(),
+            Command::Supervision(command) => command.scope(),
+            Command::System(command) => command.scope(),
         }
     }
 }

@@ -156,13 +156,15 @@ impl Center {
             }
         }
         let time_before = self.time_ms;
+        let supervision_before = self.supervision_before(&entry.command);
         self.time_ms = self.time_ms.max(entry.time_ms);
         let applied = match self.execute(&entry.command) {
             Ok(mut applied) => {
                 self.dispatch(&mut applied.events);
                 self.statistics.observe(&applied.events, self.time_ms);
                 self.event_index += applied.events.len() as u64;
-                applied.audiences = applied.events.iter().map(|event| self.audience(event)).collect();
+                applied.audiences =
+                    applied.events.iter().map(|event| self.audience_after(event, &supervision_before)).collect();
                 applied
             }
             Err(rejection) => {

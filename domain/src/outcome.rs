@@ -118,6 +118,8 @@ impl Outcome {
 pub(crate) enum Concern<'a> {
     /// Everyone watching the whole center (configuration, settings).
     All,
+    /// Administrators alone (users: login names and roles are not for agents).
+    Administrators,
     /// These agents, by name in the event.
     Agents(&'a [AgentId]),
     /// One agent, by name in the event.
@@ -133,80 +135,13 @@ impl Event {
     /// the teams it is for, or everyone (configuration and settings).
     pub(crate) fn concerns(&self) -> Concern<'_> {
         match self {
-            Event::Agent(AgentEvent::AgentCreated(agent)) | Event::Agent(AgentEvent::AgentUpdated(agent)) => {
-                Concern::Agent(agent.id)
-            }
-            Event::Agent(AgentEvent::AgentDeleted(agent)) => Concern::Agent(*agent),
-            Event::Agent(AgentEvent::AgentStateChanged { agent, .. })
-            | Event::Agent(AgentEvent::AfterCallStateChosen { agent, .. })
-            | Event::Agent(AgentEvent::DigitalStateChanged { agent, .. })
-            | Event::Agent(AgentEvent::BlendingChanged { agent, .. })
-            | Event::Queue(QueueEvent::ContactOffered { agent, .. })
-            | Event::Queue(QueueEvent::ContactAccepted { agent, .. })
-            | Event::Queue(QueueEvent::ContactNotAnswered { agent, .. })
-            | Event::Chat(ChatEvent::GroupChatInviteAccepted { agent, .. })
-            | Event::Chat(ChatEvent::GroupChatInviteDropped { agent, .. })
-            | Event::Chat(ChatEvent::ChatParticipantLeft { agent, .. })
-            | Event::Email(EmailEvent::EmailStickyWaiting { agent, .. })
-            | Event::Email(EmailEvent::EmailRequeued { agent, .. })
-            | Event::Queue(QueueEvent::ContactWrapUpSet { agent, .. })
-            | Event::Voice(VoiceEvent::WrapUpDataSet { agent, .. }) => Concern::Agent(*agent),
-            Event::Chat(ChatEvent::GroupChatInviteOffered { contact, .. }) => Concern::Contact(*contact),
-            Event::Voice(VoiceEvent::BeginCall { agents, .. })
-            | Event::Voice(VoiceEvent::CallDelivered { agents, .. })
-            | Event::Voice(VoiceEvent::CallEstablished { agents, .. })
-            | Event::Voice(VoiceEvent::CallHeld { agents, .. })
-            | Event::Voice(VoiceEvent::CallRetrieved { agents, .. })
-            | Event::Voice(VoiceEvent::CallTransferred { agents, .. })
-            | Event::Voice(VoiceEvent::CallConferenced { agents, .. })
-            | Event::Voice(VoiceEvent::CallConnectionCleared { agents, .. })
-            | Event::Voice(VoiceEvent::CallCleared { agents, .. })
-            | Event::Voice(VoiceEvent::EndCall { agents, .. })
-            | Event::Voice(VoiceEvent::CallDataUpdate { agents, .. })
-            | Event::Voice(VoiceEvent::DtmfSent { agents, .. })
-            | Event::Voice(VoiceEvent::SupervisorCallPlaced { agents, .. })
-            | Event::Supervision(SupervisionEvent::AgentChatMessageSent { agents, .. })
-            | Event::Voice(VoiceEvent::SilentMonitorStarted { agents, .. })
-            | Event::Voice(VoiceEvent::SilentMonitorEnded { agents, .. }) => Concern::Agents(agents),
-            Event::Queue(QueueEvent::ContactClosed { agent: Some(agent), .. }) => Concern::Agent(*agent),
-            Event::Queue(QueueEvent::ContactClosed { contact, agent: None, .. })
-            | Event::Chat(ChatEvent::ChatEnded { contact, .. })
-            | Event::Chat(ChatEvent::ChatJoinTimedOut { contact, .. })
-            | Event::Queue(QueueEvent::ContactQueued { contact, .. }) => Concern::Contact(*contact),
-            Event::Queue(QueueEvent::ContactInjected(contact)) => Concern::Agents(contact.agents()),
-            Event::Supervision(SupervisionEvent::TeamMessagePublished(message)) => Concern::Teams(&message.teams),
-            Event::Config(ConfigEvent::SkillCreated(_))
-            | Event::Config(ConfigEvent::SkillUpdated(_))
-            | Event::Config(ConfigEvent::SkillDeleted(_))
-            | Event::Config(ConfigEvent::TeamCreated(_))
-            | Event::Config(ConfigEvent::TeamUpdated(_))
-            | Event::Config(ConfigEvent::TeamDeleted(_))
-            | Event::Queue(QueueEvent::CsqCreated(_))
-            | Event::Queue(QueueEvent::CsqUpdated(_))
-            | Event::Queue(QueueEvent::CsqDeleted(_))
-            | Event::Config(ConfigEvent::ReasonCodeCreated(_))
-            | Event::Config(ConfigEvent::ReasonCodeUpdated(_))
-            | Event::Config(ConfigEvent::ReasonCodeDeleted(_))
-            | Event::Config(ConfigEvent::UserCreated(_))
-            | Event::Config(ConfigEvent::UserUpdated(_))
-            | Event::Config(ConfigEvent::UserDeleted(_))
-            | Event::Config(ConfigEvent::DeskSettingsUpdated(_))
-            | Event::Config(ConfigEvent::ChannelParametersUpdated(_))
-            | Event::Config(ConfigEvent::WrapUpCategoryCreated(_))
-            | Event::Config(ConfigEvent::WrapUpCategoryUpdated(_))
-            | Event::Config(ConfigEvent::WrapUpCategoryDeleted(_))
-            | Event::Config(ConfigEvent::PredefinedResponseCreated(_))
-            | Event::Config(ConfigEvent::PredefinedResponseUpdated(_))
-            | Event::Config(ConfigEvent::PredefinedResponseDeleted(_))
-            | Event::Email(EmailEvent::EmailSignatureCreated(_))
-            | Event::Email(EmailEvent::EmailSignatureUpdated(_))
-            | Event::Email(EmailEvent::EmailSignatureDeleted(_))
-            | Event::Supervision(SupervisionEvent::TeamMessageDeleted(_))
-            | Event::Supervision(SupervisionEvent::TeamMessageExpired(_))
-            | Event::Config(ConfigEvent::StatisticsSettingsUpdated(_))
-            | Event::Voice(VoiceEvent::DialedNumberCreated(_))
-            | Event::Voice(VoiceEvent::DialedNumberUpdated(_))
-            | Event::Voice(VoiceEvent::DialedNumberDeleted(_)) => Concern::All,
+            Event::Config(event) => event.concerns(),
+            Event::Agent(event) => event.concerns(),
+            Event::Queue(event) => event.concerns(),
+            Event::Voice(event) => event.concerns(),
+            Event::Chat(event) => event.concerns(),
+            Event::Email(event) => event.concerns(),
+            Event::Supervision(event) => event.concerns(),
         }
     }
 }

@@ -14,7 +14,7 @@ use tandem_raft::https::TlsFiles;
 use tandem_raft::{Member, NodeId, Side};
 
 /// Top-level keys of [`NodeConfig`], which `TANDEM_*` variables may override.
-const CONFIG_KEYS: [&str; 16] = [
+const CONFIG_KEYS: [&str; 17] = [
     "node_id",
     "side",
     "data_dir",
@@ -23,6 +23,7 @@ const CONFIG_KEYS: [&str; 16] = [
     "api_tls",
     "api_cert",
     "api_key",
+    "api_workers",
     "raft_listen",
     "raft_advertise",
     "tls",
@@ -52,6 +53,9 @@ pub struct NodeConfig {
     pub api_tls: ApiTls,
     pub api_cert: Option<PathBuf>,
     pub api_key: Option<PathBuf>,
+    /// Threads serving the API, web pages and desktop sockets; 0 (the default) means one per
+    /// core.
+    pub api_workers: usize,
     /// The node-to-node listener (mutual TLS). Absent for a single node with no peers.
     pub raft_listen: Option<SocketAddr>,
     /// host:port peers use to reach `raft_listen` (defaults to `raft_listen`).
@@ -193,6 +197,7 @@ impl NodeConfig {
             api_tls: ApiTls::None,
             api_cert: None,
             api_key: None,
+            api_workers: 0,
             raft_listen: None,
             raft_advertise: None,
             tls: None,

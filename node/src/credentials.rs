@@ -85,6 +85,12 @@ impl PasswordWorkers {
     }
 }
 
+/// What an unknown login name's password is checked against, so that refusing it takes as
+/// long as refusing a wrong password: a well-formed Argon2id hash (the default parameters) of
+/// no password anyone knows.
+pub const NOBODYS_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$bm9ib2R5cyBzYWx0IDE2Yg$22cBdpBRkRiZaMegvVyhzMuQ/vWrnMemdPqnTto0c44";
+
 /// The most memory a stored hash may ask of a verification, in KiB (256 MiB): a hash with a
 /// larger `m` is refused rather than honoured.
 pub const HASH_MEMORY_KIB_MAX: u32 = 256 * 1024;
@@ -212,6 +218,23 @@ pub fn check_resume_token(key: &str, token: &str, now_ms: u64) -> Option<UserId>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hash an unknown login is checked against must cost what a real one costs: well
+    /// formed, with the parameters new hashes get (a malformed one would be refused at once).
+    #[test]
+    fn nobodys_hash_is_a_real_argon2id_hash_with_the_default_cost() {
+        let parsed = PasswordHash::new(NOBODYS_HASH).expect("a PHC string");
+        assert_eq!(parsed.algorithm, Algorithm::Argon2id.ident());
+        let params = Params::try_from(&parsed).expect("Argon2 parameters");
+        let default = Params::default();
+        assert_eq!(
+            (params.m_cost(), params.t_cost(), params.p_cost()),
+            (default.m_cost(), default.t_cost(), default.p_cost())
+        );
+        assert_eq!(parsed.hash.map(|hash| hash.len()), Some(Params::DEFAULT_OUTPUT_LEN));
+        assert!(!verify_password(NOBODYS_HASH, ""));
+        assert!(!verify_password(NOBODYS_HASH, "password"));
+    }
 
     #[test]
     fn passwords_verify_only_themselves() {

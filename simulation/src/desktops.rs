@@ -323,7 +323,7 @@ impl Desktops {
             .enumerate()
             .map(|(index, (plan, user))| {
                 let viewer = match (plan.role, plan.agent) {
-                    (Role::Supervisor, Some(agent)) => Viewer::Supervisor { agent, teams: Vec::new() },
+                    (Role::Supervisor, Some(agent)) => Viewer::Supervisor { agent },
                     (Role::Agent, Some(agent)) => Viewer::Agent { agent },
                     _ => Viewer::Everything,
                 };

@@ -161,6 +161,8 @@ fn each_role_may_do_what_it_may_and_nothing_else() {
     }
     let refused = nobody.post("/api/v1/sessions", &json!({"login": "u-alice", "password": "wrong"})).expect("a reply");
     assert_eq!((refused.status, refused.code()), (401, "unauthorized"), "{}", refused.text);
+    let unknown = nobody.post("/api/v1/sessions", &json!({"login": "u-nobody", "password": "wrong"})).expect("a reply");
+    assert_eq!(unknown.text, refused.text, "an unknown login is refused as a wrong password is");
 
     // A deleted user's token opens nothing and acts no more.
     let users = admin.list("users").expect("users");
@@ -188,6 +190,11 @@ fn an_agents_token_reads_only_its_own_events() {
     assert!(refused.as_ref().is_err_and(|error| error.contains("404")), "bob's stream: {:?}", refused.err());
     let mut own = EventStream::connect(&base, &format!("/api/v1/agents/{alice}/events"), &alice_token).expect("own");
     let mut all = EventStream::connect(&base, "/api/v1/events", &alice_token).expect("the all-events stream");
+    // Users are the administrators' business: an agent's streams do not carry them. Created
+    // before the logins, so it would be on the streams before alice's login.
+    let body = json!({"login_name": "u-carol", "role": "administrator", "password": "carol's password"});
+    let reply = admin.post("/api/v1/users", &body).expect("a reply");
+    assert_eq!(reply.status, 201, "{}", reply.text);
     for agent in [bob, alice] {
         let reply = admin.post(&action(agent), &json!({"action": "set_state", "state": "login"})).expect("a reply");
         assert_eq!(reply.status, 200, "{}", reply.text);
@@ -196,6 +203,7 @@ fn an_agents_token_reads_only_its_own_events() {
         let mut agents = Vec::new();
         wait_until(Duration::from_secs(10), "alice's login on the stream", || {
             while let Some(frame) = stream.next_frame()? {
+                assert!(frame["event"].get("UserCreated").is_none(), "{name}: alice's token saw a user: {frame}");
                 if let Some(change) = frame["event"].get("AgentStateChanged") {
                     agents.push(change["agent"].as_u64().unwrap_or_default());
                 }

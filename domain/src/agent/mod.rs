@@ -15,7 +15,9 @@ use crate::agent::digital::DigitalStateRequest;
 use crate::agent::state::AgentState;
 use crate::agent::state::AgentStateRequest;
 use crate::agent::status::PendingState;
+use crate::authorization::Scope;
 use crate::center::Center;
+use crate::outcome::Concern;
 use serde::{Deserialize, Serialize};
 
 use crate::agent::status::AgentStatus;
@@ -310,6 +312,34 @@ impl Center {
             AgentCommand::SetAgentState { agent, state, reason } => self.agent_set_state(*agent, *state, *reason),
             AgentCommand::CloseSession { agent } => self.agent_close_session(*agent),
             AgentCommand::SetDigitalState { agent, state } => self.agent_set_digital_state(*agent, *state),
+        }
+    }
+}
+
+impl AgentCommand {
+    /// Which agent the command acts for, and as whom: what [`crate::Center::authorize`] checks.
+    pub(crate) fn scope(&self) -> Scope {
+        match self {
+            AgentCommand::SetAgentState { agent, .. }
+            | AgentCommand::CloseSession { agent }
+            | AgentCommand::SetDigitalState { agent, .. } => Scope::Agent(*agent),
+            AgentCommand::CreateAgent(_) | AgentCommand::UpdateAgent { .. } | AgentCommand::DeleteAgent { .. } => {
+                Scope::Administration
+            }
+        }
+    }
+}
+
+impl AgentEvent {
+    /// Whom the event is about: what [`crate::Center::audience`] resolves into who sees it.
+    pub(crate) fn concerns(&self) -> Concern<'_> {
+        match self {
+            AgentEvent::AgentCreated(agent) | AgentEvent::AgentUpdated(agent) => Concern::Agent(agent.id),
+            AgentEvent::AgentDeleted(agent) => Concern::Agent(*agent),
+            AgentEvent::AgentStateChanged { agent, .. }
+            | AgentEvent::AfterCallStateChosen { agent, .. }
+            | AgentEvent::DigitalStateChanged { agent, .. }
+            | AgentEvent::BlendingChanged { agent, .. } => Concern::Agent(*agent),
         }
     }
 }

@@ -11,7 +11,9 @@
 //! or going inactive ends a joined chat on the agents' desktops until they end it; before a
 //! join it abandons the chat. Decisions: `docs/decisions/0015-chat-lifecycle.md`.
 
+use crate::authorization::Scope;
 use crate::center::Center;
+use crate::outcome::Concern;
 use crate::QueueEvent;
 use serde::{Deserialize, Serialize};
 
@@ -592,6 +594,35 @@ impl Center {
             }
             ChatCommand::AcceptGroupChatInvite { agent, contact } => self.chat_invite_accept(*agent, *contact),
             ChatCommand::DeclineGroupChatInvite { agent, contact } => self.chat_invite_decline(*agent, *contact),
+        }
+    }
+}
+
+impl ChatCommand {
+    /// Which agent the command acts for, and as whom: what [`crate::Center::authorize`] checks.
+    pub(crate) fn scope(&self) -> Scope {
+        match self {
+            ChatCommand::AcceptChat { agent, .. }
+            | ChatCommand::EndChat { agent, .. }
+            | ChatCommand::LeaveChat { agent, .. }
+            | ChatCommand::InviteToGroupChat { agent, .. }
+            | ChatCommand::AcceptGroupChatInvite { agent, .. }
+            | ChatCommand::DeclineGroupChatInvite { agent, .. } => Scope::Agent(*agent),
+            ChatCommand::CustomerActivity { .. } => Scope::Administration,
+        }
+    }
+}
+
+impl ChatEvent {
+    /// Whom the event is about: what [`crate::Center::audience`] resolves into who sees it.
+    pub(crate) fn concerns(&self) -> Concern<'_> {
+        match self {
+            ChatEvent::GroupChatInviteAccepted { agent, .. }
+            | ChatEvent::GroupChatInviteDropped { agent, .. }
+            | ChatEvent::ChatParticipantLeft { agent, .. } => Concern::Agent(*agent),
+            ChatEvent::GroupChatInviteOffered { contact, .. }
+            | ChatEvent::ChatEnded { contact, .. }
+            | ChatEvent::ChatJoinTimedOut { contact, .. } => Concern::Contact(*contact),
         }
     }
 }

@@ -13,6 +13,8 @@ pub(crate) mod team;
 pub(crate) mod user;
 pub(crate) mod wrap_up;
 
+use crate::authorization::Scope;
+use crate::outcome::Concern;
 use serde::{Deserialize, Serialize};
 
 use crate::config::predefined_response::PredefinedResponse;
@@ -208,6 +210,64 @@ impl Center {
             ConfigCommand::CreatePredefinedResponse(spec) => self.predefined_response_create(spec),
             ConfigCommand::UpdatePredefinedResponse { id, spec } => self.predefined_response_update(*id, spec),
             ConfigCommand::DeletePredefinedResponse { id } => self.predefined_response_delete(*id),
+        }
+    }
+}
+
+impl ConfigCommand {
+    /// Which agent the command acts for, and as whom: what [`crate::Center::authorize`] checks.
+    pub(crate) fn scope(&self) -> Scope {
+        match self {
+            ConfigCommand::CreateSkill(_)
+            | ConfigCommand::UpdateSkill { .. }
+            | ConfigCommand::DeleteSkill { .. }
+            | ConfigCommand::CreateTeam(_)
+            | ConfigCommand::UpdateTeam { .. }
+            | ConfigCommand::DeleteTeam { .. }
+            | ConfigCommand::CreateReasonCode(_)
+            | ConfigCommand::UpdateReasonCode { .. }
+            | ConfigCommand::DeleteReasonCode { .. }
+            | ConfigCommand::CreateUser(_)
+            | ConfigCommand::UpdateUser { .. }
+            | ConfigCommand::DeleteUser { .. }
+            | ConfigCommand::SetDeskSettings(_)
+            | ConfigCommand::SetChannelParameters(_)
+            | ConfigCommand::CreateWrapUpCategory(_)
+            | ConfigCommand::UpdateWrapUpCategory { .. }
+            | ConfigCommand::DeleteWrapUpCategory { .. }
+            | ConfigCommand::CreatePredefinedResponse(_)
+            | ConfigCommand::UpdatePredefinedResponse { .. }
+            | ConfigCommand::DeletePredefinedResponse { .. }
+            | ConfigCommand::SetStatisticsSettings(_) => Scope::Administration,
+        }
+    }
+}
+
+impl ConfigEvent {
+    /// Whom the event is about: what [`crate::Center::audience`] resolves into who sees it.
+    pub(crate) fn concerns(&self) -> Concern<'_> {
+        match self {
+            ConfigEvent::UserCreated(_) | ConfigEvent::UserUpdated(_) | ConfigEvent::UserDeleted(_) => {
+                Concern::Administrators
+            }
+            ConfigEvent::SkillCreated(_)
+            | ConfigEvent::SkillUpdated(_)
+            | ConfigEvent::SkillDeleted(_)
+            | ConfigEvent::TeamCreated(_)
+            | ConfigEvent::TeamUpdated(_)
+            | ConfigEvent::TeamDeleted(_)
+            | ConfigEvent::ReasonCodeCreated(_)
+            | ConfigEvent::ReasonCodeUpdated(_)
+            | ConfigEvent::ReasonCodeDeleted(_)
+            | ConfigEvent::DeskSettingsUpdated(_)
+            | ConfigEvent::ChannelParametersUpdated(_)
+            | ConfigEvent::WrapUpCategoryCreated(_)
+            | ConfigEvent::WrapUpCategoryUpdated(_)
+            | ConfigEvent::WrapUpCategoryDeleted(_)
+            | ConfigEvent::PredefinedResponseCreated(_)
+            | ConfigEvent::PredefinedResponseUpdated(_)
+            | ConfigEvent::PredefinedResponseDeleted(_)
+            | ConfigEvent::StatisticsSettingsUpdated(_) => Concern::All,
         }
     }
 }

@@ -131,7 +131,7 @@ impl Center {
     /// and administrators (who see every team anyway).
     pub fn supervised_teams(&self, user: &User) -> Vec<TeamId> {
         let (Role::Supervisor, Some(agent)) = (user.role, user.agent) else { return Vec::new() };
-        self.teams.values().filter(|team| team.is_supervised_by(agent)).map(|team| team.id).collect()
+        self.supervised_by(agent)
     }
 
     pub(crate) fn user_create(&mut self, spec: &UserSpec) -> Result<Applied, Rejection> {
@@ -215,7 +215,7 @@ impl Center {
     /// What `user` may see.
     pub fn viewer_for(&self, user: &User) -> Viewer {
         match (user.role, user.agent) {
-            (Role::Supervisor, Some(agent)) => Viewer::Supervisor { agent, teams: self.supervised_teams(user) },
+            (Role::Supervisor, Some(agent)) => Viewer::Supervisor { agent },
             (Role::Agent, Some(agent)) => Viewer::Agent { agent },
             _ => Viewer::Everything,
         }
@@ -283,8 +283,8 @@ impl Center {
     pub fn desk_view(&self, viewer: &Viewer) -> DeskView<'_> {
         let (own, teams): (Option<AgentId>, Vec<TeamId>) = match viewer {
             Viewer::Agent { agent } => (Some(*agent), self.agent(*agent).and_then(|a| a.team).into_iter().collect()),
-            Viewer::Supervisor { agent, teams } => {
-                let mut all = teams.clone();
+            Viewer::Supervisor { agent } => {
+                let mut all = self.supervised_by(*agent);
                 all.extend(self.agent(*agent).and_then(|a| a.team));
                 all.sort_unstable();
                 all.dedup();
@@ -319,10 +319,10 @@ impl Center {
     /// The agents a session shows: its own agent first (if any), then the agents of the teams
     /// it supervises in id order. None for a tool's session (it would be the whole center).
     pub fn viewer_agents(&self, viewer: &Viewer) -> Vec<AgentId> {
-        let (own, supervised): (Option<AgentId>, &[TeamId]) = match viewer {
-            Viewer::Agent { agent } => (Some(*agent), &[]),
-            Viewer::Supervisor { agent, teams } => (Some(*agent), teams),
-            Viewer::Everything => (None, &[]),
+        let (own, supervised): (Option<AgentId>, Vec<TeamId>) = match viewer {
+            Viewer::Agent { agent } => (Some(*agent), Vec::new()),
+            Viewer::Supervisor { agent } => (Some(*agent), self.supervised_by(*agent)),
+            Viewer::Everything => (None, Vec::new()),
         };
         let mut ids: Vec<AgentId> = own.into_iter().collect();
         if supervised.is_empty() {

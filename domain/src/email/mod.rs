@@ -15,10 +15,12 @@
 
 pub(crate) mod signature;
 
+use crate::authorization::Scope;
 use crate::center::Center;
 use crate::email::signature::EmailSignature;
 use crate::email::signature::EmailSignatureSpec;
 use crate::ids::EmailSignatureId;
+use crate::outcome::Concern;
 use crate::QueueEvent;
 use std::collections::BTreeMap;
 
@@ -338,6 +340,35 @@ impl Center {
             EmailCommand::CreateEmailSignature(spec) => self.email_signature_create(spec),
             EmailCommand::UpdateEmailSignature { id, spec } => self.email_signature_update(*id, spec),
             EmailCommand::DeleteEmailSignature { id } => self.email_signature_delete(*id),
+        }
+    }
+}
+
+impl EmailCommand {
+    /// Which agent the command acts for, and as whom: what [`crate::Center::authorize`] checks.
+    pub(crate) fn scope(&self) -> Scope {
+        match self {
+            EmailCommand::SendEmail { agent, .. }
+            | EmailCommand::DiscardEmail { agent, .. }
+            | EmailCommand::RequeueEmail { agent, .. } => Scope::Agent(*agent),
+            EmailCommand::RequeueOpenEmails
+            | EmailCommand::CreateEmailSignature(_)
+            | EmailCommand::UpdateEmailSignature { .. }
+            | EmailCommand::DeleteEmailSignature { .. } => Scope::Administration,
+        }
+    }
+}
+
+impl EmailEvent {
+    /// Whom the event is about: what [`crate::Center::audience`] resolves into who sees it.
+    pub(crate) fn concerns(&self) -> Concern<'_> {
+        match self {
+            EmailEvent::EmailStickyWaiting { agent, .. } | EmailEvent::EmailRequeued { agent, .. } => {
+                Concern::Agent(*agent)
+            }
+            EmailEvent::EmailSignatureCreated(_)
+            | EmailEvent::EmailSignatureUpdated(_)
+            | EmailEvent::EmailSignatureDeleted(_) => Concern::All,
         }
     }
 }

@@ -8,6 +8,8 @@ pub(crate) mod contact;
 pub(crate) mod csq;
 pub(crate) mod routing;
 
+use crate::authorization::Scope;
+use crate::outcome::Concern;
 use serde::{Deserialize, Serialize};
 
 use crate::config::wrap_up::WrapUpSelection;
@@ -149,6 +151,38 @@ impl Center {
             QueueCommand::SetContactWrapUp { agent, contact, reasons } => {
                 self.contact_wrap_up_set(*agent, *contact, reasons)
             }
+        }
+    }
+}
+
+impl QueueCommand {
+    /// Which agent the command acts for, and as whom: what [`crate::Center::authorize`] checks.
+    pub(crate) fn scope(&self) -> Scope {
+        match self {
+            QueueCommand::SetContactWrapUp { agent, .. } => Scope::Agent(*agent),
+            QueueCommand::CreateCsq(_)
+            | QueueCommand::UpdateCsq { .. }
+            | QueueCommand::DeleteCsq { .. }
+            | QueueCommand::InjectContact(_)
+            | QueueCommand::CustomerLeft { .. } => Scope::Administration,
+        }
+    }
+}
+
+impl QueueEvent {
+    /// Whom the event is about: what [`crate::Center::audience`] resolves into who sees it.
+    pub(crate) fn concerns(&self) -> Concern<'_> {
+        match self {
+            QueueEvent::ContactOffered { agent, .. }
+            | QueueEvent::ContactAccepted { agent, .. }
+            | QueueEvent::ContactNotAnswered { agent, .. }
+            | QueueEvent::ContactWrapUpSet { agent, .. }
+            | QueueEvent::ContactClosed { agent: Some(agent), .. } => Concern::Agent(*agent),
+            QueueEvent::ContactClosed { contact, agent: None, .. } | QueueEvent::ContactQueued { contact, .. } => {
+                Concern::Contact(*contact)
+            }
+            QueueEvent::ContactInjected(contact) => Concern::Agents(contact.agents()),
+            QueueEvent::CsqCreated(_) | QueueEvent::CsqUpdated(_) | QueueEvent::CsqDeleted(_) => Concern::All,
         }
     }
 }

@@ -7,6 +7,8 @@
 pub(crate) mod agent_chat;
 pub(crate) mod team_message;
 
+use crate::authorization::Scope;
+use crate::outcome::Concern;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::AgentId;
@@ -68,6 +70,28 @@ impl Center {
             SupervisionCommand::PublishTeamMessage(spec) => self.team_message_publish(spec),
             SupervisionCommand::DeleteTeamMessage { id, by } => self.team_message_delete(*id, *by),
             SupervisionCommand::SendAgentChat { from, to, text } => self.agent_chat_send(*from, *to, text),
+        }
+    }
+}
+
+impl SupervisionCommand {
+    /// Which agent the command acts for, and as whom: what [`crate::Center::authorize`] checks.
+    pub(crate) fn scope(&self) -> Scope {
+        match self {
+            SupervisionCommand::SendAgentChat { from, .. } => Scope::AsSelf(*from),
+            SupervisionCommand::PublishTeamMessage(spec) => Scope::AsSelf(spec.sender),
+            SupervisionCommand::DeleteTeamMessage { by, .. } => Scope::TeamMessageDeletion(*by),
+        }
+    }
+}
+
+impl SupervisionEvent {
+    /// Whom the event is about: what [`crate::Center::audience`] resolves into who sees it.
+    pub(crate) fn concerns(&self) -> Concern<'_> {
+        match self {
+            SupervisionEvent::AgentChatMessageSent { agents, .. } => Concern::Agents(agents),
+            SupervisionEvent::TeamMessagePublished(message) => Concern::Teams(&message.teams),
+            SupervisionEvent::TeamMessageDeleted(_) | SupervisionEvent::TeamMessageExpired(_) => Concern::All,
         }
     }
 }

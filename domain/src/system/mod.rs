@@ -7,6 +7,7 @@
 #[cfg(feature = "planted-bugs")]
 pub(crate) mod planted;
 
+use crate::authorization::Scope;
 use serde::{Deserialize, Serialize};
 
 use crate::deadline::Deadline;
@@ -47,6 +48,19 @@ impl Center {
             SystemCommand::SetSessionKey { key } => self.session_key_set(key),
             #[cfg(feature = "planted-bugs")]
             SystemCommand::PlantBugs(bugs) => Ok(self.bugs_planted(*bugs)),
+        }
+    }
+}
+
+impl SystemCommand {
+    /// Which agent the command acts for, and as whom: what [`crate::Center::authorize`] checks.
+    pub(crate) fn scope(&self) -> Scope {
+        match self {
+            SystemCommand::SetSessionKey { .. } | SystemCommand::Noop | SystemCommand::Expire { .. } => {
+                Scope::Administration
+            }
+            #[cfg(feature = "planted-bugs")]
+            SystemCommand::PlantBugs(_) => Scope::Administration,
         }
     }
 }

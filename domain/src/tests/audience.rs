@@ -28,7 +28,7 @@ fn agent(agent: AgentId) -> Viewer {
 }
 
 fn supervisor(agent: AgentId) -> Viewer {
-    Viewer::Supervisor { agent, teams: Vec::new() }
+    Viewer::Supervisor { agent }
 }
 
 /// Who of sam, alice, bruno and chen (as their roles) sees an audience.
@@ -130,7 +130,10 @@ fn visibility_follows_team_changes_at_apply() {
     let mut script = floor();
     let moved = AgentSpec { team: Some(TeamId(2)), ..agent_spec("alice", &[(1, 5)]) };
     let published = script.published(Command::Agent(AgentCommand::UpdateAgent { id: ALICE, spec: moved }));
-    assert_eq!(seen_by(&published[0].1), ["alice"], "the move is seen by team 2's supervisors: none");
+    let moved = &published[0].1;
+    assert_eq!(seen_by(moved), ["sam", "alice"], "the move is seen by the team alice left (team 2 has none)");
+    assert!(moved.reloads(SAM), "sam's desktops drop alice from their view");
+    assert!(!moved.reloads(ALICE) && !moved.reloads(CHEN));
     let published = script.published(Command::Agent(AgentCommand::SetAgentState {
         agent: ALICE,
         state: AgentStateRequest::Ready,
@@ -159,4 +162,47 @@ fn a_replay_carries_no_audience() {
     assert_eq!(first, replay, "the same outcome");
     assert_eq!(first.applied().map(|applied| applied.audiences.len()), Some(1));
     assert_eq!(replay.applied().map(|applied| applied.audiences.len()), Some(0));
+}
+
+/// A team that changes supervisor: the supervisor it had and the one it has reload; an event
+/// of its agents then reaches the new supervisor alone.
+#[test]
+fn a_new_team_supervisor_reloads_with_the_former_one() {
+    let mut script = floor();
+    let update = Command::Config(crate::ConfigCommand::UpdateTeam {
+        id: TeamId(1),
+        spec: super::team_spec("Floor", Some(CHEN.0), &[]),
+    });
+    let published = script.published(update);
+    let audience = &published[0].1;
+    assert!(audience.is_everyone(), "configuration");
+    assert!(audience.reloads(SAM) && audience.reloads(CHEN));
+    assert!(!audience.reloads(ALICE));
+    let published = script.published(Command::Agent(AgentCommand::SetAgentState {
+        agent: ALICE,
+        state: AgentStateRequest::Ready,
+        reason: None,
+    }));
+    let audience = find(&published, |event| matches!(event, Event::Agent(AgentEvent::AgentStateChanged { .. })));
+    assert_eq!(audience.supervisors(), [CHEN]);
+    let view = script.center.desk_view(&Viewer::Supervisor { agent: CHEN });
+    let shown: Vec<AgentId> = view.agents.iter().map(|desk| desk.agent.id).collect();
+    assert_eq!(shown, [CHEN, ALICE, BRUNO], "chen's view lists the team it supervises now");
+    assert!(script.center.desk_view(&supervisor(SAM)).agents.iter().all(|desk| desk.agent.id == SAM));
+}
+
+/// Users (login names, roles) are the administrators' business alone.
+#[test]
+fn user_changes_reach_administrators_only() {
+    let mut script = floor();
+    let spec = crate::UserSpec {
+        login_name: "alice.user".into(),
+        role: crate::Role::Agent,
+        agent: Some(ALICE),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
+    };
+    let published = script.published(Command::Config(crate::ConfigCommand::CreateUser(spec)));
+    let audience = &published[0].1;
+    assert!(seen_by(audience).is_empty(), "{published:?}");
+    assert!(audience.reaches(&Viewer::Everything));
 }

@@ -31,13 +31,15 @@ impl Script {
     pub(super) fn apply(&mut self, command: Command) -> Outcome {
         let before = self.center.clone();
         let bytes_before = json(&self.center);
+        let supervision_before = self.center.supervision_before(&command);
         let outcome =
             self.center.apply(&Entry { request_id: None, time_ms: self.time_ms, command, by: crate::Actor::Operator });
         if let Outcome::Applied(applied) = &outcome {
             assert_invariants(&self.center);
             assert_eq!(applied.audiences.len(), applied.events.len(), "every event has its audience");
             for (event, audience) in applied.published() {
-                assert_eq!(audience, &self.center.audience(event), "decided at apply against the new center");
+                let expected = self.center.audience_after(event, &supervision_before);
+                assert_eq!(audience, &expected, "decided at apply against the new center");
             }
         } else {
             assert_eq!(self.center, before, "a rejection changed the center");

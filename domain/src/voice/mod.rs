@@ -17,12 +17,14 @@
 pub(crate) mod telephony;
 
 use crate::agent::state::CallDirection;
+use crate::authorization::Scope;
 use crate::center::Center;
 use crate::deadline::Deadline;
 use crate::ids::CallId;
 use crate::ids::DialedNumberId;
 use crate::ids::{AgentId, ContactId};
 use crate::outcome::Applied;
+use crate::outcome::Concern;
 use crate::outcome::Event;
 use crate::queue::contact::ContactState;
 use crate::queue::csq::Channel;
@@ -416,6 +418,59 @@ impl Center {
             VoiceCommand::AssistanceRequest { agent, alert } => self.supervisor_call(*agent, *alert, false),
             VoiceCommand::StartSilentMonitor { supervisor, agent } => self.silent_monitor_start(*supervisor, *agent),
             VoiceCommand::StopSilentMonitor { supervisor } => self.silent_monitor_stop(*supervisor),
+        }
+    }
+}
+
+impl VoiceCommand {
+    /// Which agent the command acts for, and as whom: what [`crate::Center::authorize`] checks.
+    pub(crate) fn scope(&self) -> Scope {
+        match self {
+            VoiceCommand::MakeCall { agent }
+            | VoiceCommand::HoldCall { agent }
+            | VoiceCommand::RetrieveCall { agent }
+            | VoiceCommand::EndCall { agent }
+            | VoiceCommand::SetWrapUpData { agent, .. }
+            | VoiceCommand::AnswerCall { agent }
+            | VoiceCommand::CallControl { agent, .. }
+            | VoiceCommand::EmergencyCall { agent, .. }
+            | VoiceCommand::AssistanceRequest { agent, .. } => Scope::Agent(*agent),
+            VoiceCommand::StartSilentMonitor { supervisor, .. }
+            | VoiceCommand::StopSilentMonitor { supervisor }
+            | VoiceCommand::Supervise { supervisor, .. } => Scope::AsSelf(*supervisor),
+            VoiceCommand::CreateDialedNumber(_)
+            | VoiceCommand::UpdateDialedNumber { .. }
+            | VoiceCommand::DeleteDialedNumber { .. }
+            | VoiceCommand::InboundCall(_)
+            | VoiceCommand::ExternalAnswer { .. }
+            | VoiceCommand::ExternalHangup { .. } => Scope::Administration,
+        }
+    }
+}
+
+impl VoiceEvent {
+    /// Whom the event is about: what [`crate::Center::audience`] resolves into who sees it.
+    pub(crate) fn concerns(&self) -> Concern<'_> {
+        match self {
+            VoiceEvent::WrapUpDataSet { agent, .. } => Concern::Agent(*agent),
+            VoiceEvent::BeginCall { agents, .. }
+            | VoiceEvent::CallDelivered { agents, .. }
+            | VoiceEvent::CallEstablished { agents, .. }
+            | VoiceEvent::CallHeld { agents, .. }
+            | VoiceEvent::CallRetrieved { agents, .. }
+            | VoiceEvent::CallTransferred { agents, .. }
+            | VoiceEvent::CallConferenced { agents, .. }
+            | VoiceEvent::CallConnectionCleared { agents, .. }
+            | VoiceEvent::CallCleared { agents, .. }
+            | VoiceEvent::EndCall { agents, .. }
+            | VoiceEvent::CallDataUpdate { agents, .. }
+            | VoiceEvent::DtmfSent { agents, .. }
+            | VoiceEvent::SupervisorCallPlaced { agents, .. }
+            | VoiceEvent::SilentMonitorStarted { agents, .. }
+            | VoiceEvent::SilentMonitorEnded { agents, .. } => Concern::Agents(agents),
+            VoiceEvent::DialedNumberCreated(_)
+            | VoiceEvent::DialedNumberUpdated(_)
+            | VoiceEvent::DialedNumberDeleted(_) => Concern::All,
         }
     }
 }

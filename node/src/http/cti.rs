@@ -22,10 +22,11 @@ use tandem_actors::{
     refusal, DeskIdentity, DeskPorts, DeskSettings, Desks, Edge, End, Incoming, OpenSeat, Proposal, ReplicaCore, Tasks,
 };
 use tandem_client::proto::{ClientBody, ErrorFrame, Login, LoginResult, Notice, Reply, ServerBody, PROTOCOL_VERSION};
-use tandem_domain::{Actor, AgentId, AgentStateRequest, Command, Outcome, Role, User, UserId, Viewer};
+use tandem_domain::{AgentId, AgentStateRequest, Command, Outcome, Role, UserId, Viewer};
 use tokio::time::Instant;
 
 use super::contacts::AgentAction;
+use super::principal::{self, Principal};
 use super::ws_link::{self, WsLink};
 use super::{refuse_on_witness, submit_as, submit_by, ApiError, AppState};
 use crate::credentials;
@@ -85,23 +86,6 @@ fn refuse(link: &mut WsLink, code: &str, message: impl Into<String>) -> &'static
     "refused"
 }
 
-/// Who logged in.
-struct Identity {
-    user: Option<User>,
-    viewer: Viewer,
-}
-
-impl Identity {
-    fn agent(&self) -> Option<AgentId> {
-        self.user.as_ref().and_then(|user| user.agent)
-    }
-
-    /// Who the session's requests are from: its user, or the operator for a tool's session.
-    fn actor(&self) -> Actor {
-        self.user.as_ref().map_or(Actor::Operator, |user| Actor::User(user.id))
-    }
-}
-
 /// What a logged-in desktop brings to its actor: who it is, its last event index, the login's
 /// answer and a notice for it.
 type LoggedIn = (DeskIdentity, u64, LoginResult, Option<Notice>);
@@ -132,7 +116,7 @@ async fn log_in(
     let resuming = !login.resume_token.is_empty();
     let identity = match authenticate(state, &login).await {
         Ok(identity) => identity,
-        Err((code, message)) => return Err(refuse(link, code, message)),
+        Err((code, message)) => return Err(refuse(link, &code, message)),
     };
     let agent = identity.agent();
     let mut notice = None;
@@ -153,7 +137,7 @@ async fn log_in(
         Err(error) => return Err(refuse(link, "no_leader", error)),
     };
     let session_id = super::generated_request_id().replacen("node-", "s-", 1);
-    let user_id = identity.user.as_ref().map_or(UserId(0), |user| user.id);
+    let user_id = identity.user().map_or(UserId(0), |user| user.id);
     let now_ms = state.clock.now_ms();
     // Log the agent in if it is out (a first login, or AutoLogin after a forced logout).
     if let Some(agent) = agent {
@@ -179,7 +163,7 @@ async fn log_in(
         session_id,
         resume_token: credentials::resume_token(&key, user_id, now_ms),
         user: user_id.get(),
-        role: identity.user.as_ref().map_or(Role::Administrator, |user| user.role).as_str().into(),
+        role: identity.user().map_or(Role::Administrator, |user| user.role).as_str().into(),
         agent: agent.map_or(0, AgentId::get),
         node: state.config.node_id,
         heartbeat_interval_ms: settings.heartbeat_interval_ms,
@@ -188,48 +172,33 @@ async fn log_in(
         client_max_heartbeats: settings.client_max_heartbeats,
         auto_login: settings.auto_login,
         resumed: false,
-        teams: match &identity.viewer {
-            Viewer::Supervisor { teams, .. } => teams.iter().map(|team| team.get()).collect(),
+        teams: match &identity.viewer() {
+            Viewer::Supervisor { agent } => {
+                let teams = state.replica.state().read().center.supervised_by(*agent);
+                teams.into_iter().map(|team| team.get()).collect()
+            }
             _ => Vec::new(),
         },
         nodes: desktop_nodes(state),
     };
-    let desk = DeskIdentity { viewer: identity.viewer.clone(), actor: identity.actor() };
+    let desk = DeskIdentity { viewer: identity.viewer(), actor: identity.actor() };
     Ok((desk, login.after, result, notice))
 }
 
-/// Checks the password or the resume token. Errors are `(code, message)`; an unknown user and a
-/// wrong password get the same answer.
-async fn authenticate(state: &AppState, login: &Login) -> Result<Identity, (&'static str, String)> {
-    let refused = || ("unauthorized", "The login name or password is not valid.".to_string());
-    let center_user = |id: UserId| state.replica.state().read().center.user(id).cloned();
-    let user = if !login.resume_token.is_empty() {
-        let key = state.replica.state().read().center.session_key().map(str::to_owned);
-        let now_ms = state.clock.now_ms();
-        let id = key
-            .and_then(|key| credentials::check_resume_token(&key, &login.resume_token, now_ms))
-            .ok_or_else(|| ("unauthorized", "The resume token is not valid or has expired; log in again.".into()))?;
-        center_user(id).ok_or_else(refused)?
-    } else if login.login.is_empty() {
-        // Tools log in with the administrator token as the password.
-        if crate::token::matches(&state.token, &login.password) {
-            return Ok(Identity { user: None, viewer: Viewer::Everything });
-        }
-        return Err(refused());
+/// Checks the password or the resume token (or, for a tool, the administrator token as the
+/// password). Errors are `(code, message)`; an unknown user and a wrong password get the same
+/// answer.
+async fn authenticate(state: &AppState, login: &Login) -> Result<Principal, (String, String)> {
+    let principal = if !login.resume_token.is_empty() {
+        principal::from_token(state, &login.resume_token, "resume token")
+    } else if login.login.is_empty() && crate::token::matches(&state.token, &login.password) {
+        Ok(Principal::Operator)
     } else {
-        let user = state.replica.state().read().center.user_for_login(&login.login).cloned().ok_or_else(refused)?;
-        let (hash, password) = (user.password_hash.clone(), login.password.clone());
-        match state.passwords.verify(hash, password).await {
-            Some(true) => {}
-            Some(false) => return Err(refused()),
-            None => {
-                return Err(("overloaded", "Too many logins are waiting for a password check; retry shortly.".into()))
-            }
-        }
-        user
+        principal::password_user(state, &login.login, login.password.clone())
+            .await
+            .map(|user| Principal::for_user(state, user))
     };
-    let viewer = state.replica.state().read().center.viewer_for(&user);
-    Ok(Identity { user: Some(user), viewer })
+    principal.map_err(|error| (error.code.to_string(), error.message))
 }
 
 /// The cluster's session key, proposing one if nobody has yet.

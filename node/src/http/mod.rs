@@ -255,7 +255,7 @@ pub fn api_server(state: AppState) -> anyhow::Result<Server> {
             )))))))
             .default_service(web::to(not_found))
     })
-    .workers(2)
+    .workers(api_workers(config.api_workers))
     .shutdown_timeout(5);
     let server = match config.api_tls {
         ApiTls::None => server.bind(config.api_listen)?,
@@ -271,6 +271,14 @@ pub fn api_server(state: AppState) -> anyhow::Result<Server> {
         }
     };
     Ok(server.run())
+}
+
+/// The API's worker threads: as configured, or one per core.
+fn api_workers(configured: usize) -> usize {
+    match configured {
+        0 => std::thread::available_parallelism().map_or(1, |cores| cores.get()),
+        workers => workers,
+    }
 }
 
 async fn raft_rpc(state: web::Data<AppState>, path: web::Path<String>, body: web::Bytes) -> HttpResponse {

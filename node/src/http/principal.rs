@@ -50,6 +50,28 @@ impl Principal {
         }
     }
 
+    /// The user's agent (agents and supervisors).
+    pub fn agent(&self) -> Option<AgentId> {
+        match self {
+            Principal::Operator => None,
+            Principal::User { user, .. } => user.agent,
+        }
+    }
+
+    /// The user (none for the administrator token).
+    pub fn user(&self) -> Option<&User> {
+        match self {
+            Principal::Operator => None,
+            Principal::User { user, .. } => Some(user),
+        }
+    }
+
+    /// A user as the center sees it now.
+    pub fn for_user(state: &AppState, user: User) -> Principal {
+        let viewer = state.replica.state().read().center.viewer_for(&user);
+        Principal::User { user, viewer }
+    }
+
     fn is_administrator(&self) -> bool {
         match self {
             Principal::Operator => true,
@@ -82,14 +104,42 @@ pub fn authenticate(
     if crate::token::matches(&state.token, given) {
         return Ok(Principal::Operator);
     }
-    let center = state.replica.state();
-    let data = center.read();
-    let key = data.center.session_key().ok_or_else(|| unauthorized("The bearer token is not valid."))?;
-    let id = credentials::check_resume_token(key, given, state.clock.now_ms())
-        .ok_or_else(|| unauthorized("The bearer token is not valid or has expired; log in again."))?;
-    let user = data.center.user(id).cloned().ok_or_else(|| unauthorized("The token's user no longer exists."))?;
-    let viewer = data.center.viewer_for(&user);
-    Ok(Principal::User { user, viewer })
+    from_token(state, given, "bearer token")
+}
+
+/// The user a signed token (a bearer token, a desktop's resume token) names, while it is valid
+/// and the user exists. `what` names the token in the refusal.
+pub fn from_token(state: &AppState, token: &str, what: &str) -> Result<Principal, ApiError> {
+    let user = {
+        let shared = state.replica.state();
+        let data = shared.read();
+        let invalid = || unauthorized(&format!("The {what} is not valid or has expired; log in again."));
+        let key = data.center.session_key().ok_or_else(invalid)?;
+        let id = credentials::check_resume_token(key, token, state.clock.now_ms()).ok_or_else(invalid)?;
+        data.center.user(id).cloned().ok_or_else(|| unauthorized(&format!("The {what}'s user no longer exists.")))?
+    };
+    Ok(Principal::for_user(state, user))
+}
+
+/// The user a login name and password are. An unknown login and a wrong password get the same
+/// answer after the same work: an unknown login is checked against a hash nobody has, so the
+/// time taken does not tell which login names exist.
+pub async fn password_user(state: &AppState, login: &str, password: String) -> Result<User, ApiError> {
+    let refused = || unauthorized("The login name or password is not valid.");
+    if password.len() > credentials::PASSWORD_LENGTH_MAX {
+        return Err(refused());
+    }
+    let user = state.replica.state().read().center.user_for_login(login).cloned();
+    let hash = user.as_ref().map_or(credentials::NOBODYS_HASH, |user| &user.password_hash).to_owned();
+    match (state.passwords.verify(hash, password).await, user) {
+        (Some(true), Some(user)) => Ok(user),
+        (Some(_), _) => Err(refused()),
+        (None, _) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "Too many logins are waiting for a password check; retry shortly.",
+        )),
+    }
 }
 
 fn unauthorized(message: &str) -> ApiError {
@@ -177,19 +227,7 @@ pub struct SessionToken {
 async fn create_session(state: web::Data<AppState>, body: web::Json<SessionRequest>) -> Result<HttpResponse, ApiError> {
     refuse_on_witness(&state)?;
     let body = body.into_inner();
-    let refused = || unauthorized("The login name or password is not valid.");
-    if body.password.len() > credentials::PASSWORD_LENGTH_MAX {
-        return Err(refused());
-    }
-    let user = state.replica.state().read().center.user_for_login(&body.login).cloned().ok_or_else(refused)?;
-    match state.passwords.verify(user.password_hash.clone(), body.password).await {
-        Some(true) => {}
-        Some(false) => return Err(refused()),
-        None => {
-            let message = "Too many logins are waiting for a password check; retry shortly.";
-            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", message));
-        }
-    }
+    let user = password_user(&state, &body.login, body.password).await?;
     let key = super::cti::session_key(&state)
         .await
         .map_err(|error| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_leader", error))?;

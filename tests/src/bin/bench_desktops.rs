@@ -136,8 +136,21 @@ fn main() {
     });
     println!("{} agents and users created in {:.1} s", agents.len(), started.elapsed().as_secs_f64());
 
-    let before =
-        [cluster.node(1).resident_mib().unwrap_or(f64::NAN), cluster.node(2).resident_mib().unwrap_or(f64::NAN)];
+    // A node's password workers take one Argon2 hash's memory (19 MiB each) on their first
+    // login and keep it: checking a few passwords on A and B first keeps that out of the
+    // per-session figure.
+    for node in [1, 2] {
+        parallel(&cluster.client(node), 8, |client, n| {
+            let body = json!({"login": format!("user{n:05}"), "password": PASSWORD});
+            let reply = client.with_token(None).post("/api/v1/sessions", &body).expect("a password check");
+            assert_eq!(reply.status, 201, "{}", reply.text);
+        });
+    }
+    let resident = |id: u64| cluster.node(id).resident_mib().unwrap_or(f64::NAN);
+    let before = [resident(1), resident(2)];
+    // The witness applies every login too and holds no desktop: its growth is what the
+    // replicated state of N logged-in agents costs a node, apart from the sessions.
+    let witness_before = resident(3);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime");
     let desks: Arc<Vec<Mutex<Desk>>> = Arc::new((0..options.agents).map(|_| Mutex::new(Desk::default())).collect());
     // Probe k sets agent `probe_agent[k]` Ready; its desktop records the latency.
@@ -197,26 +210,44 @@ fn main() {
     drop(samples_tx);
     println!("{} desktops logged in in {:.1} s", clients.len(), connected_at.elapsed().as_secs_f64());
     std::thread::sleep(Duration::from_secs(2));
-    let after =
-        [cluster.node(1).resident_mib().unwrap_or(f64::NAN), cluster.node(2).resident_mib().unwrap_or(f64::NAN)];
+    let after = [resident(1), resident(2)];
+    let witness_after = resident(3);
     let per_node = options.agents as f64 / 2.0;
     let kib_per_session: Vec<f64> = (0..2).map(|i| (after[i] - before[i]) * 1024.0 / per_node).collect();
+    let state_mib = witness_after - witness_before;
+    let kib_per_session_alone: Vec<f64> =
+        (0..2).map(|i| (after[i] - before[i] - state_mib) * 1024.0 / per_node).collect();
     println!(
-        "resident MiB before/after login: A {:.0} → {:.0}, B {:.0} → {:.0} ({:.1} / {:.1} KiB per session)",
-        before[0], after[0], before[1], after[1], kib_per_session[0], kib_per_session[1]
+        "resident MiB before/after login: A {:.0} → {:.0}, B {:.0} → {:.0} ({:.1} / {:.1} KiB per session); \
+         witness {:.0} → {:.0} (the logged-in agents' state); sessions alone {:.1} / {:.1} KiB",
+        before[0],
+        after[0],
+        before[1],
+        after[1],
+        kib_per_session[0],
+        kib_per_session[1],
+        witness_before,
+        witness_after,
+        kib_per_session_alone[0],
+        kib_per_session_alone[1]
     );
 
     // Fan-out: each probe makes a different agent Ready over REST on the leader.
     let probes = options.probes.min(options.agents);
     let step = options.agents / probes;
+    // The REST reply comes once the leader has applied the command: how much of the latency at
+    // the desktop is the replicated write itself.
+    let mut writes_ms = Vec::with_capacity(probes);
     for probe in 0..probes {
         let agent = agents[probe * step];
         if let Ok(mut sent) = sent.lock() {
             sent.insert(agent, Instant::now());
         }
+        let written = Instant::now();
         let reply = admin
             .post(&format!("/api/v1/agents/{agent}/actions"), &json!({"action": "set_state", "state": "ready"}))
             .expect("a probe");
+        writes_ms.push(written.elapsed().as_secs_f64() * 1000.0);
         assert_eq!(reply.status, 200, "{}", reply.text);
         std::thread::sleep(Duration::from_millis(options.interval_ms));
     }
@@ -228,12 +259,17 @@ fn main() {
         }
     }
     samples.sort_by(f64::total_cmp);
+    writes_ms.sort_by(f64::total_cmp);
     println!(
-        "fan-out: {} of {probes} probes seen; command to event at the desktop: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        "fan-out: {} of {probes} probes seen; command to event at the desktop: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; \
+         the write alone (REST reply from the leader): p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         samples.len(),
         percentile(&samples, 0.5),
         percentile(&samples, 0.99),
-        percentile(&samples, 1.0)
+        percentile(&samples, 1.0),
+        percentile(&writes_ms, 0.5),
+        percentile(&writes_ms, 0.99),
+        percentile(&writes_ms, 1.0)
     );
 
     // Resync: SIGKILL side A; every desktop that used it comes back on B by itself.
@@ -289,9 +325,12 @@ fn main() {
             "probes": probes,
             "seen": samples.len(),
             "latency_ms": {"p50": percentile(&samples, 0.5), "p99": percentile(&samples, 0.99), "max": percentile(&samples, 1.0)},
+            "write_ms": {"p50": percentile(&writes_ms, 0.5), "p99": percentile(&writes_ms, 0.99), "max": percentile(&writes_ms, 1.0)},
         },
         "resident_mib": {"a_before": before[0], "a_after": after[0], "b_before": before[1], "b_after": after[1]},
+        "witness_resident_mib": {"before": witness_before, "after": witness_after},
         "kib_per_session": {"a": kib_per_session[0], "b": kib_per_session[1]},
+        "kib_per_session_without_state": {"a": kib_per_session_alone[0], "b": kib_per_session_alone[1]},
         "resync": {
             "desktops_on_a": on_a.len(),
             "back_on_b": back,
