@@ -11,9 +11,12 @@ use crate::command::Command;
 use crate::config::reason_code::{ReasonCodeSpec, ReasonKind};
 use crate::config::skill::SkillSpec;
 use crate::config::team::TeamSpec;
+use crate::config::user::Role;
+use crate::ids::CsqId;
 use crate::ids::{AgentId, SkillId, TeamId};
 use crate::queue::csq::{Channel, CsqSpec, Selection, SkillRequirement};
-use crate::{AgentCommand, ConfigCommand, QueueCommand};
+use crate::voice::telephony::DialedNumberSpec;
+use crate::{AgentCommand, ConfigCommand, QueueCommand, VoiceCommand};
 
 const SALES: SkillId = SkillId(1);
 const SUPPORT: SkillId = SkillId(2);
@@ -40,8 +43,31 @@ pub fn demo_commands() -> Vec<Command> {
     commands.push(supervisors(SUPPORT_TEAM, "Support Team", 5, 6));
     commands.extend(demo_csqs());
     commands.extend(demo_reason_codes());
+    // The number the README's `tandem call --to 5000` dials: the Sales Voice CSQ.
+    commands.push(Command::Voice(VoiceCommand::CreateDialedNumber(DialedNumberSpec {
+        number: DEMO_DIALED_NUMBER.to_owned(),
+        csq: CsqId(1),
+    })));
     commands
 }
+
+/// The number callers dial to reach the demo's voice CSQ.
+pub const DEMO_DIALED_NUMBER: &str = "5000";
+
+/// The demo's users, one per agent with the agent's login name (the team supervisors as
+/// supervisors) and `admin`, all with one password the node generates: `(login, role, agent)`.
+/// The node hashes the password, so it creates them (the domain has no randomness for salts).
+pub const DEMO_USERS: [(&str, Role, Option<AgentId>); 9] = [
+    ("alice", Role::Supervisor, Some(AgentId(1))),
+    ("bruno", Role::Supervisor, Some(AgentId(2))),
+    ("chen", Role::Agent, Some(AgentId(3))),
+    ("dana", Role::Agent, Some(AgentId(4))),
+    ("emeka", Role::Supervisor, Some(AgentId(5))),
+    ("fatima", Role::Supervisor, Some(AgentId(6))),
+    ("gustav", Role::Agent, Some(AgentId(7))),
+    ("hana", Role::Agent, Some(AgentId(8))),
+    ("admin", Role::Administrator, None),
+];
 
 /// Eight agents, four per team; agent 1 is the Most Skilled worked example.
 fn demo_agents() -> Vec<Command> {

@@ -74,7 +74,7 @@ pub use config::user::{AgentDesk, DeskView, Role, User, UserSpec, UserView};
 pub use config::wrap_up::{WrapUpCategory, WrapUpCategorySpec, WrapUpSelection};
 pub use config::{ConfigCommand, ConfigEvent};
 pub use deadline::{Deadline, DueDeadline, Timer};
-pub use demo::demo_commands;
+pub use demo::{demo_commands, DEMO_DIALED_NUMBER, DEMO_USERS};
 pub use email::signature::{EmailSignature, EmailSignatureSpec};
 pub use email::{EmailCommand, EmailEvent};
 pub use ids::{

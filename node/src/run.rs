@@ -137,9 +137,14 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
     let initialises = !voters.is_empty() && config.side != tandem_raft::Side::Witness;
     let initialised = if initialises { replica.initialize(voters.clone()).await? } else { false };
     let seeds_demo = initialised && config.demo && voters.keys().next() == Some(&config.node_id);
-    if seeds_demo {
-        tokio::spawn(crate::http::seed_demo(replica.clone()));
-    }
+    let passwords = Arc::new(crate::credentials::PasswordWorkers::start(password_threads())?);
+    let demo_password = if seeds_demo {
+        let (password, _) = crate::token::demo_password(&config.data_dir)?;
+        tokio::spawn(crate::http::seed_demo(replica.clone(), passwords.clone(), password.clone()));
+        Some(password)
+    } else {
+        None
+    };
 
     let Edge { events, fanout } = host.edge.clone();
     let queues = host.queues.clone();
@@ -154,7 +159,7 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
         clock,
         fanout,
         queues,
-        passwords: Arc::new(crate::credentials::PasswordWorkers::start(password_threads())?),
+        passwords,
     };
     let api = http::api_server(state.clone())?;
     let raft_server = match (&config.raft_listen, &config.tls) {
@@ -164,6 +169,9 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
 
     println!("Tandem node {} (side {}) is up.", config.node_id, config.side);
     println!("  API:       {}", config.api_url());
+    if config.side != tandem_raft::Side::Witness {
+        println!("  desktop:   {}/desktop", config.api_url());
+    }
     if let Some(raft_addr) = config.raft_addr() {
         println!("  raft:      {raft_addr} (mutual TLS)");
     }
@@ -173,6 +181,21 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
         println!("  admin token (shown once; saved in {}): {token}", token_path.display());
     } else if config.admin_token.is_none() {
         println!("  admin token: in {}", token_path.display());
+    }
+    let demo_path = config.data_dir.join(crate::token::DEMO_PASSWORD_FILE);
+    if demo_password.is_some() || demo_path.exists() {
+        let logins: Vec<String> = tandem_domain::DEMO_USERS
+            .iter()
+            .map(|(login, role, _)| match role {
+                tandem_domain::Role::Agent => (*login).to_owned(),
+                role => format!("{login} ({})", role.as_str()),
+            })
+            .collect();
+        println!("  demo logins: {}", logins.join(", "));
+        match &demo_password {
+            Some(password) => println!("  demo password (shown once; saved in {}): {password}", demo_path.display()),
+            None => println!("  demo password: in {}", demo_path.display()),
+        }
     }
 
     let api_handle = api.handle();

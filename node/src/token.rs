@@ -1,4 +1,5 @@
-//! The administrator bearer token: configured, or generated once and kept in the data directory.
+//! The administrator bearer token and the demo users' password: configured, or generated once
+//! and kept in the data directory, readable by its owner only.
 
 use std::io::Write;
 use std::path::Path;
@@ -14,14 +15,37 @@ pub fn load_or_create(data_dir: &Path, configured: Option<&str>) -> anyhow::Resu
         anyhow::ensure!(token.len() >= 16, "admin_token must be at least 16 characters");
         return Ok((token.to_string(), false));
     }
-    let path = data_dir.join(TOKEN_FILE);
+    load_or_create_secret(&data_dir.join(TOKEN_FILE), || {
+        let mut bytes = [0u8; 24];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    })
+}
+
+/// Where the demo users' password is kept.
+pub const DEMO_PASSWORD_FILE: &str = "demo-password";
+
+/// The demo users' password: generated once (three groups of four letters and digits, easy to
+/// type from the banner) and kept beside the admin token. Returns it and whether it was created
+/// now.
+pub fn demo_password(data_dir: &Path) -> anyhow::Result<(String, bool)> {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    load_or_create_secret(&data_dir.join(DEMO_PASSWORD_FILE), || {
+        use rand::Rng;
+        let letters: Vec<char> =
+            (0..12).map(|_| char::from(ALPHABET[rand::rngs::OsRng.gen_range(0..ALPHABET.len())])).collect();
+        letters.chunks(4).map(|group| group.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+    })
+}
+
+/// A secret kept in a file only its owner reads (mode 0600): read if it exists, else generated
+/// and written. Returns it and whether it was created now.
+fn load_or_create_secret(path: &Path, generate: impl FnOnce() -> String) -> anyhow::Result<(String, bool)> {
     if path.exists() {
-        let token = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-        return Ok((token.trim().to_string(), false));
+        let secret = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        return Ok((secret.trim().to_string(), false));
     }
-    let mut bytes = [0u8; 24];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = generate();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -29,10 +53,10 @@ pub fn load_or_create(data_dir: &Path, configured: Option<&str>) -> anyhow::Resu
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(&path).with_context(|| format!("creating {}", path.display()))?;
-    file.write_all(token.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(secret.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
     file.sync_all().with_context(|| format!("syncing {}", path.display()))?;
-    Ok((token, true))
+    Ok((secret, true))
 }
 
 /// Compares in time independent of where the inputs differ.
@@ -60,6 +84,22 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(dir.path().join(TOKEN_FILE)).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn the_demo_password_is_kept_private_and_easy_to_type() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, created) = demo_password(dir.path()).unwrap();
+        assert!(created);
+        assert_eq!(first.len(), 14, "{first}");
+        assert!(first.split('-').all(|group| group.len() == 4 && group.bytes().all(|b| b.is_ascii_alphanumeric())));
+        assert_eq!(demo_password(dir.path()).unwrap(), (first, false));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(DEMO_PASSWORD_FILE)).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -152,6 +152,10 @@ impl<T: Transport> Replica<T> {
     /// Returns whether it initialised.
     pub async fn initialize(&self, voters: BTreeMap<NodeId, Member>) -> Result<bool, WriteError> {
         let raft = self.raft();
+        // Asking first keeps openraft from logging a refusal as an error on every restart.
+        if raft.is_initialized().await.map_err(|error| WriteError::Fatal(error.to_string()))? {
+            return Ok(false);
+        }
         match raft.initialize(voters).await {
             Ok(()) => Ok(true),
             Err(RaftError::APIError(openraft::error::InitializeError::NotAllowed(_))) => Ok(false),

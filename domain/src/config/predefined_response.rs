@@ -91,6 +91,11 @@ impl Center {
         self.predefined_responses.values()
     }
 
+    /// One predefined response.
+    pub fn predefined_response(&self, id: PredefinedResponseId) -> Option<&PredefinedResponse> {
+        self.predefined_responses.get(id)
+    }
+
     /// The responses an agent handling a contact of `csq` may insert, in id order.
     pub fn predefined_responses_for(&self, csq: CsqId) -> Vec<&PredefinedResponse> {
         let channel = self.csqs.get(csq).map(|csq| csq.channel);

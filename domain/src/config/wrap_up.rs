@@ -98,6 +98,11 @@ impl Center {
         self.wrap_up_categories.values()
     }
 
+    /// One wrap-up category.
+    pub fn wrap_up_category(&self, id: WrapUpCategoryId) -> Option<&WrapUpCategory> {
+        self.wrap_up_categories.get(id)
+    }
+
     /// The categories an agent sees for a contact arriving in `csq` now, in id order.
     pub fn wrap_up_categories_for(&self, csq: CsqId) -> Vec<WrapUpCategoryId> {
         self.wrap_up_categories

@@ -83,6 +83,11 @@ impl Center {
         self.email_signatures.values()
     }
 
+    /// One email signature.
+    pub fn email_signature(&self, id: EmailSignatureId) -> Option<&EmailSignature> {
+        self.email_signatures.get(id)
+    }
+
     /// The signature a reply from `csq` gets: the CSQ's own, else the Global one, else none.
     pub fn email_signature_for(&self, csq: CsqId) -> Option<&EmailSignature> {
         let mut signatures = self.email_signatures.values();

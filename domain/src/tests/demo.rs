@@ -27,6 +27,30 @@ fn demo_applies_to_an_empty_center() {
     );
     assert_eq!(center.team(TeamId(1)).unwrap().primary_supervisor, Some(AgentId(1)));
     assert_eq!(center.team(TeamId(2)).unwrap().secondary_supervisors, [AgentId(6)]);
+    let numbers: Vec<(&str, CsqId)> = center.dialed_numbers().map(|dn| (dn.number.as_str(), dn.csq)).collect();
+    assert_eq!(numbers, [(crate::DEMO_DIALED_NUMBER, CsqId(1))], "the README's number reaches the voice CSQ");
+}
+
+/// The demo users the node creates: one per agent, its team's supervisors as supervisors,
+/// and an administrator; each one a user the center accepts.
+#[test]
+fn demo_users_match_the_demo_center() {
+    let mut center = super::center_from("demo", &demo_commands());
+    for (login, role, agent) in crate::DEMO_USERS {
+        if let Some(agent) = agent {
+            assert_eq!(center.agent(agent).map(|a| a.login_name.as_str()), Some(login), "{login}'s agent");
+            let supervises = center.teams().any(|team| team.is_supervised_by(agent));
+            assert_eq!(role == crate::Role::Supervisor, supervises, "{login}: supervisor if it supervises a team");
+        }
+        let spec = crate::UserSpec {
+            login_name: login.to_owned(),
+            role,
+            agent,
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
+        };
+        let outcome = center.apply(&entry(crate::Command::Config(crate::ConfigCommand::CreateUser(spec))));
+        assert!(outcome.is_applied(), "{login}: {outcome:?}");
+    }
 }
 
 #[test]

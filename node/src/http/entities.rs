@@ -10,8 +10,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tandem_domain::{
     Agent, AgentCommand, AgentEvent, AgentId, AgentSpec, Center, Command, ConfigCommand, ConfigEvent, Csq, CsqId,
-    CsqSpec, DialedNumber, DialedNumberId, DialedNumberSpec, Event, Outcome, QueueCommand, QueueEvent, ReasonCode,
-    ReasonCodeId, ReasonCodeSpec, Skill, SkillId, SkillSpec, Team, TeamId, TeamSpec, VoiceCommand, VoiceEvent,
+    CsqSpec, DialedNumber, DialedNumberId, DialedNumberSpec, EmailCommand, EmailEvent, EmailSignature,
+    EmailSignatureId, EmailSignatureSpec, Event, Outcome, PredefinedResponse, PredefinedResponseId,
+    PredefinedResponseSpec, QueueCommand, QueueEvent, ReasonCode, ReasonCodeId, ReasonCodeSpec, Skill, SkillId,
+    SkillSpec, Team, TeamId, TeamSpec, VoiceCommand, VoiceEvent, WrapUpCategory, WrapUpCategoryId, WrapUpCategorySpec,
 };
 
 use super::{guard, submit, ApiError, AppState};
@@ -22,6 +24,8 @@ pub trait Kind: 'static {
     const PATH: &'static str;
     /// Singular, for messages.
     const NAME: &'static str;
+    /// The entity's schema in the OpenAPI document (its spec's is this with `Spec` after it).
+    const SCHEMA: &'static str;
     type Spec: DeserializeOwned + 'static;
     type Entity: Serialize + Clone;
     fn list(center: &Center) -> Vec<Self::Entity>;
@@ -40,6 +44,7 @@ macro_rules! kind {
         impl Kind for $kind {
             const PATH: &'static str = $path;
             const NAME: &'static str = $name;
+            const SCHEMA: &'static str = stringify!($entity);
             type Spec = $spec;
             type Entity = $entity;
             fn list(center: &Center) -> Vec<$entity> {
@@ -164,14 +169,66 @@ kind!(
     DialedNumberUpdated
 );
 
-/// The path segments of every kind, for the OpenAPI document.
-pub const KIND_PATHS: [(&str, &str); 6] = [
-    (Skills::PATH, Skills::NAME),
-    (Agents::PATH, Agents::NAME),
-    (Teams::PATH, Teams::NAME),
-    (Csqs::PATH, Csqs::NAME),
-    (ReasonCodes::PATH, ReasonCodes::NAME),
-    (DialedNumbers::PATH, DialedNumbers::NAME),
+kind!(
+    WrapUpCategories,
+    Config(ConfigCommand, ConfigEvent),
+    "wrap-up-categories",
+    "wrap-up category",
+    WrapUpCategory,
+    WrapUpCategorySpec,
+    WrapUpCategoryId,
+    wrap_up_categories,
+    wrap_up_category,
+    CreateWrapUpCategory,
+    UpdateWrapUpCategory,
+    DeleteWrapUpCategory,
+    WrapUpCategoryCreated,
+    WrapUpCategoryUpdated
+);
+kind!(
+    PredefinedResponses,
+    Config(ConfigCommand, ConfigEvent),
+    "predefined-responses",
+    "predefined response",
+    PredefinedResponse,
+    PredefinedResponseSpec,
+    PredefinedResponseId,
+    predefined_responses,
+    predefined_response,
+    CreatePredefinedResponse,
+    UpdatePredefinedResponse,
+    DeletePredefinedResponse,
+    PredefinedResponseCreated,
+    PredefinedResponseUpdated
+);
+kind!(
+    EmailSignatures,
+    Email(EmailCommand, EmailEvent),
+    "email-signatures",
+    "email signature",
+    EmailSignature,
+    EmailSignatureSpec,
+    EmailSignatureId,
+    email_signatures,
+    email_signature,
+    CreateEmailSignature,
+    UpdateEmailSignature,
+    DeleteEmailSignature,
+    EmailSignatureCreated,
+    EmailSignatureUpdated
+);
+
+/// Every kind's path segment, name and schema, for the OpenAPI document.
+pub const KINDS: [(&str, &str, &str); 9] = [
+    (Skills::PATH, Skills::NAME, Skills::SCHEMA),
+    (Agents::PATH, Agents::NAME, Agents::SCHEMA),
+    (Teams::PATH, Teams::NAME, Teams::SCHEMA),
+    (Csqs::PATH, Csqs::NAME, Csqs::SCHEMA),
+    (ReasonCodes::PATH, ReasonCodes::NAME, ReasonCodes::SCHEMA),
+    (DialedNumbers::PATH, DialedNumbers::NAME, DialedNumbers::SCHEMA),
+    (WrapUpCategories::PATH, WrapUpCategories::NAME, WrapUpCategories::SCHEMA),
+    (PredefinedResponses::PATH, PredefinedResponses::NAME, PredefinedResponses::SCHEMA),
+    (EmailSignatures::PATH, EmailSignatures::NAME, EmailSignatures::SCHEMA),
 ];
 
 async fn list<K: Kind>(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -262,5 +319,8 @@ pub fn routes_all(scope: Scope) -> Scope {
     let scope = routes::<Teams>(scope);
     let scope = routes::<Csqs>(scope);
     let scope = routes::<ReasonCodes>(scope);
-    routes::<DialedNumbers>(scope)
+    let scope = routes::<DialedNumbers>(scope);
+    let scope = routes::<WrapUpCategories>(scope);
+    let scope = routes::<PredefinedResponses>(scope);
+    routes::<EmailSignatures>(scope)
 }

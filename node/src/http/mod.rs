@@ -23,8 +23,10 @@ pub use principal::{authorize, guard, guard_user};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use actix_web::dev::Server;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde::Serialize;
 use tandem_actors::{EventLog, Fanout};
@@ -221,13 +223,75 @@ fn path_error_handler(error: actix_web::error::PathError, _: &HttpRequest) -> ac
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_id", format!("Invalid id in the path: {error}")).into()
 }
 
+fn query_error_handler(error: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::new(StatusCode::BAD_REQUEST, "invalid_query", format!("Invalid query string: {error}")).into()
+}
+
+/// Every refusal is JSON: what actix answers by itself (a method a path does not take, a body
+/// over a limit, a failed WebSocket handshake) comes as plain text or nothing, and is rewritten
+/// here into `{code, message}` with the same status. JSON refusals pass untouched.
+async fn json_errors(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let (method, path) = (request.method().clone(), request.path().to_owned());
+    let response = match next.call(request).await {
+        Ok(response) => response.map_into_boxed_body(),
+        Err(error) => return Err(error),
+    };
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return Ok(response);
+    }
+    let allow = response.headers().get(actix_web::http::header::ALLOW).cloned();
+    let (request, response) = response.into_parts();
+    let said = actix_web::body::to_bytes_limited(response.into_body(), 1024).await;
+    let said = match said {
+        Ok(Ok(bytes)) => String::from_utf8_lossy(&bytes).trim().to_owned(),
+        _ => String::new(),
+    };
+    let error = refusal_for(status, &method, &path, &said);
+    let mut rewritten = error.response();
+    if let Some(allow) = allow {
+        rewritten.headers_mut().insert(actix_web::http::header::ALLOW, allow);
+    }
+    Ok(ServiceResponse::new(request, rewritten))
+}
+
+/// The JSON refusal for a status actix answered with by itself.
+fn refusal_for(status: StatusCode, method: &actix_web::http::Method, path: &str, said: &str) -> ApiError {
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ("method_not_allowed", format!("{path} does not take {method}.")),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "The request body is too large.".to_owned()),
+        StatusCode::NOT_FOUND => ("not_found", format!("No such endpoint: {method} {path}")),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported_media_type", "Send the body as JSON.".to_owned()),
+        status if status.is_server_error() => ("internal", "The node failed to answer this request.".to_owned()),
+        _ => ("bad_request", "The request is malformed.".to_owned()),
+    };
+    let message = if said.is_empty() { message } else { format!("{message} ({said})") };
+    ApiError::new(status, code, message)
+}
+
 async fn not_found(request: HttpRequest) -> HttpResponse {
-    ApiError::new(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        format!("No such endpoint: {} {}", request.method(), request.path()),
-    )
-    .response()
+    let (method, path) = (request.method(), request.path());
+    match openapi::methods_of(path) {
+        Some(allowed) => {
+            let message = format!("{path} does not take {method}; it takes {}.", allowed.join(", "));
+            let mut response = ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message).response();
+            if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+                response.headers_mut().insert(actix_web::http::header::ALLOW, value);
+            }
+            response
+        }
+        None => {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("No such endpoint: {method} {path}")).response()
+        }
+    }
 }
 
 /// The public API listener.
@@ -242,6 +306,8 @@ pub fn api_server(state: AppState) -> anyhow::Result<Server> {
             .app_data(desks)
             .app_data(web::JsonConfig::default().limit(API_BODY_SIZE_MAX).error_handler(json_error_handler))
             .app_data(web::PathConfig::default().error_handler(path_error_handler))
+            .app_data(web::QueryConfig::default().error_handler(query_error_handler))
+            .wrap(actix_web::middleware::from_fn(json_errors))
             .route("/healthz", web::get().to(cluster::healthz))
             .route("/readyz", web::get().to(cluster::readyz))
             .route("/metrics", web::get().to(crate::metrics::handler))
@@ -308,9 +374,27 @@ pub fn raft_server(state: AppState, listen: SocketAddr, files: &TlsFiles) -> any
     Ok(server.run())
 }
 
-/// Seeds the demo contact center once this node leads a fresh cluster.
-pub async fn seed_demo(replica: Arc<NodeReplica>) {
-    for (index, command) in tandem_domain::demo_commands().into_iter().enumerate() {
+/// Seeds the demo contact center once this node leads a fresh cluster: its configuration, then
+/// its users (`DEMO_USERS`) with `password`.
+pub async fn seed_demo(
+    replica: Arc<NodeReplica>,
+    passwords: Arc<crate::credentials::PasswordWorkers>,
+    password: String,
+) {
+    let mut commands = tandem_domain::demo_commands();
+    for (login, role, agent) in tandem_domain::DEMO_USERS {
+        // Each user gets its own salt, as any user created over the API does.
+        let password_hash = match passwords.hash(password.clone()).await {
+            Ok(hash) => hash,
+            Err(error) => {
+                tracing::warn!(%error, login, "could not hash a demo user's password");
+                return;
+            }
+        };
+        let spec = tandem_domain::UserSpec { login_name: login.to_owned(), role, agent, password_hash };
+        commands.push(Command::Config(tandem_domain::ConfigCommand::CreateUser(spec)));
+    }
+    for (index, command) in commands.into_iter().enumerate() {
         let entry = Entry {
             request_id: Some(RequestId(format!("demo-seed-{index}"))),
             time_ms: 0,

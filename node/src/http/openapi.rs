@@ -2,7 +2,7 @@
 //!
 //! Entity schemas come from the domain types themselves (utoipa's `ToSchema` derive, behind the
 //! domain's `openapi` feature), so the document cannot drift from what the API deserialises. The
-//! paths are generated from the same [`KIND_PATHS`] table the router uses.
+//! paths are generated from the same [`KINDS`] table the router uses.
 
 use actix_web::HttpResponse;
 use serde_json::{json, Map, Value};
@@ -10,7 +10,7 @@ use utoipa::openapi::schema::Schema;
 use utoipa::openapi::RefOr;
 use utoipa::{PartialSchema, ToSchema};
 
-use super::entities::KIND_PATHS;
+use super::entities::KINDS;
 
 /// The schema of `T` and of every type it refers to, by name.
 fn schema_of<T: ToSchema + PartialSchema>() -> Vec<(String, Value)> {
@@ -67,6 +67,15 @@ fn schemas() -> Map<String, Value> {
         schema_of::<TeamMessage>(),
         schema_of::<TeamMessageSpec>(),
         schema_of::<AgentChatMessage>(),
+        schema_of::<WrapUpCategory>(),
+        schema_of::<WrapUpCategorySpec>(),
+        schema_of::<PredefinedResponse>(),
+        schema_of::<PredefinedResponseSpec>(),
+        schema_of::<EmailSignature>(),
+        schema_of::<EmailSignatureSpec>(),
+        schema_of::<CsqTags>(),
+        schema_of::<ChannelParameters>(),
+        schema_of::<StatisticsSettings>(),
     ]
     .into_iter()
     .flatten()
@@ -85,17 +94,6 @@ fn schemas() -> Map<String, Value> {
         }),
     );
     map
-}
-
-fn entity_schema_name(path: &str) -> &'static str {
-    match path {
-        "skills" => "Skill",
-        "agents" => "Agent",
-        "teams" => "Team",
-        "csqs" => "Csq",
-        "dialed-numbers" => "DialedNumber",
-        _ => "ReasonCode",
-    }
 }
 
 fn error_responses() -> Value {
@@ -201,13 +199,18 @@ fn contact_paths(paths: &mut Map<String, Value>) {
         "summary": "What an outside party did: answered or hung up.", "parameters": id,
         "requestBody": json_body(reference("CallAction")), "responses": applied_response("Applied.") } }),
     );
-    paths.insert("/api/v1/settings/desk".into(), json!({
-        "get": { "summary": "The agent desk settings: wrap-up, reason codes, ring no answer, chat levels, the switch's options.",
-            "responses": with_errors(json!({ "200": { "description": "The settings.",
-                "content": { "application/json": { "schema": reference("DeskSettings") } } } })) },
-        "put": { "summary": "Replace the agent desk settings (the whole record).", "requestBody": json_body(reference("DeskSettings")),
-            "responses": with_errors(json!({ "200": { "description": "The settings now.",
-                "content": { "application/json": { "schema": reference("DeskSettings") } } } })) } }));
+    for (path, schema, summary) in super::settings::SETTINGS {
+        paths.insert(
+            format!("/api/v1/settings/{path}"),
+            json!({
+            "get": { "summary": format!("{summary}."),
+                "responses": with_errors(json!({ "200": { "description": "The settings.",
+                    "content": { "application/json": { "schema": reference(schema) } } } })) },
+            "put": { "summary": "Replace them (the whole record).", "requestBody": json_body(reference(schema)),
+                "responses": with_errors(json!({ "200": { "description": "The settings now.",
+                    "content": { "application/json": { "schema": reference(schema) } } } })) } }),
+        );
+    }
     paths.insert("/api/v1/team-messages".into(), json!({
         "get": { "summary": "Active team messages.",
             "responses": with_errors(json!({ "200": { "description": "The messages.",
@@ -240,8 +243,7 @@ fn contact_paths(paths: &mut Map<String, Value>) {
 
 pub fn document() -> Value {
     let mut paths = Map::new();
-    for (path, name) in KIND_PATHS {
-        let entity = entity_schema_name(path);
+    for (path, name, entity) in KINDS {
         let entity_ref = json!({ "$ref": format!("#/components/schemas/{entity}") });
         let spec_ref = json!({ "$ref": format!("#/components/schemas/{entity}Spec") });
         let body = json!({ "required": true, "content": { "application/json": { "schema": spec_ref } } });
@@ -372,6 +374,23 @@ fn document_roles(paths: &mut Map<String, Value>) {
 
 pub async fn handler() -> HttpResponse {
     HttpResponse::Ok().json(document())
+}
+
+/// The methods the document lists for the path a request named, upper case, or `None` if no
+/// documented path matches (a `{...}` template segment matches any one segment). The router
+/// registers each method of a path as its own route, so this is how a wrong method is told
+/// from a wrong path.
+pub fn methods_of(path: &str) -> Option<Vec<String>> {
+    static DOCUMENT: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
+    let document = DOCUMENT.get_or_init(document);
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let matches = |template: &str| {
+        let parts: Vec<&str> = template.split('/').collect();
+        parts.len() == segments.len()
+            && parts.iter().zip(&segments).all(|(part, segment)| part.starts_with('{') || part == segment)
+    };
+    let (_, operations) = document["paths"].as_object()?.iter().find(|(template, _)| matches(template))?;
+    Some(operations.as_object()?.keys().map(|method| method.to_ascii_uppercase()).collect())
 }
 
 #[cfg(test)]
