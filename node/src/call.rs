@@ -31,7 +31,7 @@ const WATCH_INTERVAL: Duration = Duration::from_millis(20);
 
 /// What the event session saw of one call.
 #[derive(Debug, Clone, Copy, Default)]
-struct Seen {
+pub(crate) struct Seen {
     /// When an agent's connection on it first talked.
     answered: Option<Instant>,
     /// The call is gone.
@@ -39,7 +39,7 @@ struct Seen {
 }
 
 /// The calls the event session has seen, by call id.
-type Watched = Arc<Mutex<BTreeMap<u64, Seen>>>;
+pub(crate) type Watched = Arc<Mutex<BTreeMap<u64, Seen>>>;
 
 #[derive(Debug, clap::Args)]
 pub struct CallArgs {
@@ -70,7 +70,7 @@ pub struct CallArgs {
 
 /// What happened to one call.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Fate {
+pub(crate) enum Fate {
     /// An agent answered; the caller talked and hung up.
     Completed { waited_ms: u64 },
     /// The caller hung up before an agent answered.
@@ -141,7 +141,7 @@ async fn run(args: CallArgs) -> anyhow::Result<()> {
 
 /// One CTI session with the admin token, recording when each call is answered and ends; `None`
 /// when it cannot be had (callers then poll).
-async fn watch(target: &Target) -> Option<Watched> {
+pub(crate) async fn watch(target: &Target) -> Option<Watched> {
     let token = Client::new(target).ok()?.token().to_owned();
     let mut profile = tandem_client::Profile::new(tandem_client::cti_url(&target.node), None);
     if target.insecure {
@@ -188,7 +188,7 @@ fn note_event(seen: &mut BTreeMap<u64, Seen>, event: &Value) {
 }
 
 /// One caller: dial, wait for an agent, talk, hang up.
-async fn caller(
+pub(crate) async fn caller(
     client: &Client,
     watched: Option<&Watched>,
     node: &str,

@@ -9,6 +9,7 @@ mod certs;
 mod cli;
 mod config;
 mod credentials;
+mod demo_traffic;
 mod http;
 mod metrics;
 mod run;

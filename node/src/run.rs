@@ -42,6 +42,10 @@ pub struct RunArgs {
     /// Where the API listens (default 127.0.0.1:8080).
     #[arg(long)]
     pub listen: Option<SocketAddr>,
+    /// Play customers for the demo center (callers, chat customers, email senders, one every
+    /// few seconds) so a desktop shows contacts arriving. For trying Tandem out, not production.
+    #[arg(long)]
+    pub demo_traffic: bool,
 }
 
 /// The node's transport: mutual-TLS HTTPS, or nothing for a single node with no peers.
@@ -85,13 +89,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         config.api_listen = listen;
     }
     config.validate().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    if args.demo_traffic && (!config.demo || config.side == tandem_raft::Side::Witness) {
+        anyhow::bail!("--demo-traffic plays customers for the demo center: it needs the demo (not --no-demo) and a node that serves clients (not a witness)");
+    }
     // An actix system on a multi-threaded tokio runtime: actors run on the system's thread,
     // Raft and the listeners on the runtime's workers.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    actix::System::with_tokio_rt(|| runtime).block_on(serve(config))
+    actix::System::with_tokio_rt(|| runtime).block_on(serve(config, args.demo_traffic))
 }
 
-async fn serve(config: NodeConfig) -> anyhow::Result<()> {
+async fn serve(config: NodeConfig, demo_traffic: bool) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     let store = RocksStore::open(&config.data_dir.join("db")).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -196,6 +203,19 @@ async fn serve(config: NodeConfig) -> anyhow::Result<()> {
             Some(password) => println!("  demo password (shown once; saved in {}): {password}", demo_path.display()),
             None => println!("  demo password: in {}", demo_path.display()),
         }
+    }
+
+    if demo_traffic {
+        let target = crate::cli::Target {
+            node: config.api_url(),
+            token: Some(token.clone()),
+            token_file: None,
+            ca: None,
+            // The node's own certificate, reached by its own address.
+            insecure: config.api_tls != ApiTls::None,
+        };
+        println!("  demo traffic: callers, chat customers and email senders arrive every few seconds");
+        tokio::spawn(crate::demo_traffic::play(target));
     }
 
     let api_handle = api.handle();

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
-use tandem_tests::{created_id, free_port, voice_csq, wait_until, ApiClient, Cluster, RaftTuning};
+use tandem_tests::{created_id, free_port, tandem_binary, voice_csq, wait_until, ApiClient, Cluster, RaftTuning};
 
 const PASSWORD: &str = "correct horse battery";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -704,4 +704,77 @@ fn a_supervisor_sees_the_team_and_sets_an_agents_state() {
             Err(found.text)
         }
     });
+}
+
+/// `tandem run --demo-traffic` in an empty folder, killed on drop.
+struct DemoNode {
+    child: Child,
+    _folder: tempfile::TempDir,
+}
+
+impl Drop for DemoNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// How long the demo may take from start to an offer at a Ready desktop.
+const DEMO_OFFER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The first five minutes, as a new user has them: start the embedded default with demo
+/// traffic in an empty folder, read a demo login and its password from what it printed, log in
+/// to the web desktop, go Ready, and be offered a contact.
+#[test]
+fn a_new_user_runs_the_demo_and_is_offered_a_contact() {
+    let (chromium, driver) = browser_tools();
+    let folder = tempfile::tempdir().expect("an empty folder");
+    let port = free_port();
+    let stdout = folder.path().join("stdout.log");
+    let child = Command::new(tandem_binary())
+        .args(["run", "--listen", &format!("127.0.0.1:{port}"), "--demo-traffic"])
+        .current_dir(folder.path())
+        .stdout(Stdio::from(std::fs::File::create(&stdout).expect("a stdout file")))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tandem run");
+    let node = DemoNode { child, _folder: folder };
+    let printed = |prefix: &str| {
+        let text = std::fs::read_to_string(&stdout).map_err(|e| e.to_string())?;
+        let line = text.lines().find_map(|line| line.trim().strip_prefix(prefix).map(str::to_owned));
+        line.ok_or_else(|| format!("no line starting {prefix:?} in:\n{text}"))
+    };
+    let logins = wait_until(STEP_TIMEOUT, "the demo logins in the banner", || printed("demo logins: "));
+    let password = wait_until(STEP_TIMEOUT, "the demo password in the banner", || printed("demo password"));
+    let password = password.rsplit(": ").next().unwrap_or_default().trim().to_owned();
+    let desktop = wait_until(STEP_TIMEOUT, "the desktop's address in the banner", || printed("desktop:"));
+    assert_eq!(desktop.trim(), format!("http://127.0.0.1:{port}/desktop"));
+    // chen is an agent of the Sales team: the demo's calls are for it.
+    assert!(logins.split(", ").any(|login| login == "chen"), "{logins}");
+
+    let browser = Browser::open(&chromium, &driver);
+    let started = Instant::now();
+    browser.goto(desktop.trim());
+    browser.wait_text("login-title", "CTI Login");
+    browser.type_into("login-name", "chen");
+    browser.type_into("login-password", &password);
+    browser.click("login-button");
+    browser.wait_displayed("desk-view", true);
+    browser.wait_text("status-state", "Not Ready");
+    browser.click("btn-ready");
+    // Offered: a call rings at the desktop (Answer lights up), well within the demo's pace.
+    wait_until(DEMO_OFFER_TIMEOUT, "a contact offered to chen", || match browser.enabled("btn-answer") {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(format!("not yet, {:.0} s in", started.elapsed().as_secs_f64())),
+        Err(error) => Err(error),
+    });
+    let shot = browser.screenshot("demo-offered");
+    println!(
+        "screenshot: {}; offered {:.1} s after opening the desktop",
+        shot.display(),
+        started.elapsed().as_secs_f64()
+    );
+    browser.click("btn-answer");
+    browser.wait_text("status-state", "Talking");
+    drop(node);
 }
