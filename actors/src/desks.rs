@@ -116,8 +116,8 @@ struct Shared<C: Core> {
     slots: RefCell<BTreeMap<DeskKey, Slot<C>>>,
 }
 
-/// An actor per user and view: a user whose teams or role changed between two logins gets a
-/// second actor for the new view, and the first keeps serving the desktops it has.
+/// An actor per user and view: a user whose role changed between two logins gets a second actor
+/// for the new view, and the first keeps serving the desktops it has.
 type DeskKey = (DomainActor, Viewer);
 
 /// One running actor and the seats waiting for it to take them.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use tandem_actors::{Edge, NodeHost, NodeSeams};
-use tandem_raft::clock::{Clock, SystemClock};
+use tandem_raft::clock::{Clock, ScaledClock, SystemClock};
 use tandem_raft::https::HttpsTransport;
 use tandem_raft::{Replica, Transport, TransportError};
 use tandem_storage::RocksStore;
@@ -46,6 +46,26 @@ pub struct RunArgs {
     /// few seconds) so a desktop shows contacts arriving. For trying Tandem out, not production.
     #[arg(long)]
     pub demo_traffic: bool,
+    /// Run the center's time N times faster than the wall clock (deadlines, timeouts, expiries,
+    /// statistics), so a sticky email timeout of hours can be watched in minutes. For
+    /// evaluating a single node only: refused in a cluster configuration.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=CLOCK_RATE_MAX as i64))]
+    pub clock_rate: u32,
+}
+
+/// The fastest `--clock-rate`: an hour a second.
+pub const CLOCK_RATE_MAX: u32 = 3_600;
+
+/// `--clock-rate` above 1 is for one node alone: nodes of a cluster running their clocks at
+/// different rates would stamp entries out of step, and a failover would turn time back.
+fn clock_rate_checked(config: &NodeConfig, rate: u32) -> Result<(), String> {
+    if rate > 1 && (config.raft_listen.is_some() || !config.initial_members.is_empty()) {
+        return Err(format!(
+            "--clock-rate {rate} is for evaluating a single node; this configuration is a cluster member \
+             (raft_listen or initial_members is set). Run the embedded default to try it."
+        ));
+    }
+    Ok(())
 }
 
 /// The node's transport: mutual-TLS HTTPS, or nothing for a single node with no peers.
@@ -89,16 +109,17 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         config.api_listen = listen;
     }
     config.validate().map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    clock_rate_checked(&config, args.clock_rate).map_err(anyhow::Error::msg)?;
     if args.demo_traffic && (!config.demo || config.side == tandem_raft::Side::Witness) {
         anyhow::bail!("--demo-traffic plays customers for the demo center: it needs the demo (not --no-demo) and a node that serves clients (not a witness)");
     }
     // An actix system on a multi-threaded tokio runtime: actors run on the system's thread,
     // Raft and the listeners on the runtime's workers.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    actix::System::with_tokio_rt(|| runtime).block_on(serve(config, args.demo_traffic))
+    actix::System::with_tokio_rt(|| runtime).block_on(serve(config, args.demo_traffic, args.clock_rate))
 }
 
-async fn serve(config: NodeConfig, demo_traffic: bool) -> anyhow::Result<()> {
+async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
     let store = RocksStore::open(&config.data_dir.join("db")).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -108,7 +129,11 @@ async fn serve(config: NodeConfig, demo_traffic: bool) -> anyhow::Result<()> {
         Some(files) => NodeTransport::Https(HttpsTransport::new(files)?),
         None => NodeTransport::Alone,
     };
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let scaled = (clock_rate > 1).then(|| Arc::new(ScaledClock::new(clock_rate)));
+    let clock: Arc<dyn Clock> = match &scaled {
+        Some(scaled) => scaled.clone(),
+        None => Arc::new(SystemClock),
+    };
     let tuning = &config.raft;
     let host = NodeHost::start(NodeSeams {
         node_id: config.node_id,
@@ -131,6 +156,9 @@ async fn serve(config: NodeConfig, demo_traffic: bool) -> anyhow::Result<()> {
     .await
     .map_err(anyhow::Error::msg)?;
     let replica = host.replica.clone();
+    if let Some(scaled) = &scaled {
+        scaled.continue_from(replica.state().read().center.time_ms());
+    }
 
     let voters: BTreeMap<_, _> = if !config.initial_members.is_empty() {
         config.initial_members.iter().map(|m| (m.node_id, m.member())).collect()
@@ -183,6 +211,9 @@ async fn serve(config: NodeConfig, demo_traffic: bool) -> anyhow::Result<()> {
         println!("  raft:      {raft_addr} (mutual TLS)");
     }
     println!("  data:      {}", config.data_dir.display());
+    if clock_rate > 1 {
+        println!("  clock:     the center's time runs {clock_rate} times faster than real time (evaluation only)");
+    }
     let token_path = config.data_dir.join(crate::token::TOKEN_FILE);
     if token_created {
         println!("  admin token (shown once; saved in {}): {token}", token_path.display());
@@ -265,4 +296,20 @@ async fn wait_for_signal() {
 /// Password workers: one per core, at most four (each hash holds 19 MiB while it runs).
 fn password_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |cores| cores.get().min(4))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_faster_clock_is_for_a_single_node_only() {
+        let single = NodeConfig::embedded();
+        assert_eq!(clock_rate_checked(&single, 60), Ok(()));
+        assert_eq!(clock_rate_checked(&single, 1), Ok(()));
+        let member = NodeConfig { raft_listen: Some(SocketAddr::from(([127, 0, 0, 1], 9443))), ..single };
+        assert_eq!(clock_rate_checked(&member, 1), Ok(()), "real time suits every node");
+        let refused = clock_rate_checked(&member, 60);
+        assert!(refused.is_err_and(|message| message.contains("single node")));
+    }
 }

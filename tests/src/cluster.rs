@@ -243,6 +243,11 @@ impl Cluster {
     /// The embedded single node: `tandem run --data-dir D --listen 127.0.0.1:P --no-demo`, with the
     /// token it generates. Started and healthy on return.
     pub fn embedded_single() -> Cluster {
+        Cluster::embedded_single_with(&[])
+    }
+
+    /// The embedded default with more `tandem run` options (e.g. `--clock-rate 3600`).
+    pub fn embedded_single_with(options: &[&str]) -> Cluster {
         let root = tempfile::Builder::new().prefix("tandem-test-").tempdir().expect("a temporary directory");
         let dir = root.path().join("n1");
         std::fs::create_dir_all(&dir).expect("creating the node directory");
@@ -256,6 +261,7 @@ impl Cluster {
             format!("127.0.0.1:{api_port}"),
             "--no-demo".to_string(),
         ];
+        let args = args.into_iter().chain(options.iter().map(|option| (*option).to_owned())).collect();
         let client = ApiClient::new(&format!("http://127.0.0.1:{api_port}"), None);
         let node =
             Node { id: 1, side: "a", dir, api_port, raft_port: None, args, env: Vec::new(), child: None, client };
