@@ -778,3 +778,59 @@ fn a_new_user_runs_the_demo_and_is_offered_a_contact() {
     browser.wait_text("status-state", "Talking");
     drop(node);
 }
+
+/// An administrator's desktop is the spec's settings screens: the channel parameters saved
+/// through the form are the cluster's, a value out of the spec's range is refused with its
+/// text, and a wrap-up category added there is listed and is the cluster's.
+#[test]
+fn an_administrator_sets_channel_parameters_and_wrap_up_reasons_in_the_browser() {
+    let (chromium, driver) = browser_tools();
+    let (cluster, _, _) = center();
+    let admin = cluster.client(1);
+    created_id(&admin, "/api/v1/users", json!({"login_name": "root", "role": "administrator", "password": PASSWORD}));
+    let browser = Browser::open(&chromium, &driver);
+    browser.goto(&format!("{}/desktop", admin.base_url()));
+    browser.wait_text("login-title", "CTI Login");
+    browser.type_into("login-name", "root");
+    browser.type_into("login-password", PASSWORD);
+    browser.click("login-button");
+    browser.wait_displayed("admin-view", true);
+    browser.wait_displayed("agent-panels", false);
+    wait_until(STEP_TIMEOUT, "the channel parameters in the form", || {
+        match browser.script("return document.getElementById('ch-max-chats').value") {
+            value if value == json!("5") => Ok(()),
+            value => Err(value.to_string()),
+        }
+    });
+
+    browser.type_into("ch-max-chats", "2");
+    browser.type_into("ch-join", "10");
+    browser.click("channels-save");
+    browser.wait_text("admin-message", "Channel parameters saved.");
+    let channels = admin.get("/api/v1/settings/channels").expect("the channel parameters").json;
+    assert_eq!(
+        (channels["max_chat_sessions_per_agent"].clone(), channels["join_timeout_minutes"].clone()),
+        (json!(2), json!(10))
+    );
+
+    browser.type_into("ch-max-chats", "6");
+    browser.click("channels-save");
+    browser.wait_text("admin-message", "max_chat_sessions_per_agent must be between 1 and 5 (got 6)");
+    let unchanged = admin.get("/api/v1/settings/channels").expect("the channel parameters").json;
+    assert_eq!(unchanged, channels, "a refusal changes nothing");
+
+    browser.type_into("wu-name", "Outcome");
+    browser.type_into("wu-reasons", "Sold\nCall back");
+    browser.click("wrapup-add");
+    browser.wait_text("admin-message", "Wrap-up category added.");
+    wait_until(STEP_TIMEOUT, "the category in the list", || match browser.text("wrapup-list") {
+        Ok(text) if text.contains("Outcome: Sold, Call back (Global)") => Ok(()),
+        Ok(text) => Err(text),
+        Err(error) => Err(error),
+    });
+    let categories = admin.list("wrap-up-categories").expect("the categories");
+    assert_eq!(categories.len(), 1);
+    assert_eq!(categories[0]["reasons"], json!(["Sold", "Call back"]));
+    let shot = browser.screenshot("administration");
+    println!("screenshot: {}", shot.display());
+}

@@ -660,7 +660,7 @@
     $('status-agent').textContent = desk.own ? String(desk.own) : '–';
     $('status-name').textContent = entry ? entry.agent.name : '–';
     const stateEl = $('status-state');
-    stateEl.textContent = session.online ? STATE_NAMES[state] || state : 'Offline';
+    stateEl.textContent = !session.online ? 'Offline' : desk.role === 'administrator' ? 'Administrator' : STATE_NAMES[state] || state;
     stateEl.dataset.state = session.online ? state : 'offline';
     const reasonKind = state === 'logged_out' ? 'logout' : 'not_ready';
     $('status-reason').textContent = entry ? reasonLabel(reasonKind, entry.status.reason) : '–';
@@ -690,6 +690,7 @@
     renderChat();
     $('monitored-banner').hidden = !desk.monitored || !session.online;
     renderSupervisor();
+    renderAdmin();
     renderTimes();
   }
 
@@ -851,6 +852,125 @@
     banner.hidden = messages.length === 0 || !session.login;
   }
 
+  // Administration: the spec's settings screens, over the REST API with the session's token
+  // (a desktop's resume token is also the user's bearer token). The cluster checks the role.
+  const admin = { loaded: false, loading: false };
+
+  function renderAdmin() {
+    const isAdmin = desk.role === 'administrator';
+    $('admin-view').hidden = !isAdmin;
+    $('agent-panels').hidden = isAdmin;
+    $('help').hidden = isAdmin;
+    if (isAdmin && session.online && !admin.loaded && !admin.loading) adminLoad();
+  }
+
+  async function api(method, path, body) {
+    const options = { method: method, headers: { Authorization: 'Bearer ' + session.resumeToken } };
+    if (body !== undefined) {
+      options.headers['Content-Type'] = 'application/json';
+      options.body = JSON.stringify(body);
+    }
+    const response = await fetch('/api/v1/' + path, options);
+    const text = await response.text();
+    const json = text ? JSON.parse(text) : null;
+    if (!response.ok) throw new Error(json && json.message ? json.message : response.status + ' ' + text);
+    return json;
+  }
+
+  function adminSay(text, ok) {
+    const line = $('admin-message');
+    line.textContent = text;
+    line.classList.toggle('info', Boolean(ok));
+    line.hidden = !text;
+  }
+
+  function csqTags(text) {
+    const ids = text.split(/[\s,]+/).filter(Boolean).map(Number);
+    return ids.length === 0 ? 'global' : { csqs: ids };
+  }
+
+  function tagsText(tags) {
+    return tags === 'global' ? 'Global' : 'CSQs ' + ((tags && tags.csqs) || []).join(', ');
+  }
+
+  function fillList(id, items, describe, path) {
+    const list = $(id);
+    list.replaceChildren();
+    for (const item of items) {
+      const line = document.createElement('li');
+      line.dataset.id = item.id;
+      const text = document.createElement('span');
+      text.textContent = describe(item);
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.textContent = 'Delete';
+      remove.addEventListener('click', () => adminDo(() => api('DELETE', path + '/' + item.id), 'Deleted.'));
+      line.append(text, remove);
+      list.appendChild(line);
+    }
+  }
+
+  async function adminLoad() {
+    admin.loading = true;
+    try {
+      const [channels, categories, responses, signatures] = await Promise.all([
+        api('GET', 'settings/channels'), api('GET', 'wrap-up-categories'),
+        api('GET', 'predefined-responses'), api('GET', 'email-signatures')]);
+      for (const input of $('channels-form').querySelectorAll('input')) {
+        if (input.type === 'checkbox') input.checked = Boolean(channels[input.name]);
+        else input.value = channels[input.name];
+      }
+      fillList('wrapup-list', categories, (c) => c.name + ': ' + c.reasons.join(', ') + ' (' + tagsText(c.tags) + ')', 'wrap-up-categories');
+      fillList('response-list', responses, (r) => r.title + ' [' + r.channel + '] (' + tagsText(r.tags) + ')', 'predefined-responses');
+      fillList('signature-list', signatures, (g) => g.name + ' (' + tagsText(g.tags) + ')', 'email-signatures');
+      admin.loaded = true;
+    } catch (error) {
+      adminSay(error.message, false);
+    } finally {
+      admin.loading = false;
+    }
+  }
+
+  // Runs a change, says how it went (the cluster's refusal text if refused), and reloads.
+  async function adminDo(change, done) {
+    try {
+      await change();
+      adminSay(done, true);
+      await adminLoad();
+      return true;
+    } catch (error) {
+      adminSay(error.message, false);
+      return false;
+    }
+  }
+
+  function adminInit() {
+    $('channels-form').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const body = {};
+      for (const input of $('channels-form').querySelectorAll('input')) {
+        body[input.name] = input.type === 'checkbox' ? input.checked : Number(input.value);
+      }
+      adminDo(() => api('PUT', 'settings/channels', body), 'Channel parameters saved.');
+    });
+    $('wrapup-category-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const body = { name: $('wu-name').value, reasons: $('wu-reasons').value.split('\n').map((r) => r.trim()).filter(Boolean),
+        tags: csqTags($('wu-csqs').value) };
+      if (await adminDo(() => api('POST', 'wrap-up-categories', body), 'Wrap-up category added.')) $('wrapup-category-form').reset();
+    });
+    $('response-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const body = { title: $('pr-title').value, channel: $('pr-channel').value, body: $('pr-body').value, tags: csqTags($('pr-csqs').value) };
+      if (await adminDo(() => api('POST', 'predefined-responses', body), 'Predefined response added.')) $('response-form').reset();
+    });
+    $('signature-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      const body = { name: $('sg-name').value, content: $('sg-content').value, tags: csqTags($('sg-csqs').value) };
+      if (await adminDo(() => api('POST', 'email-signatures', body), 'Email signature added.')) $('signature-form').reset();
+    });
+  }
+
   function renderSupervisor() {
     const section = $('supervisor-view');
     section.hidden = desk.role !== 'supervisor';
@@ -987,6 +1107,7 @@
     $('desk-view').hidden = !show;
     $('login-view').hidden = show;
     if (!show) {
+      admin.loaded = false;
       $('team-banner').hidden = true;
       $('login-password').value = '';
       $('login-button').disabled = false;
@@ -1266,6 +1387,7 @@
       request({ action: 'publish_team_message', text: text, teams: teams, expiry_minutes: minutes }, 0, 'Team message');
       $('team-message-text').value = '';
     });
+    adminInit();
     $('reason-none').addEventListener('click', () => closeReasonDialog(null));
     $('reason-cancel').addEventListener('click', () => closeReasonDialog(undefined));
     document.addEventListener('keydown', onKey);
