@@ -85,6 +85,7 @@ fn wrap_up_predefined_responses_and_signatures_over_rest() {
         id_of(&created(&api, "/api/v1/csqs", body))
     };
     let (chat, email, voice) = (csq("Chat", "chat"), csq("Email", "email"), csq("Voice", "voice"));
+    let chats: Vec<u64> = std::iter::once(chat).chain((1..11).map(|n| csq(&format!("Chat {n}"), "chat"))).collect();
 
     // Wrap-up categories (§2.14): 25 reasons of at most 40 characters, 10 per CSQ, chat and email.
     let path = "/api/v1/wrap-up-categories";
@@ -163,6 +164,14 @@ fn wrap_up_predefined_responses_and_signatures_over_rest() {
         ],
     );
 
+    // 25 categories in all: 10 so far, 15 more, then the 26th is refused.
+    for n in 10..25 {
+        created(&api, path, json!({"name": format!("Category {n}"), "reasons": ["Done"], "tags": "global"}));
+    }
+    let body = json!({"name": "Twenty-sixth", "reasons": ["Done"], "tags": "global"});
+    let answer = (409, "limit_exceeded", "Tandem supports a maximum of 25 wrap-up categories.");
+    check_refusals(&api, path, &[refusal("a 26th category", Method::POST, path, body, answer)]);
+
     // Predefined responses (§2.13): titles of 100 characters without < > ( ) " |, bodies of 1,500.
     let path = "/api/v1/predefined-responses";
     crud(
@@ -197,6 +206,45 @@ fn wrap_up_predefined_responses_and_signatures_over_rest() {
                 (422, "invalid_field", "channel must be chat or email"),
             ),
         ],
+    );
+
+    let response = |title: String, tags: Value| json!({"title": title, "channel": "chat", "body": "Hi", "tags": tags});
+    check_refusals(
+        &api,
+        path,
+        &[
+            refusal(
+                "a title of 101 characters",
+                Method::POST,
+                path,
+                response("t".repeat(101), json!("global")),
+                (422, "invalid_field", "title must be at most 100 characters (got 101)"),
+            ),
+            refusal(
+                "eleven CSQs",
+                Method::POST,
+                path,
+                response("Many".into(), json!({"csqs": chats})),
+                (422, "invalid_field", "tags must list 1 to 10 CSQs (got 11)"),
+            ),
+            refusal(
+                "an email CSQ on a chat response",
+                Method::POST,
+                path,
+                response("Mixed".into(), json!({"csqs": [email]})),
+                (422, "invalid_field", &format!("tags: CSQ {email} is an email CSQ, not chat")),
+            ),
+        ],
+    );
+    // 500 responses in all.
+    for n in 0..500 {
+        created(&api, path, response(format!("Response {n}"), json!("global")));
+    }
+    let answer = (409, "limit_exceeded", "Tandem supports a maximum of 500 predefined responses.");
+    check_refusals(
+        &api,
+        path,
+        &[refusal("a 501st response", Method::POST, path, response("One more".into(), json!("global")), answer)],
     );
 
     // Email signatures (§2.15): one Global, one per email CSQ.
@@ -241,6 +289,35 @@ fn wrap_up_predefined_responses_and_signatures_over_rest() {
                 path,
                 json!({"name": "Empty", "content": "", "tags": {"csqs": [chat]}}),
                 (422, "invalid_field", "content must not be empty"),
+            ),
+        ],
+    );
+    let signature =
+        |name: String, content: String| json!({"name": name, "content": content, "tags": {"csqs": [voice]}});
+    check_refusals(
+        &api,
+        path,
+        &[
+            refusal(
+                "a name of 101 characters",
+                Method::POST,
+                path,
+                signature("n".repeat(101), "Hi".into()),
+                (422, "invalid_field", "name must be at most 100 characters (got 101)"),
+            ),
+            refusal(
+                "a content of 1,501 characters",
+                Method::POST,
+                path,
+                signature("Long".into(), "x".repeat(1501)),
+                (422, "invalid_field", "content must be at most 1500 characters (got 1501)"),
+            ),
+            refusal(
+                "a voice CSQ",
+                Method::POST,
+                path,
+                signature("Voice".into(), "Hi".into()),
+                (422, "invalid_field", &format!("tags: CSQ {voice} is a voice CSQ, not email")),
             ),
         ],
     );

@@ -406,7 +406,10 @@ impl Center {
             return Err(Rejection::new(RejectionCode::UnknownCsq, format!("csq: CSQ {csq} does not exist")));
         };
         if target.channel != Channel::Chat {
-            return Err(Rejection::invalid_field(format!("csq: CSQ {csq} is a {} CSQ, not chat", target.channel)));
+            return Err(Rejection::invalid_field(format!(
+                "csq: CSQ {csq} is {} CSQ, not chat",
+                target.channel.with_article()
+            )));
         }
         let excluded = |agent: &AgentId| contact.agents().contains(agent) || contact.declined_agents.contains(agent);
         let best = self.csq_available_agents(csq).into_iter().find(|agent| !excluded(agent));

@@ -68,7 +68,7 @@ impl Center {
                 return Err(Rejection::new(RejectionCode::UnknownCsq, format!("tags: CSQ {csq} does not exist")));
             };
             if let Some(channel) = channel.filter(|channel| *channel != found.channel) {
-                let message = format!("tags: CSQ {csq} is a {} CSQ, not {channel}", found.channel);
+                let message = format!("tags: CSQ {csq} is {} CSQ, not {channel}", found.channel.with_article());
                 return Err(Rejection::invalid_field(message));
             }
         }

@@ -121,7 +121,10 @@ impl Center {
             return Err(Rejection::new(RejectionCode::UnknownCsq, format!("csq: CSQ {csq} does not exist")));
         };
         if target.channel != Channel::Email {
-            return Err(Rejection::invalid_field(format!("csq: CSQ {csq} is a {} CSQ, not email", target.channel)));
+            return Err(Rejection::invalid_field(format!(
+                "csq: CSQ {csq} is {} CSQ, not email",
+                target.channel.with_article()
+            )));
         }
         let mut events = Vec::new();
         self.email_release(agent, id, &mut events);
@@ -330,7 +333,7 @@ pub enum EmailEvent {
 }
 
 impl Center {
-    /// Applies a email command (see [`Center::apply`]).
+    /// Applies an email command (see [`Center::apply`]).
     pub(crate) fn execute_email(&mut self, command: &EmailCommand) -> Result<Applied, Rejection> {
         match command {
             EmailCommand::SendEmail { agent, contact } => self.email_send(*agent, *contact),

@@ -422,7 +422,8 @@ impl Center {
             return Err(Rejection::new(RejectionCode::UnknownCsq, message));
         };
         if csq.channel != spec.channel {
-            let message = format!("channel: CSQ {} is a {} CSQ, not {}", csq.id, csq.channel, spec.channel);
+            let message =
+                format!("channel: CSQ {} is {} CSQ, not {}", csq.id, csq.channel.with_article(), spec.channel);
             return Err(Rejection::invalid_field(message));
         }
         let priority = spec.priority.unwrap_or(PRIORITY_DEFAULT);

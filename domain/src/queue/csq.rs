@@ -76,6 +76,17 @@ impl Channel {
     }
 }
 
+impl Channel {
+    /// The channel's name with its indefinite article, for messages: "a voice", "an email".
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Channel::Voice => "a voice",
+            Channel::Chat => "a chat",
+            Channel::Email => "an email",
+        }
+    }
+}
+
 impl std::fmt::Display for Channel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

@@ -243,7 +243,7 @@ fn predefined_response_limits() {
             "CSQs of its channel",
             csqs(),
             response("Hello", Channel::Chat, "Hi", tagged(&[2])),
-            Rejected(InvalidField, "tags: CSQ 2 is a email CSQ, not chat"),
+            Rejected(InvalidField, "tags: CSQ 2 is an email CSQ, not chat"),
         ),
         row(
             "not for voice",

@@ -178,7 +178,7 @@ impl Center {
             return Err(Rejection::new(RejectionCode::UnknownCsq, message));
         };
         if csq.channel != Channel::Voice {
-            let message = format!("csq: CSQ {} is a {} CSQ, not voice", csq.id, csq.channel);
+            let message = format!("csq: CSQ {} is {} CSQ, not voice", csq.id, csq.channel.with_article());
             return Err(Rejection::invalid_field(message));
         }
         if let Some(&other) = self.numbers.get(&spec.number) {
