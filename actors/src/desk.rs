@@ -98,6 +98,9 @@ pub enum End {
     ProtocolError,
     /// The session fell too far behind its events; it said so.
     TooSlow,
+    /// The node can no longer serve (its Raft stopped): the socket closes with no word, as if
+    /// the process had died, so the desktop fails over to the other side.
+    NodeFailed,
 }
 
 impl End {
@@ -109,6 +112,7 @@ impl End {
             End::HeartbeatsUnanswered => "heartbeats unanswered",
             End::ProtocolError => "protocol error",
             End::TooSlow => "dropped: too slow",
+            End::NodeFailed => "the node stepped aside",
         }
     }
 }
@@ -290,6 +294,11 @@ impl DeskSession {
     /// The snapshot asked for went out at `index`: events up to it are in the view.
     pub fn handle_snapshot(&mut self, index: u64) {
         self.cursor.reset(index);
+    }
+
+    /// The node stepped aside: the session ends and its desktop fails over.
+    pub fn handle_node_failed(&mut self) {
+        self.finish(End::NodeFailed);
     }
 
     /// The fan-out dropped the session: it did not keep up with its events.

@@ -558,6 +558,7 @@ impl<C: Core> StreamHandler<Option<Delivery>> for AgentDesk<C> {
                 self.resynced = true;
                 self.each_seat(ctx, DeskSession::handle_resync);
             }
+            Some(Delivery::NodeFailed) => self.each_seat(ctx, DeskSession::handle_node_failed),
             None => {
                 // Dropped for not keeping up: every seat says so and ends; their desktops
                 // resume from their last index on a new subscription.

@@ -36,6 +36,8 @@ pub enum Delivery {
     Event(Dispatched),
     /// The pump lost events (the log restarted after a snapshot): reload the view.
     Resync,
+    /// The node can no longer serve: end the session so its desktop fails over.
+    NodeFailed,
 }
 
 /// One event as dispatched: rendered once for every session it reaches.
@@ -142,6 +144,8 @@ struct Registry {
     by_agent: BTreeMap<AgentId, BTreeSet<u64>>,
     /// Sessions that see everything.
     everything: BTreeSet<u64>,
+    /// The node stepped aside ([`Fanout::shut`]): every session, and every later one, is told so.
+    shut: bool,
 }
 
 /// The sessions of one node and the position of the pump.
@@ -176,8 +180,21 @@ impl Fanout {
                 registry.everything.insert(key);
             }
         }
+        if registry.shut {
+            let _ = queue.try_send(Delivery::NodeFailed);
+        }
         registry.sessions.insert(key, Session { viewer, queue });
         Subscription { key, queue: receiver, position: registry.position }
+    }
+
+    /// The node can no longer serve: tells every session, now and later, to end, so that its
+    /// desktop fails over to the other side.
+    pub fn shut(&self) {
+        let mut registry = self.registry();
+        registry.shut = true;
+        for session in registry.sessions.values() {
+            let _ = session.queue.try_send(Delivery::NodeFailed);
+        }
     }
 
     /// Removes a session (it closed, or it was dropped).

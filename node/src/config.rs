@@ -14,7 +14,7 @@ use tandem_raft::https::TlsFiles;
 use tandem_raft::{Member, NodeId, Side};
 
 /// Top-level keys of [`NodeConfig`], which `TANDEM_*` variables may override.
-const CONFIG_KEYS: [&str; 17] = [
+const CONFIG_KEYS: [&str; 18] = [
     "node_id",
     "side",
     "data_dir",
@@ -30,6 +30,7 @@ const CONFIG_KEYS: [&str; 17] = [
     "initial_members",
     "admin_token",
     "demo",
+    "exit_on_failure",
     "raft",
     "cti",
 ];
@@ -71,6 +72,11 @@ pub struct NodeConfig {
     pub admin_token: Option<String>,
     /// Seed the demo contact center on the first start of a fresh cluster.
     pub demo: bool,
+    /// When this node's Raft stops (a full disk, a storage error, a failed apply) it steps
+    /// aside at once (readiness and liveness fail, desktops are sent away, writes refused), and
+    /// then, if this is on (the default), exits with status 70 for its supervisor (systemd,
+    /// Kubernetes) to restart it. Off, it stays up, refusing, for an operator to look at.
+    pub exit_on_failure: bool,
     pub raft: RaftTuning,
     /// Desktop sessions: heartbeats, the profile sent to clients, already-logged-in handling.
     pub cti: CtiSettings,
@@ -204,6 +210,7 @@ impl NodeConfig {
             initial_members: Vec::new(),
             admin_token: None,
             demo: true,
+            exit_on_failure: true,
             raft: RaftTuning::default(),
             cti: CtiSettings::default(),
         }

@@ -140,6 +140,19 @@ impl<T: Transport> Replica<T> {
         self.running().state.clone()
     }
 
+    /// Why this node can no longer take part, if it cannot: its Raft stopped (a storage error
+    /// such as a full disk, a panic in Raft's core) or its state machine failed while applying.
+    /// Nothing clears it but a restart.
+    pub fn failure(&self) -> Option<String> {
+        if let Err(fatal) = &self.raft().metrics().borrow().running_state {
+            return Some(format!("Raft stopped: {fatal}"));
+        }
+        if self.state().is_failed() {
+            return Some("the state machine failed while applying an entry".to_owned());
+        }
+        None
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<AppliedBatch> {
         self.events.subscribe()
     }

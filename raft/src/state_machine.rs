@@ -42,11 +42,18 @@ pub struct SharedState {
 
 impl SharedState {
     pub fn read(&self) -> RwLockReadGuard<'_, StateMachineData> {
-        // A poisoned lock means apply panicked: the process is going down; reading is still safe.
+        // A poisoned lock means apply panicked: the node steps aside (`is_failed`); reading the
+        // state to answer that is still safe.
         match self.inner.read() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         }
+    }
+
+    /// Whether an apply panicked while holding the state: what readers see may be half
+    /// applied, and the node must stop serving it.
+    pub fn is_failed(&self) -> bool {
+        self.inner.is_poisoned()
     }
 
     fn write(&self) -> RwLockWriteGuard<'_, StateMachineData> {

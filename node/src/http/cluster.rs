@@ -12,7 +12,7 @@ use openraft::ServerState;
 use serde::{Deserialize, Serialize};
 use tandem_raft::{Member, NodeId, Side};
 
-use super::{authorize, ApiError, AppState};
+use super::{authorize, refuse_unless_serving, ApiError, AppState};
 
 /// This node's own view, as `GET /api/v1/cluster/local` returns it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,13 +68,21 @@ pub fn local_status(state: &AppState) -> LocalStatus {
     }
 }
 
-pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain").body("ok\n")
+/// Alive unless the node stepped aside (its Raft stopped): a supervisor that restarts on a
+/// failed liveness check then restarts it.
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    match state.serving() {
+        Ok(()) => HttpResponse::Ok().content_type("text/plain").body("ok\n"),
+        Err(error) => error.response(),
+    }
 }
 
-/// Ready when this node knows a leader and has applied something: it can serve reads and
-/// forward writes.
+/// Ready for clients when this node serves them (not a witness, not stepped aside), knows a
+/// leader and has applied something: it can serve reads and forward writes.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if let Err(error) = refuse_unless_serving(&state) {
+        return error.response();
+    }
     let status = local_status(&state);
     if status.leader_id.is_some() && status.applied_index.is_some() {
         HttpResponse::Ok().content_type("text/plain").body(format!("ready: leader {:?}\n", status.leader_id))

@@ -28,7 +28,7 @@ use tokio::time::Instant;
 use super::contacts::AgentAction;
 use super::principal::{self, Principal};
 use super::ws_link::{self, WsLink};
-use super::{refuse_on_witness, submit_as, submit_by, ApiError, AppState};
+use super::{refuse_unless_serving, submit_as, submit_by, ApiError, AppState};
 use crate::credentials;
 use crate::run::NodeTransport;
 
@@ -57,7 +57,7 @@ async fn open(
     request: HttpRequest,
     body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    refuse_on_witness(&state)?;
+    refuse_unless_serving(&state)?;
     let (response, mut link, mut input) = ws_link::accept(&request, body).map_err(|error| {
         ApiError::new(
             StatusCode::BAD_REQUEST,

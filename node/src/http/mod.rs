@@ -62,6 +62,22 @@ pub struct AppState {
     pub queues: tandem_actors::Queues<tandem_actors::ReplicaCore<crate::run::NodeTransport>>,
     /// The Argon2id workers for logins and user changes.
     pub passwords: Arc<crate::credentials::PasswordWorkers>,
+    /// Why this node stepped aside, once it has (its Raft stopped): it then serves nobody.
+    pub failure: Arc<std::sync::OnceLock<String>>,
+}
+
+impl AppState {
+    /// Refuses with `node_failed` once the node has stepped aside.
+    pub fn serving(&self) -> Result<(), ApiError> {
+        match self.failure.get() {
+            None => Ok(()),
+            Some(reason) => Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "node_failed",
+                format!("Node {} can no longer serve ({reason}); use another node.", self.config.node_id),
+            )),
+        }
+    }
 }
 
 /// The JSON error body of every refused request. A refusal the spec numbers (seeds-ctios.md
@@ -133,8 +149,10 @@ impl From<WriteError> for ApiError {
     }
 }
 
-/// A witness stores the log and votes; it serves no clients.
-pub fn refuse_on_witness(state: &AppState) -> Result<(), ApiError> {
+/// Clients are served by side A and B nodes that have not stepped aside: a witness stores the
+/// log and votes, and a node whose Raft stopped serves nobody.
+pub fn refuse_unless_serving(state: &AppState) -> Result<(), ApiError> {
+    state.serving()?;
     if state.config.side == Side::Witness {
         return Err(ApiError::new(
             StatusCode::MISDIRECTED_REQUEST,
@@ -179,6 +197,7 @@ pub async fn submit_as(state: &AppState, request_id: String, command: Command) -
 /// Submits a command under a given request id on behalf of `by`; the domain decides whether
 /// they may (a refusal is `forbidden`).
 pub async fn submit_by(state: &AppState, by: Actor, request_id: String, command: Command) -> Result<Outcome, ApiError> {
+    state.serving()?;
     let entry = Entry { request_id: Some(RequestId(request_id)), time_ms: 0, command, by };
     let started = tokio::time::Instant::now();
     let result = state.replica.write(entry).await;

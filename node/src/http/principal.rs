@@ -16,7 +16,7 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, Scope};
 use serde::{Deserialize, Serialize};
 use tandem_domain::{Actor, AgentId, Role, User, Viewer};
 
-use super::{refuse_on_witness, ApiError, AppState};
+use super::{refuse_unless_serving, ApiError, AppState};
 use crate::credentials;
 
 /// Who made a request.
@@ -175,14 +175,14 @@ pub fn authorize(state: &AppState, request: &HttpRequest) -> Result<Principal, A
 /// Administrators only; not on a witness.
 pub fn guard(state: &AppState, request: &HttpRequest) -> Result<Principal, ApiError> {
     let principal = authorize(state, request)?;
-    refuse_on_witness(state)?;
+    refuse_unless_serving(state)?;
     Ok(principal)
 }
 
 /// Any user; the domain decides what they may do and see. Not on a witness.
 pub fn guard_user(state: &AppState, request: &HttpRequest) -> Result<Principal, ApiError> {
     let principal = authenticate(state, request, None)?;
-    refuse_on_witness(state)?;
+    refuse_unless_serving(state)?;
     remember(request, &principal);
     Ok(principal)
 }
@@ -225,7 +225,7 @@ pub struct SessionToken {
 /// `POST /api/v1/sessions`: a password for a token. An unknown login and a wrong password get
 /// the same answer.
 async fn create_session(state: web::Data<AppState>, body: web::Json<SessionRequest>) -> Result<HttpResponse, ApiError> {
-    refuse_on_witness(&state)?;
+    refuse_unless_serving(&state)?;
     let body = body.into_inner();
     let user = password_user(&state, &body.login, body.password).await?;
     let key = super::cti::session_key(&state)

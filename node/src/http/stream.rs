@@ -19,7 +19,7 @@ use tandem_actors::{EventRead, RetainedEvent};
 use tandem_domain::{AgentId, Viewer};
 
 use super::principal::{authenticate, check_sees_agent};
-use super::{refuse_on_witness, ApiError, AppState};
+use super::{refuse_unless_serving, ApiError, AppState};
 
 /// Idle time between heartbeats.
 const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
@@ -75,7 +75,7 @@ async fn all_events(
     query: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&state, &request, query.access_token.as_deref())?;
-    refuse_on_witness(&state)?;
+    refuse_unless_serving(&state)?;
     open(state, &request, body, query.after, Filter::Viewer(principal.viewer()))
 }
 
@@ -87,7 +87,7 @@ async fn agent_events(
     query: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&state, &request, query.access_token.as_deref())?;
-    refuse_on_witness(&state)?;
+    refuse_unless_serving(&state)?;
     let agent = AgentId(id.into_inner());
     if state.replica.state().read().center.agent(agent).is_none() {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("There is no agent with id {agent}.")));
@@ -201,7 +201,7 @@ async fn statistics_stream(
         let message = "Only an administrator may stream the center's statistics.";
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", message));
     }
-    refuse_on_witness(&state)?;
+    refuse_unless_serving(&state)?;
     let interval_ms = query.interval_ms.unwrap_or(STATISTICS_INTERVAL_MS_DEFAULT);
     if !(STATISTICS_INTERVAL_MS_MIN..=STATISTICS_INTERVAL_MS_MAX).contains(&interval_ms) {
         return Err(ApiError::new(
