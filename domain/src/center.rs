@@ -148,8 +148,9 @@ impl Center {
         if let Err(rejection) = self.authorize(entry.by, &entry.command) {
             return Outcome::Rejected(rejection);
         }
-        if let Some(request_id) = &entry.request_id {
-            match self.requests.recall(request_id, &entry.command) {
+        let request_key = entry.request_id.as_ref().map(|request_id| request_key(request_id, &entry.command));
+        if let (Some(request_id), Some(key)) = (&entry.request_id, &request_key) {
+            match self.requests.recall(key, &entry.command) {
                 Recall::Fresh => {}
                 Recall::Replay(applied) => return Outcome::Applied(applied.clone()),
                 Recall::Conflict => return Outcome::Rejected(duplicate_request(request_id)),
@@ -173,9 +174,9 @@ impl Center {
                 return Outcome::Rejected(rejection);
             }
         };
-        if let Some(request_id) = &entry.request_id {
+        if let Some(key) = request_key {
             let remembered = Applied { audiences: Vec::new(), ..applied.clone() };
-            self.requests.remember(request_id.clone(), entry.command.clone(), remembered);
+            self.requests.remember(key, entry.command.clone(), remembered);
         }
         Outcome::Applied(applied)
     }
@@ -282,8 +283,28 @@ impl Center {
         self.requests.count()
     }
 
-    /// Whether the center remembers this request id, i.e. an entry carrying it would replay.
+    /// Whether the center remembers this client request id (a command of a client, not of the
+    /// cluster itself), i.e. the request would replay.
     pub fn request_remembered(&self, request_id: &RequestId) -> bool {
         self.requests.contains(request_id)
+    }
+
+    /// Whether `entry` would replay a remembered request (in its namespace).
+    pub fn entry_replays(&self, entry: &Entry) -> bool {
+        entry
+            .request_id
+            .as_ref()
+            .is_some_and(|request_id| self.requests.contains(&request_key(request_id, &entry.command)))
+    }
+}
+
+/// The key a request is remembered under. The cluster's own commands (timers' expiries, the
+/// session key, no-ops) are remembered in a namespace of their own, behind a control
+/// character no client id may contain: a client cannot take the id a timer will use
+/// (`expire-<epoch>`) and so turn that expiry into a refused duplicate that never fires.
+fn request_key(request_id: &RequestId, command: &Command) -> RequestId {
+    match command {
+        Command::System(_) => RequestId(format!("\u{1}{}", request_id.0)),
+        _ => request_id.clone(),
     }
 }

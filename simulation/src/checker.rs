@@ -253,7 +253,7 @@ impl Checker {
 
     /// Applies one domain entry to the reference and checks what it did. Returns a hash of it.
     fn apply_reference(&mut self, entry: &Entry, now_ms: u64) -> u64 {
-        let replay = entry.request_id.as_ref().is_some_and(|id| self.reference.request_remembered(id));
+        let replay = self.reference.entry_replays(entry);
         if let Some(id) = &entry.request_id {
             self.committed_requests.insert(id.0.clone());
         }

@@ -52,7 +52,7 @@ fn request_id_rules() {
         if expected.is_some() {
             assert_eq!(center, Center::default(), "{rule}: rejection changed the center");
         } else {
-            assert!(center.request_remembered(&RequestId(request_id)), "{rule}");
+            assert!(center.entry_replays(&entry_with(&request_id, 6, Command::System(SystemCommand::Noop))), "{rule}");
         }
     }
 }
@@ -75,9 +75,8 @@ fn the_oldest_request_id_is_forgotten_first() {
     let mut center = Center::default();
     let count = u64::from(REQUEST_ID_REMEMBERED_COUNT_MAX) + 1;
     for index in 0..count {
-        assert!(center
-            .apply(&entry_with(&format!("r{index}"), index, Command::System(SystemCommand::Noop)))
-            .is_applied());
+        let settings = Command::Config(ConfigCommand::SetDeskSettings(crate::DeskSettings::default()));
+        assert!(center.apply(&entry_with(&format!("r{index}"), index, settings)).is_applied());
     }
     assert_eq!(center.request_remembered_count(), REQUEST_ID_REMEMBERED_COUNT_MAX);
     assert!(!center.request_remembered(&RequestId("r0".into())), "the first id is forgotten");
@@ -102,4 +101,19 @@ fn time_never_goes_backwards() {
         let _outcome: Outcome = center.apply(&Entry { request_id: None, time_ms, command, by: crate::Actor::Operator });
         assert_eq!(center.time_ms(), expected_ms, "{rule}");
     }
+}
+
+/// Hardening hole 3: the cluster's own request ids live in a namespace no client can write. A
+/// client that used the id the next timer expiry will carry does not stop that expiry.
+#[test]
+fn a_client_cannot_take_the_request_id_of_a_timer() {
+    let mut center = Center::default();
+    assert!(center.apply(&entry_with("expire-7", 1, skill("Sales"))).is_applied());
+    let noop = Command::System(SystemCommand::Noop);
+    let outcome = center.apply(&entry_with("expire-7", 2, noop.clone()));
+    assert!(outcome.is_applied(), "the cluster's command applies: {outcome:?}");
+    assert!(center.entry_replays(&entry_with("expire-7", 3, noop)), "and is remembered in its own namespace");
+    assert!(center.request_remembered(&RequestId("expire-7".into())), "the client's stays remembered too");
+    let outcome = center.apply(&entry_with("expire-7", 4, skill("Support")));
+    assert_eq!(outcome.rejection().map(|rejection| rejection.code), Some(RejectionCode::DuplicateRequest));
 }
