@@ -12,15 +12,28 @@ pub const TOKEN_FILE: &str = "admin-token";
 /// Returns the token and whether it was created now (so the caller prints it once).
 pub fn load_or_create(data_dir: &Path, configured: Option<&str>) -> anyhow::Result<(String, bool)> {
     if let Some(token) = configured {
-        anyhow::ensure!(token.len() >= 16, "admin_token must be at least 16 characters");
+        anyhow::ensure!(token.len() >= TOKEN_LENGTH_MIN, "admin_token must be at least {TOKEN_LENGTH_MIN} characters");
         return Ok((token.to_string(), false));
     }
-    load_or_create_secret(&data_dir.join(TOKEN_FILE), || {
+    let path = data_dir.join(TOKEN_FILE);
+    let (token, created) = load_or_create_secret(&path, || {
         let mut bytes = [0u8; 24];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         bytes.iter().map(|b| format!("{b:02x}")).collect()
-    })
+    })?;
+    // An empty or short file (truncated by a full disk, edited by hand) would let an empty or
+    // guessable password in as the administrator.
+    anyhow::ensure!(
+        token.len() >= TOKEN_LENGTH_MIN,
+        "{} holds {} characters; an admin token needs at least {TOKEN_LENGTH_MIN}. Delete the file to have a new one generated, or set admin_token.",
+        path.display(),
+        token.len()
+    );
+    Ok((token, created))
 }
+
+/// The shortest admin token accepted, configured or read from the file.
+pub const TOKEN_LENGTH_MIN: usize = 16;
 
 /// Where the demo users' password is kept.
 pub const DEMO_PASSWORD_FILE: &str = "demo-password";
@@ -101,6 +114,18 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(dir.path().join(DEMO_PASSWORD_FILE)).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    /// Hardening hole 4: an empty token file must not make the empty password the
+    /// administrator's.
+    #[test]
+    fn an_empty_or_short_token_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for text in ["", "\n", "short"] {
+            std::fs::write(dir.path().join(TOKEN_FILE), text).unwrap();
+            let refused = load_or_create(dir.path(), None);
+            assert!(refused.is_err_and(|error| error.to_string().contains("needs at least 16")), "{text:?}");
         }
     }
 
