@@ -217,7 +217,8 @@ async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyho
     }
     let token_path = config.data_dir.join(crate::token::TOKEN_FILE);
     if token_created {
-        println!("  admin token (shown once; saved in {}): {token}", token_path.display());
+        // Never printed: terminals and logs keep what is printed.
+        println!("  admin token: generated into {} (readable by you only)", token_path.display());
     } else if config.admin_token.is_none() {
         println!("  admin token: in {}", token_path.display());
     }
