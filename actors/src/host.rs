@@ -13,7 +13,7 @@
 //! `LocalSet`), held by handles so a simulated crash can end them at once, with everything
 //! they had in flight, as a dying process would.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use actix::Context;
@@ -52,7 +52,13 @@ pub struct NodeHost<T: Transport> {
     pub queues: Queues<ReplicaCore<T>>,
     /// The tasks of its actors and edge; actors started later (agent and queue actors) join them.
     pub tasks: Tasks,
+    /// Why this node stepped aside, once it has: its Raft stopped (a full disk, a storage
+    /// error, a failed apply). From then on it serves nobody; see [`NodeHost::start`].
+    pub failure: Arc<OnceLock<String>>,
 }
+
+/// How often a node looks whether its Raft still runs: it steps aside within this.
+pub const FAILURE_CHECK_INTERVAL: Duration = Duration::from_millis(200);
 
 /// The tasks of one node process, to end together when it dies.
 #[derive(Clone, Default)]
@@ -107,11 +113,31 @@ impl<T: Transport> NodeHost<T> {
         let tasks = Tasks::default();
         edge_tasks.iter().chain([&timers]).for_each(|task| tasks.add(task));
         let queues = Queues::new(core.clone(), Duration::from_millis(QUEUE_LIVE_DATA_REFRESH_MS), tasks.clone());
-        Ok(NodeHost { replica, core, edge, queues, tasks })
+        let failure = Arc::new(OnceLock::new());
+        let watch = tokio::task::spawn_local(step_aside_on_failure(replica.clone(), edge.clone(), failure.clone()));
+        tasks.add(&watch);
+        Ok(NodeHost { replica, core, edge, queues, tasks, failure })
     }
 
     /// Ends the actors and the edge at once (Raft itself is the caller's to shut down).
     pub fn abort(&self) {
         self.tasks.abort();
     }
+}
+
+/// A node whose Raft stopped must not look alive: once [`Replica::failure`] says so, it
+/// records why (the node's listeners then refuse everything and fail their health checks) and
+/// ends every desk session without a word, so that desktops fail over to the other side as
+/// if the process had died. What happens to the process is the caller's (`tandem run` exits
+/// for its supervisor to restart it).
+async fn step_aside_on_failure<T: Transport>(replica: Arc<Replica<T>>, edge: Edge, failure: Arc<OnceLock<String>>) {
+    let reason = loop {
+        tokio::time::sleep(FAILURE_CHECK_INTERVAL).await;
+        if let Some(reason) = replica.failure() {
+            break reason;
+        }
+    };
+    tracing::error!(%reason, node_id = replica.node_id(), "this node can no longer serve; stepping aside");
+    let _ = failure.set(reason);
+    edge.fanout.shut();
 }

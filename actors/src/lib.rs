@@ -22,7 +22,7 @@ pub use desks::{AgentDesk, DeskLink, DeskPorts, Desks, Incoming, OpenSeat, Outgo
 pub use edge::Edge;
 pub use event_log::{EventLog, EventRead, RetainedEvent};
 pub use fanout::{run_fanout, Delivery, Dispatched, EncodedFrame, Fanout, Subscription, SESSION_QUEUE_MAX};
-pub use host::{NodeHost, NodeSeams, Tasks};
+pub use host::{NodeHost, NodeSeams, Tasks, FAILURE_CHECK_INTERVAL};
 pub use queues::{queue_figures, QueueActor, QueueLive, QueueWatch, Queues, QUEUE_LIVE_DATA_REFRESH_MS};
 pub use replica_core::ReplicaCore;
 pub use timers::{LeaderTimers, EXPIRIES_PER_TICK_MAX};

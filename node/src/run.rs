@@ -195,7 +195,7 @@ async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyho
         fanout,
         queues,
         passwords,
-        failure: Arc::default(),
+        failure: host.failure.clone(),
     };
     let api = http::api_server(state.clone())?;
     let raft_server = match (&config.raft_listen, &config.tls) {
@@ -251,7 +251,7 @@ async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyho
         tokio::spawn(crate::demo_traffic::play(target));
     }
 
-    tokio::spawn(step_aside_on_failure(state.clone()));
+    tokio::spawn(exit_on_failure(state.clone()));
 
     let api_handle = api.handle();
     let raft_handle = raft_server.as_ref().map(|s| s.handle());
@@ -273,28 +273,21 @@ async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyho
     Ok(())
 }
 
-/// How often the node looks whether its Raft still runs: it is out of readiness within this.
-const FAILURE_CHECK_INTERVAL: Duration = Duration::from_millis(200);
 /// How long a failed node stays up, refusing, before it exits: long enough for a readiness
 /// probe and the desktops to see it go.
 const FAILURE_EXIT_DELAY: Duration = Duration::from_secs(1);
 /// The exit status of a node that stepped aside (EX_SOFTWARE): a supervisor restarts it.
 pub const FAILURE_EXIT_STATUS: i32 = 70;
 
-/// A node whose Raft stopped (a full disk, a storage error, a failed apply) must not look
-/// alive: it stops serving at once (readiness and liveness fail, writes and logins are refused,
-/// every desktop session ends so that desktops fail over), then exits for its supervisor to
-/// restart it, unless `exit_on_failure` is off.
-async fn step_aside_on_failure(state: http::AppState) {
+/// Once the node host has stepped aside (its Raft stopped), exits for the supervisor (systemd,
+/// Kubernetes) to restart the node, unless `exit_on_failure` is off.
+async fn exit_on_failure(state: http::AppState) {
     let reason = loop {
-        tokio::time::sleep(FAILURE_CHECK_INTERVAL).await;
-        if let Some(reason) = state.replica.failure() {
-            break reason;
+        tokio::time::sleep(tandem_actors::FAILURE_CHECK_INTERVAL).await;
+        if let Some(reason) = state.failure.get() {
+            break reason.clone();
         }
     };
-    tracing::error!(%reason, node_id = state.config.node_id, "this node can no longer serve; stepping aside");
-    let _ = state.failure.set(reason.clone());
-    state.fanout.shut();
     if state.config.exit_on_failure {
         tokio::time::sleep(FAILURE_EXIT_DELAY).await;
         eprintln!("tandem: node {} stopped: {reason}", state.config.node_id);
