@@ -441,12 +441,27 @@ impl Driver {
     }
 
     fn buffer(&mut self, request: Request, reply: oneshot::Sender<Reply>) {
-        let key = self.outstanding.push(request);
+        let key = self.outstanding.push(request, self.now_ms());
         self.waiting.insert(key, reply);
     }
 
     /// Runs one connection until it ends. Sends the buffered and unanswered requests first.
     async fn serve(&mut self, socket: &mut Socket, commands: &mut mpsc::UnboundedReceiver<Command>) -> End {
+        for (key, request_id) in self.outstanding.expire(self.now_ms()) {
+            if let Some(waiting) = self.waiting.remove(&key) {
+                let message = format!(
+                    "No answer within {} s across failovers; it may or may not have applied.",
+                    session::REQUEST_RETRY_AGE_MAX_MS / 1000
+                );
+                let _ = waiting.send(Reply {
+                    request_id,
+                    ok: false,
+                    code: "outcome_unknown".into(),
+                    spec_code: 0,
+                    message,
+                });
+            }
+        }
         let again: Vec<Request> = self.outstanding.resend().cloned().collect();
         for request in again {
             if let Err(error) = send(socket, ClientBody::Request(request)).await {

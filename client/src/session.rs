@@ -100,33 +100,55 @@ impl Cursor {
     }
 }
 
+/// How long a request is sent again after failovers, from when it was first made: the cluster
+/// remembers an applied id for twice as long (`tandem_domain::REQUEST_ID_REMEMBERED_WINDOW_MS`),
+/// so a retry never arrives after the cluster forgot the first and applies it twice. A request
+/// older than this is answered `outcome_unknown` instead.
+pub const REQUEST_RETRY_AGE_MAX_MS: u64 = 5 * 60 * 1000;
+
 /// Requests made and not yet answered, in the order they were made. After a failover every one
 /// is sent again under its id (the cluster applies each id once); an answer retires it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Outstanding {
-    requests: std::collections::BTreeMap<u64, crate::proto::Request>,
+    requests: std::collections::BTreeMap<u64, (u64, crate::proto::Request)>,
     key_last: u64,
 }
 
 impl Outstanding {
-    /// Records a request; returns its key (in the order made).
-    pub fn push(&mut self, request: crate::proto::Request) -> u64 {
+    /// Records a request made at `now_ms`; returns its key (in the order made).
+    pub fn push(&mut self, request: crate::proto::Request, now_ms: u64) -> u64 {
         self.key_last += 1;
-        self.requests.insert(self.key_last, request);
+        self.requests.insert(self.key_last, (now_ms, request));
         self.key_last
+    }
+
+    /// Retires the requests made [`REQUEST_RETRY_AGE_MAX_MS`] or more before `now_ms`: they are
+    /// not sent again, and whether they applied is unknown. Their keys and ids, in the order
+    /// made.
+    pub fn expire(&mut self, now_ms: u64) -> Vec<(u64, String)> {
+        let old: Vec<u64> = self
+            .requests
+            .iter()
+            .take_while(|(_, (made_ms, _))| now_ms.saturating_sub(*made_ms) >= REQUEST_RETRY_AGE_MAX_MS)
+            .map(|(key, _)| *key)
+            .collect();
+        old.into_iter()
+            .filter_map(|key| self.requests.remove(&key).map(|(_, request)| (key, request.request_id)))
+            .collect()
     }
 
     /// Retires the request `request_id` answers; its key, or `None` if none waits for it (an
     /// answer to a request already answered, e.g. a duplicate after a resend).
     pub fn answer(&mut self, request_id: &str) -> Option<u64> {
-        let key = self.requests.iter().find(|(_, request)| request.request_id == request_id).map(|(key, _)| *key)?;
+        let key =
+            self.requests.iter().find(|(_, (_, request))| request.request_id == request_id).map(|(key, _)| *key)?;
         self.requests.remove(&key);
         Some(key)
     }
 
     /// What to send again on a new connection, in the order made.
     pub fn resend(&self) -> impl Iterator<Item = &crate::proto::Request> {
-        self.requests.values()
+        self.requests.values().map(|(_, request)| request)
     }
 
     /// How many wait for an answer.
@@ -170,15 +192,29 @@ mod tests {
     fn outstanding_requests_go_again_in_order_until_answered() {
         let request = |id: &str| crate::proto::Request { request_id: id.into(), agent: 0, action: "{}".into() };
         let mut outstanding = Outstanding::default();
-        let first = outstanding.push(request("a"));
-        let second = outstanding.push(request("b"));
-        outstanding.push(request("c"));
+        let first = outstanding.push(request("a"), 0);
+        let second = outstanding.push(request("b"), 0);
+        outstanding.push(request("c"), 0);
         assert!(first < second);
         assert_eq!(outstanding.answer("b"), Some(second));
         assert_eq!(outstanding.answer("b"), None, "answered once");
         let again: Vec<&str> = outstanding.resend().map(|request| request.request_id.as_str()).collect();
         assert_eq!(again, ["a", "c"]);
         assert_eq!(outstanding.len(), 2);
+    }
+
+    /// Hardening hole 2, the client's half: a request is not sent again once the cluster may
+    /// have forgotten it (then a retry could apply it twice); it is reported unknown instead.
+    #[test]
+    fn hole_2_a_request_is_retried_only_while_the_cluster_remembers_it() {
+        let request = |id: &str| crate::proto::Request { request_id: id.into(), agent: 0, action: "{}".into() };
+        let mut outstanding = Outstanding::default();
+        let old = outstanding.push(request("old"), 1_000);
+        outstanding.push(request("new"), 1_000 + REQUEST_RETRY_AGE_MAX_MS / 2);
+        assert!(outstanding.expire(REQUEST_RETRY_AGE_MAX_MS).is_empty(), "younger than the limit");
+        assert_eq!(outstanding.expire(1_000 + REQUEST_RETRY_AGE_MAX_MS), [(old, "old".to_owned())]);
+        let again: Vec<&str> = outstanding.resend().map(|request| request.request_id.as_str()).collect();
+        assert_eq!(again, ["new"]);
     }
 
     #[test]

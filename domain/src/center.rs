@@ -150,10 +150,16 @@ impl Center {
         }
         let request_key = entry.request_id.as_ref().map(|request_id| request_key(request_id, &entry.command));
         if let (Some(request_id), Some(key)) = (&entry.request_id, &request_key) {
-            match self.requests.recall(key, &entry.command) {
+            let now_ms = self.time_ms.max(entry.time_ms);
+            match self.requests.recall(key, &entry.command, now_ms) {
                 Recall::Fresh => {}
-                Recall::Replay(applied) => return Outcome::Applied(applied.clone()),
+                Recall::Replay(applied) => return Outcome::Applied(applied),
                 Recall::Conflict => return Outcome::Rejected(duplicate_request(request_id)),
+            }
+            if !matches!(entry.command, Command::System(_)) {
+                if let Err(rejection) = self.requests.admits(now_ms) {
+                    return Outcome::Rejected(rejection);
+                }
             }
         }
         let time_before = self.time_ms;
@@ -176,7 +182,7 @@ impl Center {
         };
         if let Some(key) = request_key {
             let remembered = Applied { audiences: Vec::new(), ..applied.clone() };
-            self.requests.remember(key, entry.command.clone(), remembered);
+            self.requests.remember(key, entry.command.clone(), remembered, self.time_ms);
         }
         Outcome::Applied(applied)
     }

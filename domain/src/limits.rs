@@ -23,8 +23,24 @@ pub const COMPETENCE_MAX: u8 = 10;
 /// Characters in a client-chosen request id.
 pub const REQUEST_ID_LENGTH_MAX: u32 = 64;
 
-/// Applied request ids the center remembers for deduplication; the oldest is forgotten first.
+/// Applied request ids the center remembers with their whole outcome (a retry gets the same
+/// events back); older ones of the window are held in a compact form.
 pub const REQUEST_ID_REMEMBERED_COUNT_MAX: u32 = 10_000;
+
+/// How long (center time) an applied request id is remembered: a retry within it applies
+/// once. Ten minutes, twice the longest a client library retries a request
+/// ([`REQUEST_RETRY_AGE_MAX_MS`]), which outlasts the slowest failover (heartbeats 5 s × 5,
+/// then an election) many times over, with room for clocks that disagree by minutes.
+pub const REQUEST_ID_REMEMBERED_WINDOW_MS: u64 = 10 * 60 * 1000;
+
+/// How long a client keeps retrying a request (from when it first sent it) before it reports
+/// the outcome unknown instead; within [`REQUEST_ID_REMEMBERED_WINDOW_MS`], so a retry the
+/// client sends always meets the cluster's memory of the first.
+pub const REQUEST_RETRY_AGE_MAX_MS: u64 = 5 * 60 * 1000;
+
+/// Request ids the window may hold (about 60 bytes each): 2,000,000 is 3,300 requests/s for
+/// ten minutes. When held, a new request with an id is refused as `rate_limited`.
+pub const REQUEST_ID_WINDOW_COUNT_MAX: u32 = 2_000_000;
 
 /// Characters in a name: skill, team, CSQ, agent name and alias.
 pub const NAME_LENGTH_MAX: u32 = 64;
@@ -75,6 +91,8 @@ const _: () = assert!(COMPETENCE_MIN <= COMPETENCE_MAX);
 const _: () = assert!(EMAIL_CSQ_COUNT_MAX <= CSQ_COUNT_MAX);
 const _: () = assert!(CSQ_SKILL_COUNT_MIN <= CSQ_SKILL_COUNT_MAX);
 const _: () = assert!(REQUEST_ID_REMEMBERED_COUNT_MAX >= 1);
+const _: () = assert!(REQUEST_ID_REMEMBERED_COUNT_MAX <= REQUEST_ID_WINDOW_COUNT_MAX);
+const _: () = assert!(2 * REQUEST_RETRY_AGE_MAX_MS <= REQUEST_ID_REMEMBERED_WINDOW_MS);
 
 // Agent desk settings and the voice state machine (seeds-ctios.md §2.6;
 // docs/decisions/0011-agent-voice-states.md).

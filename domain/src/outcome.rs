@@ -37,6 +37,10 @@ pub struct Applied {
     /// with the request id (a replay publishes no event) and never serialized.
     #[serde(skip)]
     pub audiences: Vec<Audience>,
+    /// A replay of a request applied so long ago (but inside the deduplication window) that
+    /// only the id it created is held, not its events: it was applied once, and is not again.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub answer_forgotten: bool,
 }
 
 /// An id of any configuration entity.
@@ -148,7 +152,7 @@ impl Event {
 
 impl PartialEq for Applied {
     fn eq(&self, other: &Applied) -> bool {
-        self.events == other.events && self.created == other.created
+        self.events == other.events && self.created == other.created && self.answer_forgotten == other.answer_forgotten
     }
 }
 
@@ -162,16 +166,16 @@ impl Applied {
 
     /// These events, nothing created.
     pub(crate) fn events(events: Vec<Event>) -> Self {
-        Applied { events, created: None, audiences: Vec::new() }
+        Applied { events, created: None, audiences: Vec::new(), answer_forgotten: false }
     }
 
     /// One event, nothing created.
     pub(crate) fn event(event: Event) -> Self {
-        Applied { events: vec![event], created: None, audiences: Vec::new() }
+        Applied { events: vec![event], created: None, audiences: Vec::new(), answer_forgotten: false }
     }
 
     /// One event for a created entity.
     pub(crate) fn created(event: Event, created: EntityRef) -> Self {
-        Applied { events: vec![event], created: Some(created), audiences: Vec::new() }
+        Applied { events: vec![event], created: Some(created), audiences: Vec::new(), answer_forgotten: false }
     }
 }

@@ -5,6 +5,11 @@
 //! lives here; requests become domain commands and go through Raft.
 
 mod call;
+
+// The client library retries a request only while every node still remembers it.
+const _: () =
+    assert!(2 * tandem_client::session::REQUEST_RETRY_AGE_MAX_MS <= tandem_domain::REQUEST_ID_REMEMBERED_WINDOW_MS);
+
 mod certs;
 mod cli;
 mod config;

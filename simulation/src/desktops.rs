@@ -567,6 +567,6 @@ impl Desktop {
             // A closed channel shows at the next read; the request stays pending meanwhile.
             let _ = connection.to_host.send(ClientBody::Request(request.clone()));
         }
-        self.outstanding.push(request);
+        self.outstanding.push(request, now_ms);
     }
 }

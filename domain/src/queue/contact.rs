@@ -279,7 +279,7 @@ impl Center {
             Channel::Chat => self.chat_injected(id, &mut events),
             Channel::Voice => panic!("voice contacts arrive on a call"),
         }
-        Ok(Applied { events, created: Some(EntityRef::Contact(id)), audiences: Vec::new() })
+        Ok(Applied { events, created: Some(EntityRef::Contact(id)), audiences: Vec::new(), answer_forgotten: false })
     }
 
     /// A voice contact arrives on a new inbound call whose caller waits in the CSQ's queue.
@@ -295,7 +295,7 @@ impl Center {
         self.call_begin(call, CallKind::Inbound, data, Some(id), vec![caller], &mut events, &mut touched);
         assert!(touched.is_empty(), "a caller waiting in a queue rings no agent");
         self.contact_enqueue(id, &mut events);
-        Ok(Applied { events, created: Some(EntityRef::Contact(id)), audiences: Vec::new() })
+        Ok(Applied { events, created: Some(EntityRef::Contact(id)), audiences: Vec::new(), answer_forgotten: false })
     }
 
     /// A new contact's id and value, checked: its fields and room for one more open contact.

@@ -1,8 +1,10 @@
 //! Request ids (a retried or forwarded request applies once) and monotonic time.
 
-use super::{json, skill};
-use crate::{Center, Command, Entry, Outcome, RejectionCode, RequestId, SkillId, REQUEST_ID_REMEMBERED_COUNT_MAX};
+use super::routing::inject;
+use super::{center_from, floor_setup, json, skill};
+use crate::{Center, Channel, Command, Entry, Outcome, RejectionCode, RequestId, SkillId};
 use crate::{ConfigCommand, SystemCommand};
+use crate::{REQUEST_ID_REMEMBERED_COUNT_MAX, REQUEST_ID_REMEMBERED_WINDOW_MS, REQUEST_ID_WINDOW_COUNT_MAX};
 
 fn entry_with(request_id: &str, time_ms: u64, command: Command) -> Entry {
     Entry { request_id: Some(RequestId(request_id.to_owned())), time_ms, command, by: crate::Actor::Operator }
@@ -70,21 +72,70 @@ fn rejected_requests_are_not_remembered() {
     assert!(center.apply(&duplicate).is_applied(), "once the conflict is gone the retry applies");
 }
 
+/// Hardening hole 2: "applies once" held for the last 10,000 request ids only, under a second
+/// at 15,000 commands/s, so a desktop that re-sent a buffered request after a failover had it
+/// applied twice. Now an id is remembered for a window of center time, whatever came between.
 #[test]
-fn the_oldest_request_id_is_forgotten_first() {
+fn hole_2_a_request_retried_after_a_failover_at_15000_commands_per_second_applies_once() {
+    let mut center = center_from("queue", &floor_setup(Channel::Chat));
+    let first = entry_with("desk-1", 1_000, inject(Channel::Chat, 1));
+    let Outcome::Applied(applied) = center.apply(&first) else { panic!("the contact arrives") };
+    let created = applied.created.expect("a contact was created");
+    let contacts = center.contacts().count();
+    // One second at 15,000 commands/s from other desktops, then a 30 s failover.
+    for index in 0..15_000_u64 {
+        let settings = Command::Config(ConfigCommand::SetDeskSettings(crate::DeskSettings::default()));
+        assert!(center.apply(&entry_with(&format!("other-{index}"), 1_000 + index / 15, settings)).is_applied());
+    }
+    let before = center.clone();
+    let retry = Entry { time_ms: 32_000, ..first.clone() };
+    let Outcome::Applied(replay) = center.apply(&retry) else { panic!("the retry is answered as applied") };
+    assert_eq!(replay.created, Some(created), "the retry learns the contact it created");
+    assert!(replay.answer_forgotten && replay.events.is_empty(), "its events are no longer held");
+    assert_eq!(center.contacts().count(), contacts, "the retry created no second contact");
+    assert_eq!(center, before, "the retry changed nothing");
+    let other = entry_with("desk-1", 32_000, inject(Channel::Voice, 1));
+    assert_eq!(center.apply(&other).rejection().map(|rejection| rejection.code), Some(RejectionCode::DuplicateRequest));
+    // Past the window the id is forgotten: a client stops retrying long before.
+    let late = Entry { time_ms: 1_000 + REQUEST_ID_REMEMBERED_WINDOW_MS, ..first };
+    assert!(center.apply(&entry_with("tick", late.time_ms, Command::System(SystemCommand::Noop))).is_applied());
+    let Outcome::Applied(again) = center.apply(&late) else { panic!("a new request") };
+    assert!(!again.answer_forgotten && again.created != Some(created), "outside the window it is a new request");
+}
+
+#[test]
+fn recent_requests_keep_their_whole_answer_and_older_ones_a_digest() {
     let mut center = Center::default();
     let count = u64::from(REQUEST_ID_REMEMBERED_COUNT_MAX) + 1;
+    let settings = Command::Config(ConfigCommand::SetDeskSettings(crate::DeskSettings::default()));
+    let mut answers = Vec::new();
     for index in 0..count {
-        let settings = Command::Config(ConfigCommand::SetDeskSettings(crate::DeskSettings::default()));
-        assert!(center.apply(&entry_with(&format!("r{index}"), index, settings)).is_applied());
+        answers.push(center.apply(&entry_with(&format!("r{index}"), index, settings.clone())));
     }
-    assert_eq!(center.request_remembered_count(), REQUEST_ID_REMEMBERED_COUNT_MAX);
-    assert!(!center.request_remembered(&RequestId("r0".into())), "the first id is forgotten");
-    assert!(center.request_remembered(&RequestId("r1".into())));
-    assert!(center.request_remembered(&RequestId(format!("r{}", count - 1))));
+    assert_eq!(center.request_remembered_count(), REQUEST_ID_REMEMBERED_COUNT_MAX + 1);
+    assert!(center.request_remembered(&RequestId("r0".into())), "the first id is still held");
     let before = center.clone();
+    let Outcome::Applied(aged) = center.apply(&entry_with("r0", count, settings.clone())) else { panic!("replay") };
+    assert!(aged.answer_forgotten, "r0 moved to the compact tier");
+    assert_eq!(center.apply(&entry_with("r1", count, settings)), answers[1], "r1 is answered in full");
+    assert!(center.apply(&entry_with("r0", count, skill("Other"))).rejection().is_some(), "r0 still guards");
     assert!(center.apply(&entry_with("r1", count, skill("Other"))).rejection().is_some(), "r1 still guards");
     assert_eq!(center, before);
+}
+
+#[test]
+fn a_window_full_of_ids_refuses_new_ones_rather_than_forget_early() {
+    let mut log = crate::request_log::RequestLog::default();
+    let settings = Command::Config(ConfigCommand::SetDeskSettings(crate::DeskSettings::default()));
+    let applied = crate::Applied::default();
+    for index in 0..u64::from(REQUEST_ID_WINDOW_COUNT_MAX) {
+        assert!(log.admits(index / 1_000).is_ok());
+        log.remember(RequestId(format!("r{index}")), settings.clone(), applied.clone(), index / 1_000);
+    }
+    let now_ms = u64::from(REQUEST_ID_WINDOW_COUNT_MAX) / 1_000;
+    let refusal = log.admits(now_ms).expect_err("the window is full");
+    assert_eq!(refusal.code, RejectionCode::RateLimited);
+    assert!(log.admits(REQUEST_ID_REMEMBERED_WINDOW_MS).is_ok(), "once the oldest leaves the window");
 }
 
 #[test]

@@ -213,7 +213,16 @@
     session.heard = performance.now();
     session.unanswered = 0;
     scheduleHeartbeat();
-    for (const pending of session.pending.values()) {
+    // Sent again only while the cluster remembers the first send (the client library's
+    // REQUEST_RETRY_AGE_MAX_MS, half the cluster's window): an older one could apply twice.
+    const now = performance.now();
+    for (const [id, pending] of [...session.pending]) {
+      if (now - pending.made >= RETRY_AGE_MAX_MS) {
+        session.pending.delete(id);
+        showMessage(pending.label + ': no answer within ' + RETRY_AGE_MAX_MS / 1000 +
+          ' s across failovers; it may or may not have applied.', false);
+        continue;
+      }
       send(socket, { request: pending.request });
     }
     showOffline(false);
@@ -359,11 +368,13 @@
 
   // ---- Requests -----------------------------------------------------------------------------
 
+  const RETRY_AGE_MAX_MS = 5 * 60 * 1000;
+
   function request(action, agent, label) {
     session.sequence += 1;
     const id = session.nonce + '-' + session.sequence;
     const body = { request_id: id, agent: agent || 0, action: action };
-    session.pending.set(id, { request: body, label: label });
+    session.pending.set(id, { request: body, label: label, made: performance.now() });
     if (session.online) send(session.socket, { request: body });
     return id;
   }

@@ -186,7 +186,17 @@ pub fn request_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
 pub async fn submit(state: &AppState, request: &HttpRequest, command: Command) -> Result<Outcome, ApiError> {
     let principal = principal::recorded(request)?;
     let request_id = request_key(request)?.unwrap_or_else(generated_request_id);
-    submit_by(state, principal.actor(), request_id, command).await
+    match submit_by(state, principal.actor(), request_id.clone(), command).await? {
+        // A REST answer is built from the events; a retry this late has only the created id.
+        Outcome::Applied(applied) if applied.answer_forgotten => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_applied",
+            format!(
+                "The request {request_id} was applied earlier and is not applied again; its answer is no longer held, so read the current state."
+            ),
+        )),
+        outcome => Ok(outcome),
+    }
 }
 
 /// Submits a command under a given request id, as the operator.
