@@ -10,8 +10,7 @@ use std::path::{Path, PathBuf};
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
-use tandem_raft::https::TlsFiles;
-use tandem_raft::{Member, NodeId, Side};
+use tandem_raft::{Member, NodeId, Side, TlsFiles};
 
 /// Top-level keys of [`NodeConfig`], which `TANDEM_*` variables may override.
 const CONFIG_KEYS: [&str; 18] = [
@@ -214,6 +213,16 @@ impl NodeConfig {
             raft: RaftTuning::default(),
             cti: CtiSettings::default(),
         }
+    }
+
+    /// The built-in defaults under a TOML document (no environment): what `load` does with a
+    /// file's text, for tests and the fuzz target.
+    #[allow(dead_code)] // used by the tests and fuzz/
+    pub fn from_toml_str(text: &str) -> Result<NodeConfig, Box<figment::Error>> {
+        Figment::from(Serialized::defaults(NodeConfig::embedded()))
+            .merge(Toml::string(text))
+            .extract()
+            .map_err(Box::new)
     }
 
     /// Layers: built-in defaults, then the file (if any), then `TANDEM_*` variables.

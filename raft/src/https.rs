@@ -4,7 +4,7 @@
 //! one too, so a process that merely reaches the port cannot vote or append. Connections are
 //! pooled and kept alive by reqwest; each call has the deadline openraft gave it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,17 +15,7 @@ use rustls::RootCertStore;
 
 use crate::network::{Transport, TransportError};
 
-/// Where a node's TLS material lives (PEM files).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TlsFiles {
-    /// The cluster CA certificate; peers must present a certificate it signed.
-    pub ca: PathBuf,
-    /// This node's certificate chain.
-    pub cert: PathBuf,
-    /// This node's private key.
-    pub key: PathBuf,
-}
+pub use crate::TlsFiles;
 
 /// TLS material could not be loaded; names the file.
 #[derive(Debug, thiserror::Error)]

@@ -12,14 +12,23 @@
 #![allow(clippy::result_large_err)]
 
 pub mod clock;
+#[cfg(feature = "replica")]
 pub mod forwarder;
+#[cfg(feature = "replica")]
 pub mod https;
+#[cfg(feature = "replica")]
 pub mod log_store;
+#[cfg(feature = "replica")]
 pub mod network;
+#[cfg(feature = "replica")]
 pub mod proposer;
+#[cfg(feature = "replica")]
 pub mod replica;
 pub mod runtime;
+#[cfg(feature = "replica")]
 pub mod service;
+pub mod snapshot;
+#[cfg(feature = "replica")]
 pub mod state_machine;
 pub mod timing;
 pub mod wire;
@@ -29,9 +38,13 @@ use std::io::Cursor;
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "replica")]
 pub use log_store::{Flush, LogStore};
+#[cfg(feature = "replica")]
 pub use network::{Network, Transport, TransportError};
+#[cfg(feature = "replica")]
 pub use replica::{ForwardRequest, Replica, ReplicaConfig, WriteError};
+#[cfg(feature = "replica")]
 pub use state_machine::{AppliedBatch, SharedState, StateMachineStore};
 pub use timing::RaftTiming;
 
@@ -125,6 +138,18 @@ impl fmt::Display for Member {
     }
 }
 
+/// Where a node's TLS material lives (PEM files).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// The cluster CA certificate; peers must present a certificate it signed.
+    pub ca: std::path::PathBuf,
+    /// This node's certificate chain.
+    pub cert: std::path::PathBuf,
+    /// This node's private key.
+    pub key: std::path::PathBuf,
+}
+
 /// Wraps a storage failure for openraft, naming the subject and the verb.
 pub(crate) fn io_error(
     subject: openraft::ErrorSubject<NodeId>,
@@ -134,5 +159,5 @@ pub(crate) fn io_error(
     openraft::StorageIOError::new(subject, verb, openraft::AnyError::new(&error)).into()
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "replica"))]
 mod tests;

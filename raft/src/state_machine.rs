@@ -17,6 +17,7 @@ use tandem_domain::{Audience, Center, Event, Outcome};
 use tandem_storage::{Batch, Cf, Durability, Store};
 use tokio::sync::broadcast;
 
+use crate::snapshot::{decode_payload, decode_stored, encode_payload, encode_stored, StoredSnapshot};
 use crate::{io_error, LogId, SnapshotMeta, StorageIoError, StoredMembership, TypeConfig};
 
 const KEY_CHECKPOINT: &[u8] = b"checkpoint";
@@ -82,22 +83,6 @@ impl AppliedBatch {
         self.first_event_index + self.events.len() as u64 - 1
     }
 }
-
-/// The snapshot as stored and as sent to other nodes.
-#[derive(Debug, Serialize, Deserialize)]
-struct StoredSnapshot {
-    meta: SnapshotMeta,
-    data: Vec<u8>,
-}
-
-/// The payload inside a snapshot; versioned because snapshots outlive binaries.
-#[derive(Debug, Serialize, Deserialize)]
-struct SnapshotPayload {
-    format: u32,
-    center: Center,
-}
-
-const SNAPSHOT_FORMAT: u32 = 1;
 
 pub struct StateMachineStore {
     store: Arc<dyn Store>,
@@ -166,72 +151,6 @@ fn persist(store: &dyn Store, snapshot: &StoredSnapshot) -> Result<(), StorageIo
     batch.delete(Cf::StateMachine, KEY_CHECKPOINT);
     batch.put(Cf::Snapshot, KEY_SNAPSHOT, stored);
     store.write(batch, Durability::Synced).map_err(|e| io_error(subject, ErrorVerb::Write, e))
-}
-
-/// [`SnapshotPayload`] by reference: the same JSON without copying the center.
-#[derive(Serialize)]
-struct SnapshotPayloadRef<'a> {
-    format: u32,
-    center: &'a Center,
-}
-
-fn encode_payload(center: &Center) -> Result<Vec<u8>, StorageIoError> {
-    let payload = SnapshotPayloadRef { format: SNAPSHOT_FORMAT, center };
-    serde_json::to_vec(&payload).map_err(|e| io_error(ErrorSubject::Snapshot(None), ErrorVerb::Write, e))
-}
-
-/// The first byte of a stored snapshot in the framed form: `[FRAMED][meta length, u32 BE][meta
-/// JSON][payload]`. JSON would spell the payload bytes as an array of numbers, four times their
-/// size and slow to write; stored snapshots of earlier releases are JSON and start with `{`.
-const STORED_SNAPSHOT_FRAMED: u8 = 1;
-
-fn encode_stored(snapshot: &StoredSnapshot) -> Result<Vec<u8>, StorageIoError> {
-    let subject = ErrorSubject::Snapshot(Some(snapshot.meta.signature()));
-    let meta = serde_json::to_vec(&snapshot.meta).map_err(|e| io_error(subject.clone(), ErrorVerb::Write, e))?;
-    let meta_length = u32::try_from(meta.len())
-        .map_err(|_| io_error(subject, ErrorVerb::Write, std::io::Error::other("snapshot meta over 4 GiB")))?;
-    let mut bytes = Vec::with_capacity(1 + 4 + meta.len() + snapshot.data.len());
-    bytes.push(STORED_SNAPSHOT_FRAMED);
-    bytes.extend_from_slice(&meta_length.to_be_bytes());
-    bytes.extend_from_slice(&meta);
-    bytes.extend_from_slice(&snapshot.data);
-    Ok(bytes)
-}
-
-fn decode_stored(bytes: &[u8]) -> Result<StoredSnapshot, StorageIoError> {
-    let corrupt = |why: &str| {
-        io_error(
-            ErrorSubject::Snapshot(None),
-            ErrorVerb::Read,
-            std::io::Error::other(format!("stored snapshot: {why}")),
-        )
-    };
-    match bytes.first() {
-        Some(b'{') => {
-            serde_json::from_slice(bytes).map_err(|e| io_error(ErrorSubject::Snapshot(None), ErrorVerb::Read, e))
-        }
-        Some(&STORED_SNAPSHOT_FRAMED) => {
-            let length: [u8; 4] =
-                bytes.get(1..5).and_then(|l| l.try_into().ok()).ok_or_else(|| corrupt("truncated"))?;
-            let meta_end = 5usize.checked_add(u32::from_be_bytes(length) as usize).ok_or_else(|| corrupt("length"))?;
-            let meta = bytes.get(5..meta_end).ok_or_else(|| corrupt("truncated meta"))?;
-            let meta: SnapshotMeta =
-                serde_json::from_slice(meta).map_err(|e| io_error(ErrorSubject::Snapshot(None), ErrorVerb::Read, e))?;
-            let data = bytes.get(meta_end..).unwrap_or_default().to_vec();
-            Ok(StoredSnapshot { meta, data })
-        }
-        _ => Err(corrupt("unknown format")),
-    }
-}
-
-fn decode_payload(bytes: &[u8]) -> Result<Center, StorageIoError> {
-    let payload: SnapshotPayload =
-        serde_json::from_slice(bytes).map_err(|e| io_error(ErrorSubject::Snapshot(None), ErrorVerb::Read, e))?;
-    if payload.format != SNAPSHOT_FORMAT {
-        let error = std::io::Error::other(format!("unsupported snapshot format {}", payload.format));
-        return Err(io_error(ErrorSubject::Snapshot(None), ErrorVerb::Read, error));
-    }
-    Ok(payload.center)
 }
 
 impl RaftStateMachine<TypeConfig> for StateMachineStore {
@@ -374,6 +293,7 @@ fn build(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::snapshot::STORED_SNAPSHOT_FRAMED;
 
     fn stored() -> StoredSnapshot {
         let meta =
