@@ -97,6 +97,10 @@ pub struct Center {
     /// The key nodes sign session resume tokens with, so any node can check any token.
     #[serde(default)]
     pub(crate) session_key: Option<String>,
+    /// Users whose last logins failed: consecutive failures and when the last one was. Kept in
+    /// the replicated state so a lockout holds on every node (an attacker cannot rotate nodes).
+    #[serde(default)]
+    pub(crate) login_failures: BTreeMap<UserId, crate::config::user::LoginFailures>,
     /// The calls on the built-in switch; a call is removed when it ends.
     #[serde(default)]
     pub(crate) calls: Table<CallId, Call>,

@@ -42,6 +42,14 @@ pub const REQUEST_RETRY_AGE_MAX_MS: u64 = 5 * 60 * 1000;
 /// ten minutes. When held, a new request with an id is refused as `rate_limited`.
 pub const REQUEST_ID_WINDOW_COUNT_MAX: u32 = 2_000_000;
 
+/// Consecutive failed logins that lock a user out (seeds-ctios.md §2.11,
+/// `MonitorModeDisableThreshold`, default 3).
+pub const LOGIN_LOCKOUT_THRESHOLD: u32 = 3;
+
+/// How long a locked-out user stays locked after the last failed attempt (seeds-ctios.md
+/// §2.11, `MonitorModeDisableDuration`, 15 minutes).
+pub const LOGIN_LOCKOUT_MS: u64 = 15 * 60 * 1000;
+
 /// Characters in a name: skill, team, CSQ, agent name and alias.
 pub const NAME_LENGTH_MAX: u32 = 64;
 

@@ -84,6 +84,8 @@ pub(crate) struct StoredCenter {
     #[serde(default)]
     session_key: Option<String>,
     #[serde(default)]
+    login_failures: BTreeMap<UserId, crate::LoginFailures>,
+    #[serde(default)]
     calls: Table<CallId, Call>,
     #[serde(default)]
     dialed_numbers: Table<DialedNumberId, DialedNumber>,
@@ -121,6 +123,7 @@ impl From<StoredCenter> for Center {
             event_index: stored.event_index,
             users: stored.users,
             session_key: stored.session_key,
+            login_failures: stored.login_failures,
             calls: stored.calls,
             dialed_numbers: stored.dialed_numbers,
             chats: stored.chats,

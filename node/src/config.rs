@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tandem_raft::{Member, NodeId, Side, TlsFiles};
 
 /// Top-level keys of [`NodeConfig`], which `TANDEM_*` variables may override.
-const CONFIG_KEYS: [&str; 18] = [
+const CONFIG_KEYS: [&str; 21] = [
     "node_id",
     "side",
     "data_dir",
@@ -23,6 +23,9 @@ const CONFIG_KEYS: [&str; 18] = [
     "api_cert",
     "api_key",
     "api_workers",
+    "api_allow_plaintext",
+    "api_connections_max",
+    "logins",
     "raft_listen",
     "raft_advertise",
     "tls",
@@ -33,6 +36,26 @@ const CONFIG_KEYS: [&str; 18] = [
     "raft",
     "cti",
 ];
+
+/// Limits on password logins, per client address and node. A lockout per user (3 failures in a
+/// row, 15 minutes: seeds-ctios.md §2.11) is kept in the replicated state, so it holds on
+/// every node; see `tandem_domain::LOGIN_LOCKOUT_THRESHOLD`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoginLimits {
+    /// Password logins one address may start per second, sustained. Each costs an Argon2
+    /// check (about 20 ms of a core), so this is what one address may take of the node.
+    pub per_address_per_second: u32,
+    /// How many an address may start at once after a quiet spell (a room of desktops behind
+    /// one NAT logging in together).
+    pub per_address_burst: u32,
+}
+
+impl Default for LoginLimits {
+    fn default() -> Self {
+        LoginLimits { per_address_per_second: 5, per_address_burst: 50 }
+    }
+}
 
 /// A node's whole configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,6 +79,14 @@ pub struct NodeConfig {
     /// Threads serving the API, web pages and desktop sockets; 0 (the default) means one per
     /// core.
     pub api_workers: usize,
+    /// Allows `api_tls = "none"` on an address other than loopback (behind a proxy that ends
+    /// TLS). Off by default: passwords and tokens would otherwise cross the network in clear.
+    pub api_allow_plaintext: bool,
+    /// Open connections the API listener accepts at once (shared out among its workers); more
+    /// wait in the kernel's backlog instead of costing the node memory.
+    pub api_connections_max: usize,
+    /// Limits on password logins (REST sessions and CTI logins).
+    pub logins: LoginLimits,
     /// The node-to-node listener (mutual TLS). Absent for a single node with no peers.
     pub raft_listen: Option<SocketAddr>,
     /// host:port peers use to reach `raft_listen` (defaults to `raft_listen`).
@@ -210,6 +241,9 @@ impl NodeConfig {
             admin_token: None,
             demo: true,
             exit_on_failure: true,
+            api_allow_plaintext: false,
+            api_connections_max: 25_000,
+            logins: LoginLimits::default(),
             raft: RaftTuning::default(),
             cti: CtiSettings::default(),
         }
@@ -277,6 +311,18 @@ impl NodeConfig {
         }
         if !(1..=3600).contains(&self.cti.skill_group_stats_polling_interval_sec) {
             return Err("cti.skill_group_stats_polling_interval_sec must be 1 to 3600".into());
+        }
+        if self.api_tls == ApiTls::None && !self.api_listen.ip().is_loopback() && !self.api_allow_plaintext {
+            return Err(format!(
+                "api_listen {} is not a loopback address and api_tls is \"none\": passwords and tokens would cross the network in clear. Set api_tls to \"generate\" or \"files\", or api_allow_plaintext = true behind a proxy that ends TLS",
+                self.api_listen
+            ));
+        }
+        if self.api_connections_max == 0 {
+            return Err("api_connections_max must be at least 1".into());
+        }
+        if self.logins.per_address_per_second == 0 || self.logins.per_address_burst == 0 {
+            return Err("logins.per_address_per_second and logins.per_address_burst must be at least 1".into());
         }
         if self.api_tls == ApiTls::Files && (self.api_cert.is_none() || self.api_key.is_none()) {
             return Err("api_tls = \"files\" needs api_cert and api_key".into());

@@ -196,6 +196,7 @@ async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyho
         queues,
         passwords,
         failure: host.failure.clone(),
+        logins: Arc::new(http::doors::LoginLimiter::new(config.logins.clone())),
     };
     let api = http::api_server(state.clone())?;
     let raft_server = match (&config.raft_listen, &config.tls) {

@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::audience::{Audience, Viewer};
 use crate::center::Center;
 use crate::ids::{AgentId, TeamId, UserId};
-use crate::limits::{LOGIN_NAME_LENGTH_MAX, PASSWORD_HASH_LENGTH_MAX, USER_COUNT_MAX};
+use crate::limits::{
+    LOGIN_LOCKOUT_MS, LOGIN_LOCKOUT_THRESHOLD, LOGIN_NAME_LENGTH_MAX, PASSWORD_HASH_LENGTH_MAX, USER_COUNT_MAX,
+};
 use crate::outcome::{Applied, EntityRef, Event};
 use crate::rejection::{Rejection, RejectionCode};
 use crate::text::{equal_ignoring_case, text_required};
@@ -148,6 +150,8 @@ impl Center {
         }
         let user = self.user_checked(id, spec, Some(id))?;
         self.users.replace(id, user.clone());
+        // An administrator who sets a user's password or role lifts a lockout.
+        self.login_failures.remove(&id);
         Ok(Applied::event(Event::Config(ConfigEvent::UserUpdated(UserView::from(&user)))))
     }
 
@@ -156,6 +160,7 @@ impl Center {
             return Err(Rejection::not_found("user", id));
         }
         self.users.remove(id);
+        self.login_failures.remove(&id);
         Ok(Applied::event(Event::Config(ConfigEvent::UserDeleted(id))))
     }
 
@@ -236,6 +241,52 @@ impl Center {
             self.session_key = Some(key.to_owned());
         }
         Ok(Applied::events(Vec::new()))
+    }
+}
+
+/// A user's consecutive failed logins (seeds-ctios.md §2.11, monitor-mode lockout, applied to
+/// every login): at [`LOGIN_LOCKOUT_THRESHOLD`] every login fails until
+/// [`LOGIN_LOCKOUT_MS`] have passed since the last failed one; a success starts over.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginFailures {
+    /// Failures in a row.
+    pub consecutive: u32,
+    /// Center time of the last one.
+    pub last_ms: u64,
+}
+
+impl Center {
+    /// Until when (center or node time, ms) logins as `user` are refused, if they are at `now_ms`.
+    pub fn login_locked_until(&self, user: UserId, now_ms: u64) -> Option<u64> {
+        let failures = self.login_failures.get(&user)?;
+        let until = failures.last_ms.saturating_add(LOGIN_LOCKOUT_MS);
+        (failures.consecutive >= LOGIN_LOCKOUT_THRESHOLD && now_ms < until).then_some(until)
+    }
+
+    /// Consecutive failed logins of `user` now (0 once a lockout has passed).
+    pub fn login_failures(&self, user: UserId) -> u32 {
+        self.login_failures.get(&user).map_or(0, |failures| failures.consecutive)
+    }
+
+    pub(crate) fn login_failed(&mut self, user: UserId) -> Applied {
+        if self.users.get(user).is_none() {
+            return Applied::default();
+        }
+        let now_ms = self.time_ms;
+        let failures = self.login_failures.entry(user).or_default();
+        let lockout_passed = now_ms.saturating_sub(failures.last_ms) >= LOGIN_LOCKOUT_MS;
+        if failures.consecutive >= LOGIN_LOCKOUT_THRESHOLD && lockout_passed {
+            failures.consecutive = 0;
+        }
+        failures.consecutive = failures.consecutive.saturating_add(1);
+        failures.last_ms = now_ms;
+        Applied::default()
+    }
+
+    pub(crate) fn login_succeeded(&mut self, user: UserId) -> Applied {
+        self.login_failures.remove(&user);
+        Applied::default()
     }
 }
 

@@ -27,6 +27,16 @@ pub enum SystemCommand {
     },
     /// Changes nothing but time; used by benchmarks and health probes.
     Noop,
+    /// A login as this user failed (wrong password, or any attempt while locked out).
+    LoginFailed {
+        /// The user named at login.
+        user: crate::UserId,
+    },
+    /// A login as this user succeeded: its consecutive failures start over.
+    LoginSucceeded {
+        /// The user who logged in.
+        user: crate::UserId,
+    },
     /// A deadline passed on the leader's clock. A stale epoch is a no-op.
     Expire {
         /// Which timer.
@@ -46,6 +56,8 @@ impl Center {
             SystemCommand::Noop => Ok(Applied::default()),
             SystemCommand::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
             SystemCommand::SetSessionKey { key } => self.session_key_set(key),
+            SystemCommand::LoginFailed { user } => Ok(self.login_failed(*user)),
+            SystemCommand::LoginSucceeded { user } => Ok(self.login_succeeded(*user)),
             #[cfg(feature = "planted-bugs")]
             SystemCommand::PlantBugs(bugs) => Ok(self.bugs_planted(*bugs)),
         }
@@ -56,9 +68,11 @@ impl SystemCommand {
     /// Which agent the command acts for, and as whom: what [`crate::Center::authorize`] checks.
     pub(crate) fn scope(&self) -> Scope {
         match self {
-            SystemCommand::SetSessionKey { .. } | SystemCommand::Noop | SystemCommand::Expire { .. } => {
-                Scope::Administration
-            }
+            SystemCommand::SetSessionKey { .. }
+            | SystemCommand::Noop
+            | SystemCommand::Expire { .. }
+            | SystemCommand::LoginFailed { .. }
+            | SystemCommand::LoginSucceeded { .. } => Scope::Administration,
             #[cfg(feature = "planted-bugs")]
             SystemCommand::PlantBugs(_) => Scope::Administration,
         }

@@ -15,6 +15,7 @@ mod digital;
 mod email;
 mod email_limit;
 mod invariants;
+mod login;
 mod properties;
 mod requests;
 mod routing;

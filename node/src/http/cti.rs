@@ -66,8 +66,9 @@ async fn open(
         )
     })?;
     let state = state.into_inner();
+    let peer = request.peer_addr().map(|address| address.ip());
     actix_web::rt::spawn(async move {
-        match log_in(&state, &mut link, &mut input).await {
+        match log_in(&state, peer, &mut link, &mut input).await {
             Ok((identity, after, login, notice)) => {
                 desks.open(identity, OpenSeat { after, login, notice, link: Box::new(link), input })
             }
@@ -93,6 +94,7 @@ type LoggedIn = (DeskIdentity, u64, LoginResult, Option<Notice>);
 /// Reads the desktop's login and logs it in; `Err` says why not (the desktop was told).
 async fn log_in(
     state: &Arc<AppState>,
+    peer: Option<std::net::IpAddr>,
     link: &mut WsLink,
     input: &mut LocalBoxStream<'static, Incoming>,
 ) -> Result<LoggedIn, &'static str> {
@@ -114,7 +116,7 @@ async fn log_in(
         return Err(refuse(link, "unsupported_version", message));
     }
     let resuming = !login.resume_token.is_empty();
-    let identity = match authenticate(state, &login).await {
+    let identity = match authenticate(state, peer, &login).await {
         Ok(identity) => identity,
         Err((code, message)) => return Err(refuse(link, &code, message)),
     };
@@ -188,13 +190,17 @@ async fn log_in(
 /// Checks the password or the resume token (or, for a tool, the administrator token as the
 /// password). Errors are `(code, message)`; an unknown user and a wrong password get the same
 /// answer.
-async fn authenticate(state: &AppState, login: &Login) -> Result<Principal, (String, String)> {
+async fn authenticate(
+    state: &AppState,
+    peer: Option<std::net::IpAddr>,
+    login: &Login,
+) -> Result<Principal, (String, String)> {
     let principal = if !login.resume_token.is_empty() {
         principal::from_token(state, &login.resume_token, "resume token")
     } else if login.login.is_empty() && crate::token::matches(&state.token, &login.password) {
         Ok(Principal::Operator)
     } else {
-        principal::password_user(state, &login.login, login.password.clone())
+        principal::password_user(state, peer, &login.login, login.password.clone())
             .await
             .map(|user| Principal::for_user(state, user))
     };

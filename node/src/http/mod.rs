@@ -9,6 +9,7 @@ pub mod cluster;
 pub mod contacts;
 mod cti;
 mod desktop;
+pub mod doors;
 mod entities;
 mod openapi;
 pub mod principal;
@@ -64,6 +65,8 @@ pub struct AppState {
     pub passwords: Arc<crate::credentials::PasswordWorkers>,
     /// Why this node stepped aside, once it has (its Raft stopped): it then serves nobody.
     pub failure: Arc<std::sync::OnceLock<String>>,
+    /// How fast each client address may try passwords.
+    pub logins: Arc<doors::LoginLimiter>,
 }
 
 impl AppState {
@@ -351,6 +354,7 @@ pub fn api_server(state: AppState) -> anyhow::Result<Server> {
             .default_service(web::to(not_found))
     })
     .workers(api_workers(config.api_workers))
+    .max_connections(config.api_connections_max.div_ceil(api_workers(config.api_workers)).max(1))
     .shutdown_timeout(5);
     let server = match config.api_tls {
         ApiTls::None => server.bind(config.api_listen)?,

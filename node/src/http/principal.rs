@@ -14,7 +14,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, Scope};
 use serde::{Deserialize, Serialize};
-use tandem_domain::{Actor, AgentId, Role, User, Viewer};
+use tandem_domain::{Actor, AgentId, Command, Role, SystemCommand, User, Viewer, LOGIN_LOCKOUT_THRESHOLD};
 
 use super::{refuse_unless_serving, ApiError, AppState};
 use crate::credentials;
@@ -124,21 +124,76 @@ pub fn from_token(state: &AppState, token: &str, what: &str) -> Result<Principal
 /// The user a login name and password are. An unknown login and a wrong password get the same
 /// answer after the same work: an unknown login is checked against a hash nobody has, so the
 /// time taken does not tell which login names exist.
-pub async fn password_user(state: &AppState, login: &str, password: String) -> Result<User, ApiError> {
+///
+/// Before any work, `peer` (the client's address) must be within its login rate
+/// (`rate_limited` otherwise). A user with too many failed logins in a row is locked out on
+/// every node (`locked_out`); every failure, and every attempt while locked, is recorded in the
+/// replicated state, and a success clears the count.
+pub async fn password_user(
+    state: &AppState,
+    peer: Option<std::net::IpAddr>,
+    login: &str,
+    password: String,
+) -> Result<User, ApiError> {
+    if let Some(address) = peer {
+        if let Err(seconds) = state.logins.admit(address) {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("Too many logins from {address}; retry in {seconds} s."),
+            ));
+        }
+    }
     let refused = || unauthorized("The login name or password is not valid.");
     if password.len() > credentials::PASSWORD_LENGTH_MAX {
         return Err(refused());
     }
-    let user = state.replica.state().read().center.user_for_login(login).cloned();
+    let (user, locked_until) = {
+        let shared = state.replica.state();
+        let read = shared.read();
+        let user = read.center.user_for_login(login).cloned();
+        let now_ms = state.clock.now_ms().max(read.center.time_ms());
+        let locked_until = user.as_ref().and_then(|user| read.center.login_locked_until(user.id, now_ms));
+        (user, locked_until)
+    };
     let hash = user.as_ref().map_or(credentials::NOBODYS_HASH, |user| &user.password_hash).to_owned();
-    match (state.passwords.verify(hash, password).await, user) {
-        (Some(true), Some(user)) => Ok(user),
-        (Some(_), _) => Err(refused()),
-        (None, _) => Err(ApiError::new(
+    let verified = state.passwords.verify(hash, password).await;
+    let Some(verified) = verified else {
+        return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "overloaded",
             "Too many logins are waiting for a password check; retry shortly.",
+        ));
+    };
+    let Some(user) = user else { return Err(refused()) };
+    if verified && locked_until.is_none() {
+        if state.replica.state().read().center.login_failures(user.id) > 0 {
+            record_login(state, SystemCommand::LoginSucceeded { user: user.id }).await;
+        }
+        return Ok(user);
+    }
+    record_login(state, SystemCommand::LoginFailed { user: user.id }).await;
+    let now_ms = state.clock.now_ms();
+    match state.replica.state().read().center.login_locked_until(user.id, now_ms) {
+        Some(until) => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "locked_out",
+            format!(
+                "Logins as {} are refused after {LOGIN_LOCKOUT_THRESHOLD} failed attempts in a row; try again in {} minutes.",
+                user.login_name,
+                until.saturating_sub(now_ms).div_ceil(60_000)
+            ),
         )),
+        None => Err(refused()),
+    }
+}
+
+/// Records a login's result in the replicated state; a failure to record is logged, and does
+/// not change the answer (the password check already decided it).
+async fn record_login(state: &AppState, command: SystemCommand) {
+    let result = super::submit_as(state, super::generated_request_id(), Command::System(command)).await;
+    if let Err(error) = result {
+        tracing::warn!(code = %error.code, message = %error.message, "could not record a login");
     }
 }
 
@@ -224,10 +279,15 @@ pub struct SessionToken {
 
 /// `POST /api/v1/sessions`: a password for a token. An unknown login and a wrong password get
 /// the same answer.
-async fn create_session(state: web::Data<AppState>, body: web::Json<SessionRequest>) -> Result<HttpResponse, ApiError> {
+async fn create_session(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    body: web::Json<SessionRequest>,
+) -> Result<HttpResponse, ApiError> {
     refuse_unless_serving(&state)?;
     let body = body.into_inner();
-    let user = password_user(&state, &body.login, body.password).await?;
+    let peer = request.peer_addr().map(|address| address.ip());
+    let user = password_user(&state, peer, &body.login, body.password).await?;
     let key = super::cti::session_key(&state)
         .await
         .map_err(|error| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_leader", error))?;

@@ -1,0 +1,89 @@
+//! Limits at the public doors, black-box against the built binary (hardening hole 5): the
+//! login rate per client address, the lockout after failed logins (on every node), and no
+//! plain HTTP on a non-loopback address unless asked for.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tandem_tests::{created_id, tandem_binary, Body, Cluster, Method, RaftTuning};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// Hardening hole 5: with no limit at the doors one address could try passwords as fast as
+/// the node checks them, and a user could be guessed at forever. Now an address gets its
+/// burst and then its rate, cheaply refused past it (no Argon2 run), and three wrong
+/// passwords in a row lock the user out on both nodes, until an administrator resets it.
+#[test]
+fn hole_5_logins_are_limited_per_address_and_locked_out_per_user_on_every_node() {
+    let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], RaftTuning::fast());
+    for id in [1, 2, 3] {
+        cluster.set_env(id, "TANDEM_LOGINS__PER_ADDRESS_PER_SECOND", "5");
+        cluster.set_env(id, "TANDEM_LOGINS__PER_ADDRESS_BURST", "5");
+    }
+    cluster.start_all();
+    let admin = cluster.client(1).clone();
+    let root = created_id(
+        &admin,
+        "/api/v1/users",
+        json!({"login_name": "root", "role": "administrator", "password": PASSWORD}),
+    );
+    created_id(&admin, "/api/v1/users", json!({"login_name": "other", "role": "administrator", "password": PASSWORD}));
+    let anonymous = |node: u64| cluster.client(node).with_token(None);
+    let login = |node: u64, name: &str, password: &str| {
+        let reply =
+            anonymous(node).post("/api/v1/sessions", &json!({"login": name, "password": password})).expect("a reply");
+        (reply.status, reply.code().to_owned(), reply.text.clone())
+    };
+
+    // The rate: 100 attempts at once from one address; past the burst of 5 they are refused
+    // without a password check.
+    let started = Instant::now();
+    let answers: Vec<(u16, String, String)> = (0..100).map(|n| login(1, &format!("nobody-{n}"), "guess")).collect();
+    let limited = answers.iter().filter(|(status, code, _)| *status == 429 && code == "rate_limited").count();
+    let checked = answers.iter().filter(|(status, _, _)| *status == 401).count();
+    assert!(checked <= 6 && limited >= 94, "{checked} checked, {limited} limited: {:?}", &answers[..8]);
+    assert!(answers.iter().any(|(_, _, text)| text.contains("Too many logins from 127.0.0.1; retry in")));
+    println!("100 attempts from one address: {checked} checked, {limited} refused in {:?}", started.elapsed());
+    std::thread::sleep(Duration::from_millis(1_200));
+
+    // The lockout: three wrong passwords for root on node 1 lock root out on node 2 too, even
+    // with the right password; another user is not affected.
+    for _ in 0..3 {
+        assert_eq!(login(1, "root", "wrong").0, 401);
+    }
+    let (status, code, text) = login(2, "root", PASSWORD);
+    assert_eq!((status, code.as_str()), (401, "locked_out"), "{text}");
+    assert!(
+        text.contains("Logins as root are refused after 3 failed attempts in a row; try again in 15 minutes."),
+        "{text}"
+    );
+    assert_eq!(login(2, "other", PASSWORD).0, 201, "another user logs in");
+    std::thread::sleep(Duration::from_millis(1_200));
+
+    // An administrator's change of the password lifts it.
+    let reset = json!({"login_name": "root", "role": "administrator", "password": PASSWORD});
+    let reply = admin.send(Method::PUT, &format!("/api/v1/users/{root}"), &Body::Json(reset), None).expect("a reply");
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    tandem_tests::wait_until(Duration::from_secs(10), "root's login on node 2", || match login(2, "root", PASSWORD) {
+        (201, _, _) => Ok(()),
+        other => Err(format!("{other:?}")),
+    });
+}
+
+/// Hardening hole 5: the API listened in plain HTTP on any address without a word.
+#[test]
+fn hole_5_plain_http_on_a_non_loopback_address_is_refused_at_start() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let output = Command::new(tandem_binary())
+        .args(["run", "--no-demo", "--listen", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path().join("data"))
+        .output()
+        .expect("tandem runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "it must not start: {stderr}");
+    assert!(
+        stderr.contains("api_listen 0.0.0.0:0 is not a loopback address and api_tls is \"none\""),
+        "the reason and what to set: {stderr}"
+    );
+}
