@@ -28,7 +28,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpMessage, HttpRequest, HttpResponse, HttpServer};
 use serde::Serialize;
 use tandem_actors::{EventLog, Fanout};
 use tandem_domain::{Actor, Command, Entry, Outcome, Rejection, RequestId};
@@ -189,7 +189,22 @@ pub fn request_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
 pub async fn submit(state: &AppState, request: &HttpRequest, command: Command) -> Result<Outcome, ApiError> {
     let principal = principal::recorded(request)?;
     let request_id = request_key(request)?.unwrap_or_else(generated_request_id);
-    match submit_by(state, principal.actor(), request_id.clone(), command).await? {
+    let kind = command_kind(&command);
+    let result = submit_by(state, principal.actor(), request_id.clone(), command).await;
+    let actor = principal.describe();
+    match &result {
+        Ok(Outcome::Applied(applied)) => {
+            let created = applied.created.map(|created| format!("{created:?}")).unwrap_or_default();
+            tracing::info!(target: "audit", %actor, command = kind, request_id, outcome = "applied", created);
+        }
+        Ok(Outcome::Rejected(rejection)) => {
+            tracing::info!(target: "audit", %actor, command = kind, request_id, outcome = "rejected", code = rejection.code.as_str());
+        }
+        Err(error) => {
+            tracing::info!(target: "audit", %actor, command = kind, request_id, outcome = "failed", code = %error.code);
+        }
+    }
+    match result? {
         // A REST answer is built from the events; a retry this late has only the created id.
         Outcome::Applied(applied) if applied.answer_forgotten => Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -199,6 +214,16 @@ pub async fn submit(state: &AppState, request: &HttpRequest, command: Command) -
             ),
         )),
         outcome => Ok(outcome),
+    }
+}
+
+/// A command's name for the audit log (`CreateUser`, `SetAgentState`): never its fields, which
+/// may hold a password hash or a customer's words.
+fn command_kind(command: &Command) -> String {
+    match serde_json::to_value(command) {
+        Ok(serde_json::Value::String(name)) => name,
+        Ok(serde_json::Value::Object(map)) => map.keys().next().cloned().unwrap_or_default(),
+        _ => String::new(),
     }
 }
 
@@ -262,6 +287,32 @@ fn query_error_handler(error: actix_web::error::QueryPayloadError, _: &HttpReque
 /// Every refusal is JSON: what actix answers by itself (a method a path does not take, a body
 /// over a limit, a failed WebSocket handshake) comes as plain text or nothing, and is rewritten
 /// here into `{code, message}` with the same status. JSON refusals pass untouched.
+/// One line per request, target `access`: method, path (never the query, which could hold a
+/// secret), status, time taken, the client's address and, once authenticated, who it was.
+async fn access_log(
+    request: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = std::time::Instant::now();
+    let (method, path) = (request.method().to_string(), request.path().to_owned());
+    let peer = request.peer_addr().map(|address| address.ip().to_string()).unwrap_or_default();
+    let result = next.call(request).await;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match &result {
+        Ok(response) => {
+            let actor =
+                response.request().extensions().get::<principal::Principal>().map(principal::Principal::describe);
+            let status = response.status().as_u16();
+            tracing::info!(target: "access", %method, %path, status, elapsed_ms, %peer, actor = actor.as_deref().unwrap_or("-"));
+        }
+        Err(error) => {
+            let status = error.as_response_error().status_code().as_u16();
+            tracing::info!(target: "access", %method, %path, status, elapsed_ms, %peer, actor = "-");
+        }
+    }
+    result
+}
+
 async fn json_errors(
     request: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -340,6 +391,7 @@ pub fn api_server(state: AppState) -> anyhow::Result<Server> {
             .app_data(web::PathConfig::default().error_handler(path_error_handler))
             .app_data(web::QueryConfig::default().error_handler(query_error_handler))
             .wrap(actix_web::middleware::from_fn(json_errors))
+            .wrap(actix_web::middleware::from_fn(access_log))
             .route("/healthz", web::get().to(cluster::healthz))
             .route("/readyz", web::get().to(cluster::readyz))
             .route("/metrics", web::get().to(crate::metrics::handler))

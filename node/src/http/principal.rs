@@ -42,6 +42,14 @@ impl Principal {
         }
     }
 
+    /// Who this is, for the access and audit logs: `operator` or `user 3 (alice)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Principal::Operator => "operator".to_owned(),
+            Principal::User { user, .. } => format!("user {} ({})", user.id.get(), user.login_name),
+        }
+    }
+
     /// What the caller may see.
     pub fn viewer(&self) -> Viewer {
         match self {
@@ -130,6 +138,25 @@ pub fn from_token(state: &AppState, token: &str, what: &str) -> Result<Principal
 /// every node (`locked_out`); every failure, and every attempt while locked, is recorded in the
 /// replicated state, and a success clears the count.
 pub async fn password_user(
+    state: &AppState,
+    peer: Option<std::net::IpAddr>,
+    login: &str,
+    password: String,
+) -> Result<User, ApiError> {
+    let result = password_checked(state, peer, login, password).await;
+    let peer = peer.map(|address| address.to_string()).unwrap_or_default();
+    match &result {
+        Ok(user) => {
+            tracing::info!(target: "audit", actor = %format!("user {} ({login})", user.id.get()), command = "Login", outcome = "applied", %peer)
+        }
+        Err(error) => {
+            tracing::info!(target: "audit", actor = %format!("login {login:?}"), command = "Login", outcome = "rejected", code = %error.code, %peer)
+        }
+    }
+    result
+}
+
+async fn password_checked(
     state: &AppState,
     peer: Option<std::net::IpAddr>,
     login: &str,
