@@ -119,10 +119,28 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     actix::System::with_tokio_rt(|| runtime).block_on(serve(config, args.demo_traffic, args.clock_rate))
 }
 
+/// An error opening the data directory; when RocksDB or the snapshot says it is corrupt, the
+/// error says so and how to rebuild the node from its peers (it holds nothing they lack).
+fn corrupt_or(config: &NodeConfig, message: String) -> anyhow::Error {
+    if !message.contains("Corruption") && !message.contains("corrupt") {
+        return anyhow::anyhow!("{message}");
+    }
+    let (id, dir) = (config.node_id, config.data_dir.display());
+    anyhow::anyhow!(
+        "the data directory {dir} is corrupt: {message}\n\
+         This node cannot start from it. In a cluster its peers hold every write it acknowledged; rebuild it from them:\n  \
+         1. on a running node: tandem cluster remove-node --node <its API URL> --id {id}\n  \
+         2. move {dir} aside (keep it for a post-mortem)\n  \
+         3. start this node with its configuration minus [[initial_members]], so it waits to be added\n  \
+         4. tandem cluster add-node --node <API URL> --id {id} ... then tandem cluster promote --node <API URL> --id {id}\n\
+         A single node has no peers: restore its data directory from a backup."
+    )
+}
+
 async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
-    let store = RocksStore::open(&config.data_dir.join("db")).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = RocksStore::open(&config.data_dir.join("db")).map_err(|e| corrupt_or(&config, e.to_string()))?;
     let (token, token_created) = crate::token::load_or_create(&config.data_dir, config.admin_token.as_deref())?;
 
     let transport = match &config.tls {
@@ -154,7 +172,7 @@ async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyho
         timer_tick: Duration::from_millis(TIMER_TICK_MS),
     })
     .await
-    .map_err(anyhow::Error::msg)?;
+    .map_err(|error| corrupt_or(&config, error.to_string()))?;
     let replica = host.replica.clone();
     if let Some(scaled) = &scaled {
         scaled.continue_from(replica.state().read().center.time_ms());

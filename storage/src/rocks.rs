@@ -31,6 +31,10 @@ impl RocksStore {
         options.set_use_fsync(false); // fdatasync is enough for the WAL.
         options.set_manual_wal_flush(false);
         options.set_keep_log_file_num(4);
+        // Every acknowledged write is synced, so only a record being written at a crash can be
+        // torn: tolerate that one at the tail, and refuse to open on corruption anywhere else
+        // (point-in-time recovery would silently drop acknowledged Raft entries after it).
+        options.set_wal_recovery_mode(rocksdb::DBRecoveryMode::TolerateCorruptedTailRecords);
         options.set_compression_type(rocksdb::DBCompressionType::None);
         let descriptors = Cf::ALL.iter().map(|cf| {
             let mut cf_options = Options::default();
