@@ -95,8 +95,9 @@ pub fn cti_url(api_url: &str) -> String {
 pub fn tls_config(ca_pem: Option<&[u8]>) -> Result<Arc<rustls::ClientConfig>, ClientError> {
     let mut roots = rustls::RootCertStore::empty();
     match ca_pem {
-        Some(mut pem) => {
-            for certificate in rustls_pemfile::certs(&mut pem) {
+        Some(pem) => {
+            use rustls::pki_types::pem::PemObject;
+            for certificate in rustls::pki_types::CertificateDer::pem_slice_iter(pem) {
                 let certificate = certificate.map_err(|error| ClientError::Tls(format!("reading the CA: {error}")))?;
                 roots.add(certificate).map_err(|error| ClientError::Tls(format!("adding the CA: {error}")))?;
             }
