@@ -101,6 +101,9 @@ pub struct Center {
     /// the replicated state so a lockout holds on every node (an attacker cannot rotate nodes).
     #[serde(default)]
     pub(crate) login_failures: BTreeMap<UserId, crate::config::user::LoginFailures>,
+    /// When each user's session tokens were last revoked (logout, password or role change).
+    #[serde(default)]
+    pub(crate) tokens_revoked_at: BTreeMap<UserId, u64>,
     /// The calls on the built-in switch; a call is removed when it ends.
     #[serde(default)]
     pub(crate) calls: Table<CallId, Call>,

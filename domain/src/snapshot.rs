@@ -86,6 +86,8 @@ pub(crate) struct StoredCenter {
     #[serde(default)]
     login_failures: BTreeMap<UserId, crate::LoginFailures>,
     #[serde(default)]
+    tokens_revoked_at: BTreeMap<UserId, u64>,
+    #[serde(default)]
     calls: Table<CallId, Call>,
     #[serde(default)]
     dialed_numbers: Table<DialedNumberId, DialedNumber>,
@@ -124,6 +126,7 @@ impl From<StoredCenter> for Center {
             users: stored.users,
             session_key: stored.session_key,
             login_failures: stored.login_failures,
+            tokens_revoked_at: stored.tokens_revoked_at,
             calls: stored.calls,
             dialed_numbers: stored.dialed_numbers,
             chats: stored.chats,

@@ -198,7 +198,13 @@ pub fn resume_token(key: &str, user: UserId, now_ms: u64) -> String {
 }
 
 /// The user a resume token names, if the signature holds and it has not expired.
+#[cfg(test)]
 pub fn check_resume_token(key: &str, token: &str, now_ms: u64) -> Option<UserId> {
+    check_resume_token_issued(key, token, now_ms).map(|(user, _)| user)
+}
+
+/// As [`check_resume_token`], with when the token was issued.
+pub fn check_resume_token_issued(key: &str, token: &str, now_ms: u64) -> Option<(UserId, u64)> {
     let (payload, given) = token.rsplit_once('.')?;
     let expected = signature(key, payload);
     if !crate::token::matches(&expected, given) {
@@ -212,7 +218,7 @@ pub fn check_resume_token(key: &str, token: &str, now_ms: u64) -> Option<UserId>
     if now_ms.saturating_sub(issued) > RESUME_TOKEN_LIFETIME_MS {
         return None;
     }
-    user.parse().ok().map(UserId)
+    user.parse().ok().map(|user| (UserId(user), issued))
 }
 
 #[cfg(test)]

@@ -87,3 +87,58 @@ fn hole_5_plain_http_on_a_non_loopback_address_is_refused_at_start() {
         "the reason and what to set: {stderr}"
     );
 }
+
+/// Hardening hole 4: tokens survived logout and password changes. Now a logout ends every
+/// token of the user on every node, and so does an administrator's change of its password.
+#[test]
+fn hole_4_logout_and_a_password_change_revoke_the_users_tokens_on_every_node() {
+    let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], RaftTuning::fast());
+    cluster.start_all();
+    let admin = cluster.client(1).clone();
+    let ada = created_id(
+        &admin,
+        "/api/v1/users",
+        json!({"login_name": "ada", "role": "administrator", "password": PASSWORD}),
+    );
+    let token = |node: u64| {
+        let reply = cluster
+            .client(node)
+            .with_token(None)
+            .post("/api/v1/sessions", &json!({"login": "ada", "password": PASSWORD}))
+            .expect("a reply");
+        assert_eq!(reply.status, 201, "{}", reply.text);
+        reply.json["token"].as_str().expect("a token").to_owned()
+    };
+    let works = |node: u64, token: &str| {
+        cluster.client(node).with_token(Some(token)).get("/api/v1/skills").expect("a reply").status
+    };
+
+    let (first, second) = (token(1), token(2));
+    assert_eq!((works(1, &first), works(2, &second)), (200, 200));
+    let logout = cluster
+        .client(2)
+        .with_token(Some(&second))
+        .send(Method::DELETE, "/api/v1/sessions", &Body::None, None)
+        .expect("a reply");
+    assert_eq!(logout.status, 204, "{}", logout.text);
+    tandem_tests::wait_until(Duration::from_secs(10), "both tokens refused on both nodes", || {
+        match [works(1, &first), works(2, &first), works(1, &second), works(2, &second)] {
+            [401, 401, 401, 401] => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    });
+    let refused = cluster.client(1).with_token(Some(&first)).get("/api/v1/skills").expect("a reply");
+    assert!(refused.text.contains("was revoked"), "{}", refused.text);
+
+    let fresh = token(1);
+    assert_eq!(works(2, &fresh), 200, "a login after the logout works");
+    let change = json!({"login_name": "ada", "role": "administrator", "password": "another long password"});
+    let reply = admin.send(Method::PUT, &format!("/api/v1/users/{ada}"), &Body::Json(change), None).expect("a reply");
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    tandem_tests::wait_until(Duration::from_secs(10), "the token refused after the password change", || {
+        match works(2, &fresh) {
+            401 => Ok(()),
+            other => Err(format!("{other}")),
+        }
+    });
+}

@@ -149,9 +149,18 @@ impl Center {
             return Err(Rejection::not_found("user", id));
         }
         let user = self.user_checked(id, spec, Some(id))?;
+        let before = self.users.get(id).cloned();
         self.users.replace(id, user.clone());
         // An administrator who sets a user's password or role lifts a lockout.
         self.login_failures.remove(&id);
+        // A new password, role or agent ends every session token issued before it.
+        let changed = before.is_some_and(|before| {
+            (before.password_hash.as_str(), before.role, before.agent)
+                != (user.password_hash.as_str(), user.role, user.agent)
+        });
+        if changed {
+            self.tokens_revoked_at.insert(id, self.time_ms);
+        }
         Ok(Applied::event(Event::Config(ConfigEvent::UserUpdated(UserView::from(&user)))))
     }
 
@@ -161,6 +170,7 @@ impl Center {
         }
         self.users.remove(id);
         self.login_failures.remove(&id);
+        self.tokens_revoked_at.remove(&id);
         Ok(Applied::event(Event::Config(ConfigEvent::UserDeleted(id))))
     }
 
@@ -281,6 +291,19 @@ impl Center {
         }
         failures.consecutive = failures.consecutive.saturating_add(1);
         failures.last_ms = now_ms;
+        Applied::default()
+    }
+
+    /// When `user`'s session tokens were last revoked (center time, ms): a token issued at or
+    /// before it is no longer valid. 0: never.
+    pub fn tokens_revoked_at(&self, user: UserId) -> u64 {
+        self.tokens_revoked_at.get(&user).copied().unwrap_or(0)
+    }
+
+    pub(crate) fn tokens_revoked(&mut self, user: UserId) -> Applied {
+        if self.users.get(user).is_some() {
+            self.tokens_revoked_at.insert(user, self.time_ms);
+        }
         Applied::default()
     }
 

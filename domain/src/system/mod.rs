@@ -32,6 +32,11 @@ pub enum SystemCommand {
         /// The user named at login.
         user: crate::UserId,
     },
+    /// The user logged out: every session token issued to it until now stops working.
+    RevokeTokens {
+        /// The user who logged out.
+        user: crate::UserId,
+    },
     /// A login as this user succeeded: its consecutive failures start over.
     LoginSucceeded {
         /// The user who logged in.
@@ -58,6 +63,7 @@ impl Center {
             SystemCommand::SetSessionKey { key } => self.session_key_set(key),
             SystemCommand::LoginFailed { user } => Ok(self.login_failed(*user)),
             SystemCommand::LoginSucceeded { user } => Ok(self.login_succeeded(*user)),
+            SystemCommand::RevokeTokens { user } => Ok(self.tokens_revoked(*user)),
             #[cfg(feature = "planted-bugs")]
             SystemCommand::PlantBugs(bugs) => Ok(self.bugs_planted(*bugs)),
         }
@@ -72,7 +78,8 @@ impl SystemCommand {
             | SystemCommand::Noop
             | SystemCommand::Expire { .. }
             | SystemCommand::LoginFailed { .. }
-            | SystemCommand::LoginSucceeded { .. } => Scope::Administration,
+            | SystemCommand::LoginSucceeded { .. }
+            | SystemCommand::RevokeTokens { .. } => Scope::Administration,
             #[cfg(feature = "planted-bugs")]
             SystemCommand::PlantBugs(_) => Scope::Administration,
         }

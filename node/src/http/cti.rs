@@ -140,7 +140,6 @@ async fn log_in(
     };
     let session_id = super::generated_request_id().replacen("node-", "s-", 1);
     let user_id = identity.user().map_or(UserId(0), |user| user.id);
-    let now_ms = state.clock.now_ms();
     // Log the agent in if it is out (a first login, or AutoLogin after a forced logout).
     if let Some(agent) = agent {
         let logged_out =
@@ -163,7 +162,7 @@ async fn log_in(
     }
     let result = LoginResult {
         session_id,
-        resume_token: credentials::resume_token(&key, user_id, now_ms),
+        resume_token: credentials::resume_token(&key, user_id, principal::token_issued_ms(state)),
         user: user_id.get(),
         role: identity.user().map_or(Role::Administrator, |user| user.role).as_str().into(),
         agent: agent.map_or(0, AgentId::get),

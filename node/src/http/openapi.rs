@@ -320,7 +320,10 @@ pub fn document() -> Value {
         "summary": "Log in with a password: a bearer token for REST and streams (the one a desktop resumes with).",
         "security": [], "requestBody": json_body(reference("SessionRequest")),
         "responses": with_errors(json!({ "201": { "description": "The token.",
-            "content": { "application/json": { "schema": reference("SessionToken") } } } })) } }),
+            "content": { "application/json": { "schema": reference("SessionToken") } } } })) },
+        "delete": {
+        "summary": "Log out everywhere: every token issued to the caller's user until now (REST and desktop resume tokens) stops working.",
+        "responses": with_errors(json!({ "204": { "description": "Logged out." } })) } }),
     );
     document_roles(&mut paths);
     json!({
@@ -338,7 +341,7 @@ pub fn document() -> Value {
 /// Who may call an operation beyond administrators, by path and method; every other operation
 /// is administrators' (the administrator token, or a user with the administrator role). The
 /// domain decides the rest when the request applies (decision 0024).
-const USER_OPERATIONS: [(&str, &str, &str); 9] = [
+const USER_OPERATIONS: [(&str, &str, &str); 10] = [
     ("/api/v1/agents/{id}/actions", "post", "agent (for itself), supervisor (for itself and its teams' agents)"),
     ("/api/v1/agents/{id}/status", "get", "agent (itself), supervisor (itself and its teams' agents)"),
     ("/api/v1/contacts", "get", "agent (the contacts it holds), supervisor (also its teams' agents')"),
@@ -348,6 +351,7 @@ const USER_OPERATIONS: [(&str, &str, &str); 9] = [
     ("/api/v1/team-messages", "post", "supervisor (as the sender, to the teams it supervises)"),
     ("/api/v1/team-messages/{id}", "delete", "supervisor (the messages it sent)"),
     ("/api/v1/sessions", "post", "anyone with a user's password"),
+    ("/api/v1/sessions", "delete", "any user (itself)"),
 ];
 
 /// Writes each operation's roles into its description and `x-roles`.

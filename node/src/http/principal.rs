@@ -123,7 +123,13 @@ pub fn from_token(state: &AppState, token: &str, what: &str) -> Result<Principal
         let data = shared.read();
         let invalid = || unauthorized(&format!("The {what} is not valid or has expired; log in again."));
         let key = data.center.session_key().ok_or_else(invalid)?;
-        let id = credentials::check_resume_token(key, token, state.clock.now_ms()).ok_or_else(invalid)?;
+        let (id, issued) =
+            credentials::check_resume_token_issued(key, token, state.clock.now_ms()).ok_or_else(invalid)?;
+        if issued <= data.center.tokens_revoked_at(id) {
+            return Err(unauthorized(&format!(
+                "The {what} was revoked (a logout, or a change of the user's password or role); log in again."
+            )));
+        }
         data.center.user(id).cloned().ok_or_else(|| unauthorized(&format!("The {what}'s user no longer exists.")))?
     };
     Ok(Principal::for_user(state, user))
@@ -318,7 +324,7 @@ async fn create_session(
     let key = super::cti::session_key(&state)
         .await
         .map_err(|error| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_leader", error))?;
-    let now_ms = state.clock.now_ms();
+    let now_ms = token_issued_ms(&state);
     Ok(HttpResponse::Created().json(SessionToken {
         token: credentials::resume_token(&key, user.id, now_ms),
         expires_ms: now_ms + credentials::RESUME_TOKEN_LIFETIME_MS,
@@ -329,6 +335,30 @@ async fn create_session(
 }
 
 /// Adds the session route to the `/api/v1` scope.
+/// `DELETE /api/v1/sessions`: logs the caller out everywhere: every token issued to its user
+/// until now (REST and desktop resume tokens, on every node) stops working.
+async fn delete_session(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let principal = authorize(&state, &request)?;
+    remember(&request, &principal);
+    if let Some(user) = principal.user() {
+        let revoke = Command::System(SystemCommand::RevokeTokens { user: user.id });
+        match super::submit_by(&state, Actor::Operator, super::generated_request_id(), revoke).await? {
+            tandem_domain::Outcome::Applied(_) => {}
+            tandem_domain::Outcome::Rejected(rejection) => return Err(rejection.into()),
+        }
+        tracing::info!(target: "audit", actor = %principal.describe(), command = "Logout", outcome = "applied");
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// When a token issued now is stamped: this node's clock, but never at or before the center's
+/// time, so a token issued just after a revocation (applied at the leader's clock, which may be
+/// ahead of this node's) is not taken for one issued before it.
+pub fn token_issued_ms(state: &AppState) -> u64 {
+    let center_ms = state.replica.state().read().center.time_ms();
+    state.clock.now_ms().max(center_ms + 1)
+}
+
 pub fn routes(scope: Scope) -> Scope {
-    scope.route("/sessions", web::post().to(create_session))
+    scope.route("/sessions", web::post().to(create_session)).route("/sessions", web::delete().to(delete_session))
 }
