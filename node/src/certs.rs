@@ -55,6 +55,7 @@ fn load_or_create_ca(dir: &Path) -> anyhow::Result<(CertificateParams, KeyPair)>
     params.distinguished_name.push(DnType::CommonName, "Tandem cluster CA");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    valid_for(&mut params, CA_LIFETIME);
     let cert = params.clone().self_signed(&key)?;
     let ca_path = dir.join("ca.crt");
     if !ca_path.exists() {
@@ -81,7 +82,24 @@ fn leaf_params(common_name: &str, host: Option<&str>) -> anyhow::Result<Certific
     params.distinguished_name.push(DnType::CommonName, common_name);
     params.extended_key_usages =
         vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth, rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+    valid_for(&mut params, LEAF_LIFETIME);
     Ok(params)
+}
+
+/// How long a node's or the API's certificate is valid: a year, so a stolen key stops working
+/// and renewal is a routine the operator practises (`tandem certs` again, then a rolling
+/// restart), not a surprise.
+const LEAF_LIFETIME: time::Duration = time::Duration::days(365);
+
+/// How long the cluster CA is valid.
+const CA_LIFETIME: time::Duration = time::Duration::days(10 * 365);
+
+/// Valid from an hour ago (clocks that disagree a little) for `lifetime`. rcgen's default is
+/// until the year 4096.
+fn valid_for(params: &mut CertificateParams, lifetime: time::Duration) {
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::hours(1);
+    params.not_after = now + lifetime;
 }
 
 /// A self-signed certificate for the API listener, created on first start.
@@ -111,4 +129,22 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
     file.write_all(contents.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hardening hole 6 (lifetime): certificates were valid until the year 4096.
+    #[test]
+    fn hole_6_node_certificates_are_valid_for_a_year_and_the_ca_for_ten() {
+        let now = time::OffsetDateTime::now_utc();
+        let leaf = leaf_params("tandem-node-1", Some("a.example.net")).expect("params");
+        let days = (leaf.not_after - now).whole_days();
+        assert!((364..=365).contains(&days), "{days} days");
+        assert!(leaf.not_before < now && now - leaf.not_before <= time::Duration::hours(1));
+        let dir = tempfile::tempdir().expect("a directory");
+        let (ca, _) = load_or_create_ca(dir.path()).expect("a CA");
+        assert!((3_649..=3_650).contains(&(ca.not_after - now).whole_days()));
+    }
 }
