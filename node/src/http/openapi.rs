@@ -232,7 +232,11 @@ fn contact_paths(paths: &mut Map<String, Value>) {
             "content": { "application/json": { "schema": reference("CallControls") } } } })) } }),
     );
     paths.insert("/api/v1/events".into(), stream("Every applied event (supervisors), resumable by event index."));
-    paths.insert("/api/v1/agents/{id}/events".into(), stream("One agent's events, resumable by event index."));
+    let mut agent_events = stream("One agent's events, resumable by event index.");
+    if let Some(parameters) = agent_events["get"]["parameters"].as_array_mut() {
+        parameters.insert(0, id[0].clone());
+    }
+    paths.insert("/api/v1/agents/{id}/events".into(), agent_events);
     paths.insert(
         "/api/v1/statistics/stream".into(),
         json!({ "get": {
@@ -300,12 +304,12 @@ pub fn document() -> Value {
     );
     paths.insert(
         "/api/v1/cluster/nodes/{id}/promote".into(),
-        json!({ "post": { "summary": "Make a learner a voter.",
+        json!({ "post": { "summary": "Make a learner a voter.", "parameters": id,
         "responses": with_errors(json!({ "200": { "description": "Promoted." } })) } }),
     );
     paths.insert(
         "/api/v1/cluster/nodes/{id}".into(),
-        json!({ "delete": { "summary": "Remove a node.",
+        json!({ "delete": { "summary": "Remove a node.", "parameters": id,
         "responses": with_errors(json!({ "204": { "description": "Removed." } })) } }),
     );
     paths.insert(
@@ -359,6 +363,9 @@ fn document_roles(paths: &mut Map<String, Value>) {
     for (path, operations) in paths.iter_mut() {
         let Some(operations) = operations.as_object_mut() else { continue };
         for (method, operation) in operations.iter_mut() {
+            if !operation.is_object() {
+                continue; // path-level "parameters", not an operation
+            }
             let opened = USER_OPERATIONS.iter().find(|(p, m, _)| p == path && m == method).map(|(_, _, who)| *who);
             let roles = match (path.as_str(), opened) {
                 ("/api/v1/sessions", Some(who)) => who.to_owned(),
