@@ -1,8 +1,11 @@
 //! Certificates for node-to-node mutual TLS and for the API's generated certificate.
 //!
 //! rcgen does the X.509 work. `tandem certs` writes a cluster CA and one certificate per node;
-//! each node certificate names `localhost`, 127.0.0.1 and the node's own host, and is signed by
-//! the CA, which every node trusts for both client and server authentication.
+//! each node certificate names `localhost`, 127.0.0.1, the node's own host and its node id (as
+//! the DNS name `node-<id>.cluster.tandem.internal`, which both ends of a node-to-node
+//! connection check), and is signed by the CA, which every node trusts for both client and
+//! server authentication. `tandem certs rotate` reissues node certificates under the same CA;
+//! running nodes read the new files on their next connection, so no restart is needed.
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +13,28 @@ use anyhow::Context;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose, SanType};
 
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct CertsArgs {
+    #[command(subcommand)]
+    pub action: Option<CertsAction>,
+    /// Directory to write ca.crt, ca.key and node-<id>.crt/.key into (created if missing).
+    #[arg(long, required = true)]
+    pub dir: Option<PathBuf>,
+    /// A node as `<id>` or `<id>:<host>` (repeatable); its certificate also names the host.
+    #[arg(long = "node", required = true)]
+    pub nodes: Vec<String>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum CertsAction {
+    /// Reissue node certificates under the existing cluster CA, replacing the files in place;
+    /// running nodes pick them up on their next connection (pooled connections end within 30 s
+    /// of going idle). Copy each node's new pair to its machine if the nodes do not share `dir`.
+    Rotate(IssueArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IssueArgs {
     /// Directory to write ca.crt, ca.key and node-<id>.crt/.key into (created if missing).
     #[arg(long)]
     pub dir: PathBuf,
@@ -19,22 +43,53 @@ pub struct CertsArgs {
     pub nodes: Vec<String>,
 }
 
-pub fn generate(args: CertsArgs) -> anyhow::Result<()> {
+pub fn run(args: CertsArgs) -> anyhow::Result<()> {
+    match (args.action, args.dir) {
+        (Some(CertsAction::Rotate(issue)), _) => generate(issue, Ca::MustExist),
+        (None, Some(dir)) => generate(IssueArgs { dir, nodes: args.nodes }, Ca::CreateIfMissing),
+        (None, None) => anyhow::bail!("--dir is required"),
+    }
+}
+
+/// Whether a missing CA may be created: never when rotating, since certificates from a new CA
+/// would not be trusted by the nodes running on the old one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ca {
+    CreateIfMissing,
+    MustExist,
+}
+
+fn generate(args: IssueArgs, ca: Ca) -> anyhow::Result<()> {
+    if ca == Ca::MustExist && !args.dir.join("ca.key").exists() {
+        anyhow::bail!(
+            "{} holds no ca.key: rotation reissues node certificates under the cluster's existing CA; point --dir at \
+             the directory `tandem certs` wrote it to",
+            args.dir.display()
+        );
+    }
     std::fs::create_dir_all(&args.dir).with_context(|| format!("creating {}", args.dir.display()))?;
     let (ca_params, ca_key) = load_or_create_ca(&args.dir)?;
     let ca_cert = ca_params.self_signed(&ca_key)?;
+    let mut nodes = Vec::new();
     for node in &args.nodes {
         let (id, host) = match node.split_once(':') {
             Some((id, host)) => (id, Some(host)),
             None => (node.as_str(), None),
         };
         let id: u64 = id.parse().with_context(|| format!("node id in '{node}' must be a number"))?;
+        nodes.push((id, host));
+    }
+    for (id, host) in nodes {
         let key = KeyPair::generate()?;
-        let params = leaf_params(&format!("tandem-node-{id}"), host)?;
+        let mut params = leaf_params(&format!("tandem-node-{id}"), host)?;
+        params.subject_alt_names.push(SanType::DnsName(tandem_raft::https::node_name(id).try_into()?));
         let cert = params.signed_by(&key, &ca_cert, &ca_key)?;
+        // Key first, then certificate, each replaced whole: a node reading between the two
+        // sees a pair that does not match, keeps its last good one and reads again later.
         write_private(&args.dir.join(format!("node-{id}.key")), &key.serialize_pem())?;
-        std::fs::write(args.dir.join(format!("node-{id}.crt")), cert.pem())?;
-        println!("node {id}: {}/node-{id}.crt", args.dir.display());
+        write_atomic(&args.dir.join(format!("node-{id}.crt")), &cert.pem(), 0o644)?;
+        let verb = if ca == Ca::MustExist { "reissued" } else { "written" };
+        println!("node {id}: {}/node-{id}.crt {verb}, valid for a year", args.dir.display());
     }
     println!("CA: {}/ca.crt", args.dir.display());
     Ok(())
@@ -118,16 +173,27 @@ pub fn ensure_api_certificate(dir: &Path) -> anyhow::Result<(PathBuf, PathBuf)> 
 }
 
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    write_atomic(path, contents, 0o600)
+}
+
+/// Writes `contents` to a file beside `path` and renames it over `path`, so a reader sees the
+/// old file or the new one, never half of one.
+fn write_atomic(path: &Path, contents: &str, mode: u32) -> anyhow::Result<()> {
     use std::io::Write;
+    let partial = path.with_extension("partial");
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+        options.mode(mode);
     }
-    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(&partial).with_context(|| format!("creating {}", partial.display()))?;
     file.write_all(contents.as_bytes())?;
+    file.sync_all()?;
+    std::fs::rename(&partial, path).with_context(|| format!("replacing {}", path.display()))?;
     Ok(())
 }
 

@@ -50,7 +50,7 @@ enum Command {
     /// Inspect and change cluster membership through any node's API.
     #[command(subcommand)]
     Cluster(cli::ClusterCommand),
-    /// Create a cluster CA and node certificates for node-to-node mutual TLS.
+    /// Create a cluster CA and node certificates for node-to-node mutual TLS (`rotate`: reissue them).
     Certs(certs::CertsArgs),
     /// Simulate a cluster deterministically under faults, from a seed (replays exactly).
     Sim(sim::SimArgs),
@@ -72,7 +72,7 @@ fn main() -> anyhow::Result<()> {
     match args.command {
         Command::Run(args) => run::run(args),
         Command::Cluster(command) => cli::cluster(command),
-        Command::Certs(args) => certs::generate(args),
+        Command::Certs(args) => certs::run(args),
         Command::Sim(args) => sim::sim(args),
         Command::Call(args) => call::call(args),
     }

@@ -78,13 +78,14 @@ pub enum NodeTransport {
 impl Transport for NodeTransport {
     async fn call(
         &self,
+        target: tandem_raft::NodeId,
         raft_addr: &str,
         path: &'static str,
         body: Vec<u8>,
         deadline: Duration,
     ) -> Result<Vec<u8>, TransportError> {
         match self {
-            NodeTransport::Https(https) => https.call(raft_addr, path, body, deadline).await,
+            NodeTransport::Https(https) => https.call(target, raft_addr, path, body, deadline).await,
             NodeTransport::Alone => Err(TransportError::Unreachable(format!(
                 "{raft_addr}: this node has no node-to-node listener configured (raft_listen and tls)"
             ))),

@@ -17,6 +17,7 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 use crate::network::{Transport, PATH_FORWARD};
 use crate::replica::{ForwardFailure, ForwardRequest};
 use crate::wire;
+use crate::NodeId;
 
 /// Entries in one forwarded request, at most.
 pub const FORWARD_ENTRY_COUNT_MAX: usize = 512;
@@ -42,6 +43,7 @@ pub enum ForwardError {
 }
 
 struct Pending {
+    leader: NodeId,
     raft_addr: String,
     entry: Entry,
     deadline: Duration,
@@ -60,10 +62,16 @@ impl Forwarder {
         Forwarder { queue }
     }
 
-    /// Sends `entry` to the leader at `raft_addr` and waits for its outcome, at most `deadline`.
-    pub async fn forward(&self, raft_addr: &str, entry: Entry, deadline: Duration) -> Result<Outcome, ForwardError> {
+    /// Sends `entry` to `leader` at `raft_addr` and waits for its outcome, at most `deadline`.
+    pub async fn forward(
+        &self,
+        leader: NodeId,
+        raft_addr: &str,
+        entry: Entry,
+        deadline: Duration,
+    ) -> Result<Outcome, ForwardError> {
         let (reply, outcome) = oneshot::channel();
-        let pending = Pending { raft_addr: raft_addr.to_string(), entry, deadline, reply };
+        let pending = Pending { leader, raft_addr: raft_addr.to_string(), entry, deadline, reply };
         if self.queue.send(pending).await.is_err() {
             return Err(ForwardError::Retry);
         }
@@ -83,24 +91,24 @@ async fn forward_loop<T: Transport>(transport: T, mut receiver: mpsc::Receiver<P
             }
         }
         // Writes queued during a leadership change may name different leaders.
-        let mut by_leader: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
+        let mut by_leader: BTreeMap<(NodeId, String), Vec<Pending>> = BTreeMap::new();
         for pending in batch {
-            by_leader.entry(pending.raft_addr.clone()).or_default().push(pending);
+            by_leader.entry((pending.leader, pending.raft_addr.clone())).or_default().push(pending);
         }
         let transport = transport.clone();
         tokio::spawn(async move {
-            for (raft_addr, batch) in by_leader {
-                send(&transport, &raft_addr, batch).await;
+            for ((leader, raft_addr), batch) in by_leader {
+                send(&transport, leader, &raft_addr, batch).await;
             }
             drop(permit);
         });
     }
 }
 
-async fn send<T: Transport>(transport: &T, raft_addr: &str, batch: Vec<Pending>) {
+async fn send<T: Transport>(transport: &T, leader: NodeId, raft_addr: &str, batch: Vec<Pending>) {
     let deadline = batch.iter().map(|p| p.deadline).min().unwrap_or(Duration::ZERO);
     let request = ForwardRequest::Writes(batch.iter().map(|p| p.entry.clone()).collect());
-    let outcomes = match call::<T, Vec<ForwardedOutcome>>(transport, raft_addr, &request, deadline).await {
+    let outcomes = match call::<T, Vec<ForwardedOutcome>>(transport, leader, raft_addr, &request, deadline).await {
         Ok(outcomes) if outcomes.len() == batch.len() => outcomes,
         Ok(_) | Err(_) => {
             for pending in batch {
@@ -135,6 +143,7 @@ pub(crate) enum CallError {
 /// Both the batching forwarder and single membership changes go through here.
 pub(crate) async fn call<T: Transport, R: serde::de::DeserializeOwned>(
     transport: &T,
+    leader: NodeId,
     raft_addr: &str,
     request: &ForwardRequest,
     deadline: Duration,
@@ -142,7 +151,7 @@ pub(crate) async fn call<T: Transport, R: serde::de::DeserializeOwned>(
     let json = serde_json::to_vec(request).map_err(|e| CallError::Malformed(e.to_string()))?;
     let body = prost::Message::encode_to_vec(&wire::PbForward { entry: json });
     let reply = transport
-        .call(raft_addr, PATH_FORWARD, body, deadline)
+        .call(leader, raft_addr, PATH_FORWARD, body, deadline)
         .await
         .map_err(|e| CallError::Unreachable(e.to_string()))?;
     match wire::decode_reply::<ForwardFailure>(&reply) {

@@ -1,19 +1,32 @@
 //! The production [`Transport`]: HTTPS with mutual TLS between nodes.
 //!
 //! Each node holds a certificate signed by the cluster's CA and accepts only peers that present
-//! one too, so a process that merely reaches the port cannot vote or append. Connections are
-//! pooled and kept alive by reqwest; each call has the deadline openraft gave it.
+//! one too, so a process that merely reaches the port cannot vote or append. A CA signature alone
+//! would let any node speak as any other, so each certificate also names its node id (the DNS
+//! name [`node_name`]), and both ends check it: a node calling node 2 refuses an answer from a
+//! certificate that does not name node 2, and the service refuses a vote or an append whose
+//! sender the caller's certificate does not name.
+//!
+//! Certificate and key files are read again when they change on disk, so `tandem certs rotate`
+//! replaces them on a running cluster: new connections use the new pair, pooled ones end within
+//! [`POOL_IDLE_TIMEOUT`] of going idle. Connections are pooled and kept alive by reqwest, one
+//! client per peer (each checks its own node id); each call has the deadline openraft gave it.
 
-use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::server::WebPkiClientVerifier;
-use rustls::RootCertStore;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::server::{ClientHello, ParsedCertificate, WebPkiClientVerifier};
+use rustls::sign::CertifiedKey;
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::network::{Transport, TransportError};
+use crate::NodeId;
 
 pub use crate::TlsFiles;
 
@@ -56,29 +69,200 @@ fn load_roots(path: &Path) -> Result<RootCertStore, TlsError> {
     Ok(roots)
 }
 
-/// Client side: trust only the cluster CA, present our own certificate.
-pub fn client_config(files: &TlsFiles) -> Result<rustls::ClientConfig, TlsError> {
-    let roots = load_roots(&files.ca)?;
-    rustls::ClientConfig::builder_with_provider(provider())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| tls_error("protocol versions", &files.ca, e))?
-        .with_root_certificates(roots)
-        .with_client_auth_cert(load_certs(&files.cert)?, load_key(&files.key)?)
-        .map_err(|e| tls_error("client certificate", &files.cert, e))
+/// The DNS name a node's certificate carries to say which node it is. `.internal` is reserved
+/// for private use, so no public CA will ever issue it.
+pub fn node_name(node: NodeId) -> String {
+    format!("node-{node}.cluster.tandem.internal")
 }
 
-/// Server side for the node-to-node listener: require a client certificate from the cluster CA.
+/// Whether `certificate` names `node` (carries [`node_name`]). Only the name is checked here;
+/// the chain to the cluster CA is checked by the TLS handshake that delivered it.
+pub fn certificate_names_node(certificate: &CertificateDer<'_>, node: NodeId) -> bool {
+    let Ok(parsed) = ParsedCertificate::try_from(certificate) else { return false };
+    let Ok(name) = ServerName::try_from(node_name(node)) else { return false };
+    rustls::client::verify_server_name(&parsed, &name).is_ok()
+}
+
+/// The certificate a peer presented on the node-to-node listener, after the handshake checked
+/// its chain to the cluster CA.
+#[derive(Debug, Clone)]
+pub struct PeerCertificate(pub CertificateDer<'static>);
+
+impl PeerCertificate {
+    /// Whether the certificate names `node`.
+    pub fn names(&self, node: NodeId) -> bool {
+        certificate_names_node(&self.0, node)
+    }
+}
+
+/// This node's certificate and key, read again whenever either file changes on disk. A pair
+/// that does not load (a half-written rotation, a key that does not match) is logged and the
+/// last good pair stays in use until the files are right.
+#[derive(Debug)]
+pub struct CertificateFiles {
+    cert: PathBuf,
+    key: PathBuf,
+    loaded: Mutex<Loaded>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    stamp: (Option<SystemTime>, Option<SystemTime>),
+    key: Arc<CertifiedKey>,
+}
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|metadata| metadata.modified()).ok()
+}
+
+impl CertificateFiles {
+    pub fn load(cert: &Path, key: &Path) -> Result<CertificateFiles, TlsError> {
+        let stamp = (modified(cert), modified(key));
+        let certified = Self::read(cert, key)?;
+        Ok(CertificateFiles {
+            cert: cert.to_path_buf(),
+            key: key.to_path_buf(),
+            loaded: Mutex::new(Loaded { stamp, key: certified }),
+        })
+    }
+
+    fn read(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
+        let certified = CertifiedKey::from_der(load_certs(cert)?, load_key(key)?, &provider())
+            .map_err(|e| tls_error("certificate and key", cert, e))?;
+        Ok(Arc::new(certified))
+    }
+
+    /// The pair to present now: the files as they are, if they changed and load.
+    pub fn current(&self) -> Arc<CertifiedKey> {
+        let mut loaded = self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let stamp = (modified(&self.cert), modified(&self.key));
+        if stamp != loaded.stamp {
+            match Self::read(&self.cert, &self.key) {
+                Ok(key) => {
+                    tracing::info!(cert = %self.cert.display(), "node certificate reloaded");
+                    *loaded = Loaded { stamp, key };
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "node certificate changed but does not load; keeping the last one")
+                }
+            }
+        }
+        loaded.key.clone()
+    }
+}
+
+impl rustls::server::ResolvesServerCert for CertificateFiles {
+    fn resolve(&self, _hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.current())
+    }
+}
+
+impl rustls::client::ResolvesClientCert for CertificateFiles {
+    fn resolve(&self, _root_hints: &[&[u8]], _schemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        Some(self.current())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+/// The cluster CA's check, then: the certificate names the node this client was made for.
+#[derive(Debug)]
+struct NodeVerifier {
+    chain: Arc<WebPkiServerVerifier>,
+    node: NodeId,
+}
+
+impl ServerCertVerifier for NodeVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verified = self.chain.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)?;
+        if !certificate_names_node(end_entity, self.node) {
+            return Err(rustls::Error::General(format!(
+                "the certificate at this address does not name node {} ({}); the address belongs to another node, \
+                 or the certificate predates node ids in certificates (reissue it with `tandem certs rotate`)",
+                self.node,
+                node_name(self.node)
+            )));
+        }
+        Ok(verified)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.chain.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.chain.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.chain.supported_verify_schemes()
+    }
+}
+
+/// What every outbound connection shares: the cluster CA and this node's certificate.
+#[derive(Debug, Clone)]
+pub struct ClientIdentity {
+    roots: Arc<RootCertStore>,
+    own: Arc<CertificateFiles>,
+    ca: PathBuf,
+}
+
+impl ClientIdentity {
+    pub fn load(files: &TlsFiles) -> Result<ClientIdentity, TlsError> {
+        Ok(ClientIdentity {
+            roots: Arc::new(load_roots(&files.ca)?),
+            own: Arc::new(CertificateFiles::load(&files.cert, &files.key)?),
+            ca: files.ca.clone(),
+        })
+    }
+
+    /// Client side for calls to `node`: trust only the cluster CA, accept only a certificate
+    /// that names `node`, present our own certificate.
+    pub fn config_for(&self, node: NodeId) -> Result<rustls::ClientConfig, TlsError> {
+        let chain = WebPkiServerVerifier::builder_with_provider(self.roots.clone(), provider())
+            .build()
+            .map_err(|e| tls_error("server verifier", &self.ca, e))?;
+        Ok(rustls::ClientConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| tls_error("protocol versions", &self.ca, e))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NodeVerifier { chain, node }))
+            .with_client_cert_resolver(self.own.clone()))
+    }
+}
+
+/// Server side for the node-to-node listener: require a client certificate from the cluster CA
+/// (which node it names is checked per RPC, see [`PeerCertificate`]); present this node's
+/// certificate as it is on disk.
 pub fn mutual_server_config(files: &TlsFiles) -> Result<rustls::ServerConfig, TlsError> {
     let roots = Arc::new(load_roots(&files.ca)?);
     let verifier = WebPkiClientVerifier::builder_with_provider(roots, provider())
         .build()
         .map_err(|e| tls_error("client verifier", &files.ca, e))?;
-    rustls::ServerConfig::builder_with_provider(provider())
+    Ok(rustls::ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| tls_error("protocol versions", &files.ca, e))?
         .with_client_cert_verifier(verifier)
-        .with_single_cert(load_certs(&files.cert)?, load_key(&files.key)?)
-        .map_err(|e| tls_error("server certificate", &files.cert, e))
+        .with_cert_resolver(Arc::new(CertificateFiles::load(&files.cert, &files.key)?)))
 }
 
 /// Server side for the public API listener: server certificate only.
@@ -98,34 +282,46 @@ const CONNECT_TIMEOUT: Duration = Duration::from_millis(500);
 
 #[derive(Clone)]
 pub struct HttpsTransport {
-    client: reqwest::Client,
+    identity: ClientIdentity,
+    /// One pooled client per peer, since each checks that peer's node id.
+    clients: Arc<Mutex<BTreeMap<NodeId, reqwest::Client>>>,
 }
 
 impl HttpsTransport {
     pub fn new(files: &TlsFiles) -> Result<HttpsTransport, TlsError> {
-        let config = client_config(files)?;
+        let identity = ClientIdentity::load(files)?;
+        Ok(HttpsTransport { identity, clients: Arc::default() })
+    }
+
+    fn client(&self, node: NodeId) -> Result<reqwest::Client, TlsError> {
+        let mut clients = self.clients.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(client) = clients.get(&node) {
+            return Ok(client.clone());
+        }
         let client = reqwest::Client::builder()
-            .use_preconfigured_tls(config)
+            .use_preconfigured_tls(self.identity.config_for(node)?)
             .connect_timeout(CONNECT_TIMEOUT)
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .tcp_nodelay(true)
             .build()
-            .map_err(|e| tls_error("client", &files.cert, e))?;
-        Ok(HttpsTransport { client })
+            .map_err(|e| tls_error("client", &self.identity.ca, e))?;
+        clients.insert(node, client.clone());
+        Ok(client)
     }
 }
 
 impl Transport for HttpsTransport {
     async fn call(
         &self,
+        target: NodeId,
         raft_addr: &str,
         path: &'static str,
         body: Vec<u8>,
         deadline: Duration,
     ) -> Result<Vec<u8>, TransportError> {
         let url = format!("https://{raft_addr}{path}");
-        let response = self
-            .client
+        let client = self.client(target).map_err(|e| TransportError::Unreachable(format!("{url}: {e}")))?;
+        let response = client
             .post(&url)
             .timeout(deadline)
             .header("content-type", "application/x-protobuf")
@@ -134,16 +330,29 @@ impl Transport for HttpsTransport {
             .await
             .map_err(|e| {
                 if e.is_connect() {
-                    TransportError::Unreachable(format!("{url}: {e}"))
+                    TransportError::Unreachable(format!("{url}: {}", with_causes(&e)))
                 } else {
-                    TransportError::Network(format!("{url}: {e}"))
+                    TransportError::Network(format!("{url}: {}", with_causes(&e)))
                 }
             })?;
         let status = response.status();
         if !status.is_success() {
-            return Err(TransportError::Network(format!("{url}: HTTP {status}")));
+            let reason = response.text().await.unwrap_or_default();
+            return Err(TransportError::Network(format!("{url}: HTTP {status}: {reason}")));
         }
         let bytes = response.bytes().await.map_err(|e| TransportError::Network(format!("{url}: {e}")))?;
         Ok(bytes.to_vec())
     }
+}
+
+/// An error and its causes on one line: reqwest's own message hides the TLS reason.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
 }

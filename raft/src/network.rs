@@ -39,8 +39,11 @@ pub enum TransportError {
 
 /// Sends one request to a peer's node-to-node listener and returns the reply body.
 pub trait Transport: Clone + Send + Sync + 'static {
+    /// Calls node `target`, which listens at `raft_addr`; an answer from any other node is an
+    /// error.
     fn call(
         &self,
+        target: NodeId,
         raft_addr: &str,
         path: &'static str,
         body: Vec<u8>,
@@ -107,7 +110,7 @@ impl<T: Transport> Connection<T> {
     {
         let result = async {
             let body = body.map_err(|e| network_error(&e))?;
-            let reply = match self.transport.call(&self.raft_addr, path, body, option.hard_ttl()).await {
+            let reply = match self.transport.call(self.target, &self.raft_addr, path, body, option.hard_ttl()).await {
                 Ok(reply) => reply,
                 Err(error @ TransportError::Unreachable(_)) => {
                     return Err(RPCError::Unreachable(Unreachable::new(&error)))

@@ -218,7 +218,7 @@ impl<T: Transport> Replica<T> {
                 Some(leader) => match (self.member(leader), &request) {
                     (Some(member), ForwardRequest::Write(entry)) => {
                         let attempt = remaining.min(FORWARD_ATTEMPT_TIMEOUT);
-                        Some(match self.forwarder.forward(&member.raft_addr, entry.clone(), attempt).await {
+                        Some(match self.forwarder.forward(leader, &member.raft_addr, entry.clone(), attempt).await {
                             Ok(outcome) => Ok(ForwardReply::Outcome(outcome)),
                             Err(ForwardError::Retry) => Err(Attempt::Retry),
                             Err(ForwardError::Failed(error)) => Err(Attempt::Final(error)),
@@ -226,7 +226,7 @@ impl<T: Transport> Replica<T> {
                     }
                     (Some(member), _) => {
                         let attempt_deadline = Instant::now() + remaining.min(FORWARD_ATTEMPT_TIMEOUT);
-                        Some(self.forward(&member, &request, attempt_deadline).await)
+                        Some(self.forward(leader, &member, &request, attempt_deadline).await)
                     }
                     (None, _) => None,
                 },
@@ -254,12 +254,13 @@ impl<T: Transport> Replica<T> {
 
     async fn forward(
         &self,
+        leader_id: NodeId,
         leader: &Member,
         request: &ForwardRequest,
         deadline: Instant,
     ) -> Result<ForwardReply, Attempt> {
         let remaining = deadline.saturating_duration_since(Instant::now());
-        match forwarder::call(&self.transport, &leader.raft_addr, request, remaining).await {
+        match forwarder::call(&self.transport, leader_id, &leader.raft_addr, request, remaining).await {
             Ok(reply) => Ok(reply),
             Err(CallError::Unreachable(error)) => {
                 tracing::debug!(%error, leader = %leader, "forward to leader failed; retrying");
@@ -369,13 +370,25 @@ impl<T: Transport> Replica<T> {
     }
 
     /// Handles one request on the node-to-node listener: Raft RPCs and forwarded requests.
-    pub async fn handle_rpc(&self, path: &str, body: &[u8]) -> Result<Vec<u8>, crate::service::ServiceError> {
+    pub async fn handle_rpc(
+        &self,
+        path: &str,
+        body: &[u8],
+        caller: &crate::service::Caller,
+    ) -> Result<Vec<u8>, crate::service::ServiceError> {
         if path != PATH_FORWARD {
-            return crate::service::handle(&self.raft(), path, body).await;
+            return crate::service::handle(&self.raft(), path, body, caller).await;
         }
         let message: wire::PbForward = prost::Message::decode(body).map_err(wire::WireError::from)?;
         let request: ForwardRequest = serde_json::from_slice(&message.entry).map_err(wire::WireError::from)?;
         let raft = self.raft();
+        // Forwarded writes carry their own actors; only a member of the cluster may forward them.
+        let is_member = raft.metrics().borrow().membership_config.membership().nodes().any(|(id, _)| caller.is(*id));
+        if !is_member {
+            return Err(crate::service::ServiceError::Impostor(
+                "a forwarded request came from a caller that is no member of this cluster".into(),
+            ));
+        }
         let is_leader = raft.metrics().borrow().current_leader == Some(self.config.node_id);
         if let (true, ForwardRequest::Writes(entries)) = (is_leader, &request) {
             let outcomes = self.propose_all(entries.clone()).await;

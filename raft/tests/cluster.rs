@@ -9,6 +9,7 @@ use tandem_domain::ConfigCommand;
 
 use tandem_domain::{Command, Entry, Outcome, RequestId, SkillSpec};
 use tandem_raft::clock::Clock;
+use tandem_raft::service::Caller;
 use tandem_raft::{Flush, Member, NodeId, Replica, ReplicaConfig, Side, Transport, TransportError, WriteError};
 use tandem_storage::{SimStore, Store};
 
@@ -22,11 +23,14 @@ struct Registry {
 #[derive(Clone, Default)]
 struct MemTransport {
     registry: Arc<Mutex<Registry>>,
+    /// The node this copy of the transport sends for.
+    from: NodeId,
 }
 
 impl Transport for MemTransport {
     async fn call(
         &self,
+        _target: NodeId,
         raft_addr: &str,
         path: &'static str,
         body: Vec<u8>,
@@ -40,7 +44,7 @@ impl Transport for MemTransport {
             registry.replicas.get(raft_addr).and_then(Weak::upgrade)
         };
         let Some(target) = target else { return Err(TransportError::Unreachable(raft_addr.to_string())) };
-        match tokio::time::timeout(deadline, target.handle_rpc(path, &body)).await {
+        match tokio::time::timeout(deadline, target.handle_rpc(path, &body, &Caller::Node(self.from))).await {
             Ok(Ok(reply)) => Ok(reply),
             Ok(Err(e)) => Err(TransportError::Network(e.to_string())),
             Err(_) => Err(TransportError::Network("deadline".into())),
@@ -103,8 +107,11 @@ impl TestCluster {
             flush: Flush::Background,
         };
         let store: Arc<dyn Store> = Arc::new(store);
-        let replica =
-            Arc::new(Replica::start(config, store, self.transport.clone(), Arc::new(FixedClock)).await.unwrap());
+        let replica = Arc::new(
+            Replica::start(config, store, MemTransport { from: id, ..self.transport.clone() }, Arc::new(FixedClock))
+                .await
+                .unwrap(),
+        );
         let mut registry = self.transport.registry.lock().unwrap();
         registry.replicas.insert(addr(id), Arc::downgrade(&replica));
         registry.down.remove(&addr(id));

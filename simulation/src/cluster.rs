@@ -26,6 +26,7 @@ use rand_chacha::ChaCha8Rng;
 use tandem_actors::{Edge, NodeHost, NodeSeams, Queues, ReplicaCore, Tasks};
 use tandem_domain::{Entry, Outcome};
 use tandem_raft::clock::Clock;
+use tandem_raft::service::Caller;
 use tandem_raft::{Flush, Member, NodeId, Replica, SharedState, Side, Transport, TransportError, WriteError};
 use tandem_storage::{Batch, Cf, Durability, KeyValue, SimFaults, SimStore, StorageError, Store};
 use tokio::time::Instant;
@@ -375,12 +376,12 @@ impl Cluster {
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(3)).await;
                 // The copy's answer goes nowhere, as a duplicated packet's would.
-                let _ = copy.handle_rpc(path, &body).await;
+                let _ = copy.handle_rpc(path, &body, &Caller::Node(from)).await;
             });
         }
         let (reply, answer) = tokio::sync::oneshot::channel();
         tokio::spawn(async move {
-            let result = replica.handle_rpc(path, &body).await.map_err(|e| e.to_string());
+            let result = replica.handle_rpc(path, &body, &Caller::Node(from)).await.map_err(|e| e.to_string());
             // The caller may have given up; then nobody listens.
             let _ = reply.send(result);
         });
@@ -463,6 +464,7 @@ pub struct SimTransport {
 impl Transport for SimTransport {
     async fn call(
         &self,
+        _target: NodeId,
         raft_addr: &str,
         path: &'static str,
         body: Vec<u8>,

@@ -304,6 +304,11 @@ impl Cluster {
         self.node_mut(id).env.push((key.to_string(), value.to_string()));
     }
 
+    /// Where `tandem certs` wrote the CA and the node certificates the nodes' configs name.
+    pub fn certs_dir(&self) -> &std::path::Path {
+        &self.certs_dir
+    }
+
     pub fn token(&self) -> &str {
         &self.token
     }

@@ -1,6 +1,7 @@
 //! Limits at the public doors, black-box against the built binary (hardening hole 5): the
 //! login rate per client address, the lockout after failed logins (on every node), and no
-//! plain HTTP on a non-loopback address unless asked for.
+//! plain HTTP on a non-loopback address unless asked for; and tokens (hole 4): revoked on logout
+//! and password change, and the administrator token never in a URL.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -141,4 +142,30 @@ fn hole_4_logout_and_a_password_change_revoke_the_users_tokens_on_every_node() {
             other => Err(format!("{other}")),
         }
     });
+}
+
+/// Hardening hole 4: the administrator token, which never expires, was accepted in a URL's
+/// `access_token`, where proxies, access logs and browser histories keep it. Now only a
+/// user's token (which expires and can be revoked) is accepted there.
+#[test]
+fn hole_4_the_administrator_token_is_refused_in_a_url() {
+    let cluster = Cluster::embedded_single();
+    let admin = cluster.client(1).clone();
+    created_id(&admin, "/api/v1/users", json!({"login_name": "ada", "role": "administrator", "password": PASSWORD}));
+    let login = admin.with_token(None).post("/api/v1/sessions", &json!({"login": "ada", "password": PASSWORD}));
+    let login = login.expect("a reply");
+    assert_eq!(login.status, 201, "{}", login.text);
+    let user_token = login.json["token"].as_str().expect("a token").to_owned();
+    let anonymous = admin.with_token(None);
+    for path in ["/api/v1/events", "/api/v1/statistics/stream"] {
+        let in_url = anonymous.get(&format!("{path}?access_token={}", cluster.token())).expect("a reply");
+        assert_eq!(in_url.status, 401, "{path}: {}", in_url.text);
+        assert!(in_url.text.contains("never accepted in a URL"), "{}", in_url.text);
+        // The same token in the header passes authentication (and then wants a WebSocket).
+        let in_header = admin.get(path).expect("a reply");
+        assert_eq!((in_header.status, in_header.code()), (400, "websocket_required"), "{path}: {}", in_header.text);
+    }
+    // A user's token is still accepted in the URL, for browsers that cannot set headers.
+    let user = anonymous.get(&format!("/api/v1/events?access_token={user_token}")).expect("a reply");
+    assert_eq!((user.status, user.code()), (400, "websocket_required"), "{}", user.text);
 }

@@ -33,7 +33,8 @@ use serde::Serialize;
 use tandem_actors::{EventLog, Fanout};
 use tandem_domain::{Actor, Command, Entry, Outcome, Rejection, RequestId};
 use tandem_raft::clock::Clock;
-use tandem_raft::https::TlsFiles;
+use tandem_raft::https::{PeerCertificate, TlsFiles};
+use tandem_raft::service::{Caller, ServiceError};
 use tandem_raft::{Side, WriteError};
 
 use crate::config::{ApiTls, NodeConfig};
@@ -432,14 +433,40 @@ fn api_workers(configured: usize) -> usize {
     }
 }
 
-async fn raft_rpc(state: web::Data<AppState>, path: web::Path<String>, body: web::Bytes) -> HttpResponse {
+async fn raft_rpc(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
     let path = format!("/raft/{}", path.into_inner());
-    match state.replica.handle_rpc(&path, &body).await {
+    // The listener requires a client certificate, so a connection without one never gets here.
+    let Some(certificate) = request.conn_data::<PeerCertificate>() else {
+        return HttpResponse::Forbidden().body("no client certificate");
+    };
+    let caller = Caller::Certificate(certificate.clone());
+    match state.replica.handle_rpc(&path, &body, &caller).await {
         Ok(reply) => HttpResponse::Ok().content_type("application/x-protobuf").body(reply),
+        Err(ServiceError::Impostor(reason)) => {
+            state.metrics.count_rpc_rejected();
+            tracing::warn!(%reason, peer = ?request.peer_addr(), "node-to-node request refused");
+            HttpResponse::Forbidden().body(reason)
+        }
         Err(error) => {
             state.metrics.count_rpc_rejected();
             HttpResponse::BadRequest().body(error.to_string())
         }
+    }
+}
+
+/// Keeps the certificate a peer presented with its connection, for [`raft_rpc`] to check which
+/// node it names.
+fn keep_peer_certificate(connection: &dyn std::any::Any, extensions: &mut actix_web::dev::Extensions) {
+    type Tls = actix_tls::accept::rustls_0_23::TlsStream<actix_web::rt::net::TcpStream>;
+    let Some(tls) = connection.downcast_ref::<Tls>() else { return };
+    let (_, session) = tls.get_ref();
+    if let Some(end_entity) = session.peer_certificates().and_then(|chain| chain.first()) {
+        extensions.insert(PeerCertificate(end_entity.clone().into_owned()));
     }
 }
 
@@ -453,6 +480,7 @@ pub fn raft_server(state: AppState, listen: SocketAddr, files: &TlsFiles) -> any
             .app_data(web::PayloadConfig::new(RAFT_BODY_SIZE_MAX))
             .route("/raft/{name}", web::post().to(raft_rpc))
     })
+    .on_connect(keep_peer_certificate)
     .workers(2)
     .shutdown_timeout(2)
     .bind_rustls_0_23(listen, tls)?;

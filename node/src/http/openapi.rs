@@ -143,7 +143,7 @@ fn contact_paths(paths: &mut Map<String, Value>) {
                 { "name": "after", "in": "query", "required": false, "schema": { "type": "integer" },
                   "description": "Deliver the events after this index (the last one seen); omitted: new events only." },
                 { "name": "access_token", "in": "query", "required": false, "schema": { "type": "string" },
-                  "description": "The bearer token, for clients that cannot set headers." }],
+                  "description": "A user's bearer token, for clients that cannot set headers (never the administrator token)." }],
             "responses": with_errors(json!({ "101": { "description": "WebSocket: JSON frames {hello}, {index, event}, {gap}, {heartbeat}." } })) } })
     };
     paths.insert("/api/v1/contacts".into(), json!({

@@ -88,8 +88,8 @@ impl Principal {
     }
 }
 
-/// The token in `Authorization: Bearer`, or in `access_token` for a browser's WebSocket (which
-/// cannot set headers).
+/// The token in `Authorization: Bearer`, or a user's token in `access_token` for a browser's
+/// WebSocket (which cannot set headers); never the administrator token in a URL.
 pub fn authenticate(
     state: &AppState,
     request: &HttpRequest,
@@ -101,7 +101,17 @@ pub fn authenticate(
             .strip_prefix("Bearer ")
             .map(str::trim)
             .ok_or_else(|| unauthorized("The Authorization header must be 'Bearer <token>'."))?,
-        (None, Some(token)) => token,
+        (None, Some(token)) => {
+            // A URL ends up in access logs, proxy logs and browser history: the one credential
+            // that never expires must not travel there. Users' tokens expire and can be revoked.
+            if crate::token::matches(&state.token, token) {
+                return Err(unauthorized(
+                    "The administrator token is never accepted in a URL; send it as 'Authorization: Bearer <token>', \
+                     or use a user's token from POST /api/v1/sessions in access_token.",
+                ));
+            }
+            token
+        }
         (None, None) => {
             return Err(unauthorized(
                 "Missing bearer token: send 'Authorization: Bearer <token>' with the administrator token or a \
