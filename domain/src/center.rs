@@ -94,9 +94,10 @@ pub struct Center {
     /// Who may open desktop sessions.
     #[serde(default)]
     pub(crate) users: Table<UserId, User>,
-    /// The key nodes sign session resume tokens with, so any node can check any token.
+    /// The keys nodes sign tokens with, sealed, so any node can check any token (the last
+    /// signs new ones).
     #[serde(default)]
-    pub(crate) session_key: Option<String>,
+    pub(crate) session_keys: Vec<crate::SessionKey>,
     /// Users whose last logins failed: consecutive failures and when the last one was. Kept in
     /// the replicated state so a lockout holds on every node (an attacker cannot rotate nodes).
     #[serde(default)]

@@ -70,7 +70,7 @@ pub use config::reason_code::{ReasonCode, ReasonCodeSpec, ReasonKind};
 pub use config::settings::{ChannelParameters, DeskSettings, WrapUpMode};
 pub use config::skill::{Skill, SkillSpec};
 pub use config::team::{Team, TeamSpec};
-pub use config::user::{AgentDesk, DeskView, LoginFailures, Role, User, UserSpec, UserView};
+pub use config::user::{AgentDesk, DeskView, LoginFailures, Role, SessionKey, User, UserSpec, UserView};
 pub use config::wrap_up::{WrapUpCategory, WrapUpCategorySpec, WrapUpSelection};
 pub use config::{ConfigCommand, ConfigEvent};
 pub use deadline::{Deadline, DueDeadline, Timer};

@@ -387,6 +387,14 @@ pub const ECC_VALUE_LENGTH_MAX: u32 = 210;
 /// DTMF digits one request may send.
 pub const DTMF_DIGITS_LENGTH_MAX: u32 = 32;
 
+/// Session keys held at once: the current one and those whose tokens may still be valid (not
+/// in the spec). Rotating more often than this within a token's lifetime ends the oldest
+/// keys' tokens early.
+pub const SESSION_KEY_COUNT_MAX: u32 = 8;
+
+/// Characters of a sealed session key (not in the spec; a sealed 32-byte key is 125).
+pub const SESSION_KEY_SEALED_LENGTH_MAX: u32 = 256;
+
 const _: () = assert!(CONFERENCE_PARTY_COUNT_MAX >= 3);
 const _: () = assert!(LINE_CALL_COUNT_MAX == 2);
 const _: () = assert!(EXTENSION_LENGTH_MAX <= NUMBER_LENGTH_MAX);

@@ -81,8 +81,12 @@ pub(crate) struct StoredCenter {
     event_index: u64,
     #[serde(default)]
     users: Table<UserId, User>,
+    /// Before decision 0027 the one session key, in clear: read and dropped (users log in
+    /// again).
+    #[serde(default, rename = "session_key")]
+    _legacy_session_key: Option<String>,
     #[serde(default)]
-    session_key: Option<String>,
+    session_keys: Vec<crate::SessionKey>,
     #[serde(default)]
     login_failures: BTreeMap<UserId, crate::LoginFailures>,
     #[serde(default)]
@@ -124,7 +128,7 @@ impl From<StoredCenter> for Center {
             conversations: stored.conversations,
             event_index: stored.event_index,
             users: stored.users,
-            session_key: stored.session_key,
+            session_keys: stored.session_keys,
             login_failures: stored.login_failures,
             tokens_revoked_at: stored.tokens_revoked_at,
             calls: stored.calls,

@@ -4,7 +4,9 @@
 //! each node certificate names `localhost`, 127.0.0.1, the node's own host and its node id (as
 //! the DNS name `node-<id>.cluster.tandem.internal`, which both ends of a node-to-node
 //! connection check), and is signed by the CA, which every node trusts for both client and
-//! server authentication. `tandem certs rotate` reissues node certificates under the same CA;
+//! server authentication. Beside them goes `cluster.key`, the key secrets in the replicated
+//! state are sealed with (`secrets`), created once. `tandem certs rotate` reissues node
+//! certificates under the same CA;
 //! running nodes read the new files on their next connection, so no restart is needed.
 
 use std::path::{Path, PathBuf};
@@ -92,6 +94,11 @@ fn generate(args: IssueArgs, ca: Ca) -> anyhow::Result<()> {
         println!("node {id}: {}/node-{id}.crt {verb}, valid for a year", args.dir.display());
     }
     println!("CA: {}/ca.crt", args.dir.display());
+    let cluster_key = args.dir.join(crate::secrets::CLUSTER_KEY_FILE);
+    if !cluster_key.exists() {
+        crate::secrets::write_new_key(&cluster_key)?;
+    }
+    println!("cluster key: {} (every node needs this same file)", cluster_key.display());
     Ok(())
 }
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tandem_raft::{Member, NodeId, Side, TlsFiles};
 
 /// Top-level keys of [`NodeConfig`], which `TANDEM_*` variables may override.
-const CONFIG_KEYS: [&str; 21] = [
+const CONFIG_KEYS: [&str; 22] = [
     "node_id",
     "side",
     "data_dir",
@@ -29,6 +29,7 @@ const CONFIG_KEYS: [&str; 21] = [
     "raft_listen",
     "raft_advertise",
     "tls",
+    "cluster_key_file",
     "initial_members",
     "admin_token",
     "demo",
@@ -93,6 +94,10 @@ pub struct NodeConfig {
     pub raft_advertise: Option<String>,
     /// The cluster CA and this node's certificate for node-to-node TLS.
     pub tls: Option<TlsFiles>,
+    /// The key secrets in the replicated state are sealed with; the same file on every node.
+    /// Default: `cluster.key` beside the CA (`tandem certs` writes it), or in `data_dir` for a
+    /// single node (created on first start).
+    pub cluster_key_file: Option<PathBuf>,
     /// The voters the cluster starts with. Every listed node initialises the same membership on
     /// its first start. Empty with no `raft_listen`: a single-node cluster of this node. Empty
     /// with `raft_listen`: a new node that waits to be added with `tandem cluster add-node`.
@@ -237,6 +242,7 @@ impl NodeConfig {
             raft_listen: None,
             raft_advertise: None,
             tls: None,
+            cluster_key_file: None,
             initial_members: Vec::new(),
             admin_token: None,
             demo: true,

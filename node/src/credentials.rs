@@ -4,9 +4,10 @@
 //! parameters) into PHC strings before they enter the log, so neither the log nor a snapshot
 //! holds a password. Hashing needs a random salt, which is why it happens here and not in the
 //! domain. A resume token lets a desktop log back in on the other side after a failover without
-//! the password (AutoLogin): it is `v1.<user>.<issued ms>.<HMAC-SHA256>` signed with the
-//! cluster's session key, which lives in the replicated center so every node can check every
-//! token, and it expires after [`RESUME_TOKEN_LIFETIME_MS`].
+//! the password (AutoLogin): it is `v2.<key id>.<user>.<issued ms>.<HMAC-SHA256>` signed with
+//! one of the cluster's session keys, which live sealed in the replicated center so every node
+//! can check every token (`http::session_keys`, decision 0027), and it expires after
+//! [`RESUME_TOKEN_LIFETIME_MS`].
 
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
@@ -170,50 +171,72 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
     Hasher::default().verify(hash, password)
 }
 
-/// A fresh session key: 256 random bits as 64 hex digits.
-pub fn new_session_key() -> String {
+/// A key tokens are signed with, opened: its id in the replicated state and its secret.
+#[derive(Clone)]
+pub struct TokenKey {
+    pub id: u32,
+    pub secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TokenKey({})", self.id)
+    }
+}
+
+/// A fresh session key's secret: 256 random bits.
+pub fn new_session_secret() -> [u8; 32] {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    hex(&bytes)
+    bytes
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-fn signature(key: &str, payload: &str) -> String {
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key.as_bytes()) else {
-        unreachable!("HMAC takes keys of any length")
-    };
+fn signature(secret: &[u8], payload: &str) -> String {
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else { unreachable!("HMAC takes keys of any length") };
     mac.update(payload.as_bytes());
     hex(&mac.finalize().into_bytes())
 }
 
-/// A resume token for `user`, issued at `now_ms`.
-pub fn resume_token(key: &str, user: UserId, now_ms: u64) -> String {
-    let payload = format!("v1.{user}.{now_ms}");
-    let signature = signature(key, &payload);
+/// A token for `user` issued at `now_ms`, signed with `key`: `v2.<key id>.<user>.<issued>.<mac>`.
+pub fn resume_token(key: &TokenKey, user: UserId, now_ms: u64) -> String {
+    let payload = format!("v2.{}.{user}.{now_ms}", key.id);
+    let signature = signature(&key.secret, &payload);
     format!("{payload}.{signature}")
 }
 
-/// The user a resume token names, if the signature holds and it has not expired.
+/// The id of the key a token says signed it, to look the key up; none for anything else.
+pub fn token_key_id(token: &str) -> Option<u32> {
+    let rest = token.strip_prefix("v2.")?;
+    rest.split('.').next()?.parse().ok()
+}
+
+/// The user a token names, if `key` signed it and it has not expired.
 #[cfg(test)]
-pub fn check_resume_token(key: &str, token: &str, now_ms: u64) -> Option<UserId> {
+pub fn check_resume_token(key: &TokenKey, token: &str, now_ms: u64) -> Option<UserId> {
     check_resume_token_issued(key, token, now_ms).map(|(user, _)| user)
 }
 
 /// As [`check_resume_token`], with when the token was issued.
-pub fn check_resume_token_issued(key: &str, token: &str, now_ms: u64) -> Option<(UserId, u64)> {
+pub fn check_resume_token_issued(key: &TokenKey, token: &str, now_ms: u64) -> Option<(UserId, u64)> {
     let (payload, given) = token.rsplit_once('.')?;
-    let expected = signature(key, payload);
+    let expected = signature(&key.secret, payload);
     if !crate::token::matches(&expected, given) {
         return None;
     }
     let mut parts = payload.split('.');
-    let (Some("v1"), Some(user), Some(issued), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some("v2"), Some(key_id), Some(user), Some(issued), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return None;
     };
+    if key_id.parse::<u32>().ok()? != key.id {
+        return None;
+    }
     let issued: u64 = issued.parse().ok()?;
     if now_ms.saturating_sub(issued) > RESUME_TOKEN_LIFETIME_MS {
         return None;
@@ -274,14 +297,19 @@ mod tests {
     }
 
     #[test]
-    fn resume_tokens_are_signed_and_expire() {
-        let key = new_session_key();
+    fn resume_tokens_are_signed_by_a_named_key_and_expire() {
+        let key = TokenKey { id: 3, secret: new_session_secret().to_vec() };
         let token = resume_token(&key, UserId(7), 1_000);
+        assert_eq!(token_key_id(&token), Some(3));
         assert_eq!(check_resume_token(&key, &token, 2_000), Some(UserId(7)));
-        assert_eq!(check_resume_token(&new_session_key(), &token, 2_000), None, "another cluster's key");
-        let forged = token.replacen("v1.7.", "v1.8.", 1);
+        let other = TokenKey { id: 3, secret: new_session_secret().to_vec() };
+        assert_eq!(check_resume_token(&other, &token, 2_000), None, "another cluster's key");
+        let renamed = TokenKey { id: 4, secret: key.secret.clone() };
+        assert_eq!(check_resume_token(&renamed, &token, 2_000), None, "the token names key 3");
+        let forged = token.replacen("v2.3.7.", "v2.3.8.", 1);
         assert_eq!(check_resume_token(&key, &forged, 2_000), None, "another user");
         assert_eq!(check_resume_token(&key, &token, 1_000 + RESUME_TOKEN_LIFETIME_MS + 1), None, "expired");
         assert_eq!(check_resume_token(&key, "garbage", 2_000), None);
+        assert_eq!(token_key_id("v1.7.1000.abc"), None, "tokens from before key ids");
     }
 }

@@ -18,6 +18,7 @@ mod demo_traffic;
 mod http;
 mod metrics;
 mod run;
+mod secrets;
 mod sim;
 mod token;
 

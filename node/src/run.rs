@@ -153,6 +153,8 @@ async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyho
         Some(scaled) => scaled.clone(),
         None => Arc::new(SystemClock),
     };
+    let cluster_key = Arc::new(crate::secrets::load_cluster_key(&config)?);
+    tracing::info!(fingerprint = cluster_key.fingerprint(), "cluster key loaded");
     let tuning = &config.raft;
     let host = NodeHost::start(NodeSeams {
         node_id: config.node_id,
@@ -216,6 +218,7 @@ async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyho
         passwords,
         failure: host.failure.clone(),
         logins: Arc::new(http::doors::LoginLimiter::new(config.logins.clone())),
+        cluster_key,
     };
     let api = http::api_server(state.clone())?;
     let raft_server = match (&config.raft_listen, &config.tls) {

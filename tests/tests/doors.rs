@@ -89,6 +89,22 @@ fn hole_5_plain_http_on_a_non_loopback_address_is_refused_at_start() {
     );
 }
 
+/// A user's token from `POST /api/v1/sessions` on `node`.
+fn log_in(cluster: &Cluster, node: u64, login: &str) -> String {
+    let reply = cluster
+        .client(node)
+        .with_token(None)
+        .post("/api/v1/sessions", &json!({"login": login, "password": PASSWORD}))
+        .expect("a reply");
+    assert_eq!(reply.status, 201, "{}", reply.text);
+    reply.json["token"].as_str().expect("a token").to_owned()
+}
+
+/// The status of a read on `node` with `token`: 200 while it works, 401 once it does not.
+fn status_with(cluster: &Cluster, node: u64, token: &str) -> u16 {
+    cluster.client(node).with_token(Some(token)).get("/api/v1/skills").expect("a reply").status
+}
+
 /// Hardening hole 4: tokens survived logout and password changes. Now a logout ends every
 /// token of the user on every node, and so does an administrator's change of its password.
 #[test]
@@ -101,18 +117,8 @@ fn hole_4_logout_and_a_password_change_revoke_the_users_tokens_on_every_node() {
         "/api/v1/users",
         json!({"login_name": "ada", "role": "administrator", "password": PASSWORD}),
     );
-    let token = |node: u64| {
-        let reply = cluster
-            .client(node)
-            .with_token(None)
-            .post("/api/v1/sessions", &json!({"login": "ada", "password": PASSWORD}))
-            .expect("a reply");
-        assert_eq!(reply.status, 201, "{}", reply.text);
-        reply.json["token"].as_str().expect("a token").to_owned()
-    };
-    let works = |node: u64, token: &str| {
-        cluster.client(node).with_token(Some(token)).get("/api/v1/skills").expect("a reply").status
-    };
+    let token = |node: u64| log_in(&cluster, node, "ada");
+    let works = |node: u64, token: &str| status_with(&cluster, node, token);
 
     let (first, second) = (token(1), token(2));
     assert_eq!((works(1, &first), works(2, &second)), (200, 200));
@@ -168,4 +174,100 @@ fn hole_4_the_administrator_token_is_refused_in_a_url() {
     // A user's token is still accepted in the URL, for browsers that cannot set headers.
     let user = anonymous.get(&format!("/api/v1/events?access_token={user_token}")).expect("a reply");
     assert_eq!((user.status, user.code()), (400, "websocket_required"), "{}", user.text);
+}
+
+/// Every file under a node's data directory, as bytes (RocksDB is configured without
+/// compression, so what the log and snapshots hold shows as written).
+fn data_files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else { return found };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(data_files(&path));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            found.push((path, bytes));
+        }
+    }
+    found
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle.as_bytes())
+}
+
+/// Hardening hole 4: the key resume tokens are signed with sat in the Raft log in clear (any
+/// copy of a data directory or backup could forge tokens for every user) and could never
+/// change. Now it enters the log sealed with the cluster key, which never leaves its file; an
+/// administrator rotates it on any node; tokens signed before keep working until they expire,
+/// unless the rotation retires the old keys, which ends them on every node at once.
+#[test]
+fn hole_4_session_keys_are_sealed_in_the_log_and_rotate_with_a_grace_period() {
+    let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], RaftTuning::fast());
+    cluster.start_all();
+    let admin = cluster.client(1).clone();
+    created_id(&admin, "/api/v1/users", json!({"login_name": "ada", "role": "administrator", "password": PASSWORD}));
+    let token = |node: u64| log_in(&cluster, node, "ada");
+    let works = |node: u64, token: &str| status_with(&cluster, node, token);
+    let first = token(1);
+    assert!(first.starts_with("v2.1."), "{first}");
+
+    // Every node loaded the same cluster key (they log its fingerprint, never the key).
+    let fingerprints: std::collections::BTreeSet<String> = cluster
+        .logs()
+        .lines()
+        .filter(|line| line.contains("cluster key loaded"))
+        .filter_map(|line| line.split("fingerprint=").nth(1))
+        .map(|rest| rest.trim_matches('"').chars().take_while(char::is_ascii_hexdigit).collect())
+        .collect();
+    assert_eq!(fingerprints.len(), 1, "{fingerprints:?}");
+
+    // The key is in the replicated state only sealed, on every node.
+    tandem_tests::wait_until(Duration::from_secs(10), "the sealed key on every node's disk", || {
+        for id in [1, 2, 3] {
+            let files = data_files(&cluster.node(id).dir.join("data"));
+            if files.iter().any(|(_, bytes)| contains(bytes, "SetSessionKey")) {
+                panic!("node {id} holds a session key in clear");
+            }
+            if !files.iter().any(|(_, bytes)| contains(bytes, "\"sealed\":\"s1.")) {
+                return Err(format!("node {id}: no sealed key yet"));
+            }
+        }
+        Ok(())
+    });
+
+    // A rotation on node 2: the old token keeps working on both nodes, new ones use key 2.
+    let keys = cluster.client(2).post("/api/v1/cluster/session-keys", &json!({})).expect("a reply");
+    assert_eq!(keys.status, 201, "{}", keys.text);
+    assert_eq!(
+        keys.json,
+        json!([{"id": 1, "created_ms": keys.json[0]["created_ms"], "current": false},
+                                 {"id": 2, "created_ms": keys.json[1]["created_ms"], "current": true}])
+    );
+    assert!(!keys.text.contains("s1."), "the API shows a sealed key: {}", keys.text);
+    let second = token(1);
+    assert!(second.starts_with("v2.2."), "{second}");
+    assert_eq!([works(1, &first), works(2, &first), works(1, &second), works(2, &second)], [200; 4]);
+
+    // A rotation that retires the others: every earlier token ends, on every node.
+    let retire = cluster.client(1).post("/api/v1/cluster/session-keys", &json!({"retire_others": true}));
+    assert_eq!(retire.expect("a reply").status, 201);
+    tandem_tests::wait_until(Duration::from_secs(10), "earlier tokens refused on both nodes", || {
+        match [works(1, &first), works(2, &first), works(1, &second), works(2, &second)] {
+            [401, 401, 401, 401] => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    });
+    let third = token(2);
+    assert!(third.starts_with("v2.3."), "{third}");
+    assert_eq!(works(1, &third), 200);
+
+    let listed = admin.get("/api/v1/cluster/session-keys").expect("a reply");
+    assert_eq!(listed.json.as_array().map(Vec::len), Some(1), "{}", listed.text);
+    let bad = admin.send(Method::POST, "/api/v1/cluster/session-keys", &Body::Raw("{\"retire\":1}".into()), None);
+    let bad = bad.expect("a reply");
+    assert_eq!((bad.status, bad.code()), (422, "invalid_body"), "{}", bad.text);
+    let user = cluster.client(1).with_token(Some(&third));
+    let by_user = user.post("/api/v1/cluster/session-keys", &json!({})).expect("a reply");
+    assert_eq!(by_user.status, 201, "an administrator user may rotate too: {}", by_user.text);
 }

@@ -237,19 +237,65 @@ impl Center {
     }
 }
 
+/// A key resume tokens and users' REST tokens are signed with, as the replicated state holds
+/// it: sealed by a node with the cluster key (which never enters the log), so the log and the
+/// snapshots never carry it in clear (decision 0027).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionKey {
+    /// Numbered from 1 in the order keys were added; a token names the key that signed it.
+    pub id: u32,
+    /// The key as the node sealed it (opaque here).
+    pub sealed: String,
+    /// Center time it was added.
+    pub created_ms: u64,
+}
+
 impl Center {
-    /// The key resume tokens are signed with, once a node has set one.
-    pub fn session_key(&self) -> Option<&str> {
-        self.session_key.as_deref()
+    /// The keys tokens may be signed with, oldest first; the last signs new tokens.
+    pub fn session_keys(&self) -> &[SessionKey] {
+        &self.session_keys
     }
 
-    pub(crate) fn session_key_set(&mut self, key: &str) -> Result<Applied, Rejection> {
-        if key.len() != 64 || !key.bytes().all(|byte| byte.is_ascii_hexdigit()) {
-            return Err(Rejection::invalid_field("key must be 64 hexadecimal digits"));
+    /// The key new tokens are signed with, once a node has added one.
+    pub fn session_key_current(&self) -> Option<&SessionKey> {
+        self.session_keys.last()
+    }
+
+    /// The key with this id, while it is held.
+    pub fn session_key(&self, id: u32) -> Option<&SessionKey> {
+        self.session_keys.iter().find(|key| key.id == id)
+    }
+
+    /// Adds a sealed key if the current key is still `replaces` (none: the first key). A
+    /// proposal that lost a race (two nodes adding the first key, two rotations at once)
+    /// changes nothing: the winner's key serves. `retire_others` drops every other key, so
+    /// every token signed before stops working (a key that may have leaked).
+    pub(crate) fn session_key_add(
+        &mut self,
+        sealed: &str,
+        replaces: Option<u32>,
+        retire_others: bool,
+    ) -> Result<Applied, Rejection> {
+        if sealed.is_empty()
+            || sealed.len() > crate::limits::SESSION_KEY_SEALED_LENGTH_MAX as usize
+            || !sealed.bytes().all(|byte| byte.is_ascii_graphic())
+        {
+            return Err(Rejection::invalid_field(format!(
+                "sealed must be 1 to {} printable ASCII characters",
+                crate::limits::SESSION_KEY_SEALED_LENGTH_MAX
+            )));
         }
-        if self.session_key.is_none() {
-            self.session_key = Some(key.to_owned());
+        if self.session_key_current().map(|key| key.id) != replaces {
+            return Ok(Applied::events(Vec::new()));
         }
+        let id = replaces.map_or(1, |id| id.saturating_add(1));
+        if retire_others {
+            self.session_keys.clear();
+        }
+        self.session_keys.push(SessionKey { id, sealed: sealed.to_owned(), created_ms: self.time_ms });
+        let excess = self.session_keys.len().saturating_sub(crate::limits::SESSION_KEY_COUNT_MAX as usize);
+        self.session_keys.drain(..excess);
         Ok(Applied::events(Vec::new()))
     }
 }

@@ -19,11 +19,23 @@ use crate::Center;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum SystemCommand {
-    /// Sets the key session resume tokens are signed with, if none is set yet (the first
-    /// node to need one proposes it; later proposals change nothing).
+    /// Before decision 0027: a session key in clear. Still decoded, so old logs replay, and
+    /// refused: keys enter the log sealed ([`SystemCommand::AddSessionKey`]).
     SetSessionKey {
-        /// 64 hexadecimal digits (256 bits) the node drew from its random source.
+        /// 64 hexadecimal digits.
         key: String,
+    },
+    /// Adds a key tokens are signed with, sealed by the proposing node with the cluster key:
+    /// the first key (`replaces` none), or a rotation of the current one.
+    AddSessionKey {
+        /// The key, sealed; the domain never sees it in clear.
+        sealed: String,
+        /// The current key's id when the node proposed this one (none: there was none). A
+        /// proposal that lost a race changes nothing.
+        replaces: Option<u32>,
+        /// Drop every other key at once: tokens they signed stop working.
+        #[serde(default)]
+        retire_others: bool,
     },
     /// Changes nothing but time; used by benchmarks and health probes.
     Noop,
@@ -60,7 +72,13 @@ impl Center {
         match command {
             SystemCommand::Noop => Ok(Applied::default()),
             SystemCommand::Expire { deadline, epoch } => Ok(self.expire(*deadline, *epoch)),
-            SystemCommand::SetSessionKey { key } => self.session_key_set(key),
+            SystemCommand::SetSessionKey { .. } => Err(Rejection::new(
+                crate::RejectionCode::InvalidState,
+                "session keys in clear are no longer accepted; keys enter the log sealed (AddSessionKey)",
+            )),
+            SystemCommand::AddSessionKey { sealed, replaces, retire_others } => {
+                self.session_key_add(sealed, *replaces, *retire_others)
+            }
             SystemCommand::LoginFailed { user } => Ok(self.login_failed(*user)),
             SystemCommand::LoginSucceeded { user } => Ok(self.login_succeeded(*user)),
             SystemCommand::RevokeTokens { user } => Ok(self.tokens_revoked(*user)),
@@ -75,6 +93,7 @@ impl SystemCommand {
     pub(crate) fn scope(&self) -> Scope {
         match self {
             SystemCommand::SetSessionKey { .. }
+            | SystemCommand::AddSessionKey { .. }
             | SystemCommand::Noop
             | SystemCommand::Expire { .. }
             | SystemCommand::LoginFailed { .. }

@@ -12,7 +12,7 @@
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
-use tandem_domain::{AgentCommand, SystemCommand};
+use tandem_domain::AgentCommand;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
@@ -134,7 +134,7 @@ async fn log_in(
             }
         }
     }
-    let key = match session_key(state).await {
+    let key = match super::session_keys::current(state).await {
         Ok(key) => key,
         Err(error) => return Err(refuse(link, "no_leader", error)),
     };
@@ -206,21 +206,9 @@ async fn authenticate(
     principal.map_err(|error| (error.code.to_string(), error.message))
 }
 
-/// The cluster's session key, proposing one if nobody has yet.
-pub(super) async fn session_key(state: &AppState) -> Result<String, String> {
-    if let Some(key) = state.replica.state().read().center.session_key() {
-        return Ok(key.to_owned());
-    }
-    let command = Command::System(SystemCommand::SetSessionKey { key: credentials::new_session_key() });
-    submit_as(state, super::generated_request_id(), command).await.map_err(|error| error.message)?;
-    applied_here(state, |center| center.session_key().map(str::to_owned))
-        .await
-        .ok_or_else(|| "the session key was set but has not reached this node yet; log in again".to_owned())
-}
-
 /// Waits until this node has applied what `read` looks for (a follower applies a write after
 /// the leader commits it), up to the write timeout.
-async fn applied_here<T>(state: &AppState, read: impl Fn(&tandem_domain::Center) -> Option<T>) -> Option<T> {
+pub(super) async fn applied_here<T>(state: &AppState, read: impl Fn(&tandem_domain::Center) -> Option<T>) -> Option<T> {
     let deadline = Instant::now() + Duration::from_millis(state.config.raft.write_timeout_ms);
     loop {
         if let Some(found) = read(&state.replica.state().read().center) {

@@ -13,6 +13,7 @@ pub mod doors;
 mod entities;
 mod openapi;
 pub mod principal;
+mod session_keys;
 mod settings;
 mod stream;
 pub mod users;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub failure: Arc<std::sync::OnceLock<String>>,
     /// How fast each client address may try passwords.
     pub logins: Arc<doors::LoginLimiter>,
+    /// Seals and opens the secrets the replicated state holds (session keys).
+    pub cluster_key: Arc<crate::secrets::ClusterKey>,
 }
 
 impl AppState {
@@ -398,11 +401,11 @@ pub fn api_server(state: AppState) -> anyhow::Result<Server> {
             .route("/metrics", web::get().to(crate::metrics::handler))
             .configure(desktop::configure)
             .service(principal::routes(settings::routes(calls::routes(users::routes(cti::routes(stream::routes(
-                contacts::routes(entities::routes_all(cluster::routes(
+                contacts::routes(entities::routes_all(cluster::routes(session_keys::routes(
                     web::scope("/api/v1")
                         .route("/openapi.json", web::get().to(openapi::handler))
                         .default_service(web::to(not_found)),
-                ))),
+                )))),
             )))))))
             .default_service(web::to(not_found))
     })

@@ -318,6 +318,22 @@ pub fn document() -> Value {
         "summary": "Operator act: make this node the only voter (two-node clusters after a loss).",
         "responses": with_errors(json!({ "200": { "description": "Done." } })) } }),
     );
+    let session_keys = json!({ "type": "array", "items": { "type": "object", "additionalProperties": false,
+        "required": ["id", "created_ms", "current"],
+        "properties": { "id": { "type": "integer" }, "created_ms": { "type": "integer" }, "current": { "type": "boolean" } } } });
+    paths.insert(
+        "/api/v1/cluster/session-keys".into(),
+        json!({
+        "get": { "summary": "The keys users' tokens are signed with, oldest first (ids and dates only, never a key).",
+            "responses": with_errors(json!({ "200": { "description": "The keys.",
+                "content": { "application/json": { "schema": session_keys.clone() } } } })) },
+        "post": { "summary": "Rotate: a new key signs new tokens. Earlier tokens keep working until they expire, unless retire_others ends them now.",
+            "requestBody": { "required": false, "content": { "application/json": { "schema": {
+                "type": "object", "additionalProperties": false,
+                "properties": { "retire_others": { "type": "boolean", "default": false } } } } } },
+            "responses": with_errors(json!({ "201": { "description": "Rotated; the keys now held.",
+                "content": { "application/json": { "schema": session_keys } } } })) } }),
+    );
     paths.insert(
         "/api/v1/sessions".into(),
         json!({ "post": {

@@ -132,9 +132,10 @@ pub fn from_token(state: &AppState, token: &str, what: &str) -> Result<Principal
         let shared = state.replica.state();
         let data = shared.read();
         let invalid = || unauthorized(&format!("The {what} is not valid or has expired; log in again."));
-        let key = data.center.session_key().ok_or_else(invalid)?;
+        let key_id = credentials::token_key_id(token).ok_or_else(invalid)?;
+        let key = super::session_keys::opened(state, &data.center, key_id).ok_or_else(invalid)?;
         let (id, issued) =
-            credentials::check_resume_token_issued(key, token, state.clock.now_ms()).ok_or_else(invalid)?;
+            credentials::check_resume_token_issued(&key, token, state.clock.now_ms()).ok_or_else(invalid)?;
         if issued <= data.center.tokens_revoked_at(id) {
             return Err(unauthorized(&format!(
                 "The {what} was revoked (a logout, or a change of the user's password or role); log in again."
@@ -331,7 +332,7 @@ async fn create_session(
     let body = body.into_inner();
     let peer = request.peer_addr().map(|address| address.ip());
     let user = password_user(&state, peer, &body.login, body.password).await?;
-    let key = super::cti::session_key(&state)
+    let key = super::session_keys::current(&state)
         .await
         .map_err(|error| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "no_leader", error))?;
     let now_ms = token_issued_ms(&state);
