@@ -139,6 +139,11 @@ impl Node {
         }
     }
 
+    /// How the process ended, once it has (none while it runs or was never started).
+    pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.as_mut().and_then(|child| child.try_wait().ok().flatten())
+    }
+
     /// Panics with the log tail if the node was started but has exited.
     pub fn assert_alive(&mut self) {
         let Some(child) = &mut self.child else { return };

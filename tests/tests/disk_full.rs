@@ -5,6 +5,9 @@
 //! lost: the same data directory, copied to a disk with room, starts and holds every
 //! acknowledged write.
 //!
+//! In a three-node cluster the same happens to the node whose disk fills, and the other two go
+//! on taking writes without losing one.
+//!
 //! Mounting a tmpfs needs root (the test says so and fails without it, rather than passing
 //! without having run).
 
@@ -13,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tandem_tests::{free_port, tandem_binary, wait_until, ApiClient, Body, Method};
+use tandem_tests::{free_port, tandem_binary, wait_until, ApiClient, Body, Cluster, Method, RaftTuning};
 
 /// The disk: room for RocksDB to start and take a few thousand writes.
 const DISK_MIB: u32 = 24;
@@ -24,34 +27,43 @@ const STEP_ASIDE_MAX: Duration = Duration::from_secs(2);
 
 /// A tmpfs mounted for the test, unmounted on drop.
 struct Mount {
-    dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    /// The mount point, when the test made one (removed after the unmount).
+    _made: Option<tempfile::TempDir>,
 }
 
 impl Mount {
     fn new(mib: u32) -> Mount {
+        let dir = tempfile::tempdir().expect("a mount point");
+        let mut mount = Mount::at(dir.path(), mib);
+        mount._made = Some(dir);
+        mount
+    }
+
+    /// A tmpfs of `mib` MiB on the existing directory `path`.
+    fn at(path: &Path, mib: u32) -> Mount {
         let uid = Command::new("id").arg("-u").output().expect("id -u");
         assert_eq!(
             String::from_utf8_lossy(&uid.stdout).trim(),
             "0",
             "the disk-full test mounts a tmpfs and needs root (run the test command as root, as CI does)"
         );
-        let dir = tempfile::tempdir().expect("a mount point");
         let status = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tandem-test", &dir.path().display().to_string()])
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tandem-test", &path.display().to_string()])
             .status()
             .expect("mount");
-        assert!(status.success(), "mounting a {mib} MiB tmpfs on {}", dir.path().display());
-        Mount { dir }
+        assert!(status.success(), "mounting a {mib} MiB tmpfs on {}", path.display());
+        Mount { path: path.to_path_buf(), _made: None }
     }
 
     fn path(&self) -> &Path {
-        self.dir.path()
+        &self.path
     }
 }
 
 impl Drop for Mount {
     fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(self.dir.path()).status();
+        let _ = Command::new("umount").arg("-l").arg(&self.path).status();
     }
 }
 
@@ -182,4 +194,66 @@ fn a_node_whose_disk_fills_steps_aside_and_loses_nothing_acknowledged() {
         "acknowledged write {acknowledged} lost: the node holds {:?}",
         stored.get(..20)
     );
+}
+
+/// Hardening hole 8, in a cluster: node 2's disk fills while writes flow through node 1. Node 2
+/// steps aside and exits for its supervisor; nodes 1 and 3 (a quorum) go on taking writes, and
+/// every write the cluster acknowledged is there.
+#[test]
+fn in_a_cluster_the_node_whose_disk_fills_steps_aside_and_the_others_go_on() {
+    let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], RaftTuning::fast());
+    let data = cluster.node(2).dir.join("data");
+    std::fs::create_dir_all(&data).expect("node 2's data directory");
+    // Declared after the cluster, so it is unmounted first (lazily, whatever still runs).
+    let _disk = Mount::at(&data, DISK_MIB);
+    cluster.start_all();
+    let api = cluster.client(1);
+    let created = api
+        .post(
+            "/api/v1/predefined-responses",
+            &json!({"title": "Notice", "channel": "email", "body": body(0), "tags": "global"}),
+        )
+        .expect("a reply");
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.json["id"].as_u64().expect("an id");
+    let write = |n: u64| {
+        let update = json!({"title": "Notice", "channel": "email", "body": body(n), "tags": "global"});
+        matches!(api.send(Method::PUT, &format!("/api/v1/predefined-responses/{id}"), &Body::Json(update), None),
+                 Ok(reply) if reply.status == 200)
+    };
+
+    let started = Instant::now();
+    let mut acknowledged = 0u64;
+    let status = loop {
+        assert!(started.elapsed() < FILL_TIMEOUT, "node 2's {DISK_MIB} MiB not full after {acknowledged} writes");
+        if let Some(status) = cluster.node_mut(2).exited() {
+            break status;
+        }
+        if write(acknowledged + 1) {
+            acknowledged += 1;
+        }
+    };
+    println!("node 2 exited ({status}) after {acknowledged} writes ({:.1} s)", started.elapsed().as_secs_f64());
+    assert_eq!(status.code(), Some(70), "node 2's exit status:\n{}", cluster.node(2).log_tail());
+    let log = std::fs::read_to_string(cluster.node(2).dir.join("stderr.log")).unwrap_or_default();
+    assert!(log.contains("stepping aside"), "node 2's log does not say why it left:\n{}", cluster.node(2).log_tail());
+    assert!(acknowledged > 100, "node 2's disk took only {acknowledged} writes");
+
+    // The other two go on: 20 more writes, each acknowledged within the write timeout.
+    for _ in 0..20 {
+        let n = acknowledged + 1;
+        wait_until(Duration::from_secs(10), "a write after node 2 left", || {
+            if write(n) {
+                Ok(())
+            } else {
+                Err(format!("write {n} not acknowledged"))
+            }
+        });
+        acknowledged = n;
+    }
+    for node in [1, 3] {
+        cluster.node_mut(node).assert_alive();
+    }
+    let found = api.get(&format!("/api/v1/predefined-responses/{id}")).expect("a reply");
+    assert_eq!(found.json["body"].as_str(), Some(body(acknowledged).as_str()), "the last acknowledged write");
 }
