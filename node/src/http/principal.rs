@@ -200,6 +200,14 @@ async fn password_checked(
         let locked_until = user.as_ref().and_then(|user| read.center.login_locked_until(user.id, now_ms));
         (user, locked_until)
     };
+    // A locked-out user's password is not checked: the answer is `locked_out` whatever it is,
+    // and a flood of guesses at one user must not buy Argon2 work (an attempt still counts and
+    // extends the lockout). The answer already says the user is locked, so its speed tells
+    // nothing more.
+    if let (Some(user), Some(_)) = (&user, locked_until) {
+        record_login(state, SystemCommand::LoginFailed { user: user.id }).await;
+        return Err(locked_out(state, user));
+    }
     let hash = user.as_ref().map_or(credentials::NOBODYS_HASH, |user| &user.password_hash).to_owned();
     let verified = state.passwords.verify(hash, password).await;
     let Some(verified) = verified else {
@@ -219,17 +227,24 @@ async fn password_checked(
     record_login(state, SystemCommand::LoginFailed { user: user.id }).await;
     let now_ms = state.clock.now_ms();
     match state.replica.state().read().center.login_locked_until(user.id, now_ms) {
-        Some(until) => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "locked_out",
-            format!(
-                "Logins as {} are refused after {LOGIN_LOCKOUT_THRESHOLD} failed attempts in a row; try again in {} minutes.",
-                user.login_name,
-                until.saturating_sub(now_ms).div_ceil(60_000)
-            ),
-        )),
+        Some(_) => Err(locked_out(state, &user)),
         None => Err(refused()),
     }
+}
+
+/// The refusal of a login as a locked-out user, saying for how long.
+fn locked_out(state: &AppState, user: &User) -> ApiError {
+    let now_ms = state.clock.now_ms();
+    let until = state.replica.state().read().center.login_locked_until(user.id, now_ms).unwrap_or(now_ms);
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "locked_out",
+        format!(
+            "Logins as {} are refused after {LOGIN_LOCKOUT_THRESHOLD} failed attempts in a row; try again in {} minutes.",
+            user.login_name,
+            until.saturating_sub(now_ms).div_ceil(60_000)
+        ),
+    )
 }
 
 /// Records a login's result in the replicated state; a failure to record is logged, and does
