@@ -205,7 +205,7 @@ fn main() {
     // Probe k sets agent k mod N to ready or not ready, alternating by round.
     let probe = |phase: usize, k: usize| {
         let agent = agents[k % agents.len()];
-        let state = if (k / agents.len()) % 2 == 0 { "ready" } else { "not_ready" };
+        let state = if (k / agents.len()).is_multiple_of(2) { "ready" } else { "not_ready" };
         if let Ok(mut sent) = sent.lock() {
             sent.insert(agent, (phase, state.to_owned(), Instant::now()));
         }
