@@ -98,6 +98,12 @@ pub struct Center {
     /// signs new ones).
     #[serde(default)]
     pub(crate) session_keys: Vec<crate::SessionKey>,
+    /// The center's mail server (seeds-uccx.md §2.4), once configured.
+    #[serde(default)]
+    pub(crate) mail_server: Option<crate::MailServer>,
+    /// Email CSQs' mailboxes, credentials sealed.
+    #[serde(default)]
+    pub(crate) mailboxes: std::collections::BTreeMap<crate::CsqId, crate::Mailbox>,
     /// Users whose last logins failed: consecutive failures and when the last one was. Kept in
     /// the replicated state so a lockout holds on every node (an attacker cannot rotate nodes).
     #[serde(default)]

@@ -395,6 +395,38 @@ pub const SESSION_KEY_COUNT_MAX: u32 = 8;
 /// Characters of a sealed session key (not in the spec; a sealed 32-byte key is 125).
 pub const SESSION_KEY_SEALED_LENGTH_MAX: u32 = 256;
 
+/// Characters of a mailbox address (RFC 5321's path limit).
+pub const MAIL_ADDRESS_LENGTH_MAX: u32 = 254;
+
+/// Characters of a mail server's host name (DNS's limit).
+pub const MAIL_HOST_LENGTH_MAX: u32 = 253;
+
+/// Characters of a mailbox folder name (not in the spec).
+pub const MAIL_FOLDER_LENGTH_MAX: u32 = 255;
+
+/// Characters of a sealed mail credential (not in the spec; room for an OAuth token).
+pub const MAIL_SEALED_LENGTH_MAX: u32 = 16_384;
+
+/// An email CSQ's poll interval, seconds (seeds-uccx.md §2.5).
+pub const MAIL_POLL_INTERVAL_SECONDS_MIN: u32 = 60;
+/// See [`MAIL_POLL_INTERVAL_SECONDS_MIN`].
+pub const MAIL_POLL_INTERVAL_SECONDS_MAX: u32 = 3_600;
+/// See [`MAIL_POLL_INTERVAL_SECONDS_MIN`].
+pub const MAIL_POLL_INTERVAL_SECONDS_DEFAULT: u32 = 180;
+
+/// An email CSQ's snapshot age: only emails received this many minutes back are fetched
+/// (seeds-uccx.md §2.5).
+pub const MAIL_SNAPSHOT_AGE_MINUTES_MIN: u32 = 60;
+/// See [`MAIL_SNAPSHOT_AGE_MINUTES_MIN`].
+pub const MAIL_SNAPSHOT_AGE_MINUTES_MAX: u32 = 43_200;
+/// See [`MAIL_SNAPSHOT_AGE_MINUTES_MIN`].
+pub const MAIL_SNAPSHOT_AGE_MINUTES_DEFAULT: u32 = 120;
+
+/// The spec's default ports: secure IMAP and SMTP submission (seeds-uccx.md §2.4).
+pub const MAIL_IMAP_PORT_DEFAULT: u16 = 993;
+/// See [`MAIL_IMAP_PORT_DEFAULT`].
+pub const MAIL_SMTP_PORT_DEFAULT: u16 = 587;
+
 const _: () = assert!(CONFERENCE_PARTY_COUNT_MAX >= 3);
 const _: () = assert!(LINE_CALL_COUNT_MAX == 2);
 const _: () = assert!(EXTENSION_LENGTH_MAX <= NUMBER_LENGTH_MAX);

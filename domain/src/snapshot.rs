@@ -88,6 +88,10 @@ pub(crate) struct StoredCenter {
     #[serde(default)]
     session_keys: Vec<crate::SessionKey>,
     #[serde(default)]
+    mail_server: Option<crate::MailServer>,
+    #[serde(default)]
+    mailboxes: BTreeMap<CsqId, crate::Mailbox>,
+    #[serde(default)]
     login_failures: BTreeMap<UserId, crate::LoginFailures>,
     #[serde(default)]
     tokens_revoked_at: BTreeMap<UserId, u64>,
@@ -129,6 +133,8 @@ impl From<StoredCenter> for Center {
             event_index: stored.event_index,
             users: stored.users,
             session_keys: stored.session_keys,
+            mail_server: stored.mail_server,
+            mailboxes: stored.mailboxes,
             login_failures: stored.login_failures,
             tokens_revoked_at: stored.tokens_revoked_at,
             calls: stored.calls,

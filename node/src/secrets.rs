@@ -1,5 +1,5 @@
 //! Secrets the replicated state must carry but never in clear: the keys tokens are signed with
-//! today, mail server credentials later.
+//! and the mailboxes' credentials.
 //!
 //! Every node of a cluster holds the same cluster key in a file (`cluster.key`, written by
 //! `tandem certs` beside the CA, or created in the data directory of a single node). It never
@@ -31,12 +31,15 @@ const SEALED_PREFIX: &str = "s1.";
 pub enum Purpose {
     /// A key tokens are signed with.
     SessionKey,
+    /// A mailbox's password, OAuth client secret or refresh token.
+    MailCredential,
 }
 
 impl Purpose {
     fn associated_data(self) -> &'static [u8] {
         match self {
             Purpose::SessionKey => b"tandem session key",
+            Purpose::MailCredential => b"tandem mail credential",
         }
     }
 }

@@ -13,6 +13,7 @@
 //! center remembers the last agent of at most [`CONVERSATION_REMEMBERED_COUNT_MAX`]
 //! conversations (`docs/decisions/0016-email-lifecycle.md`).
 
+pub(crate) mod mailbox;
 pub(crate) mod signature;
 
 use crate::authorization::Scope;
@@ -255,7 +256,8 @@ fn conversation_key_of(address: &str, subject: &str) -> Option<String> {
 
 // The channel's commands and events.
 
-/// The email channel: replies sent or discarded, requeued emails and email signatures.
+/// The email channel: replies sent or discarded, requeued emails, email signatures, the mail
+/// server and the CSQs' mailboxes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum EmailCommand {
@@ -299,6 +301,22 @@ pub enum EmailCommand {
         /// The signature to remove.
         id: EmailSignatureId,
     },
+    /// Sets the center's mail server (boxed: the command enum stays small).
+    SetMailServer(Box<crate::MailServer>),
+    /// Removes the mail server (refused while a mailbox uses it).
+    DeleteMailServer,
+    /// Sets an email CSQ's mailbox (credentials sealed by the node).
+    SetMailbox {
+        /// The email CSQ.
+        csq: CsqId,
+        /// Its mailbox (boxed: the command enum stays small).
+        mailbox: Box<crate::Mailbox>,
+    },
+    /// Removes an email CSQ's mailbox.
+    DeleteMailbox {
+        /// The email CSQ.
+        csq: CsqId,
+    },
 }
 
 /// What email commands and deadlines change, as pushed to clients.
@@ -330,6 +348,14 @@ pub enum EmailEvent {
     EmailSignatureUpdated(EmailSignature),
     /// An email signature was deleted.
     EmailSignatureDeleted(EmailSignatureId),
+    /// The mail server was set; this is its new value.
+    MailServerUpdated(crate::MailServer),
+    /// The mail server was removed.
+    MailServerDeleted,
+    /// An email CSQ's mailbox was set (never its credentials).
+    MailboxUpdated(crate::MailboxView),
+    /// An email CSQ's mailbox was removed.
+    MailboxDeleted(CsqId),
 }
 
 impl Center {
@@ -343,6 +369,10 @@ impl Center {
             EmailCommand::CreateEmailSignature(spec) => self.email_signature_create(spec),
             EmailCommand::UpdateEmailSignature { id, spec } => self.email_signature_update(*id, spec),
             EmailCommand::DeleteEmailSignature { id } => self.email_signature_delete(*id),
+            EmailCommand::SetMailServer(server) => self.mail_server_set(server),
+            EmailCommand::DeleteMailServer => self.mail_server_delete(),
+            EmailCommand::SetMailbox { csq, mailbox } => self.mailbox_set(*csq, mailbox),
+            EmailCommand::DeleteMailbox { csq } => self.mailbox_delete(*csq),
         }
     }
 }
@@ -357,7 +387,11 @@ impl EmailCommand {
             EmailCommand::RequeueOpenEmails
             | EmailCommand::CreateEmailSignature(_)
             | EmailCommand::UpdateEmailSignature { .. }
-            | EmailCommand::DeleteEmailSignature { .. } => Scope::Administration,
+            | EmailCommand::DeleteEmailSignature { .. }
+            | EmailCommand::SetMailServer(_)
+            | EmailCommand::DeleteMailServer
+            | EmailCommand::SetMailbox { .. }
+            | EmailCommand::DeleteMailbox { .. } => Scope::Administration,
         }
     }
 }
@@ -371,7 +405,11 @@ impl EmailEvent {
             }
             EmailEvent::EmailSignatureCreated(_)
             | EmailEvent::EmailSignatureUpdated(_)
-            | EmailEvent::EmailSignatureDeleted(_) => Concern::All,
+            | EmailEvent::EmailSignatureDeleted(_)
+            | EmailEvent::MailServerUpdated(_)
+            | EmailEvent::MailServerDeleted
+            | EmailEvent::MailboxUpdated(_)
+            | EmailEvent::MailboxDeleted(_) => Concern::All,
         }
     }
 }

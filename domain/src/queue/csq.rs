@@ -2,8 +2,8 @@
 //!
 //! A CSQ names the skills (with minimum competence) an agent needs and how to pick among the
 //! qualified agents (seeds-uccx.md §2.5). Skills must exist first, and the center holds at most
-//! [`EMAIL_CSQ_COUNT_MAX`] email CSQs, refusing the next with the spec's message. Mailbox
-//! settings of email CSQs are not here yet; they arrive with the mailbox actor.
+//! [`EMAIL_CSQ_COUNT_MAX`] email CSQs, refusing the next with the spec's message. An email
+//! CSQ's mailbox is in `email::mailbox`.
 
 use crate::QueueEvent;
 use serde::{Deserialize, Serialize};
@@ -169,6 +169,7 @@ impl Center {
         let mut references: Vec<String> = open.map(|contact| format!("contact {}", contact.id)).collect();
         references.extend(self.csq_tag_references(id));
         references.extend(self.csq_dialed_number_references(id));
+        references.extend(self.csq_mailbox_references(id));
         if references.is_empty() {
             return Ok(());
         }

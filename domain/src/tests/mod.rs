@@ -16,6 +16,7 @@ mod email;
 mod email_limit;
 mod invariants;
 mod login;
+mod mailbox;
 mod properties;
 mod requests;
 mod routing;

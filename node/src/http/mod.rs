@@ -11,6 +11,7 @@ mod cti;
 mod desktop;
 pub mod doors;
 mod entities;
+mod mail;
 mod openapi;
 pub mod principal;
 mod session_keys;
@@ -401,11 +402,11 @@ pub fn api_server(state: AppState) -> anyhow::Result<Server> {
             .route("/metrics", web::get().to(crate::metrics::handler))
             .configure(desktop::configure)
             .service(principal::routes(settings::routes(calls::routes(users::routes(cti::routes(stream::routes(
-                contacts::routes(entities::routes_all(cluster::routes(session_keys::routes(
+                contacts::routes(mail::routes(entities::routes_all(cluster::routes(session_keys::routes(
                     web::scope("/api/v1")
                         .route("/openapi.json", web::get().to(openapi::handler))
                         .default_service(web::to(not_found)),
-                )))),
+                ))))),
             )))))))
             .default_service(web::to(not_found))
     })

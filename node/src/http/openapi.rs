@@ -73,6 +73,15 @@ fn schemas() -> Map<String, Value> {
         schema_of::<PredefinedResponseSpec>(),
         schema_of::<EmailSignature>(),
         schema_of::<EmailSignatureSpec>(),
+        schema_of::<MailServer>(),
+        schema_of::<MailServerKind>(),
+        schema_of::<MailEndpoint>(),
+        schema_of::<MailSecurity>(),
+        schema_of::<MailFolders>(),
+        schema_of::<MailboxView>(),
+        schema_of::<OauthView>(),
+        schema_of::<crate::http::mail::MailboxBody>(),
+        schema_of::<crate::http::mail::OauthBody>(),
         schema_of::<CsqTags>(),
         schema_of::<ChannelParameters>(),
         schema_of::<StatisticsSettings>(),
@@ -132,6 +141,35 @@ fn applied_response(description: &str) -> Value {
         "properties": { "events": { "type": "array", "items": { "type": "object",
             "description": "One event, tagged by its kind, e.g. {\"ContactOffered\": {...}}." } },
             "contact": { "type": "integer", "description": "The contact an inject created." } } } } } } }))
+}
+
+/// The mail server and the email CSQs' mailboxes.
+fn mail_paths(paths: &mut Map<String, Value>) {
+    let id = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } }]);
+    let server = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": reference("MailServer") } } });
+    let mailbox = |description: &str| json!({ "description": description, "content": { "application/json": { "schema": reference("MailboxView") } } });
+    paths.insert("/api/v1/mail-server".into(), json!({
+        "get": { "summary": "The center's mail server (seeds-uccx.md §2.4).", "responses": with_errors(json!({ "200": server("The mail server.") })) },
+        "put": { "summary": "Set the mail server: IMAP and SMTP host names (never IP addresses), ports, TLS or STARTTLS, folders.",
+            "requestBody": json_body(reference("MailServer")), "responses": with_errors(json!({ "200": server("Set.") })) },
+        "delete": { "summary": "Remove the mail server (refused while a mailbox uses it).",
+            "responses": with_errors(json!({ "204": { "description": "Removed." } })) } }));
+    paths.insert("/api/v1/mail-server/presets".into(), json!({
+        "get": { "summary": "Presets for generic IMAP/SMTP, Exchange, Office 365 and Gmail: hosts, the spec's ports, default folders.",
+            "responses": with_errors(json!({ "200": { "description": "One per kind.",
+                "content": { "application/json": { "schema": { "type": "array", "items": reference("MailServer") } } } } })) } }));
+    paths.insert("/api/v1/mailboxes".into(), json!({
+        "get": { "summary": "Every email CSQ's mailbox, without credentials.",
+            "responses": with_errors(json!({ "200": { "description": "The mailboxes.",
+                "content": { "application/json": { "schema": { "type": "array", "items": reference("MailboxView") } } } } })) } }));
+    paths.insert("/api/v1/csqs/{id}/mailbox".into(), json!({
+        "get": { "summary": "An email CSQ's mailbox, without credentials.", "parameters": id.clone(),
+            "responses": with_errors(json!({ "200": mailbox("The mailbox.") })) },
+        "put": { "summary": "Set an email CSQ's mailbox: its address, a password or OAuth 2.0 (sealed with the cluster key, never returned; \
+                             omitted: kept), folders, poll interval 60-3600 s (180), snapshot age 60-43200 min (120).",
+            "parameters": id.clone(), "requestBody": json_body(reference("MailboxBody")), "responses": with_errors(json!({ "200": mailbox("Set.") })) },
+        "delete": { "summary": "Remove an email CSQ's mailbox.", "parameters": id,
+            "responses": with_errors(json!({ "204": { "description": "Removed." } })) } }));
 }
 
 /// Contacts, agent actions, statistics, batches and the WebSocket streams.
@@ -345,6 +383,7 @@ pub fn document() -> Value {
         "summary": "Log out everywhere: every token issued to the caller's user until now (REST and desktop resume tokens) stops working.",
         "responses": with_errors(json!({ "204": { "description": "Logged out." } })) } }),
     );
+    mail_paths(&mut paths);
     document_roles(&mut paths);
     json!({
         "openapi": "3.1.0",

@@ -1,0 +1,228 @@
+//! The mail server and the email CSQs' mailboxes under `/api/v1` (seeds-uccx.md §2.4–2.5).
+//!
+//! Credentials come in clear over the API (TLS), are sealed here with the cluster key before
+//! they are proposed, and never come back out: a mailbox is shown with which kind of credential
+//! it has, not the credential. Changing a mailbox without giving credentials keeps the ones it
+//! has, so an administrator need not type a password again to change a poll interval.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, Scope};
+use serde::{Deserialize, Serialize};
+use tandem_domain::{
+    Command, CsqId, EmailCommand, MailCredentials, MailEndpoint, MailFolders, MailSecurity, MailServer, MailServerKind,
+    Mailbox, Outcome,
+};
+
+use super::{guard, submit, ApiError, AppState};
+use crate::secrets::Purpose;
+
+/// The presets of the spec's server kinds: the public hosts and the spec's default ports.
+pub fn presets() -> Vec<MailServer> {
+    let server = |kind: MailServerKind, imap: &str, smtp: &str| MailServer {
+        kind,
+        imap: MailEndpoint {
+            host: imap.into(),
+            port: tandem_domain::MAIL_IMAP_PORT_DEFAULT,
+            security: MailSecurity::Tls,
+        },
+        smtp: MailEndpoint {
+            host: smtp.into(),
+            port: tandem_domain::MAIL_SMTP_PORT_DEFAULT,
+            security: MailSecurity::Starttls,
+        },
+        folders: Some(kind.default_folders()),
+        description: None,
+    };
+    vec![
+        server(MailServerKind::Generic, "imap.example.com", "smtp.example.com"),
+        server(MailServerKind::Exchange, "mail.example.com", "mail.example.com"),
+        server(MailServerKind::Office365, "outlook.office365.com", "smtp.office365.com"),
+        server(MailServerKind::Gmail, "imap.gmail.com", "smtp.gmail.com"),
+    ]
+}
+
+async fn server_get(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    match state.replica.state().read().center.mail_server() {
+        Some(server) => Ok(HttpResponse::Ok().json(server)),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "No mail server is configured.")),
+    }
+}
+
+async fn server_put(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    server: web::Json<MailServer>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let command = Command::Email(EmailCommand::SetMailServer(Box::new(server.into_inner())));
+    match submit(&state, &request, command).await? {
+        Outcome::Rejected(rejection) => Err(rejection.into()),
+        Outcome::Applied(_) => Ok(HttpResponse::Ok().json(state.replica.state().read().center.mail_server())),
+    }
+}
+
+async fn server_delete(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    match submit(&state, &request, Command::Email(EmailCommand::DeleteMailServer)).await? {
+        Outcome::Rejected(rejection) => Err(rejection.into()),
+        Outcome::Applied(_) => Ok(HttpResponse::NoContent().finish()),
+    }
+}
+
+async fn server_presets(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    Ok(HttpResponse::Ok().json(presets()))
+}
+
+/// A mailbox as an administrator sets it: credentials in clear (sealed before they are
+/// proposed). Neither `password` nor `oauth2`: keep the mailbox's present credentials.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MailboxBody {
+    /// The address the CSQ receives at and sends as; also the IMAP and SMTP user name.
+    pub address: String,
+    /// The mailbox's password (IMAP LOGIN, SMTP AUTH).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// OAuth 2.0 for SASL XOAUTH2 instead of a password.
+    #[serde(default)]
+    pub oauth2: Option<OauthBody>,
+    /// Its own folders; absent: the mail server's.
+    #[serde(default)]
+    pub folders: Option<MailFolders>,
+    /// 60 to 3600; default 180.
+    #[serde(default = "tandem_domain::mail_poll_interval_default")]
+    pub poll_interval_seconds: u32,
+    /// 60 to 43200; default 120.
+    #[serde(default = "tandem_domain::mail_snapshot_age_default")]
+    pub snapshot_age_minutes: u32,
+}
+
+/// OAuth 2.0 for SASL XOAUTH2.
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OauthBody {
+    /// The token endpoint (https).
+    pub token_endpoint: String,
+    /// The application's client id.
+    pub client_id: String,
+    /// The client secret (sealed, never returned).
+    pub client_secret: String,
+    /// A refresh token (sealed, never returned); absent: the client credentials grant.
+    #[serde(default)]
+    pub refresh_token: Option<String>,
+    /// The scope asked for (Gmail: https://mail.google.com/).
+    pub scope: String,
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
+}
+
+/// The stored credentials for `body`: its new ones sealed, or the mailbox's present ones.
+fn credentials(state: &AppState, csq: CsqId, body: &MailboxBody) -> Result<MailCredentials, ApiError> {
+    let seal = |secret: &str| {
+        state.cluster_key.seal(Purpose::MailCredential, secret.as_bytes()).map_err(|error| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("sealing a credential: {error}"))
+        })
+    };
+    let secret = |field: &str, value: &str| {
+        if value.is_empty() || value.len() > 4_096 || value.chars().any(char::is_control) {
+            return Err(invalid(format!("{field} must be 1 to 4096 characters without control characters")));
+        }
+        seal(value)
+    };
+    match (&body.password, &body.oauth2) {
+        (Some(_), Some(_)) => Err(invalid("give password or oauth2, not both")),
+        (Some(password), None) => Ok(MailCredentials::Password { sealed_password: secret("password", password)? }),
+        (None, Some(oauth)) => Ok(MailCredentials::Oauth2 {
+            token_endpoint: oauth.token_endpoint.clone(),
+            client_id: oauth.client_id.clone(),
+            sealed_client_secret: secret("client_secret", &oauth.client_secret)?,
+            sealed_refresh_token: oauth
+                .refresh_token
+                .as_deref()
+                .map(|token| secret("refresh_token", token))
+                .transpose()?,
+            scope: oauth.scope.clone(),
+        }),
+        (None, None) => match state.replica.state().read().center.mailbox(csq) {
+            Some(present) => Ok(present.credentials.clone()),
+            None => Err(invalid("a new mailbox needs a password or oauth2 credentials")),
+        },
+    }
+}
+
+fn csq_id(id: web::Path<u64>) -> CsqId {
+    CsqId(id.into_inner())
+}
+
+async fn mailbox_get(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let csq = csq_id(id);
+    match state.replica.state().read().center.mailbox_view(csq) {
+        Some(view) => Ok(HttpResponse::Ok().json(view)),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("CSQ {csq} has no mailbox."))),
+    }
+}
+
+async fn mailbox_put(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<u64>,
+    body: web::Json<MailboxBody>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let csq = csq_id(id);
+    let body = body.into_inner();
+    let mailbox = Mailbox {
+        credentials: credentials(&state, csq, &body)?,
+        address: body.address,
+        folders: body.folders,
+        poll_interval_seconds: body.poll_interval_seconds,
+        snapshot_age_minutes: body.snapshot_age_minutes,
+    };
+    match submit(&state, &request, Command::Email(EmailCommand::SetMailbox { csq, mailbox: Box::new(mailbox) })).await?
+    {
+        Outcome::Rejected(rejection) => Err(rejection.into()),
+        Outcome::Applied(_) => Ok(HttpResponse::Ok().json(state.replica.state().read().center.mailbox_view(csq))),
+    }
+}
+
+async fn mailbox_delete(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let csq = csq_id(id);
+    match submit(&state, &request, Command::Email(EmailCommand::DeleteMailbox { csq })).await? {
+        Outcome::Rejected(rejection) => Err(rejection.into()),
+        Outcome::Applied(_) => Ok(HttpResponse::NoContent().finish()),
+    }
+}
+
+async fn mailboxes_list(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let shared = state.replica.state();
+    let data = shared.read();
+    let views: Vec<_> = data.center.mailboxes().filter_map(|(csq, _)| data.center.mailbox_view(csq)).collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+pub fn routes(scope: Scope) -> Scope {
+    scope
+        .route("/mail-server", web::get().to(server_get))
+        .route("/mail-server", web::put().to(server_put))
+        .route("/mail-server", web::delete().to(server_delete))
+        .route("/mail-server/presets", web::get().to(server_presets))
+        .route("/mailboxes", web::get().to(mailboxes_list))
+        .route("/csqs/{id}/mailbox", web::get().to(mailbox_get))
+        .route("/csqs/{id}/mailbox", web::put().to(mailbox_put))
+        .route("/csqs/{id}/mailbox", web::delete().to(mailbox_delete))
+}
