@@ -389,7 +389,13 @@ impl<T: Transport> Replica<T> {
                 "a forwarded request came from a caller that is no member of this cluster".into(),
             ));
         }
-        let is_leader = raft.metrics().borrow().current_leader == Some(self.config.node_id);
+        // A Raft that stopped (a full disk, a failed apply) may still name itself leader in its
+        // last metrics; it must send the follower elsewhere, not fail every write it is given.
+        let is_leader = {
+            let metrics = raft.metrics();
+            let metrics = metrics.borrow();
+            metrics.running_state.is_ok() && metrics.current_leader == Some(self.config.node_id)
+        };
         if let (true, ForwardRequest::Writes(entries)) = (is_leader, &request) {
             let outcomes = self.propose_all(entries.clone()).await;
             let encoded =
