@@ -62,6 +62,17 @@ fn hole_5_logins_are_limited_per_address_and_locked_out_per_user_on_every_node()
     assert_eq!(login(2, "other", PASSWORD).0, 201, "another user logs in");
     std::thread::sleep(Duration::from_millis(1_200));
 
+    // Attempts while locked are neither checked nor written to the log: a flood at a locked user
+    // buys no Argon2 work and no replicated writes.
+    let log_index = |node: u64| cluster.status(node).expect("node 1's status").last_log_index;
+    let before = log_index(1);
+    for _ in 0..4 {
+        assert_eq!(login(1, "root", "wrong").1, "locked_out");
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(log_index(1), before, "locked attempts wrote to the log");
+    std::thread::sleep(Duration::from_millis(1_200));
+
     // An administrator's change of the password lifts it.
     let reset = json!({"login_name": "root", "role": "administrator", "password": PASSWORD});
     let reply = admin.send(Method::PUT, &format!("/api/v1/users/{root}"), &Body::Json(reset), None).expect("a reply");

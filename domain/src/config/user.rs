@@ -332,7 +332,12 @@ impl Center {
         let now_ms = self.time_ms;
         let failures = self.login_failures.entry(user).or_default();
         let lockout_passed = now_ms.saturating_sub(failures.last_ms) >= LOGIN_LOCKOUT_MS;
-        if failures.consecutive >= LOGIN_LOCKOUT_THRESHOLD && lockout_passed {
+        if failures.consecutive >= LOGIN_LOCKOUT_THRESHOLD {
+            if !lockout_passed {
+                // Locked: the attempt was not checked, so it says nothing, and must not extend
+                // the lockout (nodes do not even propose it; this covers a race).
+                return Applied::default();
+            }
             failures.consecutive = 0;
         }
         failures.consecutive = failures.consecutive.saturating_add(1);

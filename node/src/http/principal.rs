@@ -152,8 +152,9 @@ pub fn from_token(state: &AppState, token: &str, what: &str) -> Result<Principal
 ///
 /// Before any work, `peer` (the client's address) must be within its login rate
 /// (`rate_limited` otherwise). A user with too many failed logins in a row is locked out on
-/// every node (`locked_out`); every failure, and every attempt while locked, is recorded in the
-/// replicated state, and a success clears the count.
+/// every node (`locked_out`) for 15 minutes after the last checked failure; every checked
+/// failure is recorded in the replicated state, attempts while locked are not, and a success
+/// clears the count.
 pub async fn password_user(
     state: &AppState,
     peer: Option<std::net::IpAddr>,
@@ -201,11 +202,10 @@ async fn password_checked(
         (user, locked_until)
     };
     // A locked-out user's password is not checked: the answer is `locked_out` whatever it is,
-    // and a flood of guesses at one user must not buy Argon2 work (an attempt still counts and
-    // extends the lockout). The answer already says the user is locked, so its speed tells
-    // nothing more.
+    // and a flood of guesses at one user must buy neither Argon2 work nor replicated writes
+    // (the attempt is not recorded and does not extend the lockout). The answer already says
+    // the user is locked, so its speed tells nothing more.
     if let (Some(user), Some(_)) = (&user, locked_until) {
-        record_login(state, SystemCommand::LoginFailed { user: user.id }).await;
         return Err(locked_out(state, user));
     }
     let hash = user.as_ref().map_or(credentials::NOBODYS_HASH, |user| &user.password_hash).to_owned();
