@@ -286,8 +286,21 @@ impl Center {
                 crate::limits::SESSION_KEY_SEALED_LENGTH_MAX
             )));
         }
-        if self.session_key_current().map(|key| key.id) != replaces {
-            return Ok(Applied::events(Vec::new()));
+        let current = self.session_key_current().map(|key| key.id);
+        if current != replaces {
+            let Some(replaces) = replaces else {
+                // Nodes race to add the first key at start: the first wins, the rest change nothing.
+                return Ok(Applied::events(Vec::new()));
+            };
+            // An operator's rotation lost a race with another: it must not answer as if its own
+            // key (or its retirement of the others, after a leak) had taken effect.
+            return Err(Rejection::new(
+                crate::RejectionCode::InvalidState,
+                format!(
+                    "the session keys changed during the rotation (key {} is current, not key {replaces}); list them and rotate again",
+                    current.unwrap_or(0)
+                ),
+            ));
         }
         let id = replaces.map_or(1, |id| id.saturating_add(1));
         if retire_others {

@@ -82,7 +82,7 @@ fn hole_4_session_keys_are_added_sealed_rotated_with_grace_and_retired() {
     assert_eq!(center.session_key_current().map(|key| (key.sealed.as_str(), key.created_ms)), Some(("s1.first", 10)));
 
     assert!(add_key(&mut center, 20, "s1.second", Some(1), false));
-    assert!(add_key(&mut center, 21, "s1.stale-rotation", Some(1), false));
+    assert!(!add_key(&mut center, 21, "s1.stale-rotation", Some(1), true), "a lost rotation is refused");
     assert_eq!(key_ids(&center), [1, 2], "the first key stays for the tokens it signed");
     assert_eq!(center.session_key(1).map(|key| key.sealed.as_str()), Some("s1.first"));
 
