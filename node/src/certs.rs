@@ -29,7 +29,8 @@ pub struct CertsArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum CertsAction {
-    /// Reissue node certificates under the existing cluster CA, replacing the files in place;
+    /// Reissue node certificates under the existing cluster CA, replacing the files in place
+    /// and keeping every name the current ones carry (delete a file first to drop a name);
     /// running nodes pick them up on their next connection (pooled connections end within 30 s
     /// of going idle). Copy each node's new pair to its machine if the nodes do not share `dir`.
     Rotate(IssueArgs),
@@ -85,6 +86,12 @@ fn generate(args: IssueArgs, ca: Ca) -> anyhow::Result<()> {
         let key = KeyPair::generate()?;
         let mut params = leaf_params(&format!("tandem-node-{id}"), host)?;
         params.subject_alt_names.push(SanType::DnsName(tandem_raft::https::node_name(id).try_into()?));
+        if ca == Ca::MustExist {
+            for name in carried_over(&args.dir.join(format!("node-{id}.crt")), &params.subject_alt_names)? {
+                println!("node {id}: keeps {} from its current certificate", san_text(&name));
+                params.subject_alt_names.push(name);
+            }
+        }
         let cert = params.signed_by(&key, &ca_cert, &ca_key)?;
         // Key first, then certificate, each replaced whole: a node reading between the two
         // sees a pair that does not match, keeps its last good one and reads again later.
@@ -100,6 +107,28 @@ fn generate(args: IssueArgs, ca: Ca) -> anyhow::Result<()> {
     }
     println!("cluster key: {} (every node needs this same file)", cluster_key.display());
     Ok(())
+}
+
+/// The names a node's current certificate carries that its reissue would otherwise lose (a
+/// host given when it was first issued): a rotation that dropped one would cut the node off
+/// from peers that call it by that host. Removing a name takes deleting the old file first.
+fn carried_over(current: &Path, names: &[SanType]) -> anyhow::Result<Vec<SanType>> {
+    let pem = match std::fs::read_to_string(current) {
+        Ok(pem) => pem,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => return Err(error).with_context(|| format!("reading {}", current.display())),
+    };
+    let params = CertificateParams::from_ca_cert_pem(&pem)
+        .with_context(|| format!("reading the names in {} (delete it to issue afresh)", current.display()))?;
+    Ok(params.subject_alt_names.into_iter().filter(|name| !names.contains(name)).collect())
+}
+
+fn san_text(name: &SanType) -> String {
+    match name {
+        SanType::DnsName(name) => name.to_string(),
+        SanType::IpAddress(address) => address.to_string(),
+        other => format!("{other:?}"),
+    }
 }
 
 /// The CA is created once and reused, so certificates for nodes added later chain to it.
@@ -187,9 +216,19 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
 /// old file or the new one, never half of one.
 fn write_atomic(path: &Path, contents: &str, mode: u32) -> anyhow::Result<()> {
     use std::io::Write;
-    let partial = path.with_extension("partial");
+    // A temporary name of this file's own (`node-1.key.partial`), created afresh: a key is never
+    // written into a file that another file's write left behind with looser permissions.
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    match std::fs::remove_file(&partial) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            return Err(error).with_context(|| format!("removing {}", partial.display()))
+        }
+        _ => {}
+    }
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -201,6 +240,10 @@ fn write_atomic(path: &Path, contents: &str, mode: u32) -> anyhow::Result<()> {
     file.write_all(contents.as_bytes())?;
     file.sync_all()?;
     std::fs::rename(&partial, path).with_context(|| format!("replacing {}", path.display()))?;
+    // The rename itself is durable only once the directory is.
+    if let Some(directory) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
+        std::fs::File::open(directory).and_then(|directory| directory.sync_all())?;
+    }
     Ok(())
 }
 
@@ -219,5 +262,43 @@ mod tests {
         let dir = tempfile::tempdir().expect("a directory");
         let (ca, _) = load_or_create_ca(dir.path()).expect("a CA");
         assert!((3_649..=3_650).contains(&(ca.not_after - now).whole_days()));
+    }
+
+    fn names_in(path: &Path) -> Vec<String> {
+        let pem = std::fs::read_to_string(path).expect("a certificate");
+        let params = CertificateParams::from_ca_cert_pem(&pem).expect("parses");
+        params.subject_alt_names.iter().map(san_text).collect()
+    }
+
+    /// Security review: `tandem certs rotate --node 1` reissued node 1 without the host it was
+    /// first issued for, and peers calling it by that host would have refused it. The names it
+    /// carried are kept; a key file written over a looser one stays private.
+    #[test]
+    fn rotation_keeps_every_name_the_current_certificate_carries() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let issue = |nodes: &[&str]| IssueArgs {
+            dir: dir.path().to_path_buf(),
+            nodes: nodes.iter().map(|node| node.to_string()).collect(),
+        };
+        generate(issue(&["1:a.example.net", "2"]), Ca::CreateIfMissing).expect("issued");
+        let first = names_in(&dir.path().join("node-1.crt"));
+        assert!(first.contains(&"a.example.net".to_string()), "{first:?}");
+
+        std::fs::write(dir.path().join("node-1.key.partial"), "left over").expect("a stale temporary");
+        generate(issue(&["1", "2:b.example.net"]), Ca::MustExist).expect("rotated");
+        let sorted = |mut names: Vec<String>| {
+            names.sort();
+            names
+        };
+        assert_eq!(sorted(names_in(&dir.path().join("node-1.crt"))), sorted(first), "the same names");
+        let node_2 = names_in(&dir.path().join("node-2.crt"));
+        assert!(node_2.contains(&"b.example.net".to_string()) && node_2.contains(&tandem_raft::https::node_name(2)));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("node-1.key")).expect("the key").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(!dir.path().join("node-1.key.partial").exists());
     }
 }

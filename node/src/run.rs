@@ -138,6 +138,11 @@ fn corrupt_or(config: &NodeConfig, message: String) -> anyhow::Error {
     )
 }
 
+/// The names this node's certificate must carry: its id and the host peers call it at.
+fn own_names(config: &NodeConfig) -> anyhow::Result<tandem_raft::https::OwnNames> {
+    Ok(tandem_raft::https::OwnNames::new(config.node_id, config.raft_addr().as_deref())?)
+}
+
 async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
@@ -145,7 +150,7 @@ async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyho
     let (token, token_created) = crate::token::load_or_create(&config.data_dir, config.admin_token.as_deref())?;
 
     let transport = match &config.tls {
-        Some(files) => NodeTransport::Https(HttpsTransport::new(files)?),
+        Some(files) => NodeTransport::Https(HttpsTransport::new(files, own_names(&config)?)?),
         None => NodeTransport::Alone,
     };
     let scaled = (clock_rate > 1).then(|| Arc::new(ScaledClock::new(clock_rate)));
@@ -222,7 +227,7 @@ async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyho
     };
     let api = http::api_server(state.clone())?;
     let raft_server = match (&config.raft_listen, &config.tls) {
-        (Some(listen), Some(files)) => Some(http::raft_server(state.clone(), *listen, files)?),
+        (Some(listen), Some(files)) => Some(http::raft_server(state.clone(), *listen, files, own_names(&config)?)?),
         _ => None,
     };
 

@@ -95,13 +95,47 @@ impl PeerCertificate {
     }
 }
 
+/// The names this node's own certificate must carry: its node id ([`node_name`]) and the host
+/// of the address peers call it at (they check both). A pair is used only if it chains to the
+/// cluster CA and carries them, so a reissued certificate that lost a name cannot cut a running
+/// node off from its peers: it is ignored, with a warning, and the good one stays in use.
+#[derive(Debug, Clone)]
+pub struct OwnNames {
+    names: Vec<ServerName<'static>>,
+}
+
+impl OwnNames {
+    /// `advertised` is the node-to-node address peers call (`host:port`), if it has one.
+    pub fn new(node: NodeId, advertised: Option<&str>) -> Result<OwnNames, TlsError> {
+        let invalid = |name: &str| TlsError {
+            what: "name",
+            path: name.to_owned(),
+            message: "is not a DNS name or an IP address".into(),
+        };
+        let id = node_name(node);
+        let mut names = vec![ServerName::try_from(id.clone()).map_err(|_| invalid(&id))?];
+        if let Some(advertised) = advertised {
+            let host = match advertised.parse::<std::net::SocketAddr>() {
+                Ok(address) => address.ip().to_string(),
+                Err(_) => advertised.rsplit_once(':').map_or(advertised, |(host, _)| host).to_owned(),
+            };
+            let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+            names.push(ServerName::try_from(host.clone()).map_err(|_| invalid(&host))?);
+        }
+        Ok(OwnNames { names })
+    }
+}
+
 /// This node's certificate and key, read again whenever either file changes on disk. A pair
-/// that does not load (a half-written rotation, a key that does not match) is logged and the
-/// last good pair stays in use until the files are right.
+/// that does not load (a half-written rotation, a key that does not match), does not chain to
+/// the cluster CA or does not carry this node's names ([`OwnNames`]) is logged and the last
+/// good pair stays in use until the files are right.
 #[derive(Debug)]
 pub struct CertificateFiles {
     cert: PathBuf,
     key: PathBuf,
+    chain: Arc<WebPkiServerVerifier>,
+    names: OwnNames,
     loaded: Mutex<Loaded>,
 }
 
@@ -116,20 +150,25 @@ fn modified(path: &Path) -> Option<SystemTime> {
 }
 
 impl CertificateFiles {
-    pub fn load(cert: &Path, key: &Path) -> Result<CertificateFiles, TlsError> {
-        let stamp = (modified(cert), modified(key));
-        let certified = Self::read(cert, key)?;
+    pub fn load(files: &TlsFiles, names: OwnNames) -> Result<CertificateFiles, TlsError> {
+        let roots = Arc::new(load_roots(&files.ca)?);
+        let chain = WebPkiServerVerifier::builder_with_provider(roots, provider())
+            .build()
+            .map_err(|e| tls_error("server verifier", &files.ca, e))?;
+        let stamp = (modified(&files.cert), modified(&files.key));
+        // At start a pair that peers will refuse is still used, loudly: the node's own log then
+        // says why its peers refuse it. Replacing a good pair with one is never done (`current`).
+        let key = read_pair(&files.cert, &files.key)?;
+        if let Err(error) = check_names(&key, &files.cert, &chain, &names) {
+            tracing::error!(%error, "this node's certificate will be refused by its peers");
+        }
         Ok(CertificateFiles {
-            cert: cert.to_path_buf(),
-            key: key.to_path_buf(),
-            loaded: Mutex::new(Loaded { stamp, key: certified }),
+            cert: files.cert.clone(),
+            key: files.key.clone(),
+            chain,
+            names,
+            loaded: Mutex::new(Loaded { stamp, key }),
         })
-    }
-
-    fn read(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
-        let certified = CertifiedKey::from_der(load_certs(cert)?, load_key(key)?, &provider())
-            .map_err(|e| tls_error("certificate and key", cert, e))?;
-        Ok(Arc::new(certified))
     }
 
     /// The pair to present now: the files as they are, if they changed and load.
@@ -137,18 +176,59 @@ impl CertificateFiles {
         let mut loaded = self.loaded.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let stamp = (modified(&self.cert), modified(&self.key));
         if stamp != loaded.stamp {
-            match Self::read(&self.cert, &self.key) {
+            match read_own(&self.cert, &self.key, &self.chain, &self.names) {
                 Ok(key) => {
                     tracing::info!(cert = %self.cert.display(), "node certificate reloaded");
                     *loaded = Loaded { stamp, key };
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "node certificate changed but does not load; keeping the last one")
+                    tracing::warn!(%error, "node certificate changed but is not usable; keeping the last one")
                 }
             }
         }
         loaded.key.clone()
     }
+}
+
+/// Reads this node's pair and checks it chains to the cluster CA and carries `names`.
+fn read_own(
+    cert: &Path,
+    key: &Path,
+    chain: &WebPkiServerVerifier,
+    names: &OwnNames,
+) -> Result<Arc<CertifiedKey>, TlsError> {
+    let certified = read_pair(cert, key)?;
+    check_names(&certified, cert, chain, names)?;
+    Ok(certified)
+}
+
+fn read_pair(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
+    let certified = CertifiedKey::from_der(load_certs(cert)?, load_key(key)?, &provider())
+        .map_err(|e| tls_error("certificate and key", cert, e))?;
+    Ok(Arc::new(certified))
+}
+
+fn check_names(
+    certified: &CertifiedKey,
+    cert: &Path,
+    chain: &WebPkiServerVerifier,
+    names: &OwnNames,
+) -> Result<(), TlsError> {
+    let end_entity = certified.end_entity_cert().map_err(|e| tls_error("certificate", cert, e))?;
+    let intermediates = certified.cert.get(1..).unwrap_or_default();
+    for name in &names.names {
+        chain.verify_server_cert(end_entity, intermediates, name, &[], UnixTime::now()).map_err(|e| {
+            tls_error(
+                "certificate",
+                cert,
+                format!(
+                    "is not valid for this node as {}: {e} (reissue it with `tandem certs rotate`, naming this node's host)",
+                    name.to_str()
+                ),
+            )
+        })?;
+    }
+    Ok(())
 }
 
 impl rustls::server::ResolvesServerCert for CertificateFiles {
@@ -227,10 +307,10 @@ pub struct ClientIdentity {
 }
 
 impl ClientIdentity {
-    pub fn load(files: &TlsFiles) -> Result<ClientIdentity, TlsError> {
+    pub fn load(files: &TlsFiles, names: OwnNames) -> Result<ClientIdentity, TlsError> {
         Ok(ClientIdentity {
             roots: Arc::new(load_roots(&files.ca)?),
-            own: Arc::new(CertificateFiles::load(&files.cert, &files.key)?),
+            own: Arc::new(CertificateFiles::load(files, names)?),
             ca: files.ca.clone(),
         })
     }
@@ -253,7 +333,7 @@ impl ClientIdentity {
 /// Server side for the node-to-node listener: require a client certificate from the cluster CA
 /// (which node it names is checked per RPC, see [`PeerCertificate`]); present this node's
 /// certificate as it is on disk.
-pub fn mutual_server_config(files: &TlsFiles) -> Result<rustls::ServerConfig, TlsError> {
+pub fn mutual_server_config(files: &TlsFiles, names: OwnNames) -> Result<rustls::ServerConfig, TlsError> {
     let roots = Arc::new(load_roots(&files.ca)?);
     let verifier = WebPkiClientVerifier::builder_with_provider(roots, provider())
         .build()
@@ -262,7 +342,7 @@ pub fn mutual_server_config(files: &TlsFiles) -> Result<rustls::ServerConfig, Tl
         .with_safe_default_protocol_versions()
         .map_err(|e| tls_error("protocol versions", &files.ca, e))?
         .with_client_cert_verifier(verifier)
-        .with_cert_resolver(Arc::new(CertificateFiles::load(&files.cert, &files.key)?)))
+        .with_cert_resolver(Arc::new(CertificateFiles::load(files, names)?)))
 }
 
 /// Server side for the public API listener: server certificate only.
@@ -288,8 +368,8 @@ pub struct HttpsTransport {
 }
 
 impl HttpsTransport {
-    pub fn new(files: &TlsFiles) -> Result<HttpsTransport, TlsError> {
-        let identity = ClientIdentity::load(files)?;
+    pub fn new(files: &TlsFiles, names: OwnNames) -> Result<HttpsTransport, TlsError> {
+        let identity = ClientIdentity::load(files, names)?;
         Ok(HttpsTransport { identity, clients: Arc::default() })
     }
 

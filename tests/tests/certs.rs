@@ -74,6 +74,29 @@ fn hole_6_certs_rotate_replaces_certificates_on_a_running_cluster() {
         assert_eq!(served_fingerprint(&certs, &raft_addr), after, "node {id} still presents its old certificate");
     }
 
+    // A pair that does not name the node (here node 2's, copied over node 1's) is not swapped
+    // in: node 1 keeps presenting its own, and says why.
+    let node_1 = file_fingerprint(&certs.join("node-1.crt"));
+    let saved: Vec<Vec<u8>> = ["crt", "key"]
+        .iter()
+        .map(|extension| std::fs::read(certs.join(format!("node-1.{extension}"))).expect("node 1's files"))
+        .collect();
+    for extension in ["key", "crt"] {
+        std::fs::copy(certs.join(format!("node-2.{extension}")), certs.join(format!("node-1.{extension}")))
+            .expect("copying node 2's pair over node 1's");
+    }
+    let raft_addr = cluster.node(1).raft_addr().expect("a raft address");
+    assert_eq!(served_fingerprint(&certs, &raft_addr), node_1, "node 1 swapped in a pair that does not name it");
+    tandem_tests::wait_until(Duration::from_secs(10), "node 1 says why", || {
+        match cluster.logs().contains("node certificate changed but is not usable") {
+            true => Ok(()),
+            false => Err("no warning yet".into()),
+        }
+    });
+    for (extension, contents) in ["crt", "key"].iter().zip(saved) {
+        std::fs::write(certs.join(format!("node-1.{extension}")), contents).expect("restoring node 1's pair");
+    }
+
     cluster.kill(3);
     let admin = cluster.client(1);
     created_id(&admin, "/api/v1/skills", json!({"name": "written while node 3 was down"}));

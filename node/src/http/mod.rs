@@ -475,8 +475,13 @@ fn keep_peer_certificate(connection: &dyn std::any::Any, extensions: &mut actix_
 }
 
 /// The node-to-node listener: mutual TLS, protobuf bodies.
-pub fn raft_server(state: AppState, listen: SocketAddr, files: &TlsFiles) -> anyhow::Result<Server> {
-    let tls = tandem_raft::https::mutual_server_config(files)?;
+pub fn raft_server(
+    state: AppState,
+    listen: SocketAddr,
+    files: &TlsFiles,
+    names: tandem_raft::https::OwnNames,
+) -> anyhow::Result<Server> {
+    let tls = tandem_raft::https::mutual_server_config(files, names)?;
     let data = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
