@@ -104,6 +104,12 @@ pub struct Center {
     /// Email CSQs' mailboxes, credentials sealed.
     #[serde(default)]
     pub(crate) mailboxes: std::collections::BTreeMap<crate::CsqId, crate::Mailbox>,
+    /// Each mailbox's ingest: cursor, recent content hashes, malformed messages.
+    #[serde(default)]
+    pub(crate) mail_inbound: BTreeMap<crate::CsqId, crate::email::inbound::MailInbound>,
+    /// The envelopes of email contacts that arrived from a mailbox, while the contact is kept.
+    #[serde(default)]
+    pub(crate) inbound_emails: BTreeMap<crate::ContactId, crate::InboundEmail>,
     /// Users whose last logins failed: consecutive failures and when the last one was. Kept in
     /// the replicated state so a lockout holds on every node (an attacker cannot rotate nodes).
     #[serde(default)]

@@ -431,3 +431,22 @@ const _: () = assert!(CONFERENCE_PARTY_COUNT_MAX >= 3);
 const _: () = assert!(LINE_CALL_COUNT_MAX == 2);
 const _: () = assert!(EXTENSION_LENGTH_MAX <= NUMBER_LENGTH_MAX);
 const _: () = assert!(WRAP_UP_DATA_LENGTH_MAX == CALL_VARIABLE_LENGTH_MAX);
+
+/// Content hashes each mailbox remembers to recognise a message after its folder is renumbered
+/// (a new UIDVALIDITY).
+pub const MAIL_SEEN_REMEMBERED_MAX: u32 = 10_000;
+
+/// Malformed messages each mailbox keeps for administrators.
+pub const MAIL_ERRORS_REMEMBERED_MAX: u32 = 100;
+
+/// A malformed message's stored error, in characters.
+pub const MAIL_ERROR_LENGTH_MAX: u32 = 500;
+
+/// A Message-ID, In-Reply-To or References entry: RFC 5322's line length.
+pub const MAIL_MESSAGE_ID_LENGTH_MAX: u32 = 998;
+
+/// References kept of an inbound email (the last ones: enough to thread, small in the log).
+pub const MAIL_REFERENCES_MAX: u32 = 10;
+
+/// Addresses per To, Cc or Bcc (seeds-uccx.md §2.9: a reply's 20).
+pub const MAIL_RECIPIENTS_MAX: u32 = 20;

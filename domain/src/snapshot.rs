@@ -92,6 +92,10 @@ pub(crate) struct StoredCenter {
     #[serde(default)]
     mailboxes: BTreeMap<CsqId, crate::Mailbox>,
     #[serde(default)]
+    mail_inbound: BTreeMap<CsqId, crate::email::inbound::MailInbound>,
+    #[serde(default)]
+    inbound_emails: BTreeMap<ContactId, crate::InboundEmail>,
+    #[serde(default)]
     login_failures: BTreeMap<UserId, crate::LoginFailures>,
     #[serde(default)]
     tokens_revoked_at: BTreeMap<UserId, u64>,
@@ -135,6 +139,8 @@ impl From<StoredCenter> for Center {
             session_keys: stored.session_keys,
             mail_server: stored.mail_server,
             mailboxes: stored.mailboxes,
+            mail_inbound: stored.mail_inbound,
+            inbound_emails: stored.inbound_emails,
             login_failures: stored.login_failures,
             tokens_revoked_at: stored.tokens_revoked_at,
             calls: stored.calls,

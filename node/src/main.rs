@@ -16,6 +16,7 @@ mod config;
 mod credentials;
 mod demo_traffic;
 mod http;
+mod mail;
 mod metrics;
 mod run;
 mod secrets;

@@ -28,18 +28,21 @@ const SEALED_PREFIX: &str = "s1.";
 
 /// What a sealed secret is for; part of what the seal authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Purpose {
+pub enum Purpose<'a> {
     /// A key tokens are signed with.
     SessionKey,
-    /// A mailbox's password, OAuth client secret or refresh token.
-    MailCredential,
+    /// A mailbox's password, OAuth client secret or refresh token, bound to where it may be
+    /// sent ([`crate::mail::credential_binding`]): sealed for one server and address, it does
+    /// not open for another, so changing the mail server's host cannot make a node send it
+    /// there.
+    MailCredential { binding: &'a str },
 }
 
-impl Purpose {
-    fn associated_data(self) -> &'static [u8] {
+impl Purpose<'_> {
+    fn associated_data(self) -> Vec<u8> {
         match self {
-            Purpose::SessionKey => b"tandem session key",
-            Purpose::MailCredential => b"tandem mail credential",
+            Purpose::SessionKey => b"tandem session key".to_vec(),
+            Purpose::MailCredential { binding } => [&b"tandem mail credential\0"[..], binding.as_bytes()].concat(),
         }
     }
 }
@@ -120,7 +123,7 @@ impl ClusterKey {
         self.key
             .seal_in_place_append_tag(
                 Nonce::assume_unique_for_key(nonce),
-                Aad::from(purpose.associated_data()),
+                Aad::from(purpose.associated_data().as_slice()),
                 &mut sealed,
             )
             .map_err(|_| anyhow::anyhow!("sealing failed"))?;
@@ -138,7 +141,7 @@ impl ClusterKey {
         let mut rest = rest.to_vec();
         let opened = self
             .key
-            .open_in_place(nonce, Aad::from(purpose.associated_data()), &mut rest)
+            .open_in_place(nonce, Aad::from(purpose.associated_data().as_slice()), &mut rest)
             .map_err(|_| OpenError::WrongKey)?;
         Ok(opened.to_vec())
     }

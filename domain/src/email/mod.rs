@@ -13,6 +13,7 @@
 //! center remembers the last agent of at most [`CONVERSATION_REMEMBERED_COUNT_MAX`]
 //! conversations (`docs/decisions/0016-email-lifecycle.md`).
 
+pub(crate) mod inbound;
 pub(crate) mod mailbox;
 pub(crate) mod signature;
 
@@ -317,6 +318,9 @@ pub enum EmailCommand {
         /// The email CSQ.
         csq: CsqId,
     },
+    /// A message read from a CSQ's mailbox, proposed by the leader's mailbox actor; applied
+    /// once per (mailbox, UIDVALIDITY, UID) or content (boxed: the command enum stays small).
+    IngestEmail(Box<crate::InboundEmail>),
 }
 
 /// What email commands and deadlines change, as pushed to clients.
@@ -356,6 +360,19 @@ pub enum EmailEvent {
     MailboxUpdated(crate::MailboxView),
     /// An email CSQ's mailbox was removed.
     MailboxDeleted(CsqId),
+    /// A message was ingested from a mailbox: routed as `contact`, or stored as malformed.
+    EmailIngested {
+        /// The email CSQ.
+        csq: CsqId,
+        /// The folder's UIDVALIDITY.
+        uid_validity: u32,
+        /// The message's UID.
+        uid: u32,
+        /// The new email contact, when it was routed.
+        contact: Option<ContactId>,
+        /// Routed, or stored with its error.
+        result: crate::IngestResult,
+    },
 }
 
 impl Center {
@@ -373,6 +390,7 @@ impl Center {
             EmailCommand::DeleteMailServer => self.mail_server_delete(),
             EmailCommand::SetMailbox { csq, mailbox } => self.mailbox_set(*csq, mailbox),
             EmailCommand::DeleteMailbox { csq } => self.mailbox_delete(*csq),
+            EmailCommand::IngestEmail(email) => self.email_ingest(email),
         }
     }
 }
@@ -391,7 +409,8 @@ impl EmailCommand {
             | EmailCommand::SetMailServer(_)
             | EmailCommand::DeleteMailServer
             | EmailCommand::SetMailbox { .. }
-            | EmailCommand::DeleteMailbox { .. } => Scope::Administration,
+            | EmailCommand::DeleteMailbox { .. }
+            | EmailCommand::IngestEmail(_) => Scope::Administration,
         }
     }
 }
@@ -409,7 +428,8 @@ impl EmailEvent {
             | EmailEvent::MailServerUpdated(_)
             | EmailEvent::MailServerDeleted
             | EmailEvent::MailboxUpdated(_)
-            | EmailEvent::MailboxDeleted(_) => Concern::All,
+            | EmailEvent::MailboxDeleted(_)
+            | EmailEvent::EmailIngested { .. } => Concern::All,
         }
     }
 }

@@ -395,6 +395,7 @@ impl Center {
         if self.closed_contacts.order.len() as u64 > u64::from(CONTACT_CLOSED_RETAINED_COUNT_MAX) {
             if let Some(oldest) = self.closed_contacts.order.pop_front() {
                 self.contacts.remove(oldest);
+                self.inbound_emails_forget(oldest);
             }
         }
     }

@@ -147,6 +147,7 @@ impl Center {
         self.csq_unused_checked(id, "it cannot be deleted")?;
         self.routing_csq_removed(id);
         self.csqs.remove(id);
+        self.mail_inbound_forget(id);
         Ok(Applied::event(Event::Queue(QueueEvent::CsqDeleted(id))))
     }
 

@@ -14,6 +14,7 @@ mod demo;
 mod digital;
 mod email;
 mod email_limit;
+mod inbound;
 mod invariants;
 mod login;
 mod mailbox;

@@ -120,37 +120,61 @@ fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
 }
 
-/// The stored credentials for `body`: its new ones sealed, or the mailbox's present ones.
+/// The stored credentials for `body`: its new ones sealed, bound to the mail server and the
+/// address (`crate::mail`), or the mailbox's present ones if they are still bound to those.
 fn credentials(state: &AppState, csq: CsqId, body: &MailboxBody) -> Result<MailCredentials, ApiError> {
-    let seal = |secret: &str| {
-        state.cluster_key.seal(Purpose::MailCredential, secret.as_bytes()).map_err(|error| {
-            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("sealing a credential: {error}"))
-        })
+    let (server, present) = {
+        let shared = state.replica.state();
+        let read = shared.read();
+        (read.center.mail_server().cloned(), read.center.mailbox(csq).map(|mailbox| mailbox.credentials.clone()))
     };
-    let secret = |field: &str, value: &str| {
+    let Some(server) = server else {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "invalid_state",
+            "configure the mail server before an email CSQ's mailbox",
+        ));
+    };
+    let secret = |field: &str, value: &str, token_endpoint: Option<&str>| {
         if value.is_empty() || value.len() > 4_096 || value.chars().any(char::is_control) {
             return Err(invalid(format!("{field} must be 1 to 4096 characters without control characters")));
         }
-        seal(value)
+        let binding = crate::mail::credential_binding(&server, &body.address, token_endpoint);
+        state.cluster_key.seal(Purpose::MailCredential { binding: &binding }, value.as_bytes()).map_err(|error| {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("sealing a credential: {error}"))
+        })
     };
     match (&body.password, &body.oauth2) {
         (Some(_), Some(_)) => Err(invalid("give password or oauth2, not both")),
-        (Some(password), None) => Ok(MailCredentials::Password { sealed_password: secret("password", password)? }),
-        (None, Some(oauth)) => Ok(MailCredentials::Oauth2 {
-            token_endpoint: oauth.token_endpoint.clone(),
-            client_id: oauth.client_id.clone(),
-            sealed_client_secret: secret("client_secret", &oauth.client_secret)?,
-            sealed_refresh_token: oauth
-                .refresh_token
-                .as_deref()
-                .map(|token| secret("refresh_token", token))
-                .transpose()?,
-            scope: oauth.scope.clone(),
-        }),
-        (None, None) => match state.replica.state().read().center.mailbox(csq) {
-            Some(present) => Ok(present.credentials.clone()),
-            None => Err(invalid("a new mailbox needs a password or oauth2 credentials")),
-        },
+        (Some(password), None) => {
+            Ok(MailCredentials::Password { sealed_password: secret("password", password, None)? })
+        }
+        (None, Some(oauth)) => {
+            let endpoint = Some(oauth.token_endpoint.as_str());
+            Ok(MailCredentials::Oauth2 {
+                token_endpoint: oauth.token_endpoint.clone(),
+                client_id: oauth.client_id.clone(),
+                sealed_client_secret: secret("client_secret", &oauth.client_secret, endpoint)?,
+                sealed_refresh_token: oauth
+                    .refresh_token
+                    .as_deref()
+                    .map(|token| secret("refresh_token", token, endpoint))
+                    .transpose()?,
+                scope: oauth.scope.clone(),
+            })
+        }
+        (None, None) => {
+            let Some(present) = present else {
+                return Err(invalid("a new mailbox needs a password or oauth2 credentials"));
+            };
+            let sealed = match &present {
+                MailCredentials::Password { sealed_password } => sealed_password,
+                MailCredentials::Oauth2 { sealed_client_secret, .. } => sealed_client_secret,
+            };
+            crate::mail::open_credential(&state.cluster_key, &server, &body.address, &present, sealed)
+                .map_err(|error| invalid(format!("{error} (password or oauth2)")))?;
+            Ok(present)
+        }
     }
 }
 
