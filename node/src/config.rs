@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tandem_raft::{Member, NodeId, Side, TlsFiles};
 
 /// Top-level keys of [`NodeConfig`], which `TANDEM_*` variables may override.
-const CONFIG_KEYS: [&str; 22] = [
+const CONFIG_KEYS: [&str; 23] = [
     "node_id",
     "side",
     "data_dir",
@@ -30,6 +30,7 @@ const CONFIG_KEYS: [&str; 22] = [
     "raft_advertise",
     "tls",
     "cluster_key_file",
+    "mail_ca_file",
     "initial_members",
     "admin_token",
     "demo",
@@ -98,6 +99,9 @@ pub struct NodeConfig {
     /// Default: `cluster.key` beside the CA (`tandem certs` writes it), or in `data_dir` for a
     /// single node (created on first start).
     pub cluster_key_file: Option<PathBuf>,
+    /// CA certificates (PEM) trusted for the mail servers besides the public roots: a private
+    /// CA that signed the servers' certificates.
+    pub mail_ca_file: Option<PathBuf>,
     /// The voters the cluster starts with. Every listed node initialises the same membership on
     /// its first start. Empty with no `raft_listen`: a single-node cluster of this node. Empty
     /// with `raft_listen`: a new node that waits to be added with `tandem cluster add-node`.
@@ -243,6 +247,7 @@ impl NodeConfig {
             raft_advertise: None,
             tls: None,
             cluster_key_file: None,
+            mail_ca_file: None,
             initial_members: Vec::new(),
             admin_token: None,
             demo: true,

@@ -225,6 +225,7 @@ async fn serve(config: NodeConfig, demo_traffic: bool, clock_rate: u32) -> anyho
         logins: Arc::new(http::doors::LoginLimiter::new(config.logins.clone())),
         cluster_key,
     };
+    let _mailboxes = crate::mail::mailboxes::spawn(state.clone())?;
     let api = http::api_server(state.clone())?;
     let raft_server = match (&config.raft_listen, &config.tls) {
         (Some(listen), Some(files)) => Some(http::raft_server(state.clone(), *listen, files, own_names(&config)?)?),

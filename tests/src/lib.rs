@@ -9,6 +9,7 @@
 pub mod bench;
 mod client;
 mod cluster;
+pub mod dovecot;
 mod proxy;
 mod stream;
 

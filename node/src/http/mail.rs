@@ -231,6 +231,30 @@ async fn mailbox_delete(
     }
 }
 
+/// `GET /api/v1/csqs/{id}/mailbox/ingest`: the cursor, counts and malformed messages.
+async fn ingest_get(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let csq = csq_id(id);
+    let shared = state.replica.state();
+    let read = shared.read();
+    match (read.center.mail_inbound(csq), read.center.mailbox(csq)) {
+        (Some(view), _) => Ok(HttpResponse::Ok().json(view)),
+        (None, Some(mailbox)) => Ok(HttpResponse::Ok().json(tandem_domain::MailInboundView {
+            csq,
+            address: mailbox.address.clone(),
+            cursor: None,
+            ingested: 0,
+            duplicates: 0,
+            errors: Vec::new(),
+        })),
+        (None, None) => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("CSQ {csq} has no mailbox."))),
+    }
+}
+
 async fn mailboxes_list(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     guard(&state, &request)?;
     let shared = state.replica.state();
@@ -249,4 +273,5 @@ pub fn routes(scope: Scope) -> Scope {
         .route("/csqs/{id}/mailbox", web::get().to(mailbox_get))
         .route("/csqs/{id}/mailbox", web::put().to(mailbox_put))
         .route("/csqs/{id}/mailbox", web::delete().to(mailbox_delete))
+        .route("/csqs/{id}/mailbox/ingest", web::get().to(ingest_get))
 }

@@ -80,6 +80,9 @@ fn schemas() -> Map<String, Value> {
         schema_of::<MailFolders>(),
         schema_of::<MailboxView>(),
         schema_of::<OauthView>(),
+        schema_of::<tandem_domain::MailInboundView>(),
+        schema_of::<tandem_domain::MailCursor>(),
+        schema_of::<tandem_domain::MalformedEmail>(),
         schema_of::<crate::http::mail::MailboxBody>(),
         schema_of::<crate::http::mail::OauthBody>(),
         schema_of::<CsqTags>(),
@@ -168,8 +171,13 @@ fn mail_paths(paths: &mut Map<String, Value>) {
         "put": { "summary": "Set an email CSQ's mailbox: its address, a password or OAuth 2.0 (sealed with the cluster key, never returned; \
                              omitted: kept), folders, poll interval 60-3600 s (180), snapshot age 60-43200 min (120).",
             "parameters": id.clone(), "requestBody": json_body(reference("MailboxBody")), "responses": with_errors(json!({ "200": mailbox("Set.") })) },
-        "delete": { "summary": "Remove an email CSQ's mailbox.", "parameters": id,
+        "delete": { "summary": "Remove an email CSQ's mailbox.", "parameters": id.clone(),
             "responses": with_errors(json!({ "204": { "description": "Removed." } })) } }));
+    paths.insert("/api/v1/csqs/{id}/mailbox/ingest".into(), json!({
+        "get": { "summary": "Where an email CSQ's ingest stands: its cursor (UIDVALIDITY, last UID), counts, and the last messages that could not be read.",
+            "parameters": id,
+            "responses": with_errors(json!({ "200": { "description": "The ingest.",
+                "content": { "application/json": { "schema": reference("MailInboundView") } } } })) } }));
 }
 
 /// Contacts, agent actions, statistics, batches and the WebSocket streams.

@@ -7,6 +7,10 @@
 //! have a node send the password there. After such a change the credentials no longer open and
 //! the mailbox says so until they are given again.
 
+pub mod imap;
+pub mod mailboxes;
+pub mod parse;
+
 use tandem_domain::{MailCredentials, MailServer};
 
 use crate::secrets::{ClusterKey, OpenError, Purpose};

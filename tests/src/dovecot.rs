@@ -1,0 +1,185 @@
+//! A real Dovecot for the email tests: IMAPS (with IDLE) and IMAP with STARTTLS on loopback
+//! ports, a certificate for `localhost` made for the run, users from a passwd-file and
+//! maildirs under a temporary directory. Mail arrives as a file dropped into a maildir, the
+//! way a local delivery agent writes it. `scripts/setup-debian` installs Dovecot without
+//! starting the system's own.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+pub struct Dovecot {
+    dir: tempfile::TempDir,
+    pub imaps_port: u16,
+    pub imap_port: u16,
+    uid: u32,
+    gid: u32,
+    delivered: std::cell::Cell<u32>,
+}
+
+fn id(flag: &str) -> u32 {
+    let output = Command::new("id").args([flag, "dovecot"]).output().expect("running id");
+    String::from_utf8_lossy(&output.stdout).trim().parse().expect("the dovecot user (scripts/setup-debian installs it)")
+}
+
+impl Dovecot {
+    /// Starts Dovecot with `users` as (address, password); returns once it listens.
+    pub fn start(users: &[(&str, &str)]) -> Dovecot {
+        let dir = tempfile::Builder::new().prefix("tandem-dovecot-").tempdir().expect("a directory");
+        let root = dir.path().to_path_buf();
+        let root = root.as_path();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        for sub in ["run", "state", "home"] {
+            std::fs::create_dir_all(root.join(sub)).expect("directories");
+        }
+        // A CA for the run and a certificate for `localhost` it signs (webpki accepts no
+        // self-signed end certificate as its own anchor).
+        let openssl = |args: &[&str]| {
+            let output = Command::new("openssl").args(args).current_dir(root).output().expect("running openssl");
+            assert!(output.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=Tandem test mail CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+        ]);
+        openssl(&[
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "imap.key",
+            "-out",
+            "imap.csr",
+        ]);
+        std::fs::write(
+            root.join("imap.ext"),
+            "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+        )
+        .expect("extensions");
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "imap.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "imap.ext",
+            "-out",
+            "imap.crt",
+        ]);
+        let passwd: String = users.iter().map(|(user, password)| format!("{user}:{{PLAIN}}{password}\n")).collect();
+        std::fs::write(root.join("users"), passwd).expect("users");
+        let (imaps_port, imap_port) = (crate::free_port(), crate::free_port());
+        let (uid, gid) = (id("-u"), id("-g"));
+        let r = root.display();
+        let config = format!(
+            "base_dir = {r}/run\nstate_dir = {r}/state\nlog_path = {r}/dovecot.log\nprotocols = imap\n\
+             listen = 127.0.0.1\nssl = required\nssl_cert = <{r}/imap.crt\nssl_key = <{r}/imap.key\n\
+             auth_mechanisms = plain login\nfirst_valid_uid = 1\nmail_location = maildir:{r}/home/%u/Maildir\n\
+             service imap-login {{\n  inet_listener imap {{\n    port = {imap_port}\n  }}\n  \
+             inet_listener imaps {{\n    port = {imaps_port}\n    ssl = yes\n  }}\n}}\n\
+             passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/users\n}}\n\
+             userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={r}/home/%u\n}}\n"
+        );
+        std::fs::write(root.join("dovecot.conf"), config).expect("config");
+        let dovecot = Dovecot { dir, imaps_port, imap_port, uid, gid, delivered: std::cell::Cell::new(0) };
+        for (user, _) in users {
+            for sub in ["", "/cur", "/new", "/tmp"] {
+                let path = dovecot.maildir(user).join(sub.trim_start_matches('/'));
+                std::fs::create_dir_all(&path).expect("maildir");
+            }
+            dovecot.chown_tree(&dovecot.dir.path().join("home"));
+        }
+        // `status`, not `output`: the daemon keeps inherited pipes open, and reading them would
+        // wait for it to exit. Its errors go to its log.
+        let started = Command::new("dovecot")
+            .arg("-c")
+            .arg(root.join("dovecot.conf"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("running dovecot (scripts/setup-debian installs it)");
+        assert!(
+            started.success(),
+            "dovecot did not start: {}",
+            std::fs::read_to_string(root.join("dovecot.log")).unwrap_or_default()
+        );
+        crate::wait_until(Duration::from_secs(10), "dovecot listens", || {
+            std::net::TcpStream::connect(("127.0.0.1", imaps_port)).map(|_| ()).map_err(|error| error.to_string())
+        });
+        dovecot
+    }
+
+    /// The CA clients must trust (`mail_ca_file`).
+    pub fn certificate(&self) -> PathBuf {
+        self.dir.path().join("ca.crt")
+    }
+
+    pub fn maildir(&self, user: &str) -> PathBuf {
+        self.dir.path().join("home").join(user).join("Maildir")
+    }
+
+    fn chown_tree(&self, path: &Path) {
+        let _ = std::os::unix::fs::chown(path, Some(self.uid), Some(self.gid));
+        if let Ok(entries) = std::fs::read_dir(path) {
+            for entry in entries.flatten() {
+                self.chown_tree(&entry.path());
+            }
+        }
+    }
+
+    /// Delivers `raw` into `user`'s inbox as a delivery agent does (tmp/, then renamed into new/).
+    pub fn deliver(&self, user: &str, raw: &str) {
+        let n = self.delivered.get() + 1;
+        self.delivered.set(n);
+        let name = format!("{}.M{n}P{}.tandem-test", 1_700_000_000 + n, std::process::id());
+        let temporary = self.maildir(user).join("tmp").join(&name);
+        std::fs::write(&temporary, raw.replace('\n', "\r\n")).expect("writing the message");
+        let _ = std::os::unix::fs::chown(&temporary, Some(self.uid), Some(self.gid));
+        std::fs::rename(&temporary, self.maildir(user).join("new").join(&name)).expect("delivering");
+    }
+
+    /// Dovecot's log, for failure messages.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("dovecot.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Dovecot {
+    fn drop(&mut self) {
+        let _ = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.dir.path().join("dovecot.conf"))
+            .arg("stop")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}

@@ -1,0 +1,103 @@
+//! Email ingest from a real Dovecot, black-box (issue 14, item 2): the leader's mailbox actor
+//! logs in over IMAPS, reads new messages (IDLE), and each becomes one email contact.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tandem_tests::dovecot::Dovecot;
+use tandem_tests::{created_id, Body, Cluster, Method};
+
+const ADDRESS: &str = "support@example.com";
+const PASSWORD: &str = "mailbox-password-5d2a";
+
+fn message(n: u32) -> String {
+    format!(
+        "From: Customer {n} <customer{n}@example.net>\nTo: {ADDRESS}\nSubject: Order {n}\n\
+         Message-ID: <order-{n}@example.net>\nDate: Tue, 14 Nov 2023 22:13:20 +0000\n\nWhere is order {n}?\n"
+    )
+}
+
+fn email_subjects(admin: &tandem_tests::ApiClient) -> Vec<String> {
+    let contacts = admin.get("/api/v1/contacts").expect("contacts");
+    let mut subjects: Vec<String> = contacts
+        .json
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter(|contact| contact["channel"] == "email")
+                .filter_map(|contact| contact["subject"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    subjects.sort();
+    subjects
+}
+
+/// Invariants: every message in the inbox becomes exactly one email contact, across a kill -9
+/// and restart of the node (the cursor is replicated state); a message without a sender is
+/// stored as malformed and does not stop the ones after it; nothing is removed from the
+/// server (the originals stay in the inbox).
+#[test]
+fn messages_in_dovecot_become_email_contacts_exactly_once() {
+    let dovecot = Dovecot::start(&[(ADDRESS, PASSWORD)]);
+    // The node trusts the CA of the test's Dovecot (the mail_ca_file setting).
+    let mut cluster = Cluster::embedded_single();
+    cluster.set_env(1, "TANDEM_MAIL_CA_FILE", &dovecot.certificate().display().to_string());
+    cluster.kill(1);
+    cluster.start(1);
+    cluster.wait_healthy(1);
+    let admin = cluster.client(1).clone();
+    let skill = created_id(&admin, "/api/v1/skills", json!({"name": "Support"}));
+    let csq = created_id(
+        &admin,
+        "/api/v1/csqs",
+        json!({"name": "Support email", "channel": "email",
+        "selection": "longest_available", "skills": [{"skill": skill, "min_competence": 1}]}),
+    );
+    let put = |path: &str, body: serde_json::Value| {
+        let reply = admin.send(Method::PUT, path, &Body::Json(body), None).expect("a reply");
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+    };
+    dovecot.deliver(ADDRESS, &message(1));
+    put(
+        "/api/v1/mail-server",
+        json!({"kind": "generic", "imap": {"host": "localhost", "port": dovecot.imaps_port, "security": "tls"},
+               "smtp": {"host": "localhost", "port": 587, "security": "starttls"}}),
+    );
+    put(&format!("/api/v1/csqs/{csq}/mailbox"), json!({"address": ADDRESS, "password": PASSWORD}));
+
+    let expect = |wanted: &[u32]| {
+        let wanted: Vec<String> = wanted.iter().map(|n| format!("Order {n}")).collect();
+        tandem_tests::wait_until(Duration::from_secs(20), "the emails are ingested", || {
+            let subjects = email_subjects(&admin);
+            if subjects == wanted {
+                Ok(())
+            } else {
+                Err(format!("{subjects:?}, want {wanted:?}\n{}", dovecot.log()))
+            }
+        });
+    };
+    expect(&[1]);
+    // New mail while the actor waits in IDLE, and a message with no sender between two good ones.
+    dovecot.deliver(ADDRESS, &message(2));
+    dovecot.deliver(ADDRESS, "Subject: nobody sent this\n\nNo From header.\n");
+    dovecot.deliver(ADDRESS, &message(3));
+    expect(&[1, 2, 3]);
+    let ingest = admin.get(&format!("/api/v1/csqs/{csq}/mailbox/ingest")).expect("the ingest");
+    assert_eq!(ingest.json["ingested"], 4, "{}", ingest.text);
+    assert_eq!(ingest.json["errors"][0]["error"], "the message has no From address to answer", "{}", ingest.text);
+    assert_eq!(ingest.json["cursor"]["last_uid"], 4, "{}", ingest.text);
+
+    // kill -9 and restart: the node reads the folder again from the replicated cursor, and
+    // nothing is routed twice; new mail still arrives.
+    cluster.kill(1);
+    dovecot.deliver(ADDRESS, &message(4));
+    cluster.start(1);
+    cluster.wait_healthy(1);
+    expect(&[1, 2, 3, 4]);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(email_subjects(&admin).len(), 4, "nothing ingested twice");
+    let on_server = std::fs::read_dir(dovecot.maildir(ADDRESS).join("cur")).map(|entries| entries.count()).unwrap_or(0)
+        + std::fs::read_dir(dovecot.maildir(ADDRESS).join("new")).map(|entries| entries.count()).unwrap_or(0);
+    assert_eq!(on_server, 5, "the originals stay in the inbox");
+}
