@@ -35,7 +35,7 @@ impl<T: Transport> Core for ReplicaCore<T> {
     }
 
     fn is_leader(&self) -> bool {
-        self.replica.raft().metrics().borrow().current_leader == Some(self.replica.node_id())
+        self.replica.leads()
     }
 
     fn read<R>(&self, read: impl FnOnce(&Center) -> R) -> R {

@@ -136,6 +136,15 @@ impl<T: Transport> Replica<T> {
         self.running().raft.clone()
     }
 
+    /// Whether this node leads now. A Raft that stopped (a full disk, a failed apply) may still
+    /// name itself leader in its last metrics: it does not lead.
+    pub fn leads(&self) -> bool {
+        let raft = self.raft();
+        let metrics = raft.metrics();
+        let metrics = metrics.borrow();
+        metrics.running_state.is_ok() && metrics.current_leader == Some(self.config.node_id)
+    }
+
     pub fn state(&self) -> SharedState {
         self.running().state.clone()
     }
@@ -389,13 +398,8 @@ impl<T: Transport> Replica<T> {
                 "a forwarded request came from a caller that is no member of this cluster".into(),
             ));
         }
-        // A Raft that stopped (a full disk, a failed apply) may still name itself leader in its
-        // last metrics; it must send the follower elsewhere, not fail every write it is given.
-        let is_leader = {
-            let metrics = raft.metrics();
-            let metrics = metrics.borrow();
-            metrics.running_state.is_ok() && metrics.current_leader == Some(self.config.node_id)
-        };
+        // A stopped Raft must send the follower elsewhere, not fail every write it is given.
+        let is_leader = self.leads();
         if let (true, ForwardRequest::Writes(entries)) = (is_leader, &request) {
             let outcomes = self.propose_all(entries.clone()).await;
             let encoded =

@@ -113,6 +113,12 @@ pub(crate) struct MailInbound {
     duplicates: u64,
 }
 
+impl MailInbound {
+    fn is_of(&self, address: &str) -> bool {
+        crate::text::equal_ignoring_case(&self.address, address)
+    }
+}
+
 /// Which messages of a folder have been ingested: every UID up to `last_uid` under
 /// `uid_validity`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -174,9 +180,20 @@ pub enum IngestResult {
 }
 
 impl Center {
-    /// Where a mailbox's ingest stands, if it has ingested anything.
+    /// Where a CSQ's ingest stands: what it has ingested, or, for a mailbox that has read
+    /// nothing yet, an empty view of it. `None`: no mailbox and nothing ingested.
     pub fn mail_inbound(&self, csq: CsqId) -> Option<MailInboundView> {
-        let inbound = self.mail_inbound.get(&csq)?;
+        let Some(inbound) = self.mail_inbound.get(&csq) else {
+            let address = self.mailboxes.get(&csq)?.address.clone();
+            return Some(MailInboundView {
+                csq,
+                address,
+                cursor: None,
+                ingested: 0,
+                duplicates: 0,
+                errors: Vec::new(),
+            });
+        };
         Some(MailInboundView {
             csq,
             address: inbound.address.clone(),
@@ -190,8 +207,7 @@ impl Center {
     /// The cursor a mailbox actor resumes from for `address` (none: read the folder from the
     /// start).
     pub fn mail_cursor(&self, csq: CsqId, address: &str) -> Option<MailCursor> {
-        let inbound = self.mail_inbound.get(&csq)?;
-        crate::text::equal_ignoring_case(&inbound.address, address).then_some(inbound.cursor).flatten()
+        self.mail_inbound.get(&csq).filter(|inbound| inbound.is_of(address)).and_then(|inbound| inbound.cursor)
     }
 
     /// The envelope of an email contact that arrived from a mailbox.
@@ -210,33 +226,32 @@ impl Center {
             )));
         }
         inbound_checked(email)?;
-        let inbound = self.mail_inbound.entry(email.csq).or_default();
-        if !crate::text::equal_ignoring_case(&inbound.address, &email.mailbox) {
-            *inbound = MailInbound { address: email.mailbox.clone(), ..MailInbound::default() };
-        }
-        let behind_cursor = inbound
-            .cursor
+        // Read-only until the new contact is accepted: a refusal must leave the center as it was.
+        let known = self.mail_inbound.get(&email.csq).filter(|inbound| inbound.is_of(&email.mailbox));
+        let behind_cursor = known
+            .and_then(|inbound| inbound.cursor)
             .is_some_and(|cursor| cursor.uid_validity == email.uid_validity && email.uid <= cursor.last_uid);
         // After a renumbering the UIDs say nothing of what was ingested: the content does.
-        if behind_cursor || inbound.seen.contains(&email.content_hash) {
+        if behind_cursor || known.is_some_and(|inbound| inbound.seen.contains(&email.content_hash)) {
+            let inbound = self.mail_inbound_of(email);
             inbound.duplicates = inbound.duplicates.saturating_add(1);
             if !behind_cursor {
                 inbound.cursor = Some(MailCursor { uid_validity: email.uid_validity, last_uid: email.uid });
             }
             return Ok(Applied::default());
         }
-        let envelope = match (&email.envelope, &email.error) {
-            (Some(envelope), None) => Some(envelope),
-            _ => None,
-        };
         // A new contact first: if the center is full it is refused and nothing moves, so the
         // actor tries again later.
-        let created = match envelope {
-            Some(envelope) => Some(self.email_contact_inject(email.csq, envelope)?),
-            None => None,
+        let applied = match (&email.envelope, &email.error) {
+            (Some(envelope), None) => Some(self.email_contact_inject(email.csq, envelope)?),
+            _ => None,
         };
+        let contact = applied.as_ref().and_then(|applied| match applied.created {
+            Some(EntityRef::Contact(id)) => Some(id),
+            _ => None,
+        });
         let now = self.time_ms;
-        let inbound = self.mail_inbound.entry(email.csq).or_default();
+        let inbound = self.mail_inbound_of(email);
         inbound.cursor = Some(MailCursor { uid_validity: email.uid_validity, last_uid: email.uid });
         inbound.ingested = inbound.ingested.saturating_add(1);
         if inbound.seen.insert(email.content_hash.clone()) {
@@ -247,42 +262,48 @@ impl Center {
                 inbound.seen.remove(&oldest);
             }
         }
-        let ingested = EmailEvent::EmailIngested {
+        if applied.is_none() {
+            let error = email.error.clone().unwrap_or_else(|| "no headers".into());
+            let mut error: String = error.chars().take(MAIL_ERROR_LENGTH_MAX as usize).collect();
+            error.retain(|c| !c.is_control() || c == ' ');
+            inbound.errors.push_back(MalformedEmail {
+                uid_validity: email.uid_validity,
+                uid: email.uid,
+                content_hash: email.content_hash.clone(),
+                size: email.size,
+                error,
+                ingested_ms: now,
+            });
+            while inbound.errors.len() > MAIL_ERRORS_REMEMBERED_MAX as usize {
+                inbound.errors.pop_front();
+            }
+        }
+        if let Some(id) = contact {
+            self.inbound_emails.insert(id, email.clone());
+        }
+        let ingested = Event::Email(EmailEvent::EmailIngested {
             csq: email.csq,
             uid_validity: email.uid_validity,
             uid: email.uid,
-            contact: created.as_ref().and_then(|applied| match applied.created {
-                Some(EntityRef::Contact(id)) => Some(id),
-                _ => None,
-            }),
-            result: if created.is_some() { IngestResult::Routed } else { IngestResult::Malformed },
-        };
-        match created {
+            contact,
+            result: if applied.is_some() { IngestResult::Routed } else { IngestResult::Malformed },
+        });
+        Ok(match applied {
             Some(mut applied) => {
-                if let Some(EntityRef::Contact(id)) = applied.created {
-                    self.inbound_emails.insert(id, email.clone());
-                }
-                applied.events.insert(0, Event::Email(ingested));
-                Ok(applied)
+                applied.events.insert(0, ingested);
+                applied
             }
-            None => {
-                let error = email.error.clone().unwrap_or_else(|| "no headers".into());
-                let mut error: String = error.chars().take(MAIL_ERROR_LENGTH_MAX as usize).collect();
-                error.retain(|c| !c.is_control() || c == ' ');
-                inbound.errors.push_back(MalformedEmail {
-                    uid_validity: email.uid_validity,
-                    uid: email.uid,
-                    content_hash: email.content_hash.clone(),
-                    size: email.size,
-                    error,
-                    ingested_ms: now,
-                });
-                while inbound.errors.len() > MAIL_ERRORS_REMEMBERED_MAX as usize {
-                    inbound.errors.pop_front();
-                }
-                Ok(Applied::event(Event::Email(ingested)))
-            }
+            None => Applied::event(ingested),
+        })
+    }
+
+    /// The ingest state of `email`'s mailbox, started afresh when the mailbox's address changed.
+    fn mail_inbound_of(&mut self, email: &InboundEmail) -> &mut MailInbound {
+        let inbound = self.mail_inbound.entry(email.csq).or_default();
+        if !inbound.is_of(&email.mailbox) {
+            *inbound = MailInbound { address: email.mailbox.clone(), ..MailInbound::default() };
         }
+        inbound
     }
 
     /// A new email contact for an ingested message: the customer is Reply-To, else From.

@@ -164,4 +164,20 @@ fn a_full_center_refuses_the_ingest_and_the_cursor_stays() {
     let next = crate::limits::CONTACT_OPEN_COUNT_MAX + 1;
     assert!(!ingest(&mut center, email(7, next, next)));
     assert_eq!(json(&center), before, "nothing moved");
+
+    // The same for a mailbox whose address changed: its ingest state is not started afresh by
+    // a refused ingest.
+    let mut moved = center.clone();
+    let mailbox = Mailbox {
+        address: "help@example.com".into(),
+        credentials: MailCredentials::Password { sealed_password: "s1.00aa".into() },
+        folders: None,
+        poll_interval_seconds: 180,
+        snapshot_age_minutes: 120,
+    };
+    let set = Command::Email(EmailCommand::SetMailbox { csq: CSQ, mailbox: Box::new(mailbox) });
+    assert!(moved.apply(&entry(set)).is_applied());
+    let before = json(&moved);
+    assert!(!ingest(&mut moved, InboundEmail { mailbox: "help@example.com".into(), ..email(8, 1, next) }));
+    assert_eq!(json(&moved), before, "nothing moved for the new address either");
 }

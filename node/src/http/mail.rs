@@ -239,19 +239,9 @@ async fn ingest_get(
 ) -> Result<HttpResponse, ApiError> {
     guard(&state, &request)?;
     let csq = csq_id(id);
-    let shared = state.replica.state();
-    let read = shared.read();
-    match (read.center.mail_inbound(csq), read.center.mailbox(csq)) {
-        (Some(view), _) => Ok(HttpResponse::Ok().json(view)),
-        (None, Some(mailbox)) => Ok(HttpResponse::Ok().json(tandem_domain::MailInboundView {
-            csq,
-            address: mailbox.address.clone(),
-            cursor: None,
-            ingested: 0,
-            duplicates: 0,
-            errors: Vec::new(),
-        })),
-        (None, None) => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("CSQ {csq} has no mailbox."))),
+    match state.replica.state().read().center.mail_inbound(csq) {
+        Some(view) => Ok(HttpResponse::Ok().json(view)),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("CSQ {csq} has no mailbox."))),
     }
 }
 

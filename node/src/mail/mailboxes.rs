@@ -63,11 +63,7 @@ async fn supervise(state: AppState, tls: Arc<rustls::ClientConfig>) {
 }
 
 fn leads(state: &AppState) -> bool {
-    let metrics = state.replica.raft().metrics().borrow().clone();
-    state.failure.get().is_none()
-        && metrics.state == openraft::ServerState::Leader
-        && metrics.current_leader == Some(state.config.node_id)
-        && metrics.running_state.is_ok()
+    state.failure.get().is_none() && state.replica.leads()
 }
 
 type Wanted = BTreeMap<CsqId, (String, (MailServer, Mailbox))>;
