@@ -110,6 +110,12 @@ pub struct Center {
     /// The envelopes of email contacts that arrived from a mailbox, while the contact is kept.
     #[serde(default)]
     pub(crate) inbound_emails: BTreeMap<crate::ContactId, crate::InboundEmail>,
+    /// The side the last leader said it was on (`EmailCommand::LeaderSide`).
+    #[serde(default)]
+    pub(crate) active_side: Option<String>,
+    /// Replies to send, being sent, sent and failed (the last of the finished ones).
+    #[serde(default)]
+    pub(crate) outbox: Table<crate::OutboxId, crate::OutboundEmail>,
     /// Users whose last logins failed: consecutive failures and when the last one was. Kept in
     /// the replicated state so a lockout holds on every node (an attacker cannot rotate nodes).
     #[serde(default)]

@@ -104,3 +104,7 @@ id_type!(
     /// Identifies a configured dialed number.
     DialedNumberId
 );
+id_type!(
+    /// Identifies an email in the outbox.
+    OutboxId
+);

@@ -80,11 +80,12 @@ pub use email::mailbox::{
     mail_poll_interval_default, mail_snapshot_age_default, MailCredentials, MailEndpoint, MailFolders, MailSecurity,
     MailServer, MailServerKind, Mailbox, MailboxView, OauthView,
 };
+pub use email::outbox::{EmailReply, OutboundEmail, OutboxState, OutboxView, SendReport};
 pub use email::signature::{EmailSignature, EmailSignatureSpec};
 pub use email::{EmailCommand, EmailEvent};
 pub use ids::{
-    AgentId, CallId, ContactId, CsqId, DialedNumberId, EmailSignatureId, PredefinedResponseId, ReasonCodeId, SkillId,
-    TeamId, TeamMessageId, UserId, WrapUpCategoryId,
+    AgentId, CallId, ContactId, CsqId, DialedNumberId, EmailSignatureId, OutboxId, PredefinedResponseId, ReasonCodeId,
+    SkillId, TeamId, TeamMessageId, UserId, WrapUpCategoryId,
 };
 pub use limits::*;
 pub use outcome::{Applied, EntityRef, Event, Outcome};

@@ -450,3 +450,25 @@ pub const MAIL_REFERENCES_MAX: u32 = 10;
 
 /// Addresses per To, Cc or Bcc (seeds-uccx.md §2.9: a reply's 20).
 pub const MAIL_RECIPIENTS_MAX: u32 = 20;
+
+/// A reply's body, in characters. Replies travel in the log whole (they are the agent's own
+/// words, so small); larger ones wait for the blob store (decision 0029).
+pub const EMAIL_REPLY_BODY_LENGTH_MAX: u32 = 100_000;
+
+/// Replies waiting to be sent: a mail server down for long fills the outbox, and new replies
+/// are refused rather than let the state grow without bound.
+pub const OUTBOX_PENDING_MAX: u32 = 10_000;
+
+/// Sent or failed replies kept for administrators (the oldest go first).
+pub const OUTBOX_FINISHED_KEPT_MAX: u32 = 10_000;
+
+/// Attempts at sending one reply before it is marked failed (transient errors only: a
+/// permanent one fails it at once).
+pub const OUTBOX_ATTEMPTS_MAX: u32 = 12;
+
+/// The first wait after a transient send error; each further attempt doubles it up to
+/// [`OUTBOX_RETRY_DELAY_MAX_MS`].
+pub const OUTBOX_RETRY_DELAY_MIN_MS: u64 = 5_000;
+
+/// The longest wait between attempts at one reply.
+pub const OUTBOX_RETRY_DELAY_MAX_MS: u64 = 15 * 60 * 1_000;

@@ -96,6 +96,10 @@ pub(crate) struct StoredCenter {
     #[serde(default)]
     inbound_emails: BTreeMap<ContactId, crate::InboundEmail>,
     #[serde(default)]
+    outbox: Table<crate::OutboxId, crate::OutboundEmail>,
+    #[serde(default)]
+    active_side: Option<String>,
+    #[serde(default)]
     login_failures: BTreeMap<UserId, crate::LoginFailures>,
     #[serde(default)]
     tokens_revoked_at: BTreeMap<UserId, u64>,
@@ -141,6 +145,8 @@ impl From<StoredCenter> for Center {
             mailboxes: stored.mailboxes,
             mail_inbound: stored.mail_inbound,
             inbound_emails: stored.inbound_emails,
+            outbox: stored.outbox,
+            active_side: stored.active_side,
             login_failures: stored.login_failures,
             tokens_revoked_at: stored.tokens_revoked_at,
             calls: stored.calls,

@@ -387,7 +387,12 @@ fn folders_checked(folders: &MailFolders) -> Result<MailFolders, Rejection> {
 /// An address as SMTP carries it: one `@`, a local part and a host name, no spaces, quotes or
 /// angle brackets (nothing a header could be injected through).
 fn address_checked(address: &str) -> Result<String, Rejection> {
-    let address = text_required("address", address, MAIL_ADDRESS_LENGTH_MAX)?;
+    address_checked_as("address", address)
+}
+
+/// [`address_checked`] for the field `field` (a reply's `to`, `cc`, `bcc`).
+pub(crate) fn address_checked_as(field: &str, address: &str) -> Result<String, Rejection> {
+    let address = text_required(field, address, MAIL_ADDRESS_LENGTH_MAX)?;
     let valid = match address.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
@@ -402,7 +407,7 @@ fn address_checked(address: &str) -> Result<String, Rejection> {
     };
     if !valid {
         return Err(Rejection::invalid_field(format!(
-            "address must be an email address like csq@example.com (got {address:?})"
+            "{field} must be an email address like csq@example.com (got {address:?})"
         )));
     }
     Ok(address)

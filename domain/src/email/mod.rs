@@ -15,6 +15,7 @@
 
 pub(crate) mod inbound;
 pub(crate) mod mailbox;
+pub(crate) mod outbox;
 pub(crate) mod signature;
 
 use crate::authorization::Scope;
@@ -162,6 +163,28 @@ impl Center {
             }
         }
         Applied::events(events)
+    }
+
+    /// The side the new leader is on; a change requeues every open email.
+    pub(crate) fn leader_side(&mut self, side: &str) -> Result<Applied, Rejection> {
+        if !matches!(side, "a" | "b" | "witness") {
+            return Err(Rejection::invalid_field(format!("side must be a, b or witness (got {side:?})")));
+        }
+        let previous = self.active_side.replace(side.to_owned());
+        match previous {
+            Some(from) if from != side => {
+                let mut applied = self.emails_requeue_all();
+                let changed = EmailEvent::ActiveSideChanged { from, to: side.to_owned() };
+                applied.events.insert(0, Event::Email(changed));
+                Ok(applied)
+            }
+            _ => Ok(Applied::default()),
+        }
+    }
+
+    /// The side whose node leads, as the last leader said.
+    pub fn active_side(&self) -> Option<&str> {
+        self.active_side.as_deref()
     }
 
     /// The agent logs out or its desktop closes: the email goes back to the same CSQ.
@@ -321,6 +344,32 @@ pub enum EmailCommand {
     /// A message read from a CSQ's mailbox, proposed by the leader's mailbox actor; applied
     /// once per (mailbox, UIDVALIDITY, UID) or content (boxed: the command enum stays small).
     IngestEmail(Box<crate::InboundEmail>),
+    /// An agent replies to an email: the reply enters the outbox with its Message-ID fixed and
+    /// the email closes as sent.
+    ReplyEmail {
+        /// The agent.
+        agent: AgentId,
+        /// The email.
+        contact: ContactId,
+        /// What the agent wrote (boxed: the command enum stays small).
+        reply: Box<crate::EmailReply>,
+    },
+    /// A new leader says which side it is on. When that is not the side that led before, the
+    /// active side was lost: every open email is requeued and routed again (seeds-uccx.md
+    /// §2.9), once per change however many times it is said.
+    LeaderSide {
+        /// `a`, `b` or `witness`.
+        side: String,
+    },
+    /// The leader's sender reports an attempt at a reply in the outbox.
+    ReportEmailSend {
+        /// The outbox entry.
+        id: crate::OutboxId,
+        /// Its Message-ID, as the sender sent it.
+        message_id: String,
+        /// What happened.
+        report: crate::SendReport,
+    },
 }
 
 /// What email commands and deadlines change, as pushed to clients.
@@ -373,6 +422,15 @@ pub enum EmailEvent {
         /// Routed, or stored with its error.
         result: crate::IngestResult,
     },
+    /// A reply entered the outbox, or its state changed.
+    EmailOutboxChanged(Box<crate::OutboxView>),
+    /// Leadership moved to another side: open emails were requeued.
+    ActiveSideChanged {
+        /// The side that led before.
+        from: String,
+        /// The side that leads now.
+        to: String,
+    },
 }
 
 impl Center {
@@ -391,6 +449,9 @@ impl Center {
             EmailCommand::SetMailbox { csq, mailbox } => self.mailbox_set(*csq, mailbox),
             EmailCommand::DeleteMailbox { csq } => self.mailbox_delete(*csq),
             EmailCommand::IngestEmail(email) => self.email_ingest(email),
+            EmailCommand::ReplyEmail { agent, contact, reply } => self.email_reply(*agent, *contact, reply),
+            EmailCommand::LeaderSide { side } => self.leader_side(side),
+            EmailCommand::ReportEmailSend { id, message_id, report } => self.email_send_report(*id, message_id, report),
         }
     }
 }
@@ -401,7 +462,8 @@ impl EmailCommand {
         match self {
             EmailCommand::SendEmail { agent, .. }
             | EmailCommand::DiscardEmail { agent, .. }
-            | EmailCommand::RequeueEmail { agent, .. } => Scope::Agent(*agent),
+            | EmailCommand::RequeueEmail { agent, .. }
+            | EmailCommand::ReplyEmail { agent, .. } => Scope::Agent(*agent),
             EmailCommand::RequeueOpenEmails
             | EmailCommand::CreateEmailSignature(_)
             | EmailCommand::UpdateEmailSignature { .. }
@@ -410,7 +472,9 @@ impl EmailCommand {
             | EmailCommand::DeleteMailServer
             | EmailCommand::SetMailbox { .. }
             | EmailCommand::DeleteMailbox { .. }
-            | EmailCommand::IngestEmail(_) => Scope::Administration,
+            | EmailCommand::IngestEmail(_)
+            | EmailCommand::LeaderSide { .. }
+            | EmailCommand::ReportEmailSend { .. } => Scope::Administration,
         }
     }
 }
@@ -422,6 +486,7 @@ impl EmailEvent {
             EmailEvent::EmailStickyWaiting { agent, .. } | EmailEvent::EmailRequeued { agent, .. } => {
                 Concern::Agent(*agent)
             }
+            EmailEvent::EmailOutboxChanged(view) => Concern::Agent(view.agent),
             EmailEvent::EmailSignatureCreated(_)
             | EmailEvent::EmailSignatureUpdated(_)
             | EmailEvent::EmailSignatureDeleted(_)
@@ -429,7 +494,8 @@ impl EmailEvent {
             | EmailEvent::MailServerDeleted
             | EmailEvent::MailboxUpdated(_)
             | EmailEvent::MailboxDeleted(_)
-            | EmailEvent::EmailIngested { .. } => Concern::All,
+            | EmailEvent::EmailIngested { .. }
+            | EmailEvent::ActiveSideChanged { .. } => Concern::All,
         }
     }
 }

@@ -219,6 +219,27 @@ fn failover_requeues_and_reroutes_every_open_email() {
     assert_eq!(script.center.deadline_next(), None, "no sticky timer is left");
 }
 
+/// Invariant: a new leader on the same side changes nothing; on the other side, every open
+/// email is requeued once, however often the new side is said; a bad side is refused.
+#[test]
+fn a_leader_on_another_side_requeues_open_emails_once() {
+    let side = |side: &str| Command::Email(EmailCommand::LeaderSide { side: side.into() });
+    let mut script = answered_by_alice();
+    assert!(script.ok(side("a")).is_empty(), "the first leader only records its side");
+    script.ok(email("Other"));
+    assert_eq!(assigned(&script, 2), Some(BRUNO));
+    assert!(script.ok(side("a")).is_empty(), "a new leader on the same side");
+    assert_eq!(assigned(&script, 2), Some(BRUNO), "keeps its emails");
+    let events = script.ok(side("b"));
+    assert_eq!(events.first(), Some(&Event::Email(EmailEvent::ActiveSideChanged { from: "a".into(), to: "b".into() })));
+    assert!(events.iter().any(
+        |event| matches!(event, Event::Queue(QueueEvent::ContactQueued { contact, .. }) if *contact == ContactId(2))
+    ));
+    assert_eq!(script.center.active_side(), Some("b"));
+    assert!(script.ok(side("b")).is_empty(), "said again: nothing more");
+    assert_eq!(script.refused(side("c")).code, RejectionCode::InvalidField);
+}
+
 #[test]
 fn deleting_the_last_agent_moves_its_sticky_emails_to_the_csq() {
     let mut script = answered_by_alice();

@@ -11,7 +11,8 @@ use crate::{
 const CSQ: CsqId = CsqId(1);
 const ADDRESS: &str = "support@example.com";
 
-fn setup() -> Vec<Command> {
+/// Skill 1, email CSQ 1 with the mailbox `support@example.com` on a generic mail server.
+pub(super) fn setup() -> Vec<Command> {
     let server = MailServer {
         kind: MailServerKind::Generic,
         imap: MailEndpoint { host: "mail.example.com".into(), port: 993, security: MailSecurity::Tls },

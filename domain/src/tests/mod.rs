@@ -18,6 +18,7 @@ mod inbound;
 mod invariants;
 mod login;
 mod mailbox;
+mod outbox;
 mod properties;
 mod requests;
 mod routing;

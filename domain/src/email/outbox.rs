@@ -1,0 +1,444 @@
+//! Replies leaving through a CSQ's mailbox (seeds-uccx.md §2.9, seeds-ece.md §7.3): at least
+//! once, with one duplicate window, and that one recognisable.
+//!
+//! An agent's reply enters the outbox in the same command that closes the email, so a reply is
+//! never lost and an email is never closed without one. Its Message-ID is fixed there, in the
+//! log, before any node tries to send it: every attempt, by any leader, sends the same message,
+//! which recipients and mail servers can deduplicate. The leader's sender reports each attempt:
+//! sent (after the server's final `250`), a transient error (retried with a doubling delay, up
+//! to [`OUTBOX_ATTEMPTS_MAX`] attempts) or a permanent one (failed at once, shown to the agent
+//! and administrators). A node that dies between the `250` and the commit of "sent" leaves the
+//! reply queued, and the next leader sends it again unless it finds the Message-ID in Sent
+//! Items: the only duplicate, across that crash alone.
+//!
+//! From is the address of the CSQ the email is in when the agent replies (after a requeue, the
+//! new CSQ's); the signature is appended here, at send time (§2.15); In-Reply-To and References
+//! continue the customer's thread.
+
+use serde::{Deserialize, Serialize};
+
+use crate::center::Center;
+use crate::email::inbound::Envelope;
+use crate::email::mailbox::address_checked_as;
+use crate::ids::{AgentId, ContactId, CsqId, OutboxId};
+use crate::limits::{
+    EMAIL_REPLY_BODY_LENGTH_MAX, EMAIL_SUBJECT_LENGTH_MAX, MAIL_ERROR_LENGTH_MAX, MAIL_MESSAGE_ID_LENGTH_MAX,
+    MAIL_RECIPIENTS_MAX, MAIL_REFERENCES_MAX, OUTBOX_ATTEMPTS_MAX, OUTBOX_FINISHED_KEPT_MAX, OUTBOX_PENDING_MAX,
+    OUTBOX_RETRY_DELAY_MAX_MS, OUTBOX_RETRY_DELAY_MIN_MS,
+};
+use crate::outcome::{Applied, Event};
+use crate::rejection::{Rejection, RejectionCode};
+use crate::text::{text_body, text_required};
+use crate::EmailEvent;
+
+/// What an agent writes: the desktop fills the addresses and subject from
+/// [`Center::email_reply_draft`] and the agent may change them.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailReply {
+    /// 1 to 20 addresses.
+    pub to: Vec<String>,
+    /// Up to 20 addresses.
+    #[serde(default)]
+    pub cc: Vec<String>,
+    /// Up to 20 addresses, never shown to the other recipients.
+    #[serde(default)]
+    pub bcc: Vec<String>,
+    /// 1 to 255 characters, one line.
+    pub subject: String,
+    /// The agent's text, 1 to 100,000 characters; the signature is appended at send time.
+    pub body: String,
+}
+
+/// Where a reply stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum OutboxState {
+    /// Waiting for its first or next attempt.
+    Queued,
+    /// The mail server accepted it (its final reply to DATA).
+    Sent {
+        /// When the report was committed.
+        at_ms: u64,
+        /// The server's reply, as reported.
+        reply: String,
+    },
+    /// It will not be sent: a permanent error, or too many transient ones.
+    Failed {
+        /// When the report was committed.
+        at_ms: u64,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A reply in the outbox: the message as every attempt sends it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboundEmail {
+    /// Assigned by the center.
+    pub id: OutboxId,
+    /// The CSQ whose mailbox sends it.
+    pub csq: CsqId,
+    /// The email it answers.
+    pub contact: ContactId,
+    /// The agent who wrote it.
+    pub agent: AgentId,
+    /// Fixed when the reply was committed, without angle brackets; the same on every attempt.
+    pub message_id: String,
+    /// The CSQ's address.
+    pub from: String,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Copy recipients.
+    pub cc: Vec<String>,
+    /// Blind copy recipients.
+    pub bcc: Vec<String>,
+    /// One line.
+    pub subject: String,
+    /// The customer's Message-ID, when the email came from a mailbox.
+    pub in_reply_to: Option<String>,
+    /// The thread, oldest first, ending with `in_reply_to`.
+    pub references: Vec<String>,
+    /// The agent's text with the signature appended.
+    pub body: String,
+    /// When the agent sent it (also its Date header).
+    pub created_ms: u64,
+    /// Attempts reported so far.
+    pub attempts: u32,
+    /// When the last attempt was reported.
+    #[serde(default)]
+    pub last_attempt_ms: Option<u64>,
+    /// The last transient error.
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// Queued, sent or failed.
+    pub state: OutboxState,
+    /// Whether a copy is in the mailbox's Sent Items.
+    pub copied_to_sent: bool,
+}
+
+impl OutboundEmail {
+    /// Whether a sender still has work on it: sending it, or copying it to Sent Items.
+    pub fn is_pending(&self) -> bool {
+        match self.state {
+            OutboxState::Queued => true,
+            OutboxState::Sent { .. } => !self.copied_to_sent,
+            OutboxState::Failed { .. } => false,
+        }
+    }
+
+    /// When its next attempt is due, on the center's clock: at once for a first attempt, then
+    /// after a delay doubling from [`OUTBOX_RETRY_DELAY_MIN_MS`] to
+    /// [`OUTBOX_RETRY_DELAY_MAX_MS`].
+    pub fn due_ms(&self) -> u64 {
+        let Some(last) = self.last_attempt_ms else { return self.created_ms };
+        let doublings = self.attempts.saturating_sub(1).min(20);
+        let delay = OUTBOX_RETRY_DELAY_MIN_MS.saturating_mul(1 << doublings).min(OUTBOX_RETRY_DELAY_MAX_MS);
+        last.saturating_add(delay)
+    }
+
+    /// What events and the API show: everything but the body.
+    pub fn view(&self) -> OutboxView {
+        OutboxView {
+            id: self.id,
+            csq: self.csq,
+            contact: self.contact,
+            agent: self.agent,
+            message_id: self.message_id.clone(),
+            to: self.to.clone(),
+            subject: self.subject.clone(),
+            created_ms: self.created_ms,
+            attempts: self.attempts,
+            last_error: self.last_error.clone(),
+            state: self.state.clone(),
+            copied_to_sent: self.copied_to_sent,
+        }
+    }
+}
+
+/// A reply as events and the API show it, without its body.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxView {
+    /// The outbox entry.
+    pub id: OutboxId,
+    /// The CSQ sending it.
+    pub csq: CsqId,
+    /// The email it answers.
+    pub contact: ContactId,
+    /// The agent who wrote it.
+    pub agent: AgentId,
+    /// Its Message-ID.
+    pub message_id: String,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Subject.
+    pub subject: String,
+    /// When the agent sent it.
+    pub created_ms: u64,
+    /// Attempts so far.
+    pub attempts: u32,
+    /// The last transient error.
+    pub last_error: Option<String>,
+    /// Queued, sent or failed.
+    pub state: OutboxState,
+    /// Whether a copy is in Sent Items.
+    pub copied_to_sent: bool,
+}
+
+/// What the leader's sender reports of one attempt.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SendReport {
+    /// The server answered DATA with 250 (or the Message-ID was found in Sent Items).
+    Sent {
+        /// The server's reply.
+        reply: String,
+        /// Whether the copy to Sent Items was made too.
+        copied_to_sent: bool,
+    },
+    /// A transient error (connection, TLS, 4xx): try again later.
+    Retry {
+        /// What happened.
+        error: String,
+    },
+    /// A permanent error (5xx): never tried again.
+    Failed {
+        /// What happened.
+        error: String,
+    },
+    /// The copy to Sent Items of a sent reply was made.
+    CopiedToSent,
+}
+
+impl Center {
+    /// Every reply in the outbox, oldest first.
+    pub fn outbox(&self) -> impl Iterator<Item = &OutboundEmail> {
+        self.outbox.values()
+    }
+
+    /// One reply in the outbox.
+    pub fn outbox_entry(&self, id: OutboxId) -> Option<&OutboundEmail> {
+        self.outbox.get(id)
+    }
+
+    /// What a reply to `contact` starts with: to the customer (Reply-To, else From) and, with
+    /// `all`, everyone else the customer wrote to but the CSQ itself; "Re: " and the subject.
+    pub fn email_reply_draft(&self, contact: ContactId, all: bool) -> Option<EmailReply> {
+        let contact = self.contacts.get(contact)?;
+        let own = self.mailboxes.get(&contact.csq).map(|mailbox| mailbox.address.as_str());
+        let envelope = self.inbound_emails.get(&contact.id).and_then(|email| email.envelope.as_ref());
+        let customer = contact.customer.address.clone();
+        let mut to: Vec<String> = customer.into_iter().collect();
+        let mut cc = Vec::new();
+        if let (true, Some(envelope)) = (all, envelope) {
+            let others = |list: &Vec<String>, taken: &Vec<String>| -> Vec<String> {
+                list.iter()
+                    .filter(|address| own.is_none_or(|own| !crate::text::equal_ignoring_case(own, address)))
+                    .filter(|address| !taken.iter().any(|taken| crate::text::equal_ignoring_case(taken, address)))
+                    .cloned()
+                    .collect()
+            };
+            let mut from_others = others(&envelope.from.iter().cloned().collect(), &to);
+            to.append(&mut from_others);
+            to.extend(others(&envelope.to, &to));
+            cc = others(&envelope.cc, &to);
+        }
+        to.truncate(MAIL_RECIPIENTS_MAX as usize);
+        cc.truncate(MAIL_RECIPIENTS_MAX as usize);
+        let subject = contact.subject.as_deref().unwrap_or("").trim();
+        let subject = if subject.get(..3).is_some_and(|start| start.eq_ignore_ascii_case("re:")) {
+            subject.to_owned()
+        } else {
+            format!("Re: {subject}").trim_end().to_owned()
+        };
+        let subject: String = subject.chars().take(EMAIL_SUBJECT_LENGTH_MAX as usize).collect();
+        Some(EmailReply { to, cc, bcc: Vec::new(), subject, body: String::new() })
+    }
+
+    /// The agent replies and the email closes as sent, in one step: the reply is queued with
+    /// its Message-ID fixed, the signature appended, the thread continued.
+    pub(crate) fn email_reply(
+        &mut self,
+        agent: AgentId,
+        contact: ContactId,
+        reply: &EmailReply,
+    ) -> Result<Applied, Rejection> {
+        let csq = self.email_held_checked(agent, contact)?.csq;
+        let Some(mailbox) = self.mailboxes.get(&csq) else {
+            return Err(Rejection::invalid_state(format!("CSQ {csq} has no mailbox to send the reply from")));
+        };
+        let from = mailbox.address.clone();
+        let reply = reply_checked(reply)?;
+        let pending = self.outbox.values().filter(|entry| entry.is_pending()).count();
+        if pending >= OUTBOX_PENDING_MAX as usize {
+            return Err(Rejection::new(
+                RejectionCode::LimitExceeded,
+                format!("The outbox is full: {pending} replies wait to be sent. Try again later."),
+            ));
+        }
+        let id = self.outbox.id_next("outbox entry")?;
+        let (in_reply_to, references) = thread_of(self.inbound_emails.get(&contact).and_then(|e| e.envelope.as_ref()));
+        let mut body = reply.body;
+        if let Some(signature) = self.email_signature_text(csq, agent) {
+            body.push_str("\n\n-- \n");
+            body.push_str(&signature);
+        }
+        let domain = from.rsplit_once('@').map_or("tandem.invalid", |(_, domain)| domain);
+        let entry = OutboundEmail {
+            id,
+            csq,
+            contact,
+            agent,
+            message_id: format!("tandem.{}.{}@{domain}", id, self.time_ms),
+            from,
+            to: reply.to,
+            cc: reply.cc,
+            bcc: reply.bcc,
+            subject: reply.subject,
+            in_reply_to,
+            references,
+            body,
+            created_ms: self.time_ms,
+            attempts: 0,
+            last_attempt_ms: None,
+            last_error: None,
+            state: OutboxState::Queued,
+            copied_to_sent: false,
+        };
+        let view = entry.view();
+        let mut applied = self.email_send(agent, contact)?;
+        self.outbox.insert_new(id, entry);
+        applied.events.insert(0, Event::Email(EmailEvent::EmailOutboxChanged(Box::new(view))));
+        Ok(applied)
+    }
+
+    /// The leader's sender reports an attempt. `message_id` must be the entry's: a report
+    /// about another message is a bug, refused.
+    pub(crate) fn email_send_report(
+        &mut self,
+        id: OutboxId,
+        message_id: &str,
+        report: &SendReport,
+    ) -> Result<Applied, Rejection> {
+        let now = self.time_ms;
+        let Some(entry) = self.outbox.get(id) else { return Err(Rejection::not_found("outbox entry", id)) };
+        if entry.message_id != message_id {
+            return Err(Rejection::invalid_field(format!(
+                "message_id: outbox entry {id} is {}, not {message_id}",
+                entry.message_id
+            )));
+        }
+        let error_text = |error: &str| -> String {
+            let mut error: String = error.chars().take(MAIL_ERROR_LENGTH_MAX as usize).collect();
+            error.retain(|c| !c.is_control() || c == ' ');
+            error
+        };
+        let mut entry = entry.clone();
+        match (&entry.state, report) {
+            // Two leaders both sent it (the documented window), or a retried report: once.
+            (OutboxState::Sent { .. }, SendReport::Sent { .. }) => return Ok(Applied::default()),
+            (OutboxState::Queued, SendReport::Sent { reply, copied_to_sent }) => {
+                entry.attempts = entry.attempts.saturating_add(1);
+                entry.last_attempt_ms = Some(now);
+                entry.state = OutboxState::Sent { at_ms: now, reply: error_text(reply) };
+                entry.copied_to_sent = *copied_to_sent;
+            }
+            (OutboxState::Queued, SendReport::Retry { error }) => {
+                entry.attempts = entry.attempts.saturating_add(1);
+                entry.last_attempt_ms = Some(now);
+                entry.last_error = Some(error_text(error));
+                if entry.attempts >= OUTBOX_ATTEMPTS_MAX {
+                    let reason = format!("gave up after {} attempts: {}", entry.attempts, error_text(error));
+                    entry.state = OutboxState::Failed { at_ms: now, reason };
+                }
+            }
+            (OutboxState::Queued, SendReport::Failed { error }) => {
+                entry.attempts = entry.attempts.saturating_add(1);
+                entry.last_attempt_ms = Some(now);
+                entry.state = OutboxState::Failed { at_ms: now, reason: error_text(error) };
+            }
+            (OutboxState::Sent { .. }, SendReport::CopiedToSent) => {
+                if entry.copied_to_sent {
+                    return Ok(Applied::default());
+                }
+                entry.copied_to_sent = true;
+            }
+            (state, report) => {
+                let state = match state {
+                    OutboxState::Queued => "queued",
+                    OutboxState::Sent { .. } => "sent",
+                    OutboxState::Failed { .. } => "failed",
+                };
+                let report = match report {
+                    SendReport::Sent { .. } => "sent",
+                    SendReport::Retry { .. } => "retry",
+                    SendReport::Failed { .. } => "failed",
+                    SendReport::CopiedToSent => "copied_to_sent",
+                };
+                return Err(Rejection::invalid_state(format!(
+                    "outbox entry {id} is {state}: a {report} report does not apply"
+                )));
+            }
+        }
+        let view = entry.view();
+        self.outbox.replace(id, entry);
+        self.outbox_finished_forget();
+        Ok(Applied::event(Event::Email(EmailEvent::EmailOutboxChanged(Box::new(view)))))
+    }
+
+    /// Keeps the last [`OUTBOX_FINISHED_KEPT_MAX`] finished replies.
+    fn outbox_finished_forget(&mut self) {
+        let finished: Vec<OutboxId> =
+            self.outbox.values().filter(|entry| !entry.is_pending()).map(|entry| entry.id).collect();
+        let excess = finished.len().saturating_sub(OUTBOX_FINISHED_KEPT_MAX as usize);
+        for id in finished.into_iter().take(excess) {
+            self.outbox.remove(id);
+        }
+    }
+}
+
+/// The customer's Message-ID and the thread it continues (the last references kept).
+fn thread_of(envelope: Option<&Envelope>) -> (Option<String>, Vec<String>) {
+    let Some(message_id) = envelope.and_then(|envelope| envelope.message_id.clone()) else {
+        return (None, Vec::new());
+    };
+    let mut references: Vec<String> = envelope.map(|envelope| envelope.references.clone()).unwrap_or_default();
+    references.retain(|reference| reference != &message_id);
+    references.push(message_id.clone());
+    let excess = references.len().saturating_sub(MAIL_REFERENCES_MAX as usize);
+    references.drain(..excess);
+    (Some(message_id), references)
+}
+
+/// A reply as the spec allows it: addresses an SMTP server takes and no header can be
+/// injected through, at most 20 per field, a one-line subject, a bounded body.
+fn reply_checked(reply: &EmailReply) -> Result<EmailReply, Rejection> {
+    let list = |field: &str, addresses: &[String], required: bool| -> Result<Vec<String>, Rejection> {
+        if required && addresses.is_empty() {
+            return Err(Rejection::invalid_field(format!("{field} must name at least one address")));
+        }
+        if addresses.len() > MAIL_RECIPIENTS_MAX as usize {
+            return Err(Rejection::invalid_field(format!(
+                "{field}: at most {MAIL_RECIPIENTS_MAX} addresses (got {})",
+                addresses.len()
+            )));
+        }
+        addresses.iter().map(|address| address_checked_as(field, address)).collect()
+    };
+    let subject = text_required("subject", &reply.subject, EMAIL_SUBJECT_LENGTH_MAX)?;
+    const { assert!(MAIL_MESSAGE_ID_LENGTH_MAX > EMAIL_SUBJECT_LENGTH_MAX, "a subject fits one header line") };
+    Ok(EmailReply {
+        to: list("to", &reply.to, true)?,
+        cc: list("cc", &reply.cc, false)?,
+        bcc: list("bcc", &reply.bcc, false)?,
+        subject,
+        body: text_body("body", &reply.body, EMAIL_REPLY_BODY_LENGTH_MAX)?,
+    })
+}

@@ -1,0 +1,209 @@
+//! Replies through the outbox (issue 14, seeds-uccx.md §2.9, seeds-ece.md §7.3): the reply and
+//! the email's close in one step, a Message-ID fixed before any send, the thread continued,
+//! the signature appended, every attempt reported once, and bad input refused with nothing
+//! changed.
+
+use super::routing::{digital_ready, login};
+use super::script::Script;
+use super::{agent, csq, json};
+use crate::{
+    AgentId, Channel, Command, ContactId, ContactOutcome, ContactState, CsqId, CsqTags, EmailCommand, EmailReply,
+    EmailSignatureSpec, Envelope, InboundEmail, OutboxId, OutboxState, RejectionCode, SendReport,
+};
+
+const ALICE: AgentId = AgentId(1);
+const CSQ: CsqId = CsqId(1);
+const ADDRESS: &str = "support@example.com";
+
+/// A mailbox on CSQ 1 (`inbound::setup`), a second email CSQ without one, alice Ready for email, and one email
+/// from Ann (Reply-To set) ingested and assigned to alice as contact 1.
+fn assigned() -> Script {
+    let mut setup = super::inbound::setup();
+    setup.extend([
+        csq("Other", Channel::Email, &[(1, 1)]),
+        agent("alice", &[(1, 5)]),
+        Command::Email(EmailCommand::CreateEmailSignature(EmailSignatureSpec {
+            name: "Support".into(),
+            content: "Support team, {{agent_alias}}".into(),
+            tags: CsqTags::Csqs(vec![CSQ]),
+        })),
+        login(1),
+        digital_ready(1),
+    ]);
+    let mut script = Script::new(&setup);
+    let envelope = Envelope {
+        message_id: Some("m2@customer.example".into()),
+        from: Some("ann@customer.example".into()),
+        from_name: Some("Ann".into()),
+        reply_to: Some("ann.replies@customer.example".into()),
+        to: vec![ADDRESS.into(), "sales@customer.example".into()],
+        cc: vec!["boss@customer.example".into()],
+        subject: Some("Order 7".into()),
+        references: vec!["m1@customer.example".into()],
+        ..Envelope::default()
+    };
+    script.ok(Command::Email(EmailCommand::IngestEmail(Box::new(InboundEmail {
+        csq: CSQ,
+        mailbox: ADDRESS.into(),
+        uid_validity: 7,
+        uid: 1,
+        content_hash: format!("{:064x}", 1),
+        size: 1_000,
+        envelope: Some(envelope),
+        error: None,
+    }))));
+    let contact = script.center.contact(ContactId(1)).expect("ingested");
+    assert_eq!(contact.state, ContactState::Active { agents: vec![ALICE] }, "auto-accepted");
+    script
+}
+
+fn reply(to: &[&str], subject: &str, body: &str) -> EmailReply {
+    EmailReply {
+        to: to.iter().map(|address| (*address).into()).collect(),
+        cc: Vec::new(),
+        bcc: Vec::new(),
+        subject: subject.into(),
+        body: body.into(),
+    }
+}
+
+fn reply_command(reply: EmailReply) -> Command {
+    Command::Email(EmailCommand::ReplyEmail { agent: ALICE, contact: ContactId(1), reply: Box::new(reply) })
+}
+
+fn report(id: u64, message_id: &str, report: SendReport) -> Command {
+    Command::Email(EmailCommand::ReportEmailSend { id: OutboxId(id), message_id: message_id.into(), report })
+}
+
+/// The draft answers the customer's Reply-To; "reply all" adds everyone else but the CSQ.
+#[test]
+fn a_draft_answers_reply_to_and_reply_all_adds_the_others() {
+    let script = assigned();
+    let draft = script.center.email_reply_draft(ContactId(1), false).expect("draft");
+    assert_eq!(draft.to, ["ann.replies@customer.example"]);
+    assert_eq!(draft.subject, "Re: Order 7");
+    assert!(draft.cc.is_empty() && draft.bcc.is_empty());
+    let all = script.center.email_reply_draft(ContactId(1), true).expect("draft");
+    assert_eq!(all.to, ["ann.replies@customer.example", "ann@customer.example", "sales@customer.example"]);
+    assert_eq!(all.cc, ["boss@customer.example"], "the CSQ's own address is not among them");
+}
+
+/// Invariant: the reply is queued and the email closed in the same command; the Message-ID is
+/// fixed there; the thread continues; the CSQ's signature is appended with the agent's alias.
+#[test]
+fn a_reply_is_queued_with_its_message_id_and_the_email_closes() {
+    let mut script = assigned();
+    script.ok(reply_command(reply(&["ann@customer.example"], "Re: Order 7", "It ships today.")));
+    let contact = script.center.contact(ContactId(1)).expect("kept");
+    assert!(matches!(contact.state, ContactState::Closed { outcome: ContactOutcome::Sent, .. }));
+    let entry = script.center.outbox_entry(OutboxId(1)).expect("queued").clone();
+    assert_eq!(entry.from, ADDRESS);
+    assert_eq!(entry.state, OutboxState::Queued);
+    assert!(entry.message_id.starts_with("tandem.1.") && entry.message_id.ends_with("@example.com"));
+    assert_eq!(entry.in_reply_to.as_deref(), Some("m2@customer.example"));
+    assert_eq!(entry.references, ["m1@customer.example", "m2@customer.example"]);
+    assert_eq!(entry.body, "It ships today.\n\n-- \nSupport team, alice");
+    assert!(entry.is_pending());
+    assert_eq!(entry.due_ms(), entry.created_ms, "a first attempt is due at once");
+}
+
+/// Invariant: an attempt is reported once; a transient error retries with a doubling delay, a
+/// permanent one fails at once; a second "sent" (two leaders in the duplicate window) changes
+/// nothing; reports about another message, or that do not apply, are refused and change nothing.
+#[test]
+fn attempts_are_reported_once_and_retry_with_a_growing_delay() {
+    let mut script = assigned();
+    script.ok(reply_command(reply(&["ann@customer.example"], "Re: Order 7", "Soon.")));
+    let message_id = script.center.outbox_entry(OutboxId(1)).expect("queued").message_id.clone();
+
+    let before = json(&script.center);
+    let wrong =
+        script.refused(report(1, "other@example.com", SendReport::Sent { reply: "250".into(), copied_to_sent: false }));
+    assert_eq!(wrong.code, RejectionCode::InvalidField);
+    assert_eq!(script.refused(report(9, &message_id, SendReport::CopiedToSent)).code, RejectionCode::NotFound);
+    assert_eq!(script.refused(report(1, &message_id, SendReport::CopiedToSent)).code, RejectionCode::InvalidState);
+    assert_eq!(json(&script.center), before, "refusals change nothing");
+
+    script.ok(report(1, &message_id, SendReport::Retry { error: "421 try later".into() }));
+    let first = script.center.outbox_entry(OutboxId(1)).expect("kept").clone();
+    assert_eq!((first.attempts, first.last_error.as_deref()), (1, Some("421 try later")));
+    assert_eq!(first.due_ms(), script.now() + 5_000);
+    script.ok(report(1, &message_id, SendReport::Retry { error: "421 try later".into() }));
+    let second = script.center.outbox_entry(OutboxId(1)).expect("kept").clone();
+    assert_eq!(second.due_ms(), script.now() + 10_000, "the delay doubles");
+
+    script.ok(report(1, &message_id, SendReport::Sent { reply: "250 2.0.0 Ok: queued".into(), copied_to_sent: false }));
+    let sent = script.center.outbox_entry(OutboxId(1)).expect("kept").clone();
+    assert!(matches!(sent.state, OutboxState::Sent { .. }));
+    assert!(sent.is_pending(), "the copy to Sent Items is still to make");
+    let before = json(&script.center);
+    script.ok(report(1, &message_id, SendReport::Sent { reply: "250".into(), copied_to_sent: true }));
+    assert_eq!(json(&script.center), before, "sent twice is sent once");
+    assert_eq!(
+        script.refused(report(1, &message_id, SendReport::Failed { error: "550".into() })).code,
+        RejectionCode::InvalidState
+    );
+    script.ok(report(1, &message_id, SendReport::CopiedToSent));
+    assert!(!script.center.outbox_entry(OutboxId(1)).expect("kept").is_pending());
+}
+
+/// Invariant: a permanent error fails the reply at once, and too many transient ones fail it.
+#[test]
+fn a_permanent_error_or_too_many_transient_ones_fail_the_reply() {
+    let mut script = assigned();
+    script.ok(reply_command(reply(&["ann@customer.example"], "Re: Order 7", "Soon.")));
+    let message_id = script.center.outbox_entry(OutboxId(1)).expect("queued").message_id.clone();
+    script.ok(report(1, &message_id, SendReport::Failed { error: "550 5.1.1 no such user".into() }));
+    let failed = script.center.outbox_entry(OutboxId(1)).expect("kept");
+    assert!(matches!(&failed.state, OutboxState::Failed { reason, .. } if reason == "550 5.1.1 no such user"));
+    assert!(!failed.is_pending());
+
+    let mut script = assigned();
+    script.ok(reply_command(reply(&["ann@customer.example"], "Re: Order 7", "Soon.")));
+    let message_id = script.center.outbox_entry(OutboxId(1)).expect("queued").message_id.clone();
+    for _ in 0..crate::limits::OUTBOX_ATTEMPTS_MAX {
+        script.ok(report(1, &message_id, SendReport::Retry { error: "connection refused".into() }));
+    }
+    let failed = script.center.outbox_entry(OutboxId(1)).expect("kept");
+    assert!(
+        matches!(&failed.state, OutboxState::Failed { reason, .. } if reason.starts_with("gave up after 12 attempts"))
+    );
+}
+
+/// Bad input: header injection through an address or the subject, too many recipients, no
+/// recipient, an empty body, a CSQ without a mailbox: each refused with its reason, nothing
+/// changed, the email still the agent's.
+#[test]
+fn bad_replies_are_refused_and_change_nothing() {
+    let mut script = assigned();
+    let before = json(&script.center);
+    let many: Vec<String> = (0..21).map(|n| format!("c{n}@customer.example")).collect();
+    let rows: Vec<(&str, EmailReply, &str)> = vec![
+        ("injected address", reply(&["ann@customer.example\r\nBcc: x@evil.example"], "Re", "x"), "to must"),
+        ("injected subject", reply(&["ann@customer.example"], "Re\r\nBcc: x@evil.example", "x"), "subject must"),
+        ("display name", reply(&["Ann <ann@customer.example>"], "Re", "x"), "to must be an email address"),
+        ("no recipient", reply(&[], "Re", "x"), "to must name at least one address"),
+        ("empty body", reply(&["ann@customer.example"], "Re", "  "), "body must not be empty"),
+        ("21 recipients", EmailReply { to: many, ..reply(&[], "Re", "x") }, "to: at most 20 addresses (got 21)"),
+        (
+            "21 in bcc",
+            EmailReply {
+                bcc: (0..21).map(|n| format!("b{n}@customer.example")).collect(),
+                ..reply(&["ann@customer.example"], "Re", "x")
+            },
+            "bcc: at most 20",
+        ),
+    ];
+    for (rule, bad, text) in rows {
+        let rejection = script.refused(reply_command(bad));
+        assert_eq!(rejection.code, RejectionCode::InvalidField, "{rule}");
+        assert!(rejection.message.contains(text), "{rule}: {}", rejection.message);
+    }
+    assert_eq!(json(&script.center), before, "nothing changed");
+
+    script.ok(Command::Email(EmailCommand::RequeueEmail { agent: ALICE, contact: ContactId(1), csq: CsqId(2) }));
+    let before = json(&script.center);
+    let rejection = script.refused(reply_command(reply(&["ann@customer.example"], "Re", "x")));
+    assert_eq!(rejection.code, RejectionCode::InvalidState, "requeued away: not alice's any more");
+    assert_eq!(json(&script.center), before);
+}
