@@ -104,7 +104,12 @@ impl Dovecot {
              service imap-login {{\n  inet_listener imap {{\n    port = {imap_port}\n  }}\n  \
              inet_listener imaps {{\n    port = {imaps_port}\n    ssl = yes\n  }}\n}}\n\
              passdb {{\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u {r}/users\n}}\n\
-             userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={r}/home/%u\n}}\n"
+             userdb {{\n  driver = static\n  args = uid={uid} gid={gid} home={r}/home/%u\n}}\n\
+             service auth {{\n  unix_listener auth-postfix {{\n    mode = 0666\n  }}\n}}\n\
+             namespace inbox {{\n  inbox = yes\n  separator = /\n  \
+             mailbox Sent {{\n    auto = subscribe\n    special_use = \\Sent\n  }}\n  \
+             mailbox Drafts {{\n    auto = subscribe\n    special_use = \\Drafts\n  }}\n  \
+             mailbox Outbox {{\n    auto = subscribe\n  }}\n}}\n"
         );
         std::fs::write(root.join("dovecot.conf"), config).expect("config");
         let dovecot = Dovecot { dir, imaps_port, imap_port, uid, gid, delivered: std::cell::Cell::new(0) };
@@ -139,6 +144,38 @@ impl Dovecot {
     /// The CA clients must trust (`mail_ca_file`).
     pub fn certificate(&self) -> PathBuf {
         self.dir.path().join("ca.crt")
+    }
+
+    /// The `localhost` certificate and key the servers present (signed by [`Self::certificate`]).
+    pub fn server_pair(&self) -> (PathBuf, PathBuf) {
+        (self.dir.path().join("imap.crt"), self.dir.path().join("imap.key"))
+    }
+
+    /// Where the users' maildirs are: `<home>/<address>/Maildir`.
+    pub fn home(&self) -> PathBuf {
+        self.dir.path().join("home")
+    }
+
+    /// Dovecot's SASL socket, for Postfix's submission service.
+    pub fn auth_socket(&self) -> PathBuf {
+        self.dir.path().join("run").join("auth-postfix")
+    }
+
+    /// The user and group mail files belong to.
+    pub fn owner(&self) -> (u32, u32) {
+        (self.uid, self.gid)
+    }
+
+    /// The messages in `user`'s `folder` (`""`: the inbox) as raw text, oldest file first.
+    pub fn messages(&self, user: &str, folder: &str) -> Vec<String> {
+        let base = if folder.is_empty() { self.maildir(user) } else { self.maildir(user).join(format!(".{folder}")) };
+        let mut files: Vec<PathBuf> = ["new", "cur"]
+            .iter()
+            .filter_map(|sub| std::fs::read_dir(base.join(sub)).ok())
+            .flat_map(|entries| entries.flatten().map(|entry| entry.path()))
+            .collect();
+        files.sort();
+        files.iter().filter_map(|path| std::fs::read_to_string(path).ok()).collect()
     }
 
     pub fn maildir(&self, user: &str) -> PathBuf {
@@ -182,4 +219,35 @@ impl Drop for Dovecot {
             .stderr(std::process::Stdio::null())
             .status();
     }
+}
+
+/// An email CSQ served by a new skill "Support", and its mailbox `address` on `dovecot` (IMAPS)
+/// sending through `smtp_port` on localhost (STARTTLS): the mail server set, the password
+/// given. Returns (skill, CSQ).
+pub fn mailbox_csq(
+    admin: &crate::ApiClient,
+    dovecot: &Dovecot,
+    smtp_port: u16,
+    address: &str,
+    password: &str,
+) -> (u64, u64) {
+    use serde_json::json;
+    let skill = crate::created_id(admin, "/api/v1/skills", json!({"name": "Support"}));
+    let csq = crate::created_id(
+        admin,
+        "/api/v1/csqs",
+        json!({"name": "Support email", "channel": "email", "selection": "longest_available",
+               "skills": [{"skill": skill, "min_competence": 1}]}),
+    );
+    let put = |path: &str, body: serde_json::Value| {
+        let reply = admin.send(crate::Method::PUT, path, &crate::Body::Json(body), None).expect("a reply");
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+    };
+    put(
+        "/api/v1/mail-server",
+        json!({"kind": "generic", "imap": {"host": "localhost", "port": dovecot.imaps_port, "security": "tls"},
+               "smtp": {"host": "localhost", "port": smtp_port, "security": "starttls"}}),
+    );
+    put(&format!("/api/v1/csqs/{csq}/mailbox"), json!({"address": address, "password": password}));
+    (skill, csq)
 }

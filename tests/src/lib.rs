@@ -10,6 +10,7 @@ pub mod bench;
 mod client;
 mod cluster;
 pub mod dovecot;
+pub mod postfix;
 mod proxy;
 mod stream;
 

@@ -834,3 +834,127 @@ fn an_administrator_sets_channel_parameters_and_wrap_up_reasons_in_the_browser()
     let shot = browser.screenshot("administration");
     println!("screenshot: {}", shot.display());
 }
+
+/// Issue 14's end to end, in the browser: a customer writes over SMTP (a real Postfix), the
+/// node ingests it from a real Dovecot and routes it to alice, who is Ready for email in the
+/// desktop; she opens it (HTML sanitised: the customer's script does not run), inserts a
+/// predefined response, sends, and the reply reaches the customer's mailbox from the CSQ's
+/// address, threaded, with her signature. Attachments on replies wait for the blob store.
+#[test]
+fn an_agent_answers_an_email_in_the_browser_desktop() {
+    use tandem_tests::dovecot::Dovecot;
+    use tandem_tests::postfix::Postfix;
+    const ADDRESS: &str = "support@example.com";
+    const CUSTOMER: &str = "ann@customer.example";
+    let (chromium, driver) = browser_tools();
+    let dovecot = Dovecot::start(&[(ADDRESS, "mailbox-password-5d2a"), (CUSTOMER, "customer-password-1")]);
+    let postfix = Postfix::start(&dovecot, &[ADDRESS, CUSTOMER]);
+    let mut cluster = Cluster::new(&[(1, "a")], RaftTuning::fast());
+    cluster.set_env(1, "TANDEM_MAIL_CA_FILE", &dovecot.certificate().display().to_string());
+    cluster.start_all();
+    let admin = cluster.client(1);
+    let (skill, _csq) =
+        tandem_tests::dovecot::mailbox_csq(&admin, &dovecot, postfix.submission_port, ADDRESS, "mailbox-password-5d2a");
+    let agent = created_id(
+        &admin,
+        "/api/v1/agents",
+        json!({"login_name": "alice", "name": "Alice Agent", "skills": [{"skill": skill, "competence": 5}]}),
+    );
+    created_id(
+        &admin,
+        "/api/v1/users",
+        json!({"login_name": "alice.user", "role": "agent", "agent": agent, "password": PASSWORD}),
+    );
+    created_id(
+        &admin,
+        "/api/v1/email-signatures",
+        json!({"name": "Support", "content": "Kind regards, {{agent_alias}}", "tags": "global"}),
+    );
+    created_id(
+        &admin,
+        "/api/v1/predefined-responses",
+        json!({"title": "Shipping", "channel": "email", "body": "<p>Your order ships within 24 hours.</p>",
+               "tags": "global"}),
+    );
+
+    let browser = Browser::open(&chromium, &driver);
+    browser.goto(admin.base_url());
+    browser.wait_text("login-title", "CTI Login");
+    browser.type_into("login-name", "alice");
+    browser.type_into("login-password", PASSWORD);
+    browser.click("login-button");
+    browser.wait_displayed("desk-view", true);
+    browser.wait_text("status-state", "Not Ready");
+    browser.click("btn-digital-ready");
+    wait_until(STEP_TIMEOUT, "alice Ready for email (REST)", || {
+        let status = agent_status(&admin, agent);
+        if status["digital"] == "ready" {
+            Ok(())
+        } else {
+            Err(status.to_string())
+        }
+    });
+
+    // The customer's email: HTML with a script and an event handler that must never run.
+    let sent = postfix.send(
+        CUSTOMER,
+        &[ADDRESS],
+        &format!(
+            "From: Ann <{CUSTOMER}>\nTo: {ADDRESS}\nSubject: Where is my order?\nMessage-ID: <q1@customer.example>\n\
+             MIME-Version: 1.0\nContent-Type: text/html; charset=utf-8\n\n\
+             <p>Order 77 has not arrived.</p><script>window.parent.pwned = 1</script>\
+             <img src=x onerror=\"window.parent.pwned = 2\">\n"
+        ),
+    );
+    assert!(sent.starts_with("250"), "{sent}");
+    wait_until(Duration::from_secs(30), "the email in alice's desktop", || match browser.text("email-pending") {
+        Ok(text) if text.trim() == "1" => Ok(()),
+        Ok(text) => Err(format!("{text} emails\n{}", postfix.log())),
+        Err(error) => Err(error),
+    });
+    browser.click_css("#email-list button");
+    browser.wait_displayed("email-open", true);
+    browser.wait_text("email-subject", "Where is my order?");
+    let srcdoc = browser.script("return document.getElementById('email-body').srcdoc");
+    let srcdoc = srcdoc.as_str().unwrap_or_default();
+    assert!(srcdoc.contains("Order 77 has not arrived."), "{srcdoc}");
+    assert!(!srcdoc.contains("script") && !srcdoc.contains("onerror"), "sanitised: {srcdoc}");
+    assert_eq!(browser.script("return window.pwned === undefined"), json!(true), "no script ran");
+    assert_eq!(
+        browser.script("return document.getElementById('reply-to').value"),
+        json!(CUSTOMER),
+        "the reply goes to the customer"
+    );
+
+    // A line of her own, then the predefined response at the end; send.
+    browser.type_into("reply-body", "Thank you for writing, Ann.");
+    browser.click("reply-insert");
+    let body = browser.script("return document.getElementById('reply-body').value");
+    assert_eq!(body, json!("Thank you for writing, Ann.\n\nYour order ships within 24 hours."));
+    let shot = browser.screenshot("email-reply");
+    println!("screenshot: {}", shot.display());
+    browser.click("reply-send");
+    wait_until(STEP_TIMEOUT, "the email leaves alice's desktop", || match browser.text("email-pending") {
+        Ok(text) if text.trim() == "0" => Ok(()),
+        Ok(text) => Err(format!("{text} emails")),
+        Err(error) => Err(error),
+    });
+    let received = wait_until(Duration::from_secs(30), "the reply in Ann's mailbox", || {
+        match dovecot.messages(CUSTOMER, "").as_slice() {
+            [one] => Ok(one.clone()),
+            other => Err(format!("{} messages\n{}", other.len(), postfix.log())),
+        }
+    });
+    let header = |name: &str| {
+        received.lines().take_while(|line| !line.is_empty()).find_map(|line| line.strip_prefix(&format!("{name}: ")))
+    };
+    assert_eq!(header("From"), Some(ADDRESS), "{received}");
+    assert_eq!(header("To"), Some(CUSTOMER), "{received}");
+    assert_eq!(header("Subject"), Some("Re: Where is my order?"), "{received}");
+    assert_eq!(header("In-Reply-To"), Some("<q1@customer.example>"), "{received}");
+    assert_eq!(header("References"), Some("<q1@customer.example>"), "{received}");
+    assert!(header("Message-ID").is_some_and(|id| id.starts_with("<tandem.")), "{received}");
+    for line in ["Thank you for writing, Ann.", "Your order ships within 24 hours.", "Kind regards, alice"] {
+        assert!(received.contains(line), "{line:?} in {received}");
+    }
+}

@@ -3,9 +3,8 @@
 
 use std::time::Duration;
 
-use serde_json::json;
-use tandem_tests::dovecot::Dovecot;
-use tandem_tests::{created_id, Body, Cluster, Method};
+use tandem_tests::dovecot::{mailbox_csq, Dovecot};
+use tandem_tests::Cluster;
 
 const ADDRESS: &str = "support@example.com";
 const PASSWORD: &str = "mailbox-password-5d2a";
@@ -47,24 +46,9 @@ fn messages_in_dovecot_become_email_contacts_exactly_once() {
     cluster.start(1);
     cluster.wait_healthy(1);
     let admin = cluster.client(1).clone();
-    let skill = created_id(&admin, "/api/v1/skills", json!({"name": "Support"}));
-    let csq = created_id(
-        &admin,
-        "/api/v1/csqs",
-        json!({"name": "Support email", "channel": "email",
-        "selection": "longest_available", "skills": [{"skill": skill, "min_competence": 1}]}),
-    );
-    let put = |path: &str, body: serde_json::Value| {
-        let reply = admin.send(Method::PUT, path, &Body::Json(body), None).expect("a reply");
-        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
-    };
+    // Mail waiting before the mailbox is configured is read too.
     dovecot.deliver(ADDRESS, &message(1));
-    put(
-        "/api/v1/mail-server",
-        json!({"kind": "generic", "imap": {"host": "localhost", "port": dovecot.imaps_port, "security": "tls"},
-               "smtp": {"host": "localhost", "port": 587, "security": "starttls"}}),
-    );
-    put(&format!("/api/v1/csqs/{csq}/mailbox"), json!({"address": ADDRESS, "password": PASSWORD}));
+    let (_, csq) = mailbox_csq(&admin, &dovecot, 587, ADDRESS, PASSWORD);
 
     let expect = |wanted: &[u32]| {
         let wanted: Vec<String> = wanted.iter().map(|n| format!("Order {n}")).collect();

@@ -16,6 +16,7 @@
   const PAUSE_MAX_MS = 1000;
   const MESSAGES_SHOWN_MAX = 5;
   const CHAT_SHOWN_MAX = 50;
+  const email = { list: [], open: null, view: null, refreshing: false };
 
   const STATE_NAMES = {
     logged_out: 'Logged Out',
@@ -548,6 +549,7 @@
         break;
       case 'ContactAccepted':
         if (entry) entry.offer = null;
+        if (mine && body.channel === 'email') setTimeout(emailRefresh, 0);
         break;
       case 'ContactNotAnswered':
         if (entry) {
@@ -590,6 +592,7 @@
         desk.reasonCodes = desk.reasonCodes.filter((code) => code.id !== body);
         break;
       default:
+        if (kind.startsWith('Contact') || kind.startsWith('Email')) setTimeout(emailRefresh, 0);
         break;
     }
     return mine;
@@ -847,6 +850,181 @@
       }
     }
     $('variable-set').disabled = !call || !session.online;
+  }
+
+  // ---- Email (seeds-uccx.md §2.9) -----------------------------------------------------------
+  // The emails this agent holds come from REST (refreshed on contact events and every few
+  // seconds); an email's body is read from its mailbox by the node when opened, sanitised there,
+  // and shown in a frame with every sandbox restriction on (no scripts, no same-origin).
+
+  const EMAIL_REFRESH_MS = 3000;
+
+  function emailHeld(contact) {
+    return contact.channel === 'email' && contact.state && contact.state.active &&
+      (contact.state.active.agents || []).includes(desk.own);
+  }
+
+  async function emailRefresh() {
+    if (!session.online || !desk.own || desk.role === 'administrator' || email.refreshing) return;
+    email.refreshing = true;
+    try {
+      const contacts = await api('GET', 'contacts');
+      email.list = (contacts || []).filter(emailHeld);
+      if (email.open && !email.list.some((contact) => contact.id === email.open)) emailClose();
+      renderEmail();
+    } catch (error) {
+      // The next refresh tries again; the connection banner tells of a lost node.
+    } finally {
+      email.refreshing = false;
+    }
+  }
+
+  function renderEmail() {
+    $('email-pending').textContent = String(email.list.length);
+    const list = $('email-list');
+    list.replaceChildren();
+    for (const contact of email.list) {
+      const line = document.createElement('li');
+      const open = document.createElement('button');
+      open.type = 'button';
+      open.dataset.contact = contact.id;
+      const from = (contact.customer && (contact.customer.name || contact.customer.address)) || 'Unknown sender';
+      open.textContent = (contact.subject || '(no subject)') + ' \u2014 ' + from;
+      open.title = contact.subject || '';
+      if (email.open === contact.id) open.setAttribute('aria-current', 'true');
+      open.addEventListener('click', () => emailOpen(contact.id));
+      line.appendChild(open);
+      list.appendChild(line);
+    }
+  }
+
+  function emailClose() {
+    email.open = null;
+    email.view = null;
+    $('email-open').hidden = true;
+    $('email-reply-form').reset();
+  }
+
+  function fillReply(reply) {
+    if (!reply) return;
+    $('reply-to').value = (reply.to || []).join(', ');
+    $('reply-cc').value = (reply.cc || []).join(', ');
+    $('reply-bcc').value = (reply.bcc || []).join(', ');
+    $('reply-subject').value = reply.subject || '';
+  }
+
+  async function emailOpen(id) {
+    let view;
+    try {
+      view = await api('GET', 'contacts/' + id + '/email');
+    } catch (error) {
+      showMessage('Open email: ' + error.message, false);
+      return;
+    }
+    email.open = id;
+    email.view = view;
+    const envelope = view.envelope || {};
+    $('email-from').textContent = (envelope.from_name ? envelope.from_name + ' ' : '') + '<' + (envelope.from || '') + '>';
+    $('email-subject').textContent = envelope.subject || '(no subject)';
+    const body = view.body;
+    const frame = $('email-body');
+    frame.hidden = !(body && body.html);
+    frame.srcdoc = body && body.html ? body.html : '';
+    $('email-text').hidden = !body || Boolean(body.html);
+    $('email-text').textContent = body ? body.text : '';
+    $('email-body-error').hidden = !view.body_error;
+    $('email-body-error').textContent = view.body_error ? 'The body could not be read: ' + view.body_error : '';
+    const attachments = $('email-attachments');
+    attachments.replaceChildren();
+    for (const attachment of (body && body.attachments) || []) {
+      const line = document.createElement('li');
+      const get = document.createElement('button');
+      get.type = 'button';
+      get.textContent = attachment.name + ' (' + attachment.content_type + ', ' + attachment.size + ' bytes)';
+      get.addEventListener('click', () => emailAttachment(id, attachment));
+      line.appendChild(get);
+      attachments.appendChild(line);
+    }
+    const responses = $('reply-response');
+    responses.replaceChildren();
+    for (const response of view.predefined_responses || []) {
+      const option = document.createElement('option');
+      option.value = String(response.id);
+      option.textContent = response.title;
+      responses.appendChild(option);
+    }
+    $('reply-insert').disabled = responses.options.length === 0;
+    fillReply(view.reply);
+    $('reply-body').value = '';
+    $('email-open').hidden = false;
+    renderEmail();
+  }
+
+  // Attachments are fetched with the session's token and saved, never opened in this origin.
+  async function emailAttachment(id, attachment) {
+    try {
+      const response = await fetch('/api/v1/contacts/' + id + '/email/attachments/' + attachment.index, {
+        headers: { Authorization: 'Bearer ' + session.resumeToken },
+      });
+      if (!response.ok) throw new Error(response.status + ' ' + (await response.text()));
+      const url = URL.createObjectURL(await response.blob());
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = attachment.name;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 10000);
+    } catch (error) {
+      showMessage('Attachment: ' + error.message, false);
+    }
+  }
+
+  // A predefined response goes at the end of the reply (seeds-uccx.md §2.13), as text.
+  function insertResponse() {
+    const view = email.view;
+    const id = Number($('reply-response').value);
+    const response = view && (view.predefined_responses || []).find((r) => r.id === id);
+    if (!response) return;
+    const text = new DOMParser().parseFromString(response.body, 'text/html').body.textContent || '';
+    const area = $('reply-body');
+    area.value = area.value ? area.value.replace(/\s*$/, '') + '\n\n' + text : text;
+    area.focus();
+  }
+
+  function addresses(text) {
+    return text.split(/[\s,;]+/).filter(Boolean);
+  }
+
+  function emailSend(event) {
+    event.preventDefault();
+    if (!email.open) return;
+    const reply = {
+      to: addresses($('reply-to').value),
+      cc: addresses($('reply-cc').value),
+      bcc: addresses($('reply-bcc').value),
+      subject: $('reply-subject').value,
+      body: $('reply-body').value,
+    };
+    request({ action: 'reply_email', contact: email.open, reply: reply }, 0, 'Send email');
+    setTimeout(emailRefresh, 500);
+  }
+
+  function emailDiscard() {
+    if (!email.open) return;
+    if (!window.confirm('Discard this email? The reply is lost; the original stays in the mailbox.')) return;
+    request({ action: 'discard_email', contact: email.open }, 0, 'Discard email');
+    setTimeout(emailRefresh, 500);
+  }
+
+  function emailInit() {
+    $('btn-digital-ready').addEventListener('click', () =>
+      request({ action: 'set_digital_state', state: 'ready' }, 0, 'Ready for chat and email'));
+    $('btn-digital-not-ready').addEventListener('click', () =>
+      request({ action: 'set_digital_state', state: 'not_ready' }, 0, 'Not ready for chat and email'));
+    $('email-reply-form').addEventListener('submit', emailSend);
+    $('reply-all').addEventListener('click', () => email.view && fillReply(email.view.reply_all));
+    $('reply-insert').addEventListener('click', insertResponse);
+    $('email-discard').addEventListener('click', emailDiscard);
+    setInterval(emailRefresh, EMAIL_REFRESH_MS);
   }
 
   function renderTeamMessages() {
@@ -1399,6 +1577,7 @@
       $('team-message-text').value = '';
     });
     adminInit();
+    emailInit();
     $('reason-none').addEventListener('click', () => closeReasonDialog(null));
     $('reason-cancel').addEventListener('click', () => closeReasonDialog(undefined));
     document.addEventListener('keydown', onKey);

@@ -69,8 +69,12 @@ pub enum AgentAction {
     AcceptGroupChatInvite { contact: ContactId },
     /// Decline a group chat invite.
     DeclineGroupChatInvite { contact: ContactId },
-    /// Send the reply to an email.
+    /// Close an email as answered, sending nothing (an email injected over the API, with no
+    /// mailbox behind it).
     SendEmail { contact: ContactId },
+    /// Reply to an email from its CSQ's mailbox: the reply is queued for sending, with the
+    /// signature appended, and the email closes as sent.
+    ReplyEmail { contact: ContactId, reply: tandem_domain::EmailReply },
     /// Discard an email.
     DiscardEmail { contact: ContactId },
     /// Requeue an email to an email CSQ (the same or another).
@@ -127,6 +131,9 @@ impl AgentAction {
                 Command::Chat(ChatCommand::DeclineGroupChatInvite { agent, contact })
             }
             AgentAction::SendEmail { contact } => Command::Email(EmailCommand::SendEmail { agent, contact }),
+            AgentAction::ReplyEmail { contact, reply } => {
+                Command::Email(EmailCommand::ReplyEmail { agent, contact, reply: Box::new(reply) })
+            }
             AgentAction::DiscardEmail { contact } => Command::Email(EmailCommand::DiscardEmail { agent, contact }),
             AgentAction::RequeueEmail { contact, csq } => {
                 Command::Email(EmailCommand::RequeueEmail { agent, contact, csq })

@@ -245,6 +245,23 @@ async fn ingest_get(
     }
 }
 
+/// `GET /api/v1/csqs/{id}/mailbox/outbox`: the CSQ's replies, queued, sent or failed.
+async fn outbox_get(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let csq = csq_id(id);
+    let shared = state.replica.state();
+    let data = shared.read();
+    if data.center.csq(csq).is_none() {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("CSQ {csq} does not exist.")));
+    }
+    let views: Vec<_> = data.center.outbox().filter(|entry| entry.csq == csq).map(|entry| entry.view()).collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
 async fn mailboxes_list(state: web::Data<AppState>, request: HttpRequest) -> Result<HttpResponse, ApiError> {
     guard(&state, &request)?;
     let shared = state.replica.state();
@@ -264,4 +281,5 @@ pub fn routes(scope: Scope) -> Scope {
         .route("/csqs/{id}/mailbox", web::put().to(mailbox_put))
         .route("/csqs/{id}/mailbox", web::delete().to(mailbox_delete))
         .route("/csqs/{id}/mailbox/ingest", web::get().to(ingest_get))
+        .route("/csqs/{id}/mailbox/outbox", web::get().to(outbox_get))
 }

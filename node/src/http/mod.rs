@@ -10,6 +10,7 @@ pub mod contacts;
 mod cti;
 mod desktop;
 pub mod doors;
+mod email;
 mod entities;
 mod mail;
 mod openapi;
@@ -402,10 +403,12 @@ pub fn api_server(state: AppState) -> anyhow::Result<Server> {
             .route("/metrics", web::get().to(crate::metrics::handler))
             .configure(desktop::configure)
             .service(principal::routes(settings::routes(calls::routes(users::routes(cti::routes(stream::routes(
-                contacts::routes(mail::routes(entities::routes_all(cluster::routes(session_keys::routes(
-                    web::scope("/api/v1")
-                        .route("/openapi.json", web::get().to(openapi::handler))
-                        .default_service(web::to(not_found)),
+                contacts::routes(email::routes(mail::routes(entities::routes_all(cluster::routes(
+                    session_keys::routes(
+                        web::scope("/api/v1")
+                            .route("/openapi.json", web::get().to(openapi::handler))
+                            .default_service(web::to(not_found)),
+                    ),
                 ))))),
             )))))))
             .default_service(web::to(not_found))

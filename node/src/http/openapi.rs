@@ -83,6 +83,13 @@ fn schemas() -> Map<String, Value> {
         schema_of::<tandem_domain::MailInboundView>(),
         schema_of::<tandem_domain::MailCursor>(),
         schema_of::<tandem_domain::MalformedEmail>(),
+        schema_of::<tandem_domain::EmailReply>(),
+        schema_of::<tandem_domain::Envelope>(),
+        schema_of::<crate::http::email::EmailView>(),
+        schema_of::<crate::mail::read::RenderedBody>(),
+        schema_of::<crate::mail::read::AttachmentInfo>(),
+        schema_of::<tandem_domain::OutboxView>(),
+        schema_of::<tandem_domain::OutboxState>(),
         schema_of::<crate::http::mail::MailboxBody>(),
         schema_of::<crate::http::mail::OauthBody>(),
         schema_of::<CsqTags>(),
@@ -173,11 +180,17 @@ fn mail_paths(paths: &mut Map<String, Value>) {
             "parameters": id.clone(), "requestBody": json_body(reference("MailboxBody")), "responses": with_errors(json!({ "200": mailbox("Set.") })) },
         "delete": { "summary": "Remove an email CSQ's mailbox.", "parameters": id.clone(),
             "responses": with_errors(json!({ "204": { "description": "Removed." } })) } }));
+    let id_again = id.clone();
     paths.insert("/api/v1/csqs/{id}/mailbox/ingest".into(), json!({
         "get": { "summary": "Where an email CSQ's ingest stands: its cursor (UIDVALIDITY, last UID), counts, and the last messages that could not be read.",
             "parameters": id,
             "responses": with_errors(json!({ "200": { "description": "The ingest.",
                 "content": { "application/json": { "schema": reference("MailInboundView") } } } })) } }));
+    paths.insert("/api/v1/csqs/{id}/mailbox/outbox".into(), json!({
+        "get": { "summary": "An email CSQ's replies in the outbox, oldest first: queued (with attempts and the last error), sent, or failed (and why); whether each was copied to Sent Items. Bodies are not returned.",
+            "parameters": id_again,
+            "responses": with_errors(json!({ "200": { "description": "The replies.",
+                "content": { "application/json": { "schema": { "type": "array", "items": reference("OutboxView") } } } } })) } }));
 }
 
 /// Contacts, agent actions, statistics, batches and the WebSocket streams.
@@ -201,6 +214,18 @@ fn contact_paths(paths: &mut Map<String, Value>) {
     }));
     paths.insert("/api/v1/contacts/{id}".into(), json!({ "get": { "summary": "One contact.", "parameters": id,
         "responses": with_errors(json!({ "200": { "description": "Found.", "content": { "application/json": { "schema": reference("Contact") } } } })) } }));
+    paths.insert("/api/v1/contacts/{id}/email".into(), json!({ "get": {
+        "summary": "An email contact as its desktop opens it: the envelope, the body read from the mailbox now (HTML sanitised; body_error when it could not be read), the attachments' names, and reply / reply-all drafts.",
+        "parameters": id.clone(),
+        "responses": with_errors(json!({ "200": { "description": "The email.", "content": { "application/json": { "schema": reference("EmailView") } } } })) } }));
+    let attachment_parameters = json!([
+        { "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 1 } },
+        { "name": "index", "in": "path", "required": true, "schema": { "type": "integer", "minimum": 0 } }]);
+    paths.insert("/api/v1/contacts/{id}/email/attachments/{index}".into(), json!({ "get": {
+        "summary": "One attachment of an email contact, always as a download (application/octet-stream), under a file name without directories.",
+        "parameters": attachment_parameters,
+        "responses": with_errors(json!({ "200": { "description": "The attachment's bytes.",
+            "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } } })) } }));
     paths.insert(
         "/api/v1/contacts/{id}/actions".into(),
         json!({ "post": {
@@ -408,11 +433,17 @@ pub fn document() -> Value {
 /// Who may call an operation beyond administrators, by path and method; every other operation
 /// is administrators' (the administrator token, or a user with the administrator role). The
 /// domain decides the rest when the request applies (decision 0024).
-const USER_OPERATIONS: [(&str, &str, &str); 10] = [
+const USER_OPERATIONS: [(&str, &str, &str); 12] = [
     ("/api/v1/agents/{id}/actions", "post", "agent (for itself), supervisor (for itself and its teams' agents)"),
     ("/api/v1/agents/{id}/status", "get", "agent (itself), supervisor (itself and its teams' agents)"),
     ("/api/v1/contacts", "get", "agent (the contacts it holds), supervisor (also its teams' agents')"),
     ("/api/v1/contacts/{id}", "get", "agent (a contact it holds), supervisor (also its teams' agents')"),
+    ("/api/v1/contacts/{id}/email", "get", "agent (an email it holds), supervisor (also its teams' agents')"),
+    (
+        "/api/v1/contacts/{id}/email/attachments/{index}",
+        "get",
+        "agent (an email it holds), supervisor (also its teams' agents')",
+    ),
     ("/api/v1/events", "get", "agent and supervisor: the events their desktop would get"),
     ("/api/v1/agents/{id}/events", "get", "agent (its own), supervisor (itself and its teams' agents)"),
     ("/api/v1/team-messages", "post", "supervisor (as the sender, to the teams it supervises)"),

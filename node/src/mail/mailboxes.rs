@@ -7,6 +7,7 @@
 //! (UIDVALIDITY, UID) whoever proposes it, so a deposed leader's reader that has not stopped yet
 //! proposes nothing that can apply twice, and a new leader resumes from the replicated cursor.
 //! Messages are read with `BODY.PEEK[]`: nothing on the server changes, before or after ingest.
+//! The same supervisor runs the outbox sender (`outbox.rs`) while this node leads.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -29,7 +30,14 @@ const BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// Starts the supervisor; it runs as long as the node.
 pub fn spawn(state: AppState) -> anyhow::Result<JoinHandle<()>> {
     let tls = imap::tls_config(state.config.mail_ca_file.as_deref())?;
-    Ok(tokio::spawn(supervise(state, tls)))
+    let extra_roots = match state.config.mail_ca_file.as_deref() {
+        Some(path) => Some(
+            std::fs::read(path).map_err(|error| anyhow::anyhow!("reading mail_ca_file {}: {error}", path.display()))?,
+        ),
+        None => None,
+    };
+    let trust = super::outbox::Trust { imap: tls.clone(), extra_roots };
+    Ok(tokio::spawn(supervise(state, tls, trust)))
 }
 
 struct Running {
@@ -37,12 +45,40 @@ struct Running {
     task: JoinHandle<()>,
 }
 
-async fn supervise(state: AppState, tls: Arc<rustls::ClientConfig>) {
+async fn supervise(state: AppState, tls: Arc<rustls::ClientConfig>, trust: super::outbox::Trust) {
     let mut running: BTreeMap<CsqId, Running> = BTreeMap::new();
+    let mut sender: Option<JoinHandle<()>> = None;
+    let mut side_said = false;
     let mut tick = tokio::time::interval(SUPERVISE_EVERY);
     loop {
         tick.tick().await;
-        let wanted = if leads(&state) { wanted(&state) } else { BTreeMap::new() };
+        let leading = leads(&state);
+        // A new leader says its side first: if the active side changed, the domain requeues
+        // every open email (issue 14 item 7); said again until it commits.
+        if !leading {
+            side_said = false;
+        } else if !side_said {
+            let side = state.config.side.as_str().to_owned();
+            let command = Command::Email(EmailCommand::LeaderSide { side });
+            match crate::http::submit_as(&state, crate::http::generated_request_id(), command).await {
+                Ok(Outcome::Applied(_)) => side_said = true,
+                Ok(Outcome::Rejected(rejection)) => tracing::warn!(%rejection.message, "leader side refused"),
+                Err(error) => tracing::warn!(error = %error.message, "leader side not committed yet"),
+            }
+        }
+        match (&sender, leading) {
+            (None, true) => {
+                tracing::info!("outbox sender started");
+                sender = Some(tokio::spawn(super::outbox::run(state.clone(), trust.clone())));
+            }
+            (Some(task), false) => {
+                task.abort();
+                sender = None;
+                tracing::info!("outbox sender stopped");
+            }
+            _ => {}
+        }
+        let wanted = if leading { wanted(&state) } else { BTreeMap::new() };
         running.retain(|csq, reader| {
             let keep = wanted.get(csq).is_some_and(|(configuration, _)| *configuration == reader.configuration);
             if !keep {

@@ -9,7 +9,9 @@
 
 pub mod imap;
 pub mod mailboxes;
+pub mod outbox;
 pub mod parse;
+pub mod read;
 
 use tandem_domain::{MailCredentials, MailServer};
 

@@ -1,0 +1,306 @@
+//! The outbox sender: on the leader only, it sends the replies the state holds queued, copies
+//! them to the mailbox's Sent Items, and reports each attempt back through Raft (decision 0029).
+//!
+//! Every attempt at an entry sends the same bytes: the Message-ID and Date come from the log
+//! and the MIME boundary from the Message-ID, so a resend is the same message, which receivers
+//! can deduplicate. Before its first attempt at an entry this sender looks for the Message-ID in
+//! Sent Items: a leader that died after the server's `250` and after the copy, but before
+//! "sent" committed, left it there, and nothing is sent twice. Only a death between the `250`
+//! and the copy sends a second time (seeds-ece.md §7.3's one duplicate window).
+//!
+//! Errors are sorted the way SMTP does: a permanent (5xx) reply fails the entry at once and the
+//! agent is told; anything else (4xx, a connection or TLS failure, a timeout) is retried with
+//! the domain's doubling delay.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox as Address, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tandem_domain::{
+    Command, EmailCommand, MailCredentials, MailSecurity, MailServer, Mailbox, OutboundEmail, OutboxId, OutboxState,
+    SendReport,
+};
+
+use super::imap::{self, Session, STEP_TIMEOUT};
+use crate::http::AppState;
+
+/// How often the sender looks for due entries.
+const LOOK_EVERY: Duration = Duration::from_secs(1);
+
+/// The sender's TLS trust: the public roots plus the mail CA file, as the IMAP side has it.
+#[derive(Clone)]
+pub struct Trust {
+    pub imap: Arc<rustls::ClientConfig>,
+    pub extra_roots: Option<Vec<u8>>,
+}
+
+/// Runs while this node leads: one pass over the due entries a second.
+pub async fn run(state: AppState, trust: Trust) {
+    // Entries this sender has already looked for in Sent Items (or sent itself).
+    let mut checked: BTreeSet<OutboxId> = BTreeSet::new();
+    let mut tick = tokio::time::interval(LOOK_EVERY);
+    loop {
+        tick.tick().await;
+        let due: Vec<(OutboundEmail, MailServer, Mailbox)> = {
+            let shared = state.replica.state();
+            let read = shared.read();
+            let center = &read.center;
+            let now = center.time_ms();
+            let Some(server) = center.mail_server() else { continue };
+            center
+                .outbox()
+                .filter(|entry| entry.is_pending() && entry.due_ms() <= now)
+                .filter_map(|entry| {
+                    let mailbox = center.mailbox(entry.csq)?;
+                    Some((entry.clone(), server.clone(), mailbox.clone()))
+                })
+                .collect()
+        };
+        for (entry, server, mailbox) in due {
+            if let Err(error) = attempt(&state, &trust, &mut checked, &entry, &server, &mailbox).await {
+                tracing::warn!(outbox = entry.id.0, csq = entry.csq.0, %error, "outbox");
+            }
+        }
+    }
+}
+
+/// One entry, one step: look in Sent Items, send, copy; then report.
+async fn attempt(
+    state: &AppState,
+    trust: &Trust,
+    checked: &mut BTreeSet<OutboxId>,
+    entry: &OutboundEmail,
+    server: &MailServer,
+    mailbox: &Mailbox,
+) -> Result<(), String> {
+    let MailCredentials::Password { sealed_password } = &mailbox.credentials else {
+        return Err("OAuth2 (XOAUTH2) mailboxes cannot send yet; the reply stays queued".into());
+    };
+    let password =
+        super::open_credential(&state.cluster_key, server, &mailbox.address, &mailbox.credentials, sealed_password)
+            .map_err(|error| error.to_string())?;
+    let message = message(entry)?;
+    let folders = state.replica.state().read().center.mailbox_folders(mailbox);
+    let report = match entry.state {
+        OutboxState::Queued => {
+            if !checked.contains(&entry.id) {
+                let found = in_sent_items(trust, server, mailbox, &password, &folders.sent_items, entry).await?;
+                checked.insert(entry.id);
+                if found {
+                    let found = SendReport::Sent { reply: "found in Sent Items".into(), copied_to_sent: true };
+                    submit_report(state, entry, found).await?;
+                    return Ok(());
+                }
+            }
+            match send(trust, server, &mailbox.address, &password, message.clone()).await {
+                Ok(reply) => {
+                    let copied = copy_to_sent(trust, server, mailbox, &password, &folders.sent_items, &message).await;
+                    if let Err(error) = &copied {
+                        tracing::warn!(outbox = entry.id.0, %error, "sent, but not copied to Sent Items yet");
+                    }
+                    SendReport::Sent { reply, copied_to_sent: copied.is_ok() }
+                }
+                Err(SendError::Permanent(error)) => SendReport::Failed { error },
+                Err(SendError::Transient(error)) => SendReport::Retry { error },
+            }
+        }
+        OutboxState::Sent { .. } if !entry.copied_to_sent => {
+            if !in_sent_items(trust, server, mailbox, &password, &folders.sent_items, entry).await? {
+                copy_to_sent(trust, server, mailbox, &password, &folders.sent_items, &message).await?;
+            }
+            SendReport::CopiedToSent
+        }
+        _ => return Ok(()),
+    };
+    submit_report(state, entry, report).await
+}
+
+async fn submit_report(state: &AppState, entry: &OutboundEmail, report: SendReport) -> Result<(), String> {
+    let command =
+        Command::Email(EmailCommand::ReportEmailSend { id: entry.id, message_id: entry.message_id.clone(), report });
+    match crate::http::submit_as(state, crate::http::generated_request_id(), command).await {
+        Ok(tandem_domain::Outcome::Applied(_)) => Ok(()),
+        Ok(tandem_domain::Outcome::Rejected(rejection)) => Err(format!("report refused: {}", rejection.message)),
+        Err(error) => Err(format!("report not committed: {}", error.message)),
+    }
+}
+
+/// The message every attempt sends: From the CSQ, the thread's headers, Date from the log, a
+/// text part and an HTML part (replies are HTML, seeds-uccx.md §2.9) under a boundary derived
+/// from the Message-ID.
+pub fn message(entry: &OutboundEmail) -> Result<Message, String> {
+    let address = |text: &str| text.parse::<Address>().map_err(|error| format!("address {text:?}: {error}"));
+    let mut builder = Message::builder()
+        .from(address(&entry.from)?)
+        .subject(entry.subject.clone())
+        .message_id(Some(format!("<{}>", entry.message_id)))
+        .date(SystemTime::UNIX_EPOCH + Duration::from_millis(entry.created_ms));
+    for to in &entry.to {
+        builder = builder.to(address(to)?);
+    }
+    for cc in &entry.cc {
+        builder = builder.cc(address(cc)?);
+    }
+    for bcc in &entry.bcc {
+        builder = builder.bcc(address(bcc)?);
+    }
+    if let Some(in_reply_to) = &entry.in_reply_to {
+        builder = builder.in_reply_to(format!("<{in_reply_to}>"));
+    }
+    if !entry.references.is_empty() {
+        let references: Vec<String> = entry.references.iter().map(|reference| format!("<{reference}>")).collect();
+        builder = builder.references(references.join(" "));
+    }
+    let boundary = {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(entry.message_id.as_bytes());
+        let hex: String = digest.iter().take(12).map(|byte| format!("{byte:02x}")).collect();
+        format!("tandem-{hex}")
+    };
+    let body = MultiPart::alternative()
+        .boundary(boundary)
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(entry.body.clone()))
+        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html_of(&entry.body)));
+    builder.multipart(body).map_err(|error| format!("building the message: {error}"))
+}
+
+/// The agent's text as HTML: escaped, line breaks kept.
+fn html_of(text: &str) -> String {
+    let escaped = ammonia::clean_text(text);
+    format!("<!DOCTYPE html><html><body><div style=\"white-space: pre-wrap\">{escaped}</div></body></html>")
+}
+
+enum SendError {
+    Permanent(String),
+    Transient(String),
+}
+
+async fn send(
+    trust: &Trust,
+    server: &MailServer,
+    user: &str,
+    password: &str,
+    message: Message,
+) -> Result<String, SendError> {
+    let transient = |error: String| SendError::Transient(error);
+    let mut tls = TlsParameters::builder(server.smtp.host.clone());
+    if let Some(pem) = &trust.extra_roots {
+        let certificate = Certificate::from_pem(pem).map_err(|error| transient(format!("mail_ca_file: {error}")))?;
+        tls = tls.add_root_certificate(certificate);
+    }
+    let tls = tls.build_rustls().map_err(|error| transient(format!("TLS settings: {error}")))?;
+    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(server.smtp.host.as_str())
+        .port(server.smtp.port)
+        .tls(match server.smtp.security {
+            MailSecurity::Tls => Tls::Wrapper(tls),
+            MailSecurity::Starttls => Tls::Required(tls),
+        })
+        .credentials(Credentials::new(user.to_owned(), password.to_owned()))
+        .timeout(Some(STEP_TIMEOUT))
+        .build();
+    match transport.send(message).await {
+        Ok(response) => {
+            let text: Vec<&str> = response.message().collect();
+            Ok(format!("{} {}", response.code(), text.join(" ")))
+        }
+        Err(error) if error.is_permanent() => Err(SendError::Permanent(error.to_string())),
+        Err(error) => Err(transient(error.to_string())),
+    }
+}
+
+async fn session(trust: &Trust, server: &MailServer, user: &str, password: &str) -> Result<Session, String> {
+    imap::login(&server.imap, trust.imap.clone(), user, password).await.map_err(|error| error.to_string())
+}
+
+/// Whether Sent Items holds a message with the entry's Message-ID.
+async fn in_sent_items(
+    trust: &Trust,
+    server: &MailServer,
+    mailbox: &Mailbox,
+    password: &str,
+    folder: &str,
+    entry: &OutboundEmail,
+) -> Result<bool, String> {
+    let mut session = session(trust, server, &mailbox.address, password).await?;
+    let found = async {
+        session.examine(folder).await.map_err(|error| format!("opening {folder:?}: {error}"))?;
+        let query = format!("HEADER Message-ID \"<{}>\"", entry.message_id);
+        session.uid_search(query).await.map_err(|error| format!("searching {folder:?}: {error}"))
+    };
+    let found = tokio::time::timeout(STEP_TIMEOUT, found).await.map_err(|_| "searching Sent Items timed out")??;
+    let _ = tokio::time::timeout(STEP_TIMEOUT, session.logout()).await;
+    Ok(!found.is_empty())
+}
+
+async fn copy_to_sent(
+    trust: &Trust,
+    server: &MailServer,
+    mailbox: &Mailbox,
+    password: &str,
+    folder: &str,
+    message: &Message,
+) -> Result<(), String> {
+    let mut session = session(trust, server, &mailbox.address, password).await?;
+    let appended = session.append(folder, Some("(\\Seen)"), None, message.formatted());
+    tokio::time::timeout(STEP_TIMEOUT, appended)
+        .await
+        .map_err(|_| "copying to Sent Items timed out")?
+        .map_err(|error| format!("copying to {folder:?}: {error}"))?;
+    let _ = tokio::time::timeout(STEP_TIMEOUT, session.logout()).await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tandem_domain::{AgentId, ContactId, CsqId};
+
+    fn entry() -> OutboundEmail {
+        OutboundEmail {
+            id: OutboxId(3),
+            csq: CsqId(1),
+            contact: ContactId(9),
+            agent: AgentId(1),
+            message_id: "tandem.3.1700000000000@example.com".into(),
+            from: "support@example.com".into(),
+            to: vec!["ann@customer.example".into()],
+            cc: vec!["boss@customer.example".into()],
+            bcc: vec!["audit@example.com".into()],
+            subject: "Re: Order 7 <b>ünïcode</b>".into(),
+            in_reply_to: Some("m2@customer.example".into()),
+            references: vec!["m1@customer.example".into(), "m2@customer.example".into()],
+            body: "It ships <today>.\n\n-- \nSupport".into(),
+            created_ms: 1_700_000_000_000,
+            attempts: 0,
+            last_attempt_ms: None,
+            last_error: None,
+            state: OutboxState::Queued,
+            copied_to_sent: false,
+        }
+    }
+
+    /// Invariant: every attempt sends the same bytes (a resend is recognisably the same
+    /// message), with the thread's headers, and the Bcc list never in the headers.
+    #[test]
+    fn every_attempt_builds_the_same_message() {
+        let first = message(&entry()).expect("built").formatted();
+        let again = message(&entry()).expect("built").formatted();
+        assert_eq!(first, again, "byte for byte");
+        let text = String::from_utf8_lossy(&first);
+        assert!(text.contains("Message-ID: <tandem.3.1700000000000@example.com>"), "{text}");
+        assert!(text.contains("In-Reply-To: <m2@customer.example>"), "{text}");
+        assert!(text.contains("References: <m1@customer.example> <m2@customer.example>"), "{text}");
+        assert!(text.contains("Date: Tue, 14 Nov 2023 22:13:20 +0000"), "{text}");
+        assert!(!text.contains("audit@example.com"), "Bcc stays out of the headers: {text}");
+        assert!(text.contains("&lt;today&gt;"), "the HTML part escapes the text: {text}");
+        let parsed = mail_parser::MessageParser::default().parse(&first).expect("parses");
+        assert_eq!(parsed.subject(), Some("Re: Order 7 <b>ünïcode</b>"));
+        let body = parsed.body_text(0).map(|text| text.replace("\r\n", "\n"));
+        assert_eq!(body.as_deref().map(str::trim_end), Some("It ships <today>.\n\n-- \nSupport"));
+    }
+}

@@ -1,0 +1,227 @@
+//! Replies through a real Postfix into a real Dovecot, black-box (issue 14, items 4 and 5): a
+//! customer's email arrives over SMTP, is ingested and routed to a Ready agent, and the agent's
+//! reply leaves through the CSQ's mailbox with the thread's headers and the signature, is
+//! copied to Sent Items, and reaches the customer's mailbox.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tandem_tests::dovecot::{mailbox_csq, Dovecot};
+use tandem_tests::postfix::Postfix;
+use tandem_tests::{created_id, ApiClient, Cluster};
+
+const ADDRESS: &str = "support@example.com";
+const PASSWORD: &str = "mailbox-password-5d2a";
+const CUSTOMER: &str = "ann@customer.example";
+
+fn act(client: &ApiClient, agent: u64, action: Value) -> Value {
+    let reply = client.post(&format!("/api/v1/agents/{agent}/actions"), &action).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(reply.status, 200, "{action}: {}", reply.text);
+    reply.json
+}
+
+/// The email contact with `subject`, once routed to an agent.
+fn assigned_email(admin: &ApiClient, subject: &str) -> Result<u64, String> {
+    let contacts = admin.get("/api/v1/contacts")?;
+    let found = contacts.json.as_array().and_then(|list| {
+        list.iter().find(|contact| contact["channel"] == "email" && contact["subject"] == subject).cloned()
+    });
+    match found {
+        Some(contact) if contact["state"].get("active").is_some() => Ok(contact["id"].as_u64().unwrap_or(0)),
+        Some(contact) => Err(format!("not assigned yet: {contact}")),
+        None => Err(format!("not ingested yet: {}", contacts.text)),
+    }
+}
+
+fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
+    let prefix = format!("{name}: ");
+    raw.lines().take_while(|line| !line.is_empty()).find_map(|line| line.strip_prefix(prefix.as_str()))
+}
+
+/// Invariants: the reply reaches the customer's mailbox once, From the CSQ's address, To the
+/// customer, answering their Message-ID (In-Reply-To, References) with the Message-ID the log
+/// fixed, and ending with the CSQ's signature; a copy is in the CSQ's Sent Items; the
+/// customer's original stays in the CSQ's inbox. A reply the server refuses for good (an
+/// unknown recipient, 5xx) is marked failed with the server's words, and never retried.
+#[test]
+fn a_customer_email_is_answered_through_postfix_with_its_thread_and_a_copy_in_sent_items() {
+    let dovecot = Dovecot::start(&[(ADDRESS, PASSWORD), (CUSTOMER, "customer-password-1")]);
+    let postfix = Postfix::start(&dovecot, &[ADDRESS, CUSTOMER]);
+    let mut cluster = Cluster::embedded_single();
+    cluster.set_env(1, "TANDEM_MAIL_CA_FILE", &dovecot.certificate().display().to_string());
+    cluster.kill(1);
+    cluster.start(1);
+    cluster.wait_healthy(1);
+    let admin = cluster.client(1).clone();
+    let (skill, csq) = mailbox_csq(&admin, &dovecot, postfix.submission_port, ADDRESS, PASSWORD);
+    let agent = created_id(
+        &admin,
+        "/api/v1/agents",
+        json!({"login_name": "alice", "name": "Alice", "alias": "Alice K.", "skills": [{"skill": skill, "competence": 5}]}),
+    );
+    created_id(
+        &admin,
+        "/api/v1/email-signatures",
+        json!({"name": "Support", "content": "Kind regards, {{agent_alias}}", "tags": {"csqs": [csq]}}),
+    );
+    act(&admin, agent, json!({"action": "set_state", "state": "login"}));
+    act(&admin, agent, json!({"action": "set_digital_state", "state": "ready"}));
+
+    // The customer writes, through their mail server.
+    let sent = postfix.send(
+        CUSTOMER,
+        &[ADDRESS],
+        &format!(
+            "From: Ann <{CUSTOMER}>\nTo: {ADDRESS}\nSubject: Where is my order?\n\
+             Message-ID: <q1@customer.example>\nReferences: <q0@customer.example>\n\nOrder 77 has not arrived.\n"
+        ),
+    );
+    assert!(sent.starts_with("250"), "{sent}");
+    let contact = tandem_tests::wait_until(Duration::from_secs(30), "the email reaches alice", || {
+        assigned_email(&admin, "Where is my order?").map_err(|error| format!("{error}\n{}", postfix.log()))
+    });
+
+    // Alice replies.
+    let reply = json!({"to": [CUSTOMER], "subject": "Re: Where is my order?", "body": "It ships today."});
+    act(&admin, agent, json!({"action": "reply_email", "contact": contact, "reply": reply}));
+    let received = tandem_tests::wait_until(Duration::from_secs(30), "the reply reaches Ann", || {
+        let messages = dovecot.messages(CUSTOMER, "");
+        match messages.as_slice() {
+            [one] => Ok(one.clone()),
+            _ => Err(format!("{} messages for Ann\n{}\n{}", messages.len(), postfix.log(), cluster.logs())),
+        }
+    });
+    assert_eq!(header(&received, "From"), Some(ADDRESS), "{received}");
+    assert_eq!(header(&received, "To"), Some(CUSTOMER), "{received}");
+    assert_eq!(header(&received, "Subject"), Some("Re: Where is my order?"), "{received}");
+    assert_eq!(header(&received, "In-Reply-To"), Some("<q1@customer.example>"), "{received}");
+    assert_eq!(header(&received, "References"), Some("<q0@customer.example> <q1@customer.example>"), "{received}");
+    let message_id = header(&received, "Message-ID").expect("a Message-ID").to_owned();
+    assert!(message_id.starts_with("<tandem.1.") && message_id.ends_with("@example.com>"), "{message_id}");
+    assert!(received.contains("It ships today."), "{received}");
+    assert!(received.contains("Kind regards, Alice K."), "the CSQ's signature, with the alias: {received}");
+
+    let outbox = tandem_tests::wait_until(Duration::from_secs(30), "the reply is sent and copied", || {
+        let outbox = admin.get(&format!("/api/v1/csqs/{csq}/mailbox/outbox")).map_err(|error| error.to_string())?;
+        let entry = &outbox.json[0];
+        if entry["state"]["state"] == "sent" && entry["copied_to_sent"] == true {
+            Ok(outbox.json.clone())
+        } else {
+            Err(outbox.text)
+        }
+    });
+    assert_eq!(outbox[0]["message_id"].as_str().map(|id| format!("<{id}>")), Some(message_id.clone()));
+    assert_eq!(outbox[0]["attempts"], 1, "sent at the first attempt: {outbox}");
+    let sent_items = dovecot.messages(ADDRESS, "Sent");
+    assert_eq!(sent_items.len(), 1, "one copy in Sent Items");
+    assert_eq!(header(&sent_items[0], "Message-ID"), Some(message_id.as_str()));
+    assert_eq!(dovecot.messages(ADDRESS, "").len(), 1, "the customer's original stays in the inbox");
+
+    // A second email, answered to an address the server does not know: refused for good.
+    let sent = postfix.send(
+        CUSTOMER,
+        &[ADDRESS],
+        &format!(
+            "From: {CUSTOMER}\nTo: {ADDRESS}\nSubject: Second question\nMessage-ID: <q2@customer.example>\n\nAnd?\n"
+        ),
+    );
+    assert!(sent.starts_with("250"), "{sent}");
+    let contact = tandem_tests::wait_until(Duration::from_secs(30), "the second email reaches alice", || {
+        assigned_email(&admin, "Second question")
+    });
+    let reply = json!({"to": ["nobody@example.com"], "subject": "Re: Second question", "body": "Answer."});
+    act(&admin, agent, json!({"action": "reply_email", "contact": contact, "reply": reply}));
+    let failed = tandem_tests::wait_until(Duration::from_secs(30), "the reply fails", || {
+        let outbox = admin.get(&format!("/api/v1/csqs/{csq}/mailbox/outbox")).map_err(|error| error.to_string())?;
+        let entry = outbox.json[1].clone();
+        if entry["state"]["state"] == "failed" {
+            Ok(entry)
+        } else {
+            Err(outbox.text)
+        }
+    });
+    let reason = failed["state"]["reason"].as_str().unwrap_or("");
+    assert!(reason.contains("550") || reason.contains("5.1.1"), "the server's words: {failed}");
+    assert_eq!(failed["attempts"], 1, "a permanent error is not retried: {failed}");
+    assert_eq!(dovecot.messages(CUSTOMER, "").len(), 1, "nothing else reached Ann");
+}
+
+/// Invariants (seeds-ece.md §7.6 items 7 and 14): the leader is killed with -9 while replies
+/// are being sent; the new leader sends what is not confirmed, with the same Message-IDs, after
+/// looking for them in Sent Items. Every committed reply ends sent; every reply reaches the
+/// customer at least once; a reply reaches them twice only across the crash (so at most one
+/// extra message, and with the same Message-ID); nothing is lost.
+#[test]
+fn replies_survive_a_sigkill_of_the_leader_mid_send() {
+    const REPLIES: usize = 30;
+    let dovecot = Dovecot::start(&[(ADDRESS, PASSWORD), (CUSTOMER, "customer-password-1")]);
+    let postfix = Postfix::start(&dovecot, &[ADDRESS, CUSTOMER]);
+    let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], tandem_tests::RaftTuning::fast());
+    for id in [1, 2, 3] {
+        cluster.set_env(id, "TANDEM_MAIL_CA_FILE", &dovecot.certificate().display().to_string());
+    }
+    let leader = cluster.start_all();
+    let survivor = if leader == 1 { 2 } else { 1 };
+    let admin = cluster.client(survivor);
+    let (skill, csq) = mailbox_csq(&admin, &dovecot, postfix.submission_port, ADDRESS, PASSWORD);
+    let agent = created_id(
+        &admin,
+        "/api/v1/agents",
+        json!({"login_name": "alice", "name": "Alice", "skills": [{"skill": skill, "competence": 5}]}),
+    );
+    act(&admin, agent, json!({"action": "set_state", "state": "login"}));
+    act(&admin, agent, json!({"action": "set_digital_state", "state": "ready"}));
+
+    // Emails arrive over the API (no mailbox behind them: no thread), alice answers each.
+    for n in 0..REPLIES {
+        let injected = admin
+            .post(
+                "/api/v1/contacts",
+                &json!({"channel": "email", "csq": csq, "customer_address": CUSTOMER, "subject": format!("Question {n}")}),
+            )
+            .expect("injected");
+        assert_eq!(injected.status, 201, "{}", injected.text);
+        let contact = injected.json["contact"].as_u64().expect("the contact id");
+        let reply = json!({"to": [CUSTOMER], "subject": format!("Re: Question {n}"), "body": format!("Answer {n}.")});
+        act(&admin, agent, json!({"action": "reply_email", "contact": contact, "reply": reply}));
+    }
+    // The leader is sending; kill it.
+    tandem_tests::wait_until(Duration::from_secs(30), "the first replies reach Ann", || {
+        let count = dovecot.messages(CUSTOMER, "").len();
+        if count >= 1 {
+            Ok(())
+        } else {
+            Err(format!("{count}\n{}", postfix.log()))
+        }
+    });
+    let leader = cluster.leader_id().expect("a leader");
+    cluster.kill(leader);
+    // A side A or B node (a witness serves no clients).
+    let admin = cluster.client(if leader == 1 { 2 } else { 1 });
+
+    let outbox = tandem_tests::wait_until(Duration::from_secs(90), "every reply sent after the failover", || {
+        let outbox = admin.get(&format!("/api/v1/csqs/{csq}/mailbox/outbox")).map_err(|error| error.to_string())?;
+        let entries = outbox.json.as_array().cloned().unwrap_or_default();
+        let sent = entries.iter().filter(|entry| entry["state"]["state"] == "sent").count();
+        if entries.len() == REPLIES && sent == REPLIES {
+            Ok(entries)
+        } else {
+            Err(format!("{sent} of {} sent\n{}", entries.len(), outbox.text))
+        }
+    });
+    std::thread::sleep(Duration::from_secs(2));
+    let received: Vec<String> =
+        dovecot.messages(CUSTOMER, "").iter().filter_map(|raw| header(raw, "Message-ID").map(str::to_owned)).collect();
+    let mut counts = std::collections::BTreeMap::new();
+    for id in &received {
+        *counts.entry(id.clone()).or_insert(0) += 1;
+    }
+    for entry in &outbox {
+        let id = format!("<{}>", entry["message_id"].as_str().unwrap_or(""));
+        assert!(counts.contains_key(&id), "{id} never reached Ann: {counts:?}");
+    }
+    assert_eq!(counts.len(), REPLIES, "each reply is one Message-ID: {counts:?}");
+    let extra = received.len() - REPLIES;
+    assert!(extra <= 1, "at most one duplicate, across the one crash: {counts:?}");
+    println!("replies: {REPLIES}, received: {}, duplicates across the crash: {extra}", received.len());
+}
