@@ -77,8 +77,8 @@ pub use deadline::{Deadline, DueDeadline, Timer};
 pub use demo::{demo_commands, DEMO_DIALED_NUMBER, DEMO_USERS};
 pub use email::inbound::{Envelope, InboundEmail, IngestResult, MailCursor, MailInboundView, MalformedEmail};
 pub use email::mailbox::{
-    mail_poll_interval_default, mail_snapshot_age_default, MailCredentials, MailEndpoint, MailFolders, MailSecurity,
-    MailServer, MailServerKind, Mailbox, MailboxView, OauthView,
+    mail_poll_interval_default, mail_snapshot_age_default, AutoAcknowledgement, MailCredentials, MailEndpoint,
+    MailFolders, MailSecurity, MailServer, MailServerKind, Mailbox, MailboxView, OauthView,
 };
 pub use email::outbox::{EmailReply, OutboundEmail, OutboxState, OutboxView, SendReport};
 pub use email::signature::{EmailSignature, EmailSignatureSpec};

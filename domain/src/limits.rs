@@ -472,3 +472,6 @@ pub const OUTBOX_RETRY_DELAY_MIN_MS: u64 = 5_000;
 
 /// The longest wait between attempts at one reply.
 pub const OUTBOX_RETRY_DELAY_MAX_MS: u64 = 15 * 60 * 1_000;
+
+/// An auto-acknowledgement's body, in characters (a knowledge-base article's worth).
+pub const AUTO_ACKNOWLEDGEMENT_LENGTH_MAX: u32 = 4_000;

@@ -48,6 +48,7 @@ fn center() -> &'static Center {
             folders: None,
             poll_interval_seconds: 180,
             snapshot_age_minutes: 120,
+            auto_acknowledgement: None,
         };
         apply(&mut center, Command::Email(EmailCommand::SetMailbox { csq: CsqId(1), mailbox: Box::new(mailbox) }));
         center

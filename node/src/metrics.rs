@@ -100,6 +100,12 @@ pub async fn handler(state: web::Data<AppState>) -> HttpResponse {
     );
     counter(
         &mut out,
+        "tandem_raft_log_appended_bytes_total",
+        "Bytes of entries written to this node's Raft log since it started (how fast the log grows).",
+        state.replica.log_appended_bytes(),
+    );
+    counter(
+        &mut out,
         "tandem_raft_rpc_rejected_total",
         "Inbound node-to-node requests refused as malformed.",
         metrics.rpc_rejected_count.load(Ordering::Relaxed),

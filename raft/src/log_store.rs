@@ -8,6 +8,7 @@
 
 use std::fmt::Debug;
 use std::ops::{Bound, RangeBounds};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
@@ -40,6 +41,9 @@ pub enum Flush {
 pub struct LogStore {
     store: Arc<dyn Store>,
     flusher: Option<Arc<Flusher>>,
+    /// Bytes of entries written to the log since the process started (a metric: how fast the
+    /// log grows, e.g. per ingested email).
+    appended_bytes: Arc<AtomicU64>,
 }
 
 impl LogStore {
@@ -48,7 +52,17 @@ impl LogStore {
             Flush::Inline => None,
             Flush::Background => Some(Arc::new(Flusher::spawn(store.clone()))),
         };
-        LogStore { store, flusher }
+        LogStore { store, flusher, appended_bytes: Arc::new(AtomicU64::new(0)) }
+    }
+
+    /// Counts the bytes appended into `counter` (shared with whoever reports them).
+    pub fn counting_into(mut self, counter: Arc<AtomicU64>) -> LogStore {
+        self.appended_bytes = counter;
+        self
+    }
+
+    fn count(&self, bytes: usize) {
+        self.appended_bytes.fetch_add(bytes as u64, Ordering::Relaxed);
     }
 
     fn read_meta<T: serde::de::DeserializeOwned>(
@@ -91,6 +105,7 @@ impl LogStore {
         let mut batch = Batch::new();
         for entry in entries {
             let bytes = serde_json::to_vec(&entry).map_err(|e| io_error(ErrorSubject::Logs, ErrorVerb::Write, e))?;
+            self.count(bytes.len());
             batch.put(Cf::Log, index_key(entry.log_id.index), bytes);
         }
         self.store.write(batch, Durability::Synced).map_err(|e| io_error(ErrorSubject::Logs, ErrorVerb::Write, e))
@@ -196,6 +211,7 @@ impl RaftLogStorage<TypeConfig> for LogStore {
         let mut batch = Batch::new();
         for entry in entries {
             let bytes = serde_json::to_vec(&entry).map_err(|e| io_error(ErrorSubject::Logs, ErrorVerb::Write, e))?;
+            self.count(bytes.len());
             batch.put(Cf::Log, index_key(entry.log_id.index), bytes);
         }
         if let Err(error) = self.store.write(batch, Durability::Buffered) {

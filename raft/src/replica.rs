@@ -95,6 +95,8 @@ pub struct Replica<T: Transport> {
     events: broadcast::Sender<AppliedBatch>,
     running: RwLock<Arc<Running>>,
     forwarder: Forwarder,
+    /// Bytes appended to this node's log since it started, across Raft restarts.
+    log_bytes: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl<T: Transport> Replica<T> {
@@ -107,7 +109,8 @@ impl<T: Transport> Replica<T> {
     ) -> Result<Replica<T>, WriteError> {
         let (events, _) = broadcast::channel(EVENT_BUS_CAPACITY);
         let network = Network::new(transport.clone());
-        let running = start_raft(&config, &store, &network, &events, &clock).await?;
+        let log_bytes = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let running = start_raft(&config, &store, &network, &events, &clock, &log_bytes).await?;
         let forwarder = Forwarder::spawn(transport.clone());
         Ok(Replica {
             config,
@@ -118,6 +121,7 @@ impl<T: Transport> Replica<T> {
             events,
             running: RwLock::new(Arc::new(running)),
             forwarder,
+            log_bytes,
         })
     }
 
@@ -164,6 +168,11 @@ impl<T: Transport> Replica<T> {
 
     pub fn subscribe(&self) -> broadcast::Receiver<AppliedBatch> {
         self.events.subscribe()
+    }
+
+    /// Bytes appended to this node's Raft log since the process started.
+    pub fn log_appended_bytes(&self) -> u64 {
+        self.log_bytes.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn rpc_error_counter(&self) -> Arc<std::sync::atomic::AtomicU64> {
@@ -438,7 +447,8 @@ impl<T: Transport> Replica<T> {
             return Err(WriteError::Membership(format!("node {node_id} is not in the membership")));
         };
         rewrite_membership_to_single(&self.store, node_id, me).await?;
-        let running = start_raft(&self.config, &self.store, &self.network, &self.events, &self.clock).await?;
+        let running =
+            start_raft(&self.config, &self.store, &self.network, &self.events, &self.clock, &self.log_bytes).await?;
         match self.running.write() {
             Ok(mut guard) => *guard = Arc::new(running),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(running),
@@ -482,8 +492,9 @@ async fn start_raft<T: Transport>(
     network: &Network<T>,
     events: &broadcast::Sender<AppliedBatch>,
     clock: &Arc<dyn Clock>,
+    log_bytes: &Arc<std::sync::atomic::AtomicU64>,
 ) -> Result<Running, WriteError> {
-    let log_store = LogStore::new(store.clone(), config.flush);
+    let log_store = LogStore::new(store.clone(), config.flush).counting_into(log_bytes.clone());
     let state_machine = StateMachineStore::open(store.clone(), events.clone())
         .map_err(|e| WriteError::Fatal(e.to_string()))?
         .build_snapshots_on_blocking_thread(config.flush == Flush::Background);

@@ -64,6 +64,17 @@ fn a_customer_email_is_answered_through_postfix_with_its_thread_and_a_copy_in_se
         "/api/v1/email-signatures",
         json!({"name": "Support", "content": "Kind regards, {{agent_alias}}", "tags": {"csqs": [csq]}}),
     );
+    // An auto-acknowledgement on the mailbox (the credentials given before are kept).
+    let acknowledged = admin
+        .send(
+            tandem_tests::Method::PUT,
+            &format!("/api/v1/csqs/{csq}/mailbox"),
+            &tandem_tests::Body::Json(json!({"address": ADDRESS, "auto_acknowledgement": {
+                "subject": "We have your email: {{subject}}", "body": "We will answer within a day."}})),
+            None,
+        )
+        .expect("a reply");
+    assert_eq!(acknowledged.status, 200, "{}", acknowledged.text);
     act(&admin, agent, json!({"action": "set_state", "state": "login"}));
     act(&admin, agent, json!({"action": "set_digital_state", "state": "ready"}));
 
@@ -86,35 +97,49 @@ fn a_customer_email_is_answered_through_postfix_with_its_thread_and_a_copy_in_se
     act(&admin, agent, json!({"action": "reply_email", "contact": contact, "reply": reply}));
     let received = tandem_tests::wait_until(Duration::from_secs(30), "the reply reaches Ann", || {
         let messages = dovecot.messages(CUSTOMER, "");
-        match messages.as_slice() {
-            [one] => Ok(one.clone()),
+        let replies: Vec<&String> =
+            messages.iter().filter(|raw| header(raw, "Subject") == Some("Re: Where is my order?")).collect();
+        match replies.as_slice() {
+            [one] => Ok((*one).clone()),
             _ => Err(format!("{} messages for Ann\n{}\n{}", messages.len(), postfix.log(), cluster.logs())),
         }
     });
+    // The auto-acknowledgement came first, once, marked as automatic.
+    let acks: Vec<String> = dovecot
+        .messages(CUSTOMER, "")
+        .into_iter()
+        .filter(|raw| header(raw, "Subject") == Some("We have your email: Where is my order?"))
+        .collect();
+    assert_eq!(acks.len(), 1, "one auto-acknowledgement");
+    assert_eq!(header(&acks[0], "Auto-Submitted"), Some("auto-replied"), "{}", acks[0]);
+    assert_eq!(header(&acks[0], "In-Reply-To"), Some("<q1@customer.example>"), "{}", acks[0]);
     assert_eq!(header(&received, "From"), Some(ADDRESS), "{received}");
     assert_eq!(header(&received, "To"), Some(CUSTOMER), "{received}");
     assert_eq!(header(&received, "Subject"), Some("Re: Where is my order?"), "{received}");
     assert_eq!(header(&received, "In-Reply-To"), Some("<q1@customer.example>"), "{received}");
     assert_eq!(header(&received, "References"), Some("<q0@customer.example> <q1@customer.example>"), "{received}");
     let message_id = header(&received, "Message-ID").expect("a Message-ID").to_owned();
-    assert!(message_id.starts_with("<tandem.1.") && message_id.ends_with("@example.com>"), "{message_id}");
+    assert!(message_id.starts_with("<tandem.2.") && message_id.ends_with("@example.com>"), "{message_id}");
     assert!(received.contains("It ships today."), "{received}");
     assert!(received.contains("Kind regards, Alice K."), "the CSQ's signature, with the alias: {received}");
 
-    let outbox = tandem_tests::wait_until(Duration::from_secs(30), "the reply is sent and copied", || {
+    // The outbox: the acknowledgement (no agent, automatic), then alice's reply; both sent and
+    // copied to Sent Items.
+    let outbox = tandem_tests::wait_until(Duration::from_secs(30), "the replies are sent and copied", || {
         let outbox = admin.get(&format!("/api/v1/csqs/{csq}/mailbox/outbox")).map_err(|error| error.to_string())?;
-        let entry = &outbox.json[0];
-        if entry["state"]["state"] == "sent" && entry["copied_to_sent"] == true {
-            Ok(outbox.json.clone())
-        } else {
-            Err(outbox.text)
+        let done = |entry: &Value| entry["state"]["state"] == "sent" && entry["copied_to_sent"] == true;
+        match outbox.json.as_array() {
+            Some(entries) if entries.len() == 2 && entries.iter().all(done) => Ok(entries.clone()),
+            _ => Err(outbox.text),
         }
     });
-    assert_eq!(outbox[0]["message_id"].as_str().map(|id| format!("<{id}>")), Some(message_id.clone()));
-    assert_eq!(outbox[0]["attempts"], 1, "sent at the first attempt: {outbox}");
+    assert_eq!((outbox[0]["automatic"].clone(), outbox[0]["agent"].clone()), (json!(true), Value::Null));
+    assert_eq!(outbox[1]["agent"], agent);
+    assert_eq!(outbox[1]["message_id"].as_str().map(|id| format!("<{id}>")), Some(message_id.clone()));
+    assert_eq!(outbox[1]["attempts"], 1, "sent at the first attempt: {outbox:?}");
     let sent_items = dovecot.messages(ADDRESS, "Sent");
-    assert_eq!(sent_items.len(), 1, "one copy in Sent Items");
-    assert_eq!(header(&sent_items[0], "Message-ID"), Some(message_id.as_str()));
+    assert_eq!(sent_items.len(), 2, "one copy of each in Sent Items");
+    assert!(sent_items.iter().any(|raw| header(raw, "Message-ID") == Some(message_id.as_str())));
     assert_eq!(dovecot.messages(ADDRESS, "").len(), 1, "the customer's original stays in the inbox");
 
     // A second email, answered to an address the server does not know: refused for good.
@@ -133,7 +158,7 @@ fn a_customer_email_is_answered_through_postfix_with_its_thread_and_a_copy_in_se
     act(&admin, agent, json!({"action": "reply_email", "contact": contact, "reply": reply}));
     let failed = tandem_tests::wait_until(Duration::from_secs(30), "the reply fails", || {
         let outbox = admin.get(&format!("/api/v1/csqs/{csq}/mailbox/outbox")).map_err(|error| error.to_string())?;
-        let entry = outbox.json[1].clone();
+        let entry = outbox.json[3].clone();
         if entry["state"]["state"] == "failed" {
             Ok(entry)
         } else {
@@ -143,7 +168,11 @@ fn a_customer_email_is_answered_through_postfix_with_its_thread_and_a_copy_in_se
     let reason = failed["state"]["reason"].as_str().unwrap_or("");
     assert!(reason.contains("550") || reason.contains("5.1.1"), "the server's words: {failed}");
     assert_eq!(failed["attempts"], 1, "a permanent error is not retried: {failed}");
-    assert_eq!(dovecot.messages(CUSTOMER, "").len(), 1, "nothing else reached Ann");
+    assert_eq!(
+        dovecot.messages(CUSTOMER, "").len(),
+        3,
+        "nothing else reached Ann: one acknowledgement for each email (the second one's too) and the reply"
+    );
 }
 
 /// Invariants (seeds-ece.md §7.6 items 7 and 14): the leader is killed with -9 while replies

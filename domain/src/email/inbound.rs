@@ -242,8 +242,20 @@ impl Center {
         }
         // A new contact first: if the center is full it is refused and nothing moves, so the
         // actor tries again later.
+        // The envelope is where the new contact will find it while it is routed (its thread
+        // decides sticky routing); a refused inject takes it out again.
         let applied = match (&email.envelope, &email.error) {
-            (Some(envelope), None) => Some(self.email_contact_inject(email.csq, envelope)?),
+            (Some(envelope), None) => {
+                let id = self.contacts.id_next("contact")?;
+                self.inbound_emails.insert(id, email.clone());
+                match self.email_contact_inject(email.csq, envelope) {
+                    Ok(applied) => Some(applied),
+                    Err(rejection) => {
+                        self.inbound_emails.remove(&id);
+                        return Err(rejection);
+                    }
+                }
+            }
             _ => None,
         };
         let contact = applied.as_ref().and_then(|applied| match applied.created {
@@ -278,9 +290,7 @@ impl Center {
                 inbound.errors.pop_front();
             }
         }
-        if let Some(id) = contact {
-            self.inbound_emails.insert(id, email.clone());
-        }
+        assert!(contact.is_none_or(|id| self.inbound_emails.contains_key(&id)), "the envelope went in first");
         let ingested = Event::Email(EmailEvent::EmailIngested {
             csq: email.csq,
             uid_validity: email.uid_validity,
@@ -288,9 +298,14 @@ impl Center {
             contact,
             result: if applied.is_some() { IngestResult::Routed } else { IngestResult::Malformed },
         });
+        let acknowledged = match (contact, &email.envelope) {
+            (Some(id), Some(envelope)) => self.auto_acknowledgement_queue(id, envelope),
+            _ => None,
+        };
         Ok(match applied {
             Some(mut applied) => {
                 applied.events.insert(0, ingested);
+                applied.events.extend(acknowledged);
                 applied
             }
             None => Applied::event(ingested),

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::center::Center;
 use crate::ids::CsqId;
+use crate::limits::{AUTO_ACKNOWLEDGEMENT_LENGTH_MAX, EMAIL_SUBJECT_LENGTH_MAX};
 use crate::limits::{
     MAIL_ADDRESS_LENGTH_MAX, MAIL_FOLDER_LENGTH_MAX, MAIL_HOST_LENGTH_MAX, MAIL_POLL_INTERVAL_SECONDS_DEFAULT,
     MAIL_POLL_INTERVAL_SECONDS_MAX, MAIL_POLL_INTERVAL_SECONDS_MIN, MAIL_SEALED_LENGTH_MAX,
@@ -23,7 +24,7 @@ use crate::limits::{
 use crate::outcome::{Applied, Event};
 use crate::queue::csq::Channel;
 use crate::rejection::{Rejection, RejectionCode};
-use crate::text::{equal_ignoring_case, text_optional, text_required};
+use crate::text::{equal_ignoring_case, text_body, text_optional, text_required};
 use crate::EmailEvent;
 
 /// The kind of mail server; it sets the default folder names.
@@ -161,6 +162,21 @@ pub struct Mailbox {
     /// Only emails received this many minutes back are fetched.
     #[serde(default = "mail_snapshot_age_default")]
     pub snapshot_age_minutes: u32,
+    /// Sent once to the customer for each email ingested (seeds-ece.md §2.4); absent: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_acknowledgement: Option<AutoAcknowledgement>,
+}
+
+/// The automatic answer to every new email (seeds-ece.md §2.4's auto-acknowledgement), never to
+/// mail sent automatically, bounces, or the center's own addresses (a loop guard).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutoAcknowledgement {
+    /// 1 to 255 characters; `{{subject}}` becomes the customer's subject.
+    pub subject: String,
+    /// 1 to 4,000 characters; `{{subject}}` becomes the customer's subject.
+    pub body: String,
 }
 
 /// [`MAIL_POLL_INTERVAL_SECONDS_DEFAULT`], for serde defaults here and in API bodies.
@@ -194,6 +210,9 @@ pub struct MailboxView {
     pub poll_interval_seconds: u32,
     /// Minutes back that are fetched.
     pub snapshot_age_minutes: u32,
+    /// The automatic answer to each new email, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_acknowledgement: Option<AutoAcknowledgement>,
 }
 
 /// The parts of an OAuth 2.0 credential that are not secret.
@@ -250,6 +269,7 @@ impl Center {
             folders: self.mailbox_folders(mailbox),
             poll_interval_seconds: mailbox.poll_interval_seconds,
             snapshot_age_minutes: mailbox.snapshot_age_minutes,
+            auto_acknowledgement: mailbox.auto_acknowledgement.clone(),
         })
     }
 
@@ -323,6 +343,16 @@ impl Center {
                 MAIL_SNAPSHOT_AGE_MINUTES_MIN,
                 MAIL_SNAPSHOT_AGE_MINUTES_MAX,
             )?,
+            auto_acknowledgement: mailbox
+                .auto_acknowledgement
+                .as_ref()
+                .map(|ack| -> Result<AutoAcknowledgement, Rejection> {
+                    Ok(AutoAcknowledgement {
+                        subject: text_required("auto_acknowledgement.subject", &ack.subject, EMAIL_SUBJECT_LENGTH_MAX)?,
+                        body: text_body("auto_acknowledgement.body", &ack.body, AUTO_ACKNOWLEDGEMENT_LENGTH_MAX)?,
+                    })
+                })
+                .transpose()?,
         };
         self.mailboxes.insert(csq, mailbox);
         let view = self.mailbox_view(csq).ok_or_else(|| Rejection::not_found("mailbox of CSQ", csq))?;

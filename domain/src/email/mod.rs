@@ -38,25 +38,31 @@ use crate::queue::contact::{Contact, ContactOutcome, ContactState};
 use crate::queue::csq::Channel;
 use crate::rejection::{Rejection, RejectionCode};
 
-/// The last agent of each remembered conversation, with the order they were answered in.
+/// The last agent of each remembered conversation, with the order they were answered in, and
+/// the Message-IDs of the replies sent in them (a customer's In-Reply-To or References names
+/// one: the conversation is found whatever address the customer now writes from).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Conversations {
     by_key: BTreeMap<String, (u64, AgentId)>,
     by_sequence: BTreeMap<u64, String>,
+    /// Reply Message-ID → (when remembered, conversation key).
+    #[serde(default)]
+    replies: BTreeMap<String, (u64, String)>,
+    #[serde(default)]
+    replies_by_sequence: BTreeMap<u64, String>,
 }
 
 impl Center {
     /// A new email: to its last agent's personal queue if it continues a conversation whose
     /// agent still exists, else to its CSQ.
     pub(crate) fn email_injected(&mut self, id: ContactId, events: &mut Vec<Event>) {
-        let contact = self.contact_known(id);
-        let last_agent = conversation_key(contact).and_then(|key| self.conversations.by_key.get(&key));
+        let last_agent = self.conversation_of(id).and_then(|key| self.conversations.by_key.get(&key));
         let Some(&(_, agent)) = last_agent.filter(|(_, agent)| self.agents.contains(*agent)) else {
             self.contact_enqueue(id, events);
             return;
         };
-        let hours = contact.timeouts.sticky_email_timeout_hours;
+        let hours = self.contact_known(id).timeouts.sticky_email_timeout_hours;
         let due_ms = self.time_ms.saturating_add(u64::from(hours) * 3_600_000);
         let timer = self.timer_start(Deadline::Sticky(id), due_ms);
         self.contact_mut(id).timers.sticky = Some(timer);
@@ -98,8 +104,8 @@ impl Center {
     }
 
     pub(crate) fn email_send(&mut self, agent: AgentId, id: ContactId) -> Result<Applied, Rejection> {
-        let contact = self.email_held_checked(agent, id)?;
-        let key = conversation_key(contact);
+        self.email_held_checked(agent, id)?;
+        let key = self.conversation_of(id);
         let mut events = Vec::new();
         self.email_release(agent, id, &mut events);
         self.contact_close(id, ContactOutcome::Sent, &mut events);
@@ -208,6 +214,44 @@ impl Center {
         self.conversations.by_key.get(&key).map(|&(_, agent)| agent)
     }
 
+    /// The conversation an email continues: the one whose reply its In-Reply-To or References
+    /// name (newest first), else its customer's address and subject. Either way the subject must
+    /// be the conversation's: a changed subject is a new conversation (seeds-uccx.md §2.6).
+    fn conversation_of(&self, id: ContactId) -> Option<String> {
+        let contact = self.contact_known(id);
+        let own = conversation_key(contact);
+        let envelope = self.inbound_emails.get(&id).and_then(|email| email.envelope.as_ref());
+        let subject = contact.subject.as_deref().map(normalised_subject);
+        let threaded = envelope.and_then(|envelope| {
+            let named = envelope.in_reply_to.iter().chain(envelope.references.iter().rev());
+            named.filter_map(|message_id| self.conversations.replies.get(message_id)).find_map(|(_, key)| {
+                let same_subject = key.split_once('\n').map(|(_, of_key)| of_key) == subject.as_deref();
+                same_subject.then(|| key.clone())
+            })
+        });
+        threaded.or(own)
+    }
+
+    /// A reply was sent in the conversation `key`: its Message-ID finds the conversation again.
+    pub(crate) fn conversation_reply_remember(&mut self, message_id: &str, key: String) {
+        let sequence = self.sequence_next();
+        let conversations = &mut self.conversations;
+        if let Some((previous, _)) = conversations.replies.insert(message_id.to_owned(), (sequence, key)) {
+            conversations.replies_by_sequence.remove(&previous);
+        }
+        conversations.replies_by_sequence.insert(sequence, message_id.to_owned());
+        if conversations.replies.len() as u64 > u64::from(CONVERSATION_REMEMBERED_COUNT_MAX) {
+            if let Some((_, oldest)) = conversations.replies_by_sequence.pop_first() {
+                conversations.replies.remove(&oldest);
+            }
+        }
+    }
+
+    /// The conversation key of an open email, for its reply to remember.
+    pub(crate) fn conversation_key_of_contact(&self, id: ContactId) -> Option<String> {
+        self.contacts.get(id).and_then(|_| self.conversation_of(id))
+    }
+
     /// How many conversations the center remembers.
     pub fn conversation_count(&self) -> u32 {
         u32::try_from(self.conversations.by_key.len()).unwrap_or(u32::MAX)
@@ -261,6 +305,15 @@ fn conversation_key(contact: &Contact) -> Option<String> {
 /// "Fw:", "Fwd:", repeated), whitespace collapsed, both lowercased. `None` when either is blank.
 fn conversation_key_of(address: &str, subject: &str) -> Option<String> {
     let address = address.trim().to_lowercase();
+    let subject = normalised_subject(subject);
+    if address.is_empty() || subject.is_empty() {
+        return None;
+    }
+    Some(format!("{address}\n{subject}"))
+}
+
+/// A subject without reply and forward prefixes, whitespace collapsed, lowercased.
+fn normalised_subject(subject: &str) -> String {
     let mut subject = subject.trim();
     loop {
         let lowered = subject.get(..4).map(str::to_ascii_lowercase);
@@ -271,11 +324,7 @@ fn conversation_key_of(address: &str, subject: &str) -> Option<String> {
         };
         subject = subject.get(prefix_length..).unwrap_or("").trim_start();
     }
-    let subject = subject.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
-    if address.is_empty() || subject.is_empty() {
-        return None;
-    }
-    Some(format!("{address}\n{subject}"))
+    subject.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
 // The channel's commands and events.
@@ -486,7 +535,10 @@ impl EmailEvent {
             EmailEvent::EmailStickyWaiting { agent, .. } | EmailEvent::EmailRequeued { agent, .. } => {
                 Concern::Agent(*agent)
             }
-            EmailEvent::EmailOutboxChanged(view) => Concern::Agent(view.agent),
+            EmailEvent::EmailOutboxChanged(view) => match view.agent {
+                Some(agent) => Concern::Agent(agent),
+                None => Concern::Administrators,
+            },
             EmailEvent::EmailSignatureCreated(_)
             | EmailEvent::EmailSignatureUpdated(_)
             | EmailEvent::EmailSignatureDeleted(_)

@@ -85,8 +85,11 @@ pub struct OutboundEmail {
     pub csq: CsqId,
     /// The email it answers.
     pub contact: ContactId,
-    /// The agent who wrote it.
-    pub agent: AgentId,
+    /// The agent who wrote it; none for an auto-acknowledgement.
+    pub agent: Option<AgentId>,
+    /// An auto-acknowledgement: sent with `Auto-Submitted: auto-replied` (RFC 3834).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub automatic: bool,
     /// Fixed when the reply was committed, without angle brackets; the same on every attempt.
     pub message_id: String,
     /// The CSQ's address.
@@ -122,6 +125,33 @@ pub struct OutboundEmail {
 }
 
 impl OutboundEmail {
+    /// A new entry from `from` for `contact`, queued at `now` with its Message-ID; the caller
+    /// fills in the message.
+    fn queued(id: OutboxId, csq: CsqId, contact: ContactId, from: String, now: u64) -> OutboundEmail {
+        OutboundEmail {
+            id,
+            csq,
+            contact,
+            agent: None,
+            automatic: false,
+            message_id: message_id_for(id, now, &from),
+            from,
+            to: Vec::new(),
+            cc: Vec::new(),
+            bcc: Vec::new(),
+            subject: String::new(),
+            in_reply_to: None,
+            references: Vec::new(),
+            body: String::new(),
+            created_ms: now,
+            attempts: 0,
+            last_attempt_ms: None,
+            last_error: None,
+            state: OutboxState::Queued,
+            copied_to_sent: false,
+        }
+    }
+
     /// Whether a sender still has work on it: sending it, or copying it to Sent Items.
     pub fn is_pending(&self) -> bool {
         match self.state {
@@ -148,6 +178,7 @@ impl OutboundEmail {
             csq: self.csq,
             contact: self.contact,
             agent: self.agent,
+            automatic: self.automatic,
             message_id: self.message_id.clone(),
             to: self.to.clone(),
             subject: self.subject.clone(),
@@ -171,8 +202,11 @@ pub struct OutboxView {
     pub csq: CsqId,
     /// The email it answers.
     pub contact: ContactId,
-    /// The agent who wrote it.
-    pub agent: AgentId,
+    /// The agent who wrote it; none for an auto-acknowledgement.
+    pub agent: Option<AgentId>,
+    /// An auto-acknowledgement.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub automatic: bool,
     /// Its Message-ID.
     pub message_id: String,
     /// Recipients.
@@ -290,14 +324,8 @@ impl Center {
             body.push_str("\n\n-- \n");
             body.push_str(&signature);
         }
-        let domain = from.rsplit_once('@').map_or("tandem.invalid", |(_, domain)| domain);
         let entry = OutboundEmail {
-            id,
-            csq,
-            contact,
-            agent,
-            message_id: format!("tandem.{}.{}@{domain}", id, self.time_ms),
-            from,
+            agent: Some(agent),
             to: reply.to,
             cc: reply.cc,
             bcc: reply.bcc,
@@ -305,18 +333,59 @@ impl Center {
             in_reply_to,
             references,
             body,
-            created_ms: self.time_ms,
-            attempts: 0,
-            last_attempt_ms: None,
-            last_error: None,
-            state: OutboxState::Queued,
-            copied_to_sent: false,
+            ..OutboundEmail::queued(id, csq, contact, from, self.time_ms)
         };
         let view = entry.view();
+        let conversation = self.conversation_key_of_contact(contact);
+        let message_id = entry.message_id.clone();
         let mut applied = self.email_send(agent, contact)?;
         self.outbox.insert_new(id, entry);
+        if let Some(key) = conversation {
+            self.conversation_reply_remember(&message_id, key);
+        }
         applied.events.insert(0, Event::Email(EmailEvent::EmailOutboxChanged(Box::new(view))));
         Ok(applied)
+    }
+
+    /// The auto-acknowledgement of a just-ingested email, if its mailbox has one and the email
+    /// may be answered automatically: not sent automatically itself (Auto-Submitted, a bounce,
+    /// a list), not from a mailer daemon, not from one of the center's own addresses (loops).
+    /// Part of the ingest command, so it is queued exactly once per email; a full outbox skips
+    /// it rather than refuse the email.
+    pub(crate) fn auto_acknowledgement_queue(&mut self, contact: ContactId, envelope: &Envelope) -> Option<Event> {
+        let csq = self.contacts.get(contact)?.csq;
+        let mailbox = self.mailboxes.get(&csq)?;
+        let ack = mailbox.auto_acknowledgement.as_ref()?;
+        let to = envelope.reply_to.clone().or_else(|| envelope.from.clone())?;
+        let local = to.split('@').next().unwrap_or("").to_ascii_lowercase();
+        let daemon = ["mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply"].contains(&local.as_str());
+        let own = self.mailboxes.values().any(|mailbox| crate::text::equal_ignoring_case(&mailbox.address, &to));
+        if envelope.automatic || daemon || own || address_checked_as("to", &to).is_err() {
+            return None;
+        }
+        let pending = self.outbox.values().filter(|entry| entry.is_pending()).count();
+        if pending >= OUTBOX_PENDING_MAX as usize {
+            return None;
+        }
+        let id = self.outbox.id_next("outbox entry").ok()?;
+        let customer_subject = envelope.subject.as_deref().unwrap_or("").trim();
+        let fill = |template: &str| template.replace("{{subject}}", customer_subject);
+        let mut subject: String = fill(&ack.subject).chars().take(EMAIL_SUBJECT_LENGTH_MAX as usize).collect();
+        subject.retain(|c| !c.is_control());
+        let (in_reply_to, references) = thread_of(Some(envelope));
+        let from = mailbox.address.clone();
+        let entry = OutboundEmail {
+            automatic: true,
+            to: vec![to],
+            subject,
+            in_reply_to,
+            references,
+            body: fill(&ack.body),
+            ..OutboundEmail::queued(id, csq, contact, from, self.time_ms)
+        };
+        let view = entry.view();
+        self.outbox.insert_new(id, entry);
+        Some(Event::Email(EmailEvent::EmailOutboxChanged(Box::new(view))))
     }
 
     /// The leader's sender reports an attempt. `message_id` must be the entry's: a report
@@ -402,6 +471,12 @@ impl Center {
             self.outbox.remove(id);
         }
     }
+}
+
+/// A Message-ID unique to this center: the outbox id, the time, the sending address's domain.
+fn message_id_for(id: OutboxId, time_ms: u64, from: &str) -> String {
+    let domain = from.rsplit_once('@').map_or("tandem.invalid", |(_, domain)| domain);
+    format!("tandem.{id}.{time_ms}@{domain}")
 }
 
 /// The customer's Message-ID and the thread it continues (the last references kept).

@@ -26,6 +26,7 @@ pub(super) fn setup() -> Vec<Command> {
         folders: None,
         poll_interval_seconds: 180,
         snapshot_age_minutes: 120,
+        auto_acknowledgement: None,
     };
     vec![
         skill("Support"),
@@ -175,6 +176,7 @@ fn a_full_center_refuses_the_ingest_and_the_cursor_stays() {
         folders: None,
         poll_interval_seconds: 180,
         snapshot_age_minutes: 120,
+        auto_acknowledgement: None,
     };
     let set = Command::Email(EmailCommand::SetMailbox { csq: CSQ, mailbox: Box::new(mailbox) });
     assert!(moved.apply(&entry(set)).is_applied());

@@ -30,6 +30,7 @@ fn mailbox(address: &str, poll: u32, snapshot: u32) -> Mailbox {
         folders: None,
         poll_interval_seconds: poll,
         snapshot_age_minutes: snapshot,
+        auto_acknowledgement: None,
     }
 }
 

@@ -71,6 +71,20 @@ fn reply_command(reply: EmailReply) -> Command {
     Command::Email(EmailCommand::ReplyEmail { agent: ALICE, contact: ContactId(1), reply: Box::new(reply) })
 }
 
+/// Message `uid` in CSQ 1's inbox, with `envelope`.
+fn ingest(uid: u32, envelope: Envelope) -> Command {
+    Command::Email(EmailCommand::IngestEmail(Box::new(InboundEmail {
+        csq: CSQ,
+        mailbox: ADDRESS.into(),
+        uid_validity: 7,
+        uid,
+        content_hash: format!("{uid:064x}"),
+        size: 500,
+        envelope: Some(envelope),
+        error: None,
+    })))
+}
+
 fn report(id: u64, message_id: &str, report: SendReport) -> Command {
     Command::Email(EmailCommand::ReportEmailSend { id: OutboxId(id), message_id: message_id.into(), report })
 }
@@ -206,4 +220,100 @@ fn bad_replies_are_refused_and_change_nothing() {
     let rejection = script.refused(reply_command(reply(&["ann@customer.example"], "Re", "x")));
     assert_eq!(rejection.code, RejectionCode::InvalidState, "requeued away: not alice's any more");
     assert_eq!(json(&script.center), before);
+}
+
+/// Sticky routing by thread (issue 14 item 3): a customer's answer naming alice's reply in
+/// In-Reply-To waits for alice even from another address; the same thread with a changed
+/// subject is a new conversation (seeds-uccx.md §2.6) and goes to whoever is free.
+#[test]
+fn an_answer_to_a_reply_waits_for_its_agent_by_thread_unless_the_subject_changed() {
+    let mut script = assigned();
+    script.ok(reply_command(reply(&["ann@customer.example"], "Re: Order 7", "It ships today.")));
+    let message_id = script.center.outbox_entry(OutboxId(1)).expect("queued").message_id.clone();
+    script.ok(Command::Agent(crate::AgentCommand::SetDigitalState {
+        agent: ALICE,
+        state: crate::DigitalStateRequest::NotReady,
+    }));
+    script.ok(agent("bruno", &[(1, 5)]));
+    script.ok(login(2));
+    script.ok(digital_ready(2));
+    let answer = |uid: u32, from: &str, subject: &str| {
+        ingest(
+            uid,
+            Envelope {
+                message_id: Some(format!("a{uid}@customer.example")),
+                from: Some(from.into()),
+                subject: Some(subject.into()),
+                in_reply_to: Some(message_id.clone()),
+                references: vec!["m1@customer.example".into(), "m2@customer.example".into(), message_id.clone()],
+                ..Envelope::default()
+            },
+        )
+    };
+    script.ok(answer(2, "ann@home.example", "RE: Order 7"));
+    assert_eq!(
+        script.center.contact(ContactId(2)).expect("ingested").state,
+        ContactState::StickyWaiting { agent: ALICE },
+        "found by its thread, from another address"
+    );
+    script.ok(answer(3, "ann@customer.example", "Another question"));
+    assert_eq!(
+        script.center.contact(ContactId(3)).expect("ingested").state,
+        ContactState::Active { agents: vec![AgentId(2)] },
+        "a changed subject is a new conversation: bruno, who is free, takes it"
+    );
+}
+
+/// Invariants (seeds-ece.md §7.6 item 6): one auto-acknowledgement per ingested email, queued
+/// in the ingest command itself, so a duplicate ingest (a retry, a new leader) queues none;
+/// none for mail sent automatically, from a mailer daemon, or from the center's own address.
+#[test]
+fn each_ingested_email_is_acknowledged_once_and_loops_are_not_answered() {
+    let mut setup = super::inbound::setup();
+    setup.push(Command::Email(EmailCommand::SetMailbox {
+        csq: CSQ,
+        mailbox: Box::new(crate::Mailbox {
+            address: ADDRESS.into(),
+            credentials: crate::MailCredentials::Password { sealed_password: "s1.00aa".into() },
+            folders: None,
+            poll_interval_seconds: 180,
+            snapshot_age_minutes: 120,
+            auto_acknowledgement: Some(crate::AutoAcknowledgement {
+                subject: "Received: {{subject}}".into(),
+                body: "We have your email about {{subject}} and will answer soon.".into(),
+            }),
+        }),
+    }));
+    let mut script = Script::new(&setup);
+    let ingest = |uid: u32, from: &str, automatic: bool| {
+        ingest(
+            uid,
+            Envelope {
+                message_id: Some(format!("m{uid}@customer.example")),
+                from: Some(from.into()),
+                subject: Some(format!("Order {uid}")),
+                automatic,
+                ..Envelope::default()
+            },
+        )
+    };
+    script.ok(ingest(1, "ann@customer.example", false));
+    script.ok(ingest(1, "ann@customer.example", false));
+    let acks: Vec<_> = script.center.outbox().cloned().collect();
+    assert_eq!(acks.len(), 1, "one acknowledgement, the duplicate ingest queued none");
+    let ack = &acks[0];
+    assert!(ack.automatic && ack.agent.is_none());
+    assert_eq!(
+        (ack.to.as_slice(), ack.subject.as_str()),
+        (["ann@customer.example".to_owned()].as_slice(), "Received: Order 1")
+    );
+    assert_eq!(ack.body, "We have your email about Order 1 and will answer soon.");
+    assert_eq!(ack.in_reply_to.as_deref(), Some("m1@customer.example"));
+    assert_eq!(ack.from, ADDRESS);
+
+    script.ok(ingest(2, "bob@customer.example", true));
+    script.ok(ingest(3, "MAILER-DAEMON@customer.example", false));
+    script.ok(ingest(4, "Support@Example.com", false));
+    assert_eq!(script.center.outbox().count(), 1, "no answer to automatic mail, daemons or ourselves");
+    assert_eq!(script.center.contacts().filter(|contact| contact.channel == Channel::Email).count(), 4, "all routed");
 }

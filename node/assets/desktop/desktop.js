@@ -591,6 +591,13 @@
       case 'ReasonCodeDeleted':
         desk.reasonCodes = desk.reasonCodes.filter((code) => code.id !== body);
         break;
+      case 'EmailOutboxChanged':
+        // A reply the mail server refused for good: the agent who wrote it is told why.
+        if (body.agent === desk.own && desk.own && body.state && body.state.state === 'failed') {
+          showMessage('Your reply "' + body.subject + '" to ' + (body.to || []).join(', ') +
+            ' could not be sent: ' + body.state.reason, false);
+        }
+        break;
       default:
         if (kind.startsWith('Contact') || kind.startsWith('Email')) setTimeout(emailRefresh, 0);
         break;

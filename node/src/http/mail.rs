@@ -97,6 +97,9 @@ pub struct MailboxBody {
     /// 60 to 43200; default 120.
     #[serde(default = "tandem_domain::mail_snapshot_age_default")]
     pub snapshot_age_minutes: u32,
+    /// The automatic answer sent once to each new email; absent: none.
+    #[serde(default)]
+    pub auto_acknowledgement: Option<tandem_domain::AutoAcknowledgement>,
 }
 
 /// OAuth 2.0 for SASL XOAUTH2.
@@ -210,6 +213,7 @@ async fn mailbox_put(
         folders: body.folders,
         poll_interval_seconds: body.poll_interval_seconds,
         snapshot_age_minutes: body.snapshot_age_minutes,
+        auto_acknowledgement: body.auto_acknowledgement.clone(),
     };
     match submit(&state, &request, Command::Email(EmailCommand::SetMailbox { csq, mailbox: Box::new(mailbox) })).await?
     {

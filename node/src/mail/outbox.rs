@@ -39,10 +39,21 @@ pub struct Trust {
     pub extra_roots: Option<Vec<u8>>,
 }
 
+/// Copies to Sent Items tried per sent reply before this sender stops trying (a missing or
+/// read-only folder); the reply itself is sent, and the outbox shows it not copied.
+const COPY_ATTEMPTS_MAX: u32 = 5;
+
+/// What this sender remembers while it runs: which entries it has looked for in Sent Items,
+/// and how often copying each failed.
+#[derive(Default)]
+struct Memory {
+    checked: BTreeSet<OutboxId>,
+    copy_failures: std::collections::BTreeMap<OutboxId, u32>,
+}
+
 /// Runs while this node leads: one pass over the due entries a second.
 pub async fn run(state: AppState, trust: Trust) {
-    // Entries this sender has already looked for in Sent Items (or sent itself).
-    let mut checked: BTreeSet<OutboxId> = BTreeSet::new();
+    let mut memory = Memory::default();
     let mut tick = tokio::time::interval(LOOK_EVERY);
     loop {
         tick.tick().await;
@@ -52,9 +63,16 @@ pub async fn run(state: AppState, trust: Trust) {
             let center = &read.center;
             let now = center.time_ms();
             let Some(server) = center.mail_server() else { continue };
+            let pending: BTreeSet<OutboxId> =
+                center.outbox().filter(|entry| entry.is_pending()).map(|entry| entry.id).collect();
+            memory.checked.retain(|id| pending.contains(id));
+            memory.copy_failures.retain(|id, _| pending.contains(id));
             center
                 .outbox()
                 .filter(|entry| entry.is_pending() && entry.due_ms() <= now)
+                .filter(|entry| {
+                    memory.copy_failures.get(&entry.id).is_none_or(|failures| *failures < COPY_ATTEMPTS_MAX)
+                })
                 .filter_map(|entry| {
                     let mailbox = center.mailbox(entry.csq)?;
                     Some((entry.clone(), server.clone(), mailbox.clone()))
@@ -62,62 +80,91 @@ pub async fn run(state: AppState, trust: Trust) {
                 .collect()
         };
         for (entry, server, mailbox) in due {
-            if let Err(error) = attempt(&state, &trust, &mut checked, &entry, &server, &mailbox).await {
+            let Some(report) = attempt(&state, &trust, &mut memory, &entry, &server, &mailbox).await else { continue };
+            if let SendReport::Retry { error } | SendReport::Failed { error } = &report {
                 tracing::warn!(outbox = entry.id.0, csq = entry.csq.0, %error, "outbox");
+            }
+            if let Err(error) = submit_report(&state, &entry, report).await {
+                tracing::warn!(outbox = entry.id.0, csq = entry.csq.0, %error, "outbox report");
             }
         }
     }
 }
 
-/// One entry, one step: look in Sent Items, send, copy; then report.
+/// One entry, one step: look in Sent Items, send, copy. What to report (none: nothing to say
+/// yet). Anything that stops an attempt before the server has the message is a transient
+/// error the domain counts and backs off from: wrong credentials, an unreachable IMAP server.
 async fn attempt(
     state: &AppState,
     trust: &Trust,
-    checked: &mut BTreeSet<OutboxId>,
+    memory: &mut Memory,
     entry: &OutboundEmail,
     server: &MailServer,
     mailbox: &Mailbox,
-) -> Result<(), String> {
+) -> Option<SendReport> {
+    let retry = |error: String| Some(SendReport::Retry { error });
     let MailCredentials::Password { sealed_password } = &mailbox.credentials else {
-        return Err("OAuth2 (XOAUTH2) mailboxes cannot send yet; the reply stays queued".into());
+        return retry("OAuth2 (XOAUTH2) mailboxes cannot send yet".into());
     };
-    let password =
-        super::open_credential(&state.cluster_key, server, &mailbox.address, &mailbox.credentials, sealed_password)
-            .map_err(|error| error.to_string())?;
-    let message = message(entry)?;
+    let password = match super::open_credential(
+        &state.cluster_key,
+        server,
+        &mailbox.address,
+        &mailbox.credentials,
+        sealed_password,
+    ) {
+        Ok(password) => password,
+        Err(error) => return retry(error.to_string()),
+    };
+    let message = match message(entry) {
+        Ok(message) => message,
+        Err(error) => return Some(SendReport::Failed { error }),
+    };
     let folders = state.replica.state().read().center.mailbox_folders(mailbox);
-    let report = match entry.state {
+    match entry.state {
         OutboxState::Queued => {
-            if !checked.contains(&entry.id) {
-                let found = in_sent_items(trust, server, mailbox, &password, &folders.sent_items, entry).await?;
-                checked.insert(entry.id);
-                if found {
-                    let found = SendReport::Sent { reply: "found in Sent Items".into(), copied_to_sent: true };
-                    submit_report(state, entry, found).await?;
-                    return Ok(());
+            if !memory.checked.contains(&entry.id) {
+                match in_sent_items(trust, server, mailbox, &password, &folders.sent_items, entry).await {
+                    Ok(true) => {
+                        return Some(SendReport::Sent { reply: "found in Sent Items".into(), copied_to_sent: true })
+                    }
+                    Ok(false) => {
+                        memory.checked.insert(entry.id);
+                    }
+                    Err(error) => return retry(format!("before sending, looking in Sent Items: {error}")),
                 }
             }
-            match send(trust, server, &mailbox.address, &password, message.clone()).await {
+            Some(match send(trust, server, &mailbox.address, &password, message.clone()).await {
                 Ok(reply) => {
                     let copied = copy_to_sent(trust, server, mailbox, &password, &folders.sent_items, &message).await;
                     if let Err(error) = &copied {
                         tracing::warn!(outbox = entry.id.0, %error, "sent, but not copied to Sent Items yet");
+                        memory.copy_failures.insert(entry.id, 1);
                     }
                     SendReport::Sent { reply, copied_to_sent: copied.is_ok() }
                 }
                 Err(SendError::Permanent(error)) => SendReport::Failed { error },
                 Err(SendError::Transient(error)) => SendReport::Retry { error },
-            }
+            })
         }
         OutboxState::Sent { .. } if !entry.copied_to_sent => {
-            if !in_sent_items(trust, server, mailbox, &password, &folders.sent_items, entry).await? {
-                copy_to_sent(trust, server, mailbox, &password, &folders.sent_items, &message).await?;
+            let copied = match in_sent_items(trust, server, mailbox, &password, &folders.sent_items, entry).await {
+                Ok(true) => Ok(()),
+                Ok(false) => copy_to_sent(trust, server, mailbox, &password, &folders.sent_items, &message).await,
+                Err(error) => Err(error),
+            };
+            match copied {
+                Ok(()) => Some(SendReport::CopiedToSent),
+                Err(error) => {
+                    let failures = memory.copy_failures.entry(entry.id).or_insert(0);
+                    *failures += 1;
+                    tracing::warn!(outbox = entry.id.0, %error, failures = *failures, "copying to Sent Items");
+                    None
+                }
             }
-            SendReport::CopiedToSent
         }
-        _ => return Ok(()),
-    };
-    submit_report(state, entry, report).await
+        _ => None,
+    }
 }
 
 async fn submit_report(state: &AppState, entry: &OutboundEmail, report: SendReport) -> Result<(), String> {
@@ -151,6 +198,11 @@ pub fn message(entry: &OutboundEmail) -> Result<Message, String> {
     }
     if let Some(in_reply_to) = &entry.in_reply_to {
         builder = builder.in_reply_to(format!("<{in_reply_to}>"));
+    }
+    if entry.automatic {
+        // RFC 3834: mail servers and autoresponders must not answer this one.
+        let name = lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted");
+        builder = builder.raw_header(lettre::message::header::HeaderValue::new(name, "auto-replied".into()));
     }
     if !entry.references.is_empty() {
         let references: Vec<String> = entry.references.iter().map(|reference| format!("<{reference}>")).collect();
@@ -265,7 +317,8 @@ mod tests {
             id: OutboxId(3),
             csq: CsqId(1),
             contact: ContactId(9),
-            agent: AgentId(1),
+            agent: Some(AgentId(1)),
+            automatic: false,
             message_id: "tandem.3.1700000000000@example.com".into(),
             from: "support@example.com".into(),
             to: vec!["ann@customer.example".into()],
