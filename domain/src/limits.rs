@@ -475,3 +475,8 @@ pub const OUTBOX_RETRY_DELAY_MAX_MS: u64 = 15 * 60 * 1_000;
 
 /// An auto-acknowledgement's body, in characters (a knowledge-base article's worth).
 pub const AUTO_ACKNOWLEDGEMENT_LENGTH_MAX: u32 = 4_000;
+
+/// The decoded size of an incoming customer email's attachments (seeds-uccx.md §2.9: 20 MB).
+/// A larger email is stored with an error for administrators, not routed; the original stays
+/// in the mailbox.
+pub const MAIL_INBOUND_ATTACHMENTS_BYTES_MAX: u64 = 20 * 1024 * 1024;

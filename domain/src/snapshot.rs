@@ -100,6 +100,8 @@ pub(crate) struct StoredCenter {
     #[serde(default)]
     active_side: Option<String>,
     #[serde(default)]
+    email_drafts: BTreeMap<ContactId, crate::EmailDraft>,
+    #[serde(default)]
     login_failures: BTreeMap<UserId, crate::LoginFailures>,
     #[serde(default)]
     tokens_revoked_at: BTreeMap<UserId, u64>,
@@ -147,6 +149,7 @@ impl From<StoredCenter> for Center {
             inbound_emails: stored.inbound_emails,
             outbox: stored.outbox,
             active_side: stored.active_side,
+            email_drafts: stored.email_drafts,
             login_failures: stored.login_failures,
             tokens_revoked_at: stored.tokens_revoked_at,
             calls: stored.calls,

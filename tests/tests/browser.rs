@@ -928,6 +928,17 @@ fn an_agent_answers_an_email_in_the_browser_desktop() {
 
     // A line of her own, then the predefined response at the end; send.
     browser.type_into("reply-body", "Thank you for writing, Ann.");
+    // Saved in the cluster: the draft survives this desktop.
+    let contact = browser.script("return Number(document.querySelector('#email-list button').dataset.contact)");
+    browser.click("reply-save");
+    wait_until(STEP_TIMEOUT, "the draft in the cluster", || {
+        let view = admin.get(&format!("/api/v1/contacts/{contact}/email")).map_err(|e| e.to_string())?;
+        if view.json["draft"]["reply"]["body"] == "Thank you for writing, Ann." {
+            Ok(())
+        } else {
+            Err(view.text.chars().take(300).collect::<String>())
+        }
+    });
     browser.click("reply-insert");
     let body = browser.script("return document.getElementById('reply-body').value");
     assert_eq!(body, json!("Thank you for writing, Ann.\n\nYour order ships within 24 hours."));

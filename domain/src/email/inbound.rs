@@ -337,6 +337,7 @@ impl Center {
     /// Forgets the envelopes of contacts no longer kept.
     pub(crate) fn inbound_emails_forget(&mut self, forgotten: ContactId) {
         self.inbound_emails.remove(&forgotten);
+        self.email_drafts.remove(&forgotten);
     }
 
     /// The CSQ is gone: so is its ingest state.

@@ -108,6 +108,7 @@ impl Center {
         let key = self.conversation_of(id);
         let mut events = Vec::new();
         self.email_release(agent, id, &mut events);
+        self.email_draft_forget(id);
         self.contact_close(id, ContactOutcome::Sent, &mut events);
         if let Some(key) = key {
             self.conversation_remember(key, agent);
@@ -119,6 +120,7 @@ impl Center {
         self.email_held_checked(agent, id)?;
         let mut events = Vec::new();
         self.email_release(agent, id, &mut events);
+        self.email_draft_forget(id);
         self.contact_close(id, ContactOutcome::Discarded, &mut events);
         Ok(Applied::events(events))
     }
@@ -410,6 +412,15 @@ pub enum EmailCommand {
         /// `a`, `b` or `witness`.
         side: String,
     },
+    /// An agent saves the reply it is writing (every 3 minutes and on demand).
+    SaveEmailDraft {
+        /// The agent.
+        agent: AgentId,
+        /// The email.
+        contact: ContactId,
+        /// What is written so far (boxed: the command enum stays small).
+        draft: Box<crate::EmailReply>,
+    },
     /// The leader's sender reports an attempt at a reply in the outbox.
     ReportEmailSend {
         /// The outbox entry.
@@ -473,6 +484,15 @@ pub enum EmailEvent {
     },
     /// A reply entered the outbox, or its state changed.
     EmailOutboxChanged(Box<crate::OutboxView>),
+    /// An agent saved a reply's draft.
+    EmailDraftSaved {
+        /// The email.
+        contact: ContactId,
+        /// The agent.
+        agent: AgentId,
+        /// When (center clock).
+        saved_ms: u64,
+    },
     /// Leadership moved to another side: open emails were requeued.
     ActiveSideChanged {
         /// The side that led before.
@@ -500,6 +520,7 @@ impl Center {
             EmailCommand::IngestEmail(email) => self.email_ingest(email),
             EmailCommand::ReplyEmail { agent, contact, reply } => self.email_reply(*agent, *contact, reply),
             EmailCommand::LeaderSide { side } => self.leader_side(side),
+            EmailCommand::SaveEmailDraft { agent, contact, draft } => self.email_draft_save(*agent, *contact, draft),
             EmailCommand::ReportEmailSend { id, message_id, report } => self.email_send_report(*id, message_id, report),
         }
     }
@@ -512,7 +533,8 @@ impl EmailCommand {
             EmailCommand::SendEmail { agent, .. }
             | EmailCommand::DiscardEmail { agent, .. }
             | EmailCommand::RequeueEmail { agent, .. }
-            | EmailCommand::ReplyEmail { agent, .. } => Scope::Agent(*agent),
+            | EmailCommand::ReplyEmail { agent, .. }
+            | EmailCommand::SaveEmailDraft { agent, .. } => Scope::Agent(*agent),
             EmailCommand::RequeueOpenEmails
             | EmailCommand::CreateEmailSignature(_)
             | EmailCommand::UpdateEmailSignature { .. }
@@ -532,9 +554,9 @@ impl EmailEvent {
     /// Whom the event is about: what [`crate::Center::audience`] resolves into who sees it.
     pub(crate) fn concerns(&self) -> Concern<'_> {
         match self {
-            EmailEvent::EmailStickyWaiting { agent, .. } | EmailEvent::EmailRequeued { agent, .. } => {
-                Concern::Agent(*agent)
-            }
+            EmailEvent::EmailStickyWaiting { agent, .. }
+            | EmailEvent::EmailRequeued { agent, .. }
+            | EmailEvent::EmailDraftSaved { agent, .. } => Concern::Agent(*agent),
             EmailEvent::EmailOutboxChanged(view) => match view.agent {
                 Some(agent) => Concern::Agent(agent),
                 None => Concern::Administrators,

@@ -51,6 +51,22 @@ pub struct EmailReply {
     pub body: String,
 }
 
+/// A reply being written, kept in the replicated state so it survives the desktop, the node
+/// and a failover (seeds-uccx.md §2.9: saved every 3 minutes and on demand). It stays with the
+/// email until the reply is sent or the email discarded; a requeued email carries it to its
+/// next agent.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailDraft {
+    /// The agent who saved it last.
+    pub agent: AgentId,
+    /// What was written so far (addresses and subject may still be empty).
+    pub reply: EmailReply,
+    /// When it was saved (center clock).
+    pub saved_ms: u64,
+}
+
 /// Where a reply stands.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -386,6 +402,59 @@ impl Center {
         let view = entry.view();
         self.outbox.insert_new(id, entry);
         Some(Event::Email(EmailEvent::EmailOutboxChanged(Box::new(view))))
+    }
+
+    /// The draft of an email's reply, if one was saved.
+    pub fn email_draft(&self, contact: ContactId) -> Option<&EmailDraft> {
+        self.email_drafts.get(&contact)
+    }
+
+    /// The agent saves the reply it is writing. A draft is checked for length only (it may
+    /// have no recipient or subject yet), never for what it lacks.
+    pub(crate) fn email_draft_save(
+        &mut self,
+        agent: AgentId,
+        contact: ContactId,
+        reply: &EmailReply,
+    ) -> Result<Applied, Rejection> {
+        self.email_held_checked(agent, contact)?;
+        let list = |field: &str, addresses: &[String]| -> Result<Vec<String>, Rejection> {
+            if addresses.len() > MAIL_RECIPIENTS_MAX as usize {
+                return Err(Rejection::invalid_field(format!(
+                    "{field}: at most {MAIL_RECIPIENTS_MAX} addresses (got {})",
+                    addresses.len()
+                )));
+            }
+            addresses.iter().map(|address| address_checked_as(field, address)).collect()
+        };
+        let subject = crate::text::text_optional("subject", Some(&reply.subject), EMAIL_SUBJECT_LENGTH_MAX)?;
+        let body_length = crate::text::char_count(&reply.body);
+        if body_length > u64::from(EMAIL_REPLY_BODY_LENGTH_MAX) {
+            return Err(Rejection::invalid_field(format!(
+                "body must be at most {EMAIL_REPLY_BODY_LENGTH_MAX} characters (got {body_length})"
+            )));
+        }
+        if reply.body.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+            return Err(Rejection::invalid_field("body must not contain control characters"));
+        }
+        let draft = EmailDraft {
+            agent,
+            reply: EmailReply {
+                to: list("to", &reply.to)?,
+                cc: list("cc", &reply.cc)?,
+                bcc: list("bcc", &reply.bcc)?,
+                subject: subject.unwrap_or_default(),
+                body: reply.body.clone(),
+            },
+            saved_ms: self.time_ms,
+        };
+        self.email_drafts.insert(contact, draft);
+        Ok(Applied::event(Event::Email(EmailEvent::EmailDraftSaved { contact, agent, saved_ms: self.time_ms })))
+    }
+
+    /// The email was sent or discarded: its draft goes.
+    pub(crate) fn email_draft_forget(&mut self, contact: ContactId) {
+        self.email_drafts.remove(&contact);
     }
 
     /// The leader's sender reports an attempt. `message_id` must be the entry's: a report

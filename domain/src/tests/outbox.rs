@@ -317,3 +317,28 @@ fn each_ingested_email_is_acknowledged_once_and_loops_are_not_answered() {
     assert_eq!(script.center.outbox().count(), 1, "no answer to automatic mail, daemons or ourselves");
     assert_eq!(script.center.contacts().filter(|contact| contact.channel == Channel::Email).count(), 4, "all routed");
 }
+
+/// Drafts (seeds-uccx.md §2.9): saved by the agent holding the email, partial allowed, bounded
+/// like a reply; they go with the email when it is sent or discarded; bad drafts are refused.
+#[test]
+fn a_draft_is_kept_until_the_reply_is_sent() {
+    let mut script = assigned();
+    let save = |draft: EmailReply| {
+        Command::Email(EmailCommand::SaveEmailDraft { agent: ALICE, contact: ContactId(1), draft: Box::new(draft) })
+    };
+    script.ok(save(reply(&[], "", "Half a sent")));
+    let draft = script.center.email_draft(ContactId(1)).expect("saved").clone();
+    assert_eq!((draft.agent, draft.reply.body.as_str(), draft.reply.to.len()), (ALICE, "Half a sent", 0));
+    let before = json(&script.center);
+    let injected = script.refused(save(reply(&["ann@customer.example\r\nBcc: x@evil.example"], "", "x")));
+    assert_eq!(injected.code, RejectionCode::InvalidField);
+    let other = Command::Email(EmailCommand::SaveEmailDraft {
+        agent: AgentId(9),
+        contact: ContactId(1),
+        draft: Box::new(reply(&[], "", "x")),
+    });
+    assert_eq!(script.refused(other).code, RejectionCode::NotFound, "not an agent of this email");
+    assert_eq!(json(&script.center), before, "refusals change nothing");
+    script.ok(reply_command(reply(&["ann@customer.example"], "Re: Order 7", "Half a sentence, finished.")));
+    assert!(script.center.email_draft(ContactId(1)).is_none(), "sent: the draft goes");
+}

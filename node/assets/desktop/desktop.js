@@ -16,7 +16,7 @@
   const PAUSE_MAX_MS = 1000;
   const MESSAGES_SHOWN_MAX = 5;
   const CHAT_SHOWN_MAX = 50;
-  const email = { list: [], open: null, view: null, refreshing: false };
+  const email = { list: [], open: null, view: null, refreshing: false, savedText: '' };
 
   const STATE_NAMES = {
     logged_out: 'Logged Out',
@@ -865,6 +865,8 @@
   // and shown in a frame with every sandbox restriction on (no scripts, no same-origin).
 
   const EMAIL_REFRESH_MS = 3000;
+  // Drafts are saved in the cluster every 3 minutes while they change (seeds-uccx.md §2.9).
+  const DRAFT_AUTOSAVE_MS = 3 * 60 * 1000;
 
   function emailHeld(contact) {
     return contact.channel === 'email' && contact.state && contact.state.active &&
@@ -961,8 +963,10 @@
       responses.appendChild(option);
     }
     $('reply-insert').disabled = responses.options.length === 0;
-    fillReply(view.reply);
-    $('reply-body').value = '';
+    fillReply(view.draft ? view.draft.reply : view.reply);
+    $('reply-body').value = view.draft ? view.draft.reply.body : '';
+    email.savedText = draftText();
+    $('draft-status').textContent = view.draft ? 'Draft restored.' : '';
     $('email-open').hidden = false;
     renderEmail();
   }
@@ -1001,17 +1005,34 @@
     return text.split(/[\s,;]+/).filter(Boolean);
   }
 
-  function emailSend(event) {
-    event.preventDefault();
-    if (!email.open) return;
-    const reply = {
+  function currentReply() {
+    return {
       to: addresses($('reply-to').value),
       cc: addresses($('reply-cc').value),
       bcc: addresses($('reply-bcc').value),
       subject: $('reply-subject').value,
       body: $('reply-body').value,
     };
-    request({ action: 'reply_email', contact: email.open, reply: reply }, 0, 'Send email');
+  }
+
+  function draftText() {
+    return JSON.stringify(currentReply());
+  }
+
+  // Saves the reply being written when it changed since the last save (or when asked).
+  function saveDraft(asked) {
+    if (!email.open) return;
+    const text = draftText();
+    if (!asked && text === email.savedText) return;
+    email.savedText = text;
+    request({ action: 'save_email_draft', contact: email.open, draft: currentReply() }, 0, 'Save draft');
+    $('draft-status').textContent = 'Draft saved at ' + new Date().toLocaleTimeString() + '.';
+  }
+
+  function emailSend(event) {
+    event.preventDefault();
+    if (!email.open) return;
+    request({ action: 'reply_email', contact: email.open, reply: currentReply() }, 0, 'Send email');
     setTimeout(emailRefresh, 500);
   }
 
@@ -1031,7 +1052,9 @@
     $('reply-all').addEventListener('click', () => email.view && fillReply(email.view.reply_all));
     $('reply-insert').addEventListener('click', insertResponse);
     $('email-discard').addEventListener('click', emailDiscard);
+    $('reply-save').addEventListener('click', () => saveDraft(true));
     setInterval(emailRefresh, EMAIL_REFRESH_MS);
+    setInterval(() => saveDraft(false), DRAFT_AUTOSAVE_MS);
   }
 
   function renderTeamMessages() {

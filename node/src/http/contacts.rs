@@ -75,6 +75,8 @@ pub enum AgentAction {
     /// Reply to an email from its CSQ's mailbox: the reply is queued for sending, with the
     /// signature appended, and the email closes as sent.
     ReplyEmail { contact: ContactId, reply: tandem_domain::EmailReply },
+    /// Save the reply being written (the desktop does every 3 minutes and on demand).
+    SaveEmailDraft { contact: ContactId, draft: tandem_domain::EmailReply },
     /// Discard an email.
     DiscardEmail { contact: ContactId },
     /// Requeue an email to an email CSQ (the same or another).
@@ -133,6 +135,9 @@ impl AgentAction {
             AgentAction::SendEmail { contact } => Command::Email(EmailCommand::SendEmail { agent, contact }),
             AgentAction::ReplyEmail { contact, reply } => {
                 Command::Email(EmailCommand::ReplyEmail { agent, contact, reply: Box::new(reply) })
+            }
+            AgentAction::SaveEmailDraft { contact, draft } => {
+                Command::Email(EmailCommand::SaveEmailDraft { agent, contact, draft: Box::new(draft) })
             }
             AgentAction::DiscardEmail { contact } => Command::Email(EmailCommand::DiscardEmail { agent, contact }),
             AgentAction::RequeueEmail { contact, csq } => {

@@ -37,6 +37,8 @@ pub struct EmailView {
     pub reply: Option<EmailReply>,
     /// A reply to everyone the customer wrote to.
     pub reply_all: Option<EmailReply>,
+    /// The reply saved so far, if any (it replaces `reply` in the desktop).
+    pub draft: Option<tandem_domain::EmailDraft>,
     /// The email predefined responses of the email's CSQ (seeds-uccx.md §2.13), inserted at
     /// the end of a reply.
     pub predefined_responses: Vec<PredefinedResponse>,
@@ -74,6 +76,7 @@ fn source(state: &AppState, request: &HttpRequest, id: u64) -> Result<(Source, E
         body_error: None,
         reply: center.email_reply_draft(contact, false),
         reply_all: center.email_reply_draft(contact, true),
+        draft: center.email_draft(contact).cloned(),
         predefined_responses: center
             .predefined_responses_for(csq)
             .into_iter()

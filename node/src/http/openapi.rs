@@ -85,6 +85,7 @@ fn schemas() -> Map<String, Value> {
         schema_of::<tandem_domain::MalformedEmail>(),
         schema_of::<tandem_domain::EmailReply>(),
         schema_of::<tandem_domain::AutoAcknowledgement>(),
+        schema_of::<tandem_domain::EmailDraft>(),
         schema_of::<tandem_domain::Envelope>(),
         schema_of::<crate::http::email::EmailView>(),
         schema_of::<crate::mail::read::RenderedBody>(),

@@ -8,7 +8,7 @@
 use mail_parser::{Address, HeaderValue, MessageParser};
 use tandem_domain::{
     CsqId, Envelope, InboundEmail, CUSTOMER_ADDRESS_LENGTH_MAX, CUSTOMER_NAME_LENGTH_MAX, EMAIL_SUBJECT_LENGTH_MAX,
-    MAIL_MESSAGE_ID_LENGTH_MAX, MAIL_RECIPIENTS_MAX, MAIL_REFERENCES_MAX,
+    MAIL_INBOUND_ATTACHMENTS_BYTES_MAX, MAIL_MESSAGE_ID_LENGTH_MAX, MAIL_RECIPIENTS_MAX, MAIL_REFERENCES_MAX,
 };
 
 /// The hex SHA-256 of `raw`.
@@ -38,6 +38,14 @@ pub fn inbound(csq: CsqId, mailbox: &str, uid_validity: u32, uid: u32, raw: &[u8
 /// The envelope of `raw`, or why there is none.
 pub fn envelope(raw: &[u8]) -> Result<Envelope, String> {
     let message = MessageParser::default().parse(raw).ok_or("the message has no headers MIME can read")?;
+    let attachments: u64 = message.attachments().map(|part| part.len() as u64).sum();
+    if attachments > MAIL_INBOUND_ATTACHMENTS_BYTES_MAX {
+        return Err(format!(
+            "the email's attachments total {:.1} MB; customer emails may carry at most {} MB",
+            attachments as f64 / 1_048_576.0,
+            MAIL_INBOUND_ATTACHMENTS_BYTES_MAX / 1_048_576
+        ));
+    }
     let from = message.from().and_then(Address::first);
     let Some(from_address) = from.and_then(|from| from.address()).and_then(fit_address) else {
         return Err("the message has no From address to answer".into());
@@ -146,6 +154,17 @@ References: <m0@customer.example> <m1@example.com>\r\nDate: Tue, 14 Nov 2023 22:
         assert_eq!(envelope(flood.as_bytes()).expect("parses").to.len(), 20);
         let auto = b"From: a@b.example\r\nAuto-Submitted: auto-replied\r\n\r\nOut of office";
         assert!(envelope(auto).expect("parses").automatic);
+        // 30 MB with its 21 MiB attachment: stored with an error, not routed.
+        let mut big = String::from(
+            "From: a@b.example\r\nSubject: big\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
+             --b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n--b\r\nContent-Type: application/octet-stream\r\n\
+             Content-Disposition: attachment; filename=big.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+        );
+        let line = format!("{}\r\n", "QUFB".repeat(19));
+        big.push_str(&line.repeat(21 * 1024 * 1024 / 57 + 1));
+        big.push_str("--b--\r\n");
+        let error = envelope(big.as_bytes()).expect_err("too large");
+        assert_eq!(error, "the email's attachments total 21.0 MB; customer emails may carry at most 20 MB");
         let injected = b"From: a@b.example\r\nSubject: hi\r\n\tBcc: x@evil.example\r\n\r\n";
         let subject = envelope(injected).expect("parses").subject.unwrap_or_default();
         assert!(!subject.contains('\r') && !subject.contains('\n'), "{subject:?}");
