@@ -110,6 +110,9 @@ pub struct Center {
     /// The envelopes of email contacts that arrived from a mailbox, while the contact is kept.
     #[serde(default)]
     pub(crate) inbound_emails: BTreeMap<crate::ContactId, crate::InboundEmail>,
+    /// What each mailbox's reader last reported.
+    #[serde(default)]
+    pub(crate) mailbox_readers: BTreeMap<crate::CsqId, crate::ReaderStatus>,
     /// The drafts of replies being written, by email.
     #[serde(default)]
     pub(crate) email_drafts: BTreeMap<crate::ContactId, crate::EmailDraft>,

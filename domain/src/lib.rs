@@ -75,7 +75,9 @@ pub use config::wrap_up::{WrapUpCategory, WrapUpCategorySpec, WrapUpSelection};
 pub use config::{ConfigCommand, ConfigEvent};
 pub use deadline::{Deadline, DueDeadline, Timer};
 pub use demo::{demo_commands, DEMO_DIALED_NUMBER, DEMO_USERS};
-pub use email::inbound::{Envelope, InboundEmail, IngestResult, MailCursor, MailInboundView, MalformedEmail};
+pub use email::inbound::{
+    Envelope, InboundEmail, IngestResult, MailCursor, MailInboundView, MalformedEmail, ReaderStatus,
+};
 pub use email::mailbox::{
     mail_poll_interval_default, mail_snapshot_age_default, AutoAcknowledgement, MailCredentials, MailEndpoint,
     MailFolders, MailSecurity, MailServer, MailServerKind, Mailbox, MailboxView, OauthView,

@@ -102,6 +102,8 @@ pub(crate) struct StoredCenter {
     #[serde(default)]
     email_drafts: BTreeMap<ContactId, crate::EmailDraft>,
     #[serde(default)]
+    mailbox_readers: BTreeMap<CsqId, crate::ReaderStatus>,
+    #[serde(default)]
     login_failures: BTreeMap<UserId, crate::LoginFailures>,
     #[serde(default)]
     tokens_revoked_at: BTreeMap<UserId, u64>,
@@ -150,6 +152,7 @@ impl From<StoredCenter> for Center {
             outbox: stored.outbox,
             active_side: stored.active_side,
             email_drafts: stored.email_drafts,
+            mailbox_readers: stored.mailbox_readers,
             login_failures: stored.login_failures,
             tokens_revoked_at: stored.tokens_revoked_at,
             calls: stored.calls,

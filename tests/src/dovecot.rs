@@ -120,6 +120,13 @@ impl Dovecot {
             }
             dovecot.chown_tree(&dovecot.dir.path().join("home"));
         }
+        dovecot.launch();
+        dovecot
+    }
+
+    /// Starts the daemon on the configuration written at start; returns once it listens.
+    fn launch(&self) {
+        let root = self.dir.path();
         // `status`, not `output`: the daemon keeps inherited pipes open, and reading them would
         // wait for it to exit. Its errors go to its log.
         let started = Command::new("dovecot")
@@ -130,15 +137,35 @@ impl Dovecot {
             .stderr(std::process::Stdio::null())
             .status()
             .expect("running dovecot (scripts/setup-debian installs it)");
-        assert!(
-            started.success(),
-            "dovecot did not start: {}",
-            std::fs::read_to_string(root.join("dovecot.log")).unwrap_or_default()
-        );
+        assert!(started.success(), "dovecot did not start: {}", self.log());
+        let port = self.imaps_port;
         crate::wait_until(Duration::from_secs(10), "dovecot listens", || {
-            std::net::TcpStream::connect(("127.0.0.1", imaps_port)).map(|_| ()).map_err(|error| error.to_string())
+            std::net::TcpStream::connect(("127.0.0.1", port)).map(|_| ()).map_err(|error| error.to_string())
         });
-        dovecot
+    }
+
+    /// Stops the daemon (the mail stays); [`Self::restart`] brings it back.
+    pub fn stop(&self) {
+        let _ = Command::new("doveadm")
+            .arg("-c")
+            .arg(self.dir.path().join("dovecot.conf"))
+            .arg("stop")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+        let port = self.imaps_port;
+        crate::wait_until(Duration::from_secs(10), "dovecot stops listening", || {
+            match std::net::TcpStream::connect(("127.0.0.1", port)) {
+                Ok(_) => Err("still listening".to_owned()),
+                Err(_) => Ok(()),
+            }
+        });
+    }
+
+    /// Starts the daemon again after [`Self::stop`].
+    pub fn restart(&self) {
+        self.launch();
     }
 
     /// The CA clients must trust (`mail_ca_file`).

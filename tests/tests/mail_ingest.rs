@@ -85,3 +85,67 @@ fn messages_in_dovecot_become_email_contacts_exactly_once() {
         + std::fs::read_dir(dovecot.maildir(ADDRESS).join("new")).map(|entries| entries.count()).unwrap_or(0);
     assert_eq!(on_server, 5, "the originals stay in the inbox");
 }
+
+/// The mailbox's reader status as `GET .../mailbox/ingest` shows it, after it settles.
+fn reader_error(admin: &tandem_tests::ApiClient, csq: u64, wanted: Option<&str>) -> Option<String> {
+    tandem_tests::wait_until(Duration::from_secs(30), &format!("the reader's status to be {wanted:?}"), || {
+        let view = admin.get(&format!("/api/v1/csqs/{csq}/mailbox/ingest")).map_err(|error| error.to_string())?;
+        let error = view.json["reader"]["error"].as_str().map(str::to_owned);
+        let connected = view.json["reader"].is_object();
+        match (wanted, &error) {
+            (None, None) if connected => Ok(None),
+            (Some(part), Some(text)) if text.contains(part) => Ok(error.clone()),
+            _ => Err(view.text),
+        }
+    })
+}
+
+/// The fault catalogue where a real server produces the fault (seeds-ece.md §7.2 item 6, §7.6
+/// items 8 and 9), each failure the mailbox's visible status in its own words, and cleared when
+/// reading resumes with nothing lost: a server certificate the node does not trust (its CA not
+/// configured), a wrong password, Dovecot stopped and restarted. Invariant: every message put
+/// in the inbox during the faults is ingested once they are over, exactly once.
+#[test]
+fn the_readers_failures_are_shown_and_reading_resumes_after_them() {
+    let dovecot = Dovecot::start(&[(ADDRESS, PASSWORD)]);
+    // No mail_ca_file: the node does not trust the test CA.
+    let mut cluster = Cluster::embedded_single();
+    let admin = cluster.client(1).clone();
+    let (_, csq) = mailbox_csq(&admin, &dovecot, 587, ADDRESS, PASSWORD);
+    dovecot.deliver(ADDRESS, &message(1));
+    reader_error(&admin, csq, Some("invalid peer certificate"));
+
+    // The CA configured: it reads.
+    cluster.set_env(1, "TANDEM_MAIL_CA_FILE", &dovecot.certificate().display().to_string());
+    cluster.kill(1);
+    cluster.start(1);
+    cluster.wait_healthy(1);
+    reader_error(&admin, csq, None);
+
+    // A wrong password, then the right one.
+    let put = |password: &str| {
+        let body = tandem_tests::Body::Json(serde_json::json!({"address": ADDRESS, "password": password}));
+        let reply = admin.send(tandem_tests::Method::PUT, &format!("/api/v1/csqs/{csq}/mailbox"), &body, None);
+        assert_eq!(reply.expect("a reply").status, 200);
+    };
+    put("not the password");
+    dovecot.deliver(ADDRESS, &message(2));
+    reader_error(&admin, csq, Some("refused the login"));
+    put(PASSWORD);
+    reader_error(&admin, csq, None);
+
+    // Dovecot stopped: unreachable; mail arrives meanwhile; restarted: read.
+    dovecot.stop();
+    reader_error(&admin, csq, Some("cannot reach"));
+    dovecot.deliver(ADDRESS, &message(3));
+    dovecot.restart();
+    reader_error(&admin, csq, None);
+    tandem_tests::wait_until(Duration::from_secs(90), "every message ingested once", || {
+        let subjects = email_subjects(&admin);
+        if subjects == ["Order 1", "Order 2", "Order 3"] {
+            Ok(())
+        } else {
+            Err(format!("{subjects:?}"))
+        }
+    });
+}

@@ -167,6 +167,23 @@ pub struct MailInboundView {
     pub duplicates: u64,
     /// The last messages that could not be read, oldest first.
     pub errors: Vec<MalformedEmail>,
+    /// How the leader's reader last said it was doing; absent before it said anything.
+    #[serde(default)]
+    pub reader: Option<ReaderStatus>,
+}
+
+/// What the leader's mailbox reader last reported (seeds-ece.md §7.2 item 6: connection,
+/// login and TLS failures are the mailbox's visible status, each with its own words).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReaderStatus {
+    /// The address it reads.
+    pub address: String,
+    /// Why it cannot read; absent: it reads.
+    pub error: Option<String>,
+    /// Since when (center time, ms).
+    pub since_ms: u64,
 }
 
 /// What an ingest did.
@@ -192,6 +209,7 @@ impl Center {
                 ingested: 0,
                 duplicates: 0,
                 errors: Vec::new(),
+                reader: self.mailbox_readers.get(&csq).cloned(),
             });
         };
         Some(MailInboundView {
@@ -201,6 +219,7 @@ impl Center {
             ingested: inbound.ingested,
             duplicates: inbound.duplicates,
             errors: inbound.errors.iter().cloned().collect(),
+            reader: self.mailbox_readers.get(&csq).cloned(),
         })
     }
 
@@ -343,6 +362,37 @@ impl Center {
     /// The CSQ is gone: so is its ingest state.
     pub(crate) fn mail_inbound_forget(&mut self, csq: CsqId) {
         self.mail_inbound.remove(&csq);
+        self.mailbox_readers.remove(&csq);
+    }
+
+    /// The leader's reader says how it is doing; only a change is recorded (and announced).
+    pub(crate) fn mailbox_reader_report(
+        &mut self,
+        csq: CsqId,
+        address: &str,
+        error: Option<&str>,
+    ) -> Result<Applied, Rejection> {
+        let Some(mailbox) = self.mailboxes.get(&csq) else {
+            return Err(Rejection::not_found("mailbox of CSQ", csq));
+        };
+        if !crate::text::equal_ignoring_case(&mailbox.address, address) {
+            return Err(Rejection::invalid_state(format!("CSQ {csq}'s mailbox is {}, not {address}", mailbox.address)));
+        }
+        let error = error.map(|error| {
+            let mut error: String = error.chars().take(MAIL_ERROR_LENGTH_MAX as usize).collect();
+            error.retain(|c| !c.is_control() || c == ' ');
+            error
+        });
+        let unchanged = self
+            .mailbox_readers
+            .get(&csq)
+            .is_some_and(|status| status.error == error && crate::text::equal_ignoring_case(&status.address, address));
+        if unchanged {
+            return Ok(Applied::default());
+        }
+        let status = ReaderStatus { address: mailbox.address.clone(), error: error.clone(), since_ms: self.time_ms };
+        self.mailbox_readers.insert(csq, status);
+        Ok(Applied::event(Event::Email(EmailEvent::MailboxReaderChanged { csq, error })))
     }
 }
 

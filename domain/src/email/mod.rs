@@ -412,6 +412,15 @@ pub enum EmailCommand {
         /// `a`, `b` or `witness`.
         side: String,
     },
+    /// The leader's mailbox reader says whether it can read (a change of its status only).
+    ReportMailboxReader {
+        /// The email CSQ.
+        csq: CsqId,
+        /// The address it reads.
+        address: String,
+        /// Why it cannot; none: it reads.
+        error: Option<String>,
+    },
     /// An agent saves the reply it is writing (every 3 minutes and on demand).
     SaveEmailDraft {
         /// The agent.
@@ -484,6 +493,13 @@ pub enum EmailEvent {
     },
     /// A reply entered the outbox, or its state changed.
     EmailOutboxChanged(Box<crate::OutboxView>),
+    /// A mailbox's reader started or stopped being able to read.
+    MailboxReaderChanged {
+        /// The email CSQ.
+        csq: CsqId,
+        /// Why it cannot read; none: it reads again.
+        error: Option<String>,
+    },
     /// An agent saved a reply's draft.
     EmailDraftSaved {
         /// The email.
@@ -520,6 +536,9 @@ impl Center {
             EmailCommand::IngestEmail(email) => self.email_ingest(email),
             EmailCommand::ReplyEmail { agent, contact, reply } => self.email_reply(*agent, *contact, reply),
             EmailCommand::LeaderSide { side } => self.leader_side(side),
+            EmailCommand::ReportMailboxReader { csq, address, error } => {
+                self.mailbox_reader_report(*csq, address, error.as_deref())
+            }
             EmailCommand::SaveEmailDraft { agent, contact, draft } => self.email_draft_save(*agent, *contact, draft),
             EmailCommand::ReportEmailSend { id, message_id, report } => self.email_send_report(*id, message_id, report),
         }
@@ -545,6 +564,7 @@ impl EmailCommand {
             | EmailCommand::DeleteMailbox { .. }
             | EmailCommand::IngestEmail(_)
             | EmailCommand::LeaderSide { .. }
+            | EmailCommand::ReportMailboxReader { .. }
             | EmailCommand::ReportEmailSend { .. } => Scope::Administration,
         }
     }
@@ -570,6 +590,7 @@ impl EmailEvent {
             | EmailEvent::MailboxDeleted(_)
             | EmailEvent::EmailIngested { .. }
             | EmailEvent::ActiveSideChanged { .. } => Concern::All,
+            EmailEvent::MailboxReaderChanged { .. } => Concern::Administrators,
         }
     }
 }

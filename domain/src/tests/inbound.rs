@@ -184,3 +184,27 @@ fn a_full_center_refuses_the_ingest_and_the_cursor_stays() {
     assert!(!ingest(&mut moved, InboundEmail { mailbox: "help@example.com".into(), ..email(8, 1, next) }));
     assert_eq!(json(&moved), before, "nothing moved for the new address either");
 }
+
+/// The reader's status (seeds-ece.md §7.2 item 6): a failure is the mailbox's visible status
+/// with its words, recorded when it changes (the same failure again adds nothing), cleared when
+/// the reader reads again; a report about another address is refused.
+#[test]
+fn the_readers_failures_are_the_mailboxs_visible_status() {
+    let mut center = center_from("reader", &setup());
+    let report = |error: Option<&str>, address: &str| {
+        entry(Command::Email(EmailCommand::ReportMailboxReader {
+            csq: CSQ,
+            address: address.into(),
+            error: error.map(str::to_owned),
+        }))
+    };
+    let outcome = center.apply(&report(Some("localhost:993 refused the login: NO"), ADDRESS));
+    assert_eq!(outcome.applied().map(|applied| applied.events.len()), Some(1));
+    let status = center.mail_inbound(CSQ).and_then(|view| view.reader).expect("a status");
+    assert_eq!(status.error.as_deref(), Some("localhost:993 refused the login: NO"));
+    let again = center.apply(&report(Some("localhost:993 refused the login: NO"), ADDRESS));
+    assert_eq!(again.applied().map(|applied| applied.events.len()), Some(0), "no change, no event");
+    assert!(!center.apply(&report(None, "other@example.com")).is_applied(), "another mailbox's reader");
+    assert!(center.apply(&report(None, ADDRESS)).is_applied());
+    assert_eq!(center.mail_inbound(CSQ).and_then(|view| view.reader).and_then(|status| status.error), None);
+}

@@ -119,13 +119,25 @@ pub struct OauthBody {
     pub scope: String,
 }
 
+/// How long a mailbox change waits for this node to apply the mail server it depends on.
+const CATCH_UP_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", message)
 }
 
 /// The stored credentials for `body`: its new ones sealed, bound to the mail server and the
 /// address (`crate::mail`), or the mailbox's present ones if they are still bound to those.
-fn credentials(state: &AppState, csq: CsqId, body: &MailboxBody) -> Result<MailCredentials, ApiError> {
+async fn credentials(state: &AppState, csq: CsqId, body: &MailboxBody) -> Result<MailCredentials, ApiError> {
+    // A follower may not have applied a mail server the client set a moment ago through another
+    // node (reads here are local, and there is no read barrier yet): give it a moment.
+    let waited = tokio::time::Instant::now();
+    while !state.replica.leads()
+        && state.replica.state().read().center.mail_server().is_none()
+        && waited.elapsed() < CATCH_UP_WAIT
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let (server, present) = {
         let shared = state.replica.state();
         let read = shared.read();
@@ -208,7 +220,7 @@ async fn mailbox_put(
     let csq = csq_id(id);
     let body = body.into_inner();
     let mailbox = Mailbox {
-        credentials: credentials(&state, csq, &body)?,
+        credentials: credentials(&state, csq, &body).await?,
         address: body.address,
         folders: body.folders,
         poll_interval_seconds: body.poll_interval_seconds,

@@ -121,14 +121,37 @@ fn wanted(state: &AppState) -> Wanted {
 /// another, backing off after each failure.
 async fn read(state: AppState, tls: Arc<rustls::ClientConfig>, csq: CsqId, server: MailServer, mailbox: Mailbox) {
     let mut backoff = Duration::from_secs(1);
+    let mut reported = None;
     loop {
-        let error = match session(&state, tls.clone(), csq, &server, &mailbox, &mut backoff).await {
+        let error = match session(&state, tls.clone(), csq, &server, &mailbox, &mut backoff, &mut reported).await {
             Ok(never) => match never {},
             Err(error) => error,
         };
+        report_reader(&state, csq, &mailbox.address, Some(error.clone()), &mut reported).await;
         tracing::warn!(csq = csq.0, address = %mailbox.address, %error, retry_in = ?backoff, "mailbox");
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(BACKOFF_MAX);
+    }
+}
+
+/// Makes the reader's status the mailbox's visible one (`ReportMailboxReader`), proposing only
+/// a change from what this reader last had committed.
+async fn report_reader(
+    state: &AppState,
+    csq: CsqId,
+    address: &str,
+    error: Option<String>,
+    reported: &mut Option<Option<String>>,
+) {
+    if reported.as_ref() == Some(&error) {
+        return;
+    }
+    let command =
+        Command::Email(EmailCommand::ReportMailboxReader { csq, address: address.to_owned(), error: error.clone() });
+    match crate::http::submit_as(state, crate::http::generated_request_id(), command).await {
+        Ok(Outcome::Applied(_)) => *reported = Some(error),
+        Ok(Outcome::Rejected(rejection)) => tracing::warn!(csq = csq.0, %rejection.message, "mailbox status refused"),
+        Err(failure) => tracing::warn!(csq = csq.0, error = %failure.message, "mailbox status not committed"),
     }
 }
 
@@ -141,6 +164,7 @@ async fn session(
     server: &MailServer,
     mailbox: &Mailbox,
     backoff: &mut Duration,
+    reported: &mut Option<Option<String>>,
 ) -> Result<std::convert::Infallible, String> {
     let MailCredentials::Password { sealed_password } = &mailbox.credentials else {
         return Err("OAuth2 (XOAUTH2) mailboxes are not read yet; use a password".into());
@@ -161,6 +185,7 @@ async fn session(
         .map_err(|error| format!("selecting {:?} on {}: {error}", folders.inbox, server.imap.host))?;
     let uid_validity = selected.uid_validity.filter(|value| *value > 0).ok_or("the folder has no UIDVALIDITY")?;
     *backoff = Duration::from_secs(1);
+    report_reader(state, csq, &mailbox.address, None, reported).await;
     loop {
         let cursor = state.replica.state().read().center.mail_cursor(csq, &mailbox.address);
         let from = match cursor {
