@@ -82,7 +82,9 @@ pub use email::mailbox::{
     mail_poll_interval_default, mail_snapshot_age_default, AutoAcknowledgement, MailCredentials, MailEndpoint,
     MailFolders, MailSecurity, MailServer, MailServerKind, Mailbox, MailboxView, OauthView,
 };
-pub use email::outbox::{EmailDraft, EmailReply, OutboundEmail, OutboxState, OutboxView, SendReport};
+pub use email::outbox::{
+    EmailDraft, EmailReply, ForwardedOriginal, OutboundEmail, OutboxState, OutboxView, SendReport,
+};
 pub use email::signature::{EmailSignature, EmailSignatureSpec};
 pub use email::{EmailCommand, EmailEvent};
 pub use ids::{

@@ -13,6 +13,7 @@ use tandem_tests::{created_id, ApiClient, Cluster};
 const ADDRESS: &str = "support@example.com";
 const PASSWORD: &str = "mailbox-password-5d2a";
 const CUSTOMER: &str = "ann@customer.example";
+const SALES: &str = "sales@example.com";
 
 fn act(client: &ApiClient, agent: u64, action: Value) -> Value {
     let reply = client.post(&format!("/api/v1/agents/{agent}/actions"), &action).unwrap_or_else(|e| panic!("{e}"));
@@ -45,8 +46,9 @@ fn header<'a>(raw: &'a str, name: &str) -> Option<&'a str> {
 /// unknown recipient, 5xx) is marked failed with the server's words, and never retried.
 #[test]
 fn a_customer_email_is_answered_through_postfix_with_its_thread_and_a_copy_in_sent_items() {
-    let dovecot = Dovecot::start(&[(ADDRESS, PASSWORD), (CUSTOMER, "customer-password-1")]);
-    let postfix = Postfix::start(&dovecot, &[ADDRESS, CUSTOMER]);
+    let dovecot =
+        Dovecot::start(&[(ADDRESS, PASSWORD), (CUSTOMER, "customer-password-1"), (SALES, "sales-password-1")]);
+    let postfix = Postfix::start(&dovecot, &[ADDRESS, CUSTOMER, SALES]);
     let mut cluster = Cluster::embedded_single();
     cluster.set_env(1, "TANDEM_MAIL_CA_FILE", &dovecot.certificate().display().to_string());
     cluster.kill(1);
@@ -173,6 +175,31 @@ fn a_customer_email_is_answered_through_postfix_with_its_thread_and_a_copy_in_se
         3,
         "nothing else reached Ann: one acknowledgement for each email (the second one's too) and the reply"
     );
+
+    // A third email, forwarded to sales: the original attached whole, Reply-To Ann.
+    let sent = postfix.send(
+        CUSTOMER,
+        &[ADDRESS],
+        &format!("From: {CUSTOMER}\nTo: {ADDRESS}\nSubject: Bulk order\nMessage-ID: <q3@customer.example>\n\nOrder 88, please.\n"),
+    );
+    assert!(sent.starts_with("250"), "{sent}");
+    let contact = tandem_tests::wait_until(Duration::from_secs(30), "the third email reaches alice", || {
+        assigned_email(&admin, "Bulk order")
+    });
+    let forward = json!({"to": [SALES], "subject": "Fw: Bulk order", "body": "Can you take this one?"});
+    act(&admin, agent, json!({"action": "forward_email", "contact": contact, "forward": forward}));
+    let forwarded = tandem_tests::wait_until(Duration::from_secs(30), "the forward reaches sales", || {
+        match dovecot.messages(SALES, "").as_slice() {
+            [one] => Ok(one.clone()),
+            other => Err(format!("{} messages\n{}", other.len(), postfix.log())),
+        }
+    });
+    assert_eq!(header(&forwarded, "Reply-To"), Some(CUSTOMER), "{forwarded}");
+    assert_eq!(header(&forwarded, "Subject"), Some("Fw: Bulk order"), "{forwarded}");
+    assert!(forwarded.contains("Can you take this one?"), "{forwarded}");
+    assert!(forwarded.contains("Content-Type: message/rfc822"), "{forwarded}");
+    assert!(forwarded.contains("Message-ID: <q3@customer.example>"), "the original, whole: {forwarded}");
+    assert!(forwarded.contains("Order 88, please."), "{forwarded}");
 }
 
 /// Invariants (seeds-ece.md §7.6 items 7 and 14): the leader is killed with -9 while replies

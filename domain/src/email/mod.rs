@@ -259,7 +259,7 @@ impl Center {
         u32::try_from(self.conversations.by_key.len()).unwrap_or(u32::MAX)
     }
 
-    fn email_release(&mut self, agent: AgentId, id: ContactId, events: &mut Vec<Event>) {
+    pub(crate) fn email_release(&mut self, agent: AgentId, id: ContactId, events: &mut Vec<Event>) {
         remove_sorted(&mut self.status_mut(agent).emails, id);
         self.agent_availability_changed(agent, events);
     }
@@ -421,6 +421,15 @@ pub enum EmailCommand {
         /// Why it cannot; none: it reads.
         error: Option<String>,
     },
+    /// An agent forwards an email outside the center, the original attached; it closes.
+    ForwardEmail {
+        /// The agent.
+        agent: AgentId,
+        /// The email.
+        contact: ContactId,
+        /// Recipients, subject and the agent's note (boxed: the command enum stays small).
+        forward: Box<crate::EmailReply>,
+    },
     /// An agent saves the reply it is writing (every 3 minutes and on demand).
     SaveEmailDraft {
         /// The agent.
@@ -536,6 +545,7 @@ impl Center {
             EmailCommand::IngestEmail(email) => self.email_ingest(email),
             EmailCommand::ReplyEmail { agent, contact, reply } => self.email_reply(*agent, *contact, reply),
             EmailCommand::LeaderSide { side } => self.leader_side(side),
+            EmailCommand::ForwardEmail { agent, contact, forward } => self.email_forward(*agent, *contact, forward),
             EmailCommand::ReportMailboxReader { csq, address, error } => {
                 self.mailbox_reader_report(*csq, address, error.as_deref())
             }
@@ -553,7 +563,8 @@ impl EmailCommand {
             | EmailCommand::DiscardEmail { agent, .. }
             | EmailCommand::RequeueEmail { agent, .. }
             | EmailCommand::ReplyEmail { agent, .. }
-            | EmailCommand::SaveEmailDraft { agent, .. } => Scope::Agent(*agent),
+            | EmailCommand::SaveEmailDraft { agent, .. }
+            | EmailCommand::ForwardEmail { agent, .. } => Scope::Agent(*agent),
             EmailCommand::RequeueOpenEmails
             | EmailCommand::CreateEmailSignature(_)
             | EmailCommand::UpdateEmailSignature { .. }

@@ -67,6 +67,23 @@ pub struct EmailDraft {
     pub saved_ms: u64,
 }
 
+/// Where a forwarded email's original is on the mail server.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardedOriginal {
+    /// The mailbox it arrived in.
+    pub mailbox: String,
+    /// The folder's UIDVALIDITY when it was read.
+    pub uid_validity: u32,
+    /// Its UID.
+    pub uid: u32,
+    /// SHA-256 of the raw message: what is attached must be what was ingested.
+    pub content_hash: String,
+    /// Its Message-ID, to find it after the server renumbered the folder.
+    pub message_id: Option<String>,
+}
+
 /// Where a reply stands.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +135,14 @@ pub struct OutboundEmail {
     pub bcc: Vec<String>,
     /// One line.
     pub subject: String,
+    /// Where answers should go, when not to From: a forward names the customer, so the
+    /// person it is forwarded to answers them, not the center (seeds-uccx.md §2.9).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
+    /// For a forward: the customer's original, which the sender reads from the mailbox and
+    /// attaches whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded: Option<ForwardedOriginal>,
     /// The customer's Message-ID, when the email came from a mailbox.
     pub in_reply_to: Option<String>,
     /// The thread, oldest first, ending with `in_reply_to`.
@@ -156,6 +181,8 @@ impl OutboundEmail {
             cc: Vec::new(),
             bcc: Vec::new(),
             subject: String::new(),
+            reply_to: None,
+            forwarded: None,
             in_reply_to: None,
             references: Vec::new(),
             body: String::new(),
@@ -326,20 +353,9 @@ impl Center {
         };
         let from = mailbox.address.clone();
         let reply = reply_checked(reply)?;
-        let pending = self.outbox.values().filter(|entry| entry.is_pending()).count();
-        if pending >= OUTBOX_PENDING_MAX as usize {
-            return Err(Rejection::new(
-                RejectionCode::LimitExceeded,
-                format!("The outbox is full: {pending} replies wait to be sent. Try again later."),
-            ));
-        }
-        let id = self.outbox.id_next("outbox entry")?;
+        let id = self.outbox_slot()?;
         let (in_reply_to, references) = thread_of(self.inbound_emails.get(&contact).and_then(|e| e.envelope.as_ref()));
-        let mut body = reply.body;
-        if let Some(signature) = self.email_signature_text(csq, agent) {
-            body.push_str("\n\n-- \n");
-            body.push_str(&signature);
-        }
+        let body = self.signed(reply.body, csq, agent);
         let entry = OutboundEmail {
             agent: Some(agent),
             to: reply.to,
@@ -402,6 +418,78 @@ impl Center {
         let view = entry.view();
         self.outbox.insert_new(id, entry);
         Some(Event::Email(EmailEvent::EmailOutboxChanged(Box::new(view))))
+    }
+
+    /// The agent forwards the email to someone outside the center: the customer's original
+    /// goes attached, Reply-To names the customer, and the email closes as handled (its
+    /// conversation does not remember the agent: the customer got no answer from them).
+    pub(crate) fn email_forward(
+        &mut self,
+        agent: AgentId,
+        contact: ContactId,
+        forward: &EmailReply,
+    ) -> Result<Applied, Rejection> {
+        let csq = self.email_held_checked(agent, contact)?.csq;
+        let Some(mailbox) = self.mailboxes.get(&csq) else {
+            return Err(Rejection::invalid_state(format!("CSQ {csq} has no mailbox to forward from")));
+        };
+        let from = mailbox.address.clone();
+        let Some(original) = self.inbound_emails.get(&contact).filter(|email| email.envelope.is_some()) else {
+            return Err(Rejection::invalid_state(format!(
+                "email {contact} did not arrive from a mailbox: there is no original to forward"
+            )));
+        };
+        let forwarded = ForwardedOriginal {
+            mailbox: original.mailbox.clone(),
+            uid_validity: original.uid_validity,
+            uid: original.uid,
+            content_hash: original.content_hash.clone(),
+            message_id: original.envelope.as_ref().and_then(|envelope| envelope.message_id.clone()),
+        };
+        let forward = reply_checked(forward)?;
+        let id = self.outbox_slot()?;
+        let body = self.signed(forward.body, csq, agent);
+        let reply_to = self.contacts.get(contact).and_then(|found| found.customer.address.clone());
+        let entry = OutboundEmail {
+            agent: Some(agent),
+            to: forward.to,
+            cc: forward.cc,
+            bcc: forward.bcc,
+            subject: forward.subject,
+            reply_to,
+            forwarded: Some(forwarded),
+            body,
+            ..OutboundEmail::queued(id, csq, contact, from, self.time_ms)
+        };
+        let view = entry.view();
+        let mut events = Vec::new();
+        self.email_release(agent, contact, &mut events);
+        self.email_draft_forget(contact);
+        self.contact_close(contact, crate::ContactOutcome::Sent, &mut events);
+        self.outbox.insert_new(id, entry);
+        events.insert(0, Event::Email(EmailEvent::EmailOutboxChanged(Box::new(view))));
+        Ok(Applied::events(events))
+    }
+
+    /// The id of a new outbox entry, if the outbox has room for one more pending reply.
+    fn outbox_slot(&self) -> Result<OutboxId, Rejection> {
+        let pending = self.outbox.values().filter(|entry| entry.is_pending()).count();
+        if pending >= OUTBOX_PENDING_MAX as usize {
+            return Err(Rejection::new(
+                RejectionCode::LimitExceeded,
+                format!("The outbox is full: {pending} replies wait to be sent. Try again later."),
+            ));
+        }
+        self.outbox.id_next("outbox entry")
+    }
+
+    /// `body` with the signature `agent` sends from `csq` appended (seeds-uccx.md §2.15).
+    fn signed(&self, mut body: String, csq: CsqId, agent: AgentId) -> String {
+        if let Some(signature) = self.email_signature_text(csq, agent) {
+            body.push_str("\n\n-- \n");
+            body.push_str(&signature);
+        }
+        body
     }
 
     /// The draft of an email's reply, if one was saved.

@@ -342,3 +342,55 @@ fn a_draft_is_kept_until_the_reply_is_sent() {
     script.ok(reply_command(reply(&["ann@customer.example"], "Re: Order 7", "Half a sentence, finished.")));
     assert!(script.center.email_draft(ContactId(1)).is_none(), "sent: the draft goes");
 }
+
+/// Forward (seeds-uccx.md §2.9): to anyone, at most 20 per field; Reply-To names the customer
+/// so the forwardee answers them; the original is referenced for the sender to attach; the
+/// email closes and its conversation does not remember the agent. An email injected over the
+/// API has no original and cannot be forwarded.
+#[test]
+fn a_forward_attaches_the_original_and_names_the_customer_for_answers() {
+    let mut script = assigned();
+    let forward = |to: &[&str]| {
+        Command::Email(EmailCommand::ForwardEmail {
+            agent: ALICE,
+            contact: ContactId(1),
+            forward: Box::new(reply(to, "Fw: Order 7", "Can you help Ann?")),
+        })
+    };
+    let many: Vec<String> = (0..21).map(|n| format!("s{n}@example.com")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    assert_eq!(script.refused(forward(&many)).code, RejectionCode::InvalidField);
+    script.ok(forward(&["sales@example.com"]));
+    let entry = script.center.outbox_entry(OutboxId(1)).expect("queued").clone();
+    assert_eq!(entry.to, ["sales@example.com"]);
+    assert_eq!(entry.reply_to.as_deref(), Some("ann.replies@customer.example"));
+    let original = entry.forwarded.expect("the original");
+    assert_eq!(
+        (original.uid_validity, original.uid, original.message_id.as_deref()),
+        (7, 1, Some("m2@customer.example"))
+    );
+    assert_eq!(entry.in_reply_to, None, "a new thread with the forwardee");
+    assert!(matches!(
+        script.center.contact(ContactId(1)).expect("kept").state,
+        ContactState::Closed { outcome: ContactOutcome::Sent, .. }
+    ));
+    assert_eq!(script.center.conversation_count(), 0, "no answer reached the customer");
+
+    let mut script = Script::new(&[
+        super::skill("Support"),
+        csq("Email", Channel::Email, &[(1, 1)]),
+        agent("alice", &[(1, 5)]),
+        login(1),
+        digital_ready(1),
+    ]);
+    script.ok(Command::Queue(crate::QueueCommand::InjectContact(crate::ContactSpec {
+        channel: Channel::Email,
+        csq: CSQ,
+        priority: None,
+        customer_name: None,
+        customer_address: Some("ann@customer.example".into()),
+        subject: Some("Order 7".into()),
+    })));
+    let rejection = script.refused(forward(&["sales@example.com"]));
+    assert_eq!(rejection.code, RejectionCode::InvalidState, "{}", rejection.message);
+}

@@ -16,7 +16,7 @@
   const PAUSE_MAX_MS = 1000;
   const MESSAGES_SHOWN_MAX = 5;
   const CHAT_SHOWN_MAX = 50;
-  const email = { list: [], open: null, view: null, refreshing: false, savedText: '' };
+  const email = { list: [], open: null, view: null, refreshing: false, savedText: '', forwarding: false };
 
   const STATE_NAMES = {
     logged_out: 'Logged Out',
@@ -963,6 +963,8 @@
       responses.appendChild(option);
     }
     $('reply-insert').disabled = responses.options.length === 0;
+    email.forwarding = false;
+    $('reply-send').textContent = 'Send';
     fillReply(view.draft ? view.draft.reply : view.reply);
     $('reply-body').value = view.draft ? view.draft.reply.body : '';
     email.savedText = draftText();
@@ -1029,9 +1031,25 @@
     $('draft-status').textContent = 'Draft saved at ' + new Date().toLocaleTimeString() + '.';
   }
 
+  // Forward mode: the form addresses someone outside the center; Send forwards the original
+  // (attached by the node) with the note typed here.
+  function forwardMode() {
+    if (!email.view) return;
+    email.forwarding = true;
+    const subject = (email.view.envelope && email.view.envelope.subject) || '';
+    fillReply({ to: [], cc: [], bcc: [], subject: 'Fw: ' + subject });
+    $('reply-send').textContent = 'Forward';
+    $('reply-to').focus();
+  }
+
   function emailSend(event) {
     event.preventDefault();
     if (!email.open) return;
+    if (email.forwarding) {
+      request({ action: 'forward_email', contact: email.open, forward: currentReply() }, 0, 'Forward email');
+      setTimeout(emailRefresh, 500);
+      return;
+    }
     request({ action: 'reply_email', contact: email.open, reply: currentReply() }, 0, 'Send email');
     setTimeout(emailRefresh, 500);
   }
@@ -1053,6 +1071,7 @@
     $('reply-insert').addEventListener('click', insertResponse);
     $('email-discard').addEventListener('click', emailDiscard);
     $('reply-save').addEventListener('click', () => saveDraft(true));
+    $('email-forward').addEventListener('click', forwardMode);
     setInterval(emailRefresh, EMAIL_REFRESH_MS);
     setInterval(() => saveDraft(false), DRAFT_AUTOSAVE_MS);
   }

@@ -75,6 +75,9 @@ pub enum AgentAction {
     /// Reply to an email from its CSQ's mailbox: the reply is queued for sending, with the
     /// signature appended, and the email closes as sent.
     ReplyEmail { contact: ContactId, reply: tandem_domain::EmailReply },
+    /// Forward an email from its CSQ's mailbox to someone outside the center, the original
+    /// attached; Reply-To names the customer.
+    ForwardEmail { contact: ContactId, forward: tandem_domain::EmailReply },
     /// Save the reply being written (the desktop does every 3 minutes and on demand).
     SaveEmailDraft { contact: ContactId, draft: tandem_domain::EmailReply },
     /// Discard an email.
@@ -135,6 +138,9 @@ impl AgentAction {
             AgentAction::SendEmail { contact } => Command::Email(EmailCommand::SendEmail { agent, contact }),
             AgentAction::ReplyEmail { contact, reply } => {
                 Command::Email(EmailCommand::ReplyEmail { agent, contact, reply: Box::new(reply) })
+            }
+            AgentAction::ForwardEmail { contact, forward } => {
+                Command::Email(EmailCommand::ForwardEmail { agent, contact, forward: Box::new(forward) })
             }
             AgentAction::SaveEmailDraft { contact, draft } => {
                 Command::Email(EmailCommand::SaveEmailDraft { agent, contact, draft: Box::new(draft) })

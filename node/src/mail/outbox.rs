@@ -116,11 +116,18 @@ async fn attempt(
         Ok(password) => password,
         Err(error) => return retry(error.to_string()),
     };
-    let message = match message(entry) {
+    let folders = state.replica.state().read().center.mailbox_folders(mailbox);
+    let original = match &entry.forwarded {
+        Some(forwarded) => match original(trust, server, mailbox, &password, &folders.inbox, entry, forwarded).await {
+            Ok(raw) => Some(raw),
+            Err(error) => return retry(format!("reading the original to forward: {error}")),
+        },
+        None => None,
+    };
+    let message = match message(entry, original.as_deref()) {
         Ok(message) => message,
         Err(error) => return Some(SendReport::Failed { error }),
     };
-    let folders = state.replica.state().read().center.mailbox_folders(mailbox);
     match entry.state {
         OutboxState::Queued => {
             if !memory.checked.contains(&entry.id) {
@@ -167,6 +174,32 @@ async fn attempt(
     }
 }
 
+/// The original of a forward, read from the mailbox and checked against its ingest hash.
+async fn original(
+    trust: &Trust,
+    server: &MailServer,
+    mailbox: &Mailbox,
+    password: &str,
+    inbox: &str,
+    entry: &OutboundEmail,
+    forwarded: &tandem_domain::ForwardedOriginal,
+) -> Result<Vec<u8>, String> {
+    let email = tandem_domain::InboundEmail {
+        csq: entry.csq,
+        mailbox: forwarded.mailbox.clone(),
+        uid_validity: forwarded.uid_validity,
+        uid: forwarded.uid,
+        content_hash: forwarded.content_hash.clone(),
+        size: 0,
+        envelope: Some(tandem_domain::Envelope {
+            message_id: forwarded.message_id.clone(),
+            ..tandem_domain::Envelope::default()
+        }),
+        error: None,
+    };
+    super::read::fetch(trust.imap.clone(), server, mailbox, password, inbox, &email).await
+}
+
 async fn submit_report(state: &AppState, entry: &OutboundEmail, report: SendReport) -> Result<(), String> {
     let command =
         Command::Email(EmailCommand::ReportEmailSend { id: entry.id, message_id: entry.message_id.clone(), report });
@@ -180,7 +213,7 @@ async fn submit_report(state: &AppState, entry: &OutboundEmail, report: SendRepo
 /// The message every attempt sends: From the CSQ, the thread's headers, Date from the log, a
 /// text part and an HTML part (replies are HTML, seeds-uccx.md §2.9) under a boundary derived
 /// from the Message-ID.
-pub fn message(entry: &OutboundEmail) -> Result<Message, String> {
+pub fn message(entry: &OutboundEmail, original: Option<&[u8]>) -> Result<Message, String> {
     let address = |text: &str| text.parse::<Address>().map_err(|error| format!("address {text:?}: {error}"));
     let mut builder = Message::builder()
         .from(address(&entry.from)?)
@@ -195,6 +228,9 @@ pub fn message(entry: &OutboundEmail) -> Result<Message, String> {
     }
     for bcc in &entry.bcc {
         builder = builder.bcc(address(bcc)?);
+    }
+    if let Some(reply_to) = &entry.reply_to {
+        builder = builder.reply_to(address(reply_to)?);
     }
     if let Some(in_reply_to) = &entry.in_reply_to {
         builder = builder.in_reply_to(format!("<{in_reply_to}>"));
@@ -215,10 +251,27 @@ pub fn message(entry: &OutboundEmail) -> Result<Message, String> {
         format!("tandem-{hex}")
     };
     let body = MultiPart::alternative()
-        .boundary(boundary)
+        .boundary(boundary.clone())
         .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(entry.body.clone()))
         .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(html_of(&entry.body)));
-    builder.multipart(body).map_err(|error| format!("building the message: {error}"))
+    let Some(original) = original else {
+        return builder.multipart(body).map_err(|error| format!("building the message: {error}"));
+    };
+    // A forward: the customer's original attached whole, 8-bit as RFC 2046 wants for
+    // message/rfc822 where its lines allow, else base64.
+    let kind = ContentType::parse("message/rfc822").map_err(|error| format!("message/rfc822: {error}"))?;
+    let attached = match lettre::message::Body::new_with_encoding(
+        original.to_vec(),
+        lettre::message::header::ContentTransferEncoding::EightBit,
+    ) {
+        Ok(body) => body,
+        Err(bytes) => lettre::message::Body::new(bytes),
+    };
+    let mixed = MultiPart::mixed()
+        .boundary(format!("{boundary}-mixed"))
+        .multipart(body)
+        .singlepart(lettre::message::Attachment::new("original.eml".into()).body(attached, kind));
+    builder.multipart(mixed).map_err(|error| format!("building the message: {error}"))
 }
 
 /// The agent's text as HTML: escaped, line breaks kept.
@@ -325,6 +378,8 @@ mod tests {
             cc: vec!["boss@customer.example".into()],
             bcc: vec!["audit@example.com".into()],
             subject: "Re: Order 7 <b>ünïcode</b>".into(),
+            reply_to: None,
+            forwarded: None,
             in_reply_to: Some("m2@customer.example".into()),
             references: vec!["m1@customer.example".into(), "m2@customer.example".into()],
             body: "It ships <today>.\n\n-- \nSupport".into(),
@@ -341,8 +396,8 @@ mod tests {
     /// message), with the thread's headers, and the Bcc list never in the headers.
     #[test]
     fn every_attempt_builds_the_same_message() {
-        let first = message(&entry()).expect("built").formatted();
-        let again = message(&entry()).expect("built").formatted();
+        let first = message(&entry(), None).expect("built").formatted();
+        let again = message(&entry(), None).expect("built").formatted();
         assert_eq!(first, again, "byte for byte");
         let text = String::from_utf8_lossy(&first);
         assert!(text.contains("Message-ID: <tandem.3.1700000000000@example.com>"), "{text}");
