@@ -131,6 +131,15 @@ fn hole_4_logout_and_a_password_change_revoke_the_users_tokens_on_every_node() {
     let token = |node: u64| log_in(&cluster, node, "ada");
     let works = |node: u64, token: &str| status_with(&cluster, node, token);
 
+    // Node 2 reads its own state: it knows ada once it has applied her creation.
+    tandem_tests::wait_until(Duration::from_secs(10), "ada known on node 2", || {
+        let reply = cluster.client(2).get(&format!("/api/v1/users/{ada}")).map_err(|error| error.to_string())?;
+        if reply.status == 200 {
+            Ok(())
+        } else {
+            Err(reply.text)
+        }
+    });
     let (first, second) = (token(1), token(2));
     assert_eq!((works(1, &first), works(2, &second)), (200, 200));
     let logout = cluster
