@@ -86,6 +86,11 @@ fn messages_in_dovecot_become_email_contacts_exactly_once() {
     assert_eq!(on_server, 5, "the originals stay in the inbox");
 }
 
+struct TestReply {
+    json: serde_json::Value,
+    text: String,
+}
+
 /// The mailbox's reader status as `GET .../mailbox/ingest` shows it, after it settles.
 fn reader_error(admin: &tandem_tests::ApiClient, csq: u64, wanted: Option<&str>) -> Option<String> {
     tandem_tests::wait_until(Duration::from_secs(30), &format!("the reader's status to be {wanted:?}"), || {
@@ -131,6 +136,25 @@ fn the_readers_failures_are_shown_and_reading_resumes_after_them() {
     put("not the password");
     dovecot.deliver(ADDRESS, &message(2));
     reader_error(&admin, csq, Some("refused the login"));
+    // Test Configuration says the same, and skips the folders.
+    // (Dovecot delays a failed login's answer, so this takes longer than the harness's usual
+    // request timeout.)
+    let started = std::time::Instant::now();
+    let tested = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(90))
+        .build()
+        .expect("a client")
+        .post(admin.url(&format!("/api/v1/csqs/{csq}/mailbox/test")))
+        .bearer_auth(cluster.token())
+        .send()
+        .expect("a reply");
+    let text = tested.text().expect("a body");
+    let tested: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    println!("test configuration answered in {:?}", started.elapsed());
+    let tested = TestReply { json: tested, text };
+    assert_eq!(tested.json["checks"][0]["check"], "imap_login", "{}", tested.text);
+    assert!(tested.json["checks"][0]["detail"].as_str().unwrap_or("").contains("refused the login"), "{}", tested.text);
+    assert!(tested.json["checks"][1]["detail"].as_str().unwrap_or("").contains("not checked"), "{}", tested.text);
     put(PASSWORD);
     reader_error(&admin, csq, None);
 

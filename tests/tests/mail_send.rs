@@ -66,6 +66,16 @@ fn a_customer_email_is_answered_through_postfix_with_its_thread_and_a_copy_in_se
         "/api/v1/email-signatures",
         json!({"name": "Support", "content": "Kind regards, {{agent_alias}}", "tags": {"csqs": [csq]}}),
     );
+    // Test Configuration: every check passes against Dovecot and Postfix.
+    let tested = admin.post(&format!("/api/v1/csqs/{csq}/mailbox/test"), &json!({})).expect("a reply");
+    assert_eq!(tested.status, 200, "{}", tested.text);
+    assert_eq!(tested.json["ok"], true, "{}", tested.text);
+    let checks: Vec<&str> =
+        tested.json["checks"].as_array().into_iter().flatten().filter_map(|check| check["check"].as_str()).collect();
+    assert_eq!(
+        checks,
+        ["imap_login", "folder_inbox", "folder_drafts", "folder_outbox", "folder_sent_items", "smtp_login"]
+    );
     // An auto-acknowledgement on the mailbox (the credentials given before are kept).
     let acknowledged = admin
         .send(

@@ -261,6 +261,56 @@ async fn ingest_get(
     }
 }
 
+/// What Test Configuration found: one result per check.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MailboxTest {
+    /// Whether every check passed.
+    pub ok: bool,
+    /// IMAP login, the four folders, SMTP login, in that order.
+    pub checks: Vec<crate::mail::check::CheckResult>,
+}
+
+/// `POST /api/v1/csqs/{id}/mailbox/test`: the spec's Test Configuration, run from this node.
+async fn mailbox_test(
+    state: web::Data<AppState>,
+    request: HttpRequest,
+    id: web::Path<u64>,
+) -> Result<HttpResponse, ApiError> {
+    guard(&state, &request)?;
+    let csq = csq_id(id);
+    let (server, mailbox, folders) = {
+        let shared = state.replica.state();
+        let read = shared.read();
+        let center = &read.center;
+        let Some(mailbox) = center.mailbox(csq).cloned() else {
+            return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("CSQ {csq} has no mailbox.")));
+        };
+        let Some(server) = center.mail_server().cloned() else {
+            return Err(ApiError::new(StatusCode::CONFLICT, "invalid_state", "configure the mail server first"));
+        };
+        let folders = center.mailbox_folders(&mailbox);
+        (server, mailbox, folders)
+    };
+    let trust = crate::mail::trust(&state.config)
+        .map_err(|error| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", error))?;
+    let password = match &mailbox.credentials {
+        MailCredentials::Password { sealed_password } => crate::mail::open_credential(
+            &state.cluster_key,
+            &server,
+            &mailbox.address,
+            &mailbox.credentials,
+            sealed_password,
+        )
+        .map_err(|error| error.to_string()),
+        MailCredentials::Oauth2 { .. } => Err("OAuth2 (XOAUTH2) mailboxes cannot be tested yet".into()),
+    };
+    let checks = match password {
+        Ok(password) => crate::mail::check::run(&trust, &server, &mailbox, &password, &folders).await,
+        Err(error) => vec![crate::mail::check::CheckResult { check: "credentials".into(), ok: false, detail: error }],
+    };
+    Ok(HttpResponse::Ok().json(MailboxTest { ok: checks.iter().all(|check| check.ok), checks }))
+}
+
 /// `GET /api/v1/csqs/{id}/mailbox/outbox`: the CSQ's replies, queued, sent or failed.
 async fn outbox_get(
     state: web::Data<AppState>,
@@ -298,4 +348,5 @@ pub fn routes(scope: Scope) -> Scope {
         .route("/csqs/{id}/mailbox", web::delete().to(mailbox_delete))
         .route("/csqs/{id}/mailbox/ingest", web::get().to(ingest_get))
         .route("/csqs/{id}/mailbox/outbox", web::get().to(outbox_get))
+        .route("/csqs/{id}/mailbox/test", web::post().to(mailbox_test))
 }

@@ -86,6 +86,8 @@ fn schemas() -> Map<String, Value> {
         schema_of::<tandem_domain::EmailReply>(),
         schema_of::<tandem_domain::AutoAcknowledgement>(),
         schema_of::<tandem_domain::EmailDraft>(),
+        schema_of::<crate::http::mail::MailboxTest>(),
+        schema_of::<crate::mail::check::CheckResult>(),
         schema_of::<tandem_domain::Envelope>(),
         schema_of::<crate::http::email::EmailView>(),
         schema_of::<crate::mail::read::RenderedBody>(),
@@ -188,6 +190,11 @@ fn mail_paths(paths: &mut Map<String, Value>) {
             "parameters": id,
             "responses": with_errors(json!({ "200": { "description": "The ingest.",
                 "content": { "application/json": { "schema": reference("MailInboundView") } } } })) } }));
+    paths.insert("/api/v1/csqs/{id}/mailbox/test".into(), json!({
+        "post": { "summary": "Test Configuration: log in to IMAP, find the Inbox, Drafts, Outbox and Sent Items folders and whether they are writable, log in to SMTP; one result per check. Nothing on the server changes.",
+            "parameters": id_again.clone(),
+            "responses": with_errors(json!({ "200": { "description": "The checks (ok: all passed).",
+                "content": { "application/json": { "schema": reference("MailboxTest") } } } })) } }));
     paths.insert("/api/v1/csqs/{id}/mailbox/outbox".into(), json!({
         "get": { "summary": "An email CSQ's replies in the outbox, oldest first: queued (with attempts and the last error), sent, or failed (and why); whether each was copied to Sent Items. Bodies are not returned.",
             "parameters": id_again,

@@ -7,6 +7,7 @@
 //! have a node send the password there. After such a change the credentials no longer open and
 //! the mailbox says so until they are given again.
 
+pub mod check;
 pub mod imap;
 pub mod mailboxes;
 pub mod outbox;
@@ -16,6 +17,25 @@ pub mod read;
 use tandem_domain::{MailCredentials, MailServer};
 
 use crate::secrets::{ClusterKey, OpenError, Purpose};
+
+/// The TLS trust for mail servers from the node's config, made once per process (the public
+/// roots plus `mail_ca_file`).
+pub fn trust(config: &crate::config::NodeConfig) -> Result<outbox::Trust, String> {
+    static TRUST: std::sync::OnceLock<Result<outbox::Trust, String>> = std::sync::OnceLock::new();
+    TRUST
+        .get_or_init(|| {
+            let path = config.mail_ca_file.as_deref();
+            let imap = imap::tls_config(path).map_err(|error| error.to_string())?;
+            let extra_roots = match path {
+                Some(path) => Some(
+                    std::fs::read(path).map_err(|error| format!("reading mail_ca_file {}: {error}", path.display()))?,
+                ),
+                None => None,
+            };
+            Ok(outbox::Trust { imap, extra_roots })
+        })
+        .clone()
+}
 
 /// What a mailbox's credentials are bound to.
 pub fn credential_binding(server: &MailServer, address: &str, token_endpoint: Option<&str>) -> String {

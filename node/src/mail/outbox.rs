@@ -293,21 +293,7 @@ async fn send(
     message: Message,
 ) -> Result<String, SendError> {
     let transient = |error: String| SendError::Transient(error);
-    let mut tls = TlsParameters::builder(server.smtp.host.clone());
-    if let Some(pem) = &trust.extra_roots {
-        let certificate = Certificate::from_pem(pem).map_err(|error| transient(format!("mail_ca_file: {error}")))?;
-        tls = tls.add_root_certificate(certificate);
-    }
-    let tls = tls.build_rustls().map_err(|error| transient(format!("TLS settings: {error}")))?;
-    let transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(server.smtp.host.as_str())
-        .port(server.smtp.port)
-        .tls(match server.smtp.security {
-            MailSecurity::Tls => Tls::Wrapper(tls),
-            MailSecurity::Starttls => Tls::Required(tls),
-        })
-        .credentials(Credentials::new(user.to_owned(), password.to_owned()))
-        .timeout(Some(STEP_TIMEOUT))
-        .build();
+    let transport = transport(trust, server, user, password).map_err(transient)?;
     match transport.send(message).await {
         Ok(response) => {
             let text: Vec<&str> = response.message().collect();
@@ -316,6 +302,30 @@ async fn send(
         Err(error) if error.is_permanent() => Err(SendError::Permanent(error.to_string())),
         Err(error) => Err(transient(error.to_string())),
     }
+}
+
+/// An SMTP submission client for `server` as `user`: TLS from the first byte or STARTTLS,
+/// never plain text, checked against the same roots as IMAP.
+pub(super) fn transport(
+    trust: &Trust,
+    server: &MailServer,
+    user: &str,
+    password: &str,
+) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
+    let mut tls = TlsParameters::builder(server.smtp.host.clone());
+    if let Some(pem) = &trust.extra_roots {
+        tls = tls.add_root_certificate(Certificate::from_pem(pem).map_err(|error| format!("mail_ca_file: {error}"))?);
+    }
+    let tls = tls.build_rustls().map_err(|error| format!("TLS settings: {error}"))?;
+    Ok(AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(server.smtp.host.as_str())
+        .port(server.smtp.port)
+        .tls(match server.smtp.security {
+            MailSecurity::Tls => Tls::Wrapper(tls),
+            MailSecurity::Starttls => Tls::Required(tls),
+        })
+        .credentials(Credentials::new(user.to_owned(), password.to_owned()))
+        .timeout(Some(STEP_TIMEOUT))
+        .build())
 }
 
 async fn session(trust: &Trust, server: &MailServer, user: &str, password: &str) -> Result<Session, String> {
