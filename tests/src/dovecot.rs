@@ -144,8 +144,7 @@ impl Dovecot {
         });
     }
 
-    /// Stops the daemon (the mail stays); [`Self::restart`] brings it back.
-    pub fn stop(&self) {
+    fn doveadm_stop(&self) {
         let _ = Command::new("doveadm")
             .arg("-c")
             .arg(self.dir.path().join("dovecot.conf"))
@@ -154,6 +153,30 @@ impl Dovecot {
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .status();
+    }
+
+    /// Makes every node of `cluster` trust this Dovecot's CA from its next start
+    /// (`mail_ca_file`; the harness strips inherited `TANDEM_*` variables).
+    pub fn trusted_by(&self, cluster: &mut crate::Cluster) {
+        let path = self.certificate().display().to_string();
+        for id in cluster.ids() {
+            cluster.set_env(id, "TANDEM_MAIL_CA_FILE", &path);
+        }
+    }
+
+    /// The embedded single node, trusting this Dovecot's CA; started and healthy.
+    pub fn single_node(&self) -> crate::Cluster {
+        let mut cluster = crate::Cluster::embedded_single();
+        self.trusted_by(&mut cluster);
+        cluster.kill(1);
+        cluster.start(1);
+        cluster.wait_healthy(1);
+        cluster
+    }
+
+    /// Stops the daemon (the mail stays); [`Self::restart`] brings it back.
+    pub fn stop(&self) {
+        self.doveadm_stop();
         let port = self.imaps_port;
         crate::wait_until(Duration::from_secs(10), "dovecot stops listening", || {
             match std::net::TcpStream::connect(("127.0.0.1", port)) {
@@ -237,14 +260,7 @@ impl Dovecot {
 
 impl Drop for Dovecot {
     fn drop(&mut self) {
-        let _ = Command::new("doveadm")
-            .arg("-c")
-            .arg(self.dir.path().join("dovecot.conf"))
-            .arg("stop")
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status();
+        self.doveadm_stop();
     }
 }
 

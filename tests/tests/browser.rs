@@ -299,6 +299,21 @@ fn center() -> (Cluster, u64, u64) {
     center_on(&[(1, "a")])
 }
 
+/// Agent `alice` with `skill` and her user `alice.user`; returns the agent.
+fn alice(admin: &ApiClient, skill: u64) -> u64 {
+    let agent = created_id(
+        admin,
+        "/api/v1/agents",
+        json!({"login_name": "alice", "name": "Alice Agent", "skills": [{"skill": skill, "competence": 5}]}),
+    );
+    created_id(
+        admin,
+        "/api/v1/users",
+        json!({"login_name": "alice.user", "role": "agent", "agent": agent, "password": PASSWORD}),
+    );
+    agent
+}
+
 /// [`center`] on a cluster of these members; configured through node 1.
 fn center_on(members: &[(u64, &'static str)]) -> (Cluster, u64, u64) {
     let mut cluster = Cluster::new(members, RaftTuning::fast());
@@ -306,16 +321,7 @@ fn center_on(members: &[(u64, &'static str)]) -> (Cluster, u64, u64) {
     let admin = cluster.client(1);
 
     let (skill, csq) = voice_csq(&admin);
-    let agent = created_id(
-        &admin,
-        "/api/v1/agents",
-        json!({"login_name": "alice", "name": "Alice Agent", "skills": [{"skill": skill, "competence": 5}]}),
-    );
-    created_id(
-        &admin,
-        "/api/v1/users",
-        json!({"login_name": "alice.user", "role": "agent", "agent": agent, "password": PASSWORD}),
-    );
+    let agent = alice(&admin, skill);
     created_id(&admin, "/api/v1/reason-codes", json!({"kind": "not_ready", "value": 12, "label": "Lunch"}));
     created_id(&admin, "/api/v1/reason-codes", json!({"kind": "logout", "value": 21, "label": "End of shift"}));
 
@@ -850,21 +856,12 @@ fn an_agent_answers_an_email_in_the_browser_desktop() {
     let dovecot = Dovecot::start(&[(ADDRESS, "mailbox-password-5d2a"), (CUSTOMER, "customer-password-1")]);
     let postfix = Postfix::start(&dovecot, &[ADDRESS, CUSTOMER]);
     let mut cluster = Cluster::new(&[(1, "a")], RaftTuning::fast());
-    cluster.set_env(1, "TANDEM_MAIL_CA_FILE", &dovecot.certificate().display().to_string());
+    dovecot.trusted_by(&mut cluster);
     cluster.start_all();
     let admin = cluster.client(1);
     let (skill, _csq) =
         tandem_tests::dovecot::mailbox_csq(&admin, &dovecot, postfix.submission_port, ADDRESS, "mailbox-password-5d2a");
-    let agent = created_id(
-        &admin,
-        "/api/v1/agents",
-        json!({"login_name": "alice", "name": "Alice Agent", "skills": [{"skill": skill, "competence": 5}]}),
-    );
-    created_id(
-        &admin,
-        "/api/v1/users",
-        json!({"login_name": "alice.user", "role": "agent", "agent": agent, "password": PASSWORD}),
-    );
+    let agent = alice(&admin, skill);
     created_id(
         &admin,
         "/api/v1/email-signatures",

@@ -40,11 +40,7 @@ fn email_subjects(admin: &tandem_tests::ApiClient) -> Vec<String> {
 fn messages_in_dovecot_become_email_contacts_exactly_once() {
     let dovecot = Dovecot::start(&[(ADDRESS, PASSWORD)]);
     // The node trusts the CA of the test's Dovecot (the mail_ca_file setting).
-    let mut cluster = Cluster::embedded_single();
-    cluster.set_env(1, "TANDEM_MAIL_CA_FILE", &dovecot.certificate().display().to_string());
-    cluster.kill(1);
-    cluster.start(1);
-    cluster.wait_healthy(1);
+    let mut cluster = dovecot.single_node();
     let admin = cluster.client(1).clone();
     // Mail waiting before the mailbox is configured is read too.
     dovecot.deliver(ADDRESS, &message(1));
@@ -121,7 +117,7 @@ fn the_readers_failures_are_shown_and_reading_resumes_after_them() {
     reader_error(&admin, csq, Some("invalid peer certificate"));
 
     // The CA configured: it reads.
-    cluster.set_env(1, "TANDEM_MAIL_CA_FILE", &dovecot.certificate().display().to_string());
+    dovecot.trusted_by(&mut cluster);
     cluster.kill(1);
     cluster.start(1);
     cluster.wait_healthy(1);
@@ -182,9 +178,7 @@ fn a_sigkill_of_the_leader_mid_ingest_loses_and_duplicates_nothing() {
     const MESSAGES: u32 = 300;
     let dovecot = Dovecot::start(&[(ADDRESS, PASSWORD)]);
     let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], tandem_tests::RaftTuning::fast());
-    for id in [1, 2, 3] {
-        cluster.set_env(id, "TANDEM_MAIL_CA_FILE", &dovecot.certificate().display().to_string());
-    }
+    dovecot.trusted_by(&mut cluster);
     let leader = cluster.start_all();
     // A side A or B node that is not the leader answers throughout (a witness serves no clients).
     let survivor = if leader == 1 { 2 } else { 1 };

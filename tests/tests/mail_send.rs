@@ -49,11 +49,7 @@ fn a_customer_email_is_answered_through_postfix_with_its_thread_and_a_copy_in_se
     let dovecot =
         Dovecot::start(&[(ADDRESS, PASSWORD), (CUSTOMER, "customer-password-1"), (SALES, "sales-password-1")]);
     let postfix = Postfix::start(&dovecot, &[ADDRESS, CUSTOMER, SALES]);
-    let mut cluster = Cluster::embedded_single();
-    cluster.set_env(1, "TANDEM_MAIL_CA_FILE", &dovecot.certificate().display().to_string());
-    cluster.kill(1);
-    cluster.start(1);
-    cluster.wait_healthy(1);
+    let cluster = dovecot.single_node();
     let admin = cluster.client(1).clone();
     let (skill, csq) = mailbox_csq(&admin, &dovecot, postfix.submission_port, ADDRESS, PASSWORD);
     let agent = created_id(
@@ -223,9 +219,7 @@ fn replies_survive_a_sigkill_of_the_leader_mid_send() {
     let dovecot = Dovecot::start(&[(ADDRESS, PASSWORD), (CUSTOMER, "customer-password-1")]);
     let postfix = Postfix::start(&dovecot, &[ADDRESS, CUSTOMER]);
     let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], tandem_tests::RaftTuning::fast());
-    for id in [1, 2, 3] {
-        cluster.set_env(id, "TANDEM_MAIL_CA_FILE", &dovecot.certificate().display().to_string());
-    }
+    dovecot.trusted_by(&mut cluster);
     let leader = cluster.start_all();
     let survivor = if leader == 1 { 2 } else { 1 };
     let admin = cluster.client(survivor);

@@ -105,24 +105,32 @@ impl Center {
 
     pub(crate) fn email_send(&mut self, agent: AgentId, id: ContactId) -> Result<Applied, Rejection> {
         self.email_held_checked(agent, id)?;
+        Ok(self.email_answered(agent, id).0)
+    }
+
+    /// The agent answered a held email: it closes as sent and its conversation remembers the
+    /// agent. Returns the conversation's key too, for a reply to remember by its Message-ID.
+    pub(crate) fn email_answered(&mut self, agent: AgentId, id: ContactId) -> (Applied, Option<String>) {
         let key = self.conversation_of(id);
-        let mut events = Vec::new();
-        self.email_release(agent, id, &mut events);
-        self.email_draft_forget(id);
-        self.contact_close(id, ContactOutcome::Sent, &mut events);
-        if let Some(key) = key {
-            self.conversation_remember(key, agent);
+        let applied = self.email_close(agent, id, ContactOutcome::Sent);
+        if let Some(key) = &key {
+            self.conversation_remember(key.clone(), agent);
         }
-        Ok(Applied::events(events))
+        (applied, key)
     }
 
     pub(crate) fn email_discard(&mut self, agent: AgentId, id: ContactId) -> Result<Applied, Rejection> {
         self.email_held_checked(agent, id)?;
+        Ok(self.email_close(agent, id, ContactOutcome::Discarded))
+    }
+
+    /// A held email leaves its agent for good (sent, forwarded or discarded): its draft goes.
+    pub(crate) fn email_close(&mut self, agent: AgentId, id: ContactId, outcome: ContactOutcome) -> Applied {
         let mut events = Vec::new();
         self.email_release(agent, id, &mut events);
         self.email_draft_forget(id);
-        self.contact_close(id, ContactOutcome::Discarded, &mut events);
-        Ok(Applied::events(events))
+        self.contact_close(id, outcome, &mut events);
+        Applied::events(events)
     }
 
     /// Requeue to the same or another email CSQ: no sticky routing, never back to this agent.
@@ -249,17 +257,12 @@ impl Center {
         }
     }
 
-    /// The conversation key of an open email, for its reply to remember.
-    pub(crate) fn conversation_key_of_contact(&self, id: ContactId) -> Option<String> {
-        self.contacts.get(id).and_then(|_| self.conversation_of(id))
-    }
-
     /// How many conversations the center remembers.
     pub fn conversation_count(&self) -> u32 {
         u32::try_from(self.conversations.by_key.len()).unwrap_or(u32::MAX)
     }
 
-    pub(crate) fn email_release(&mut self, agent: AgentId, id: ContactId, events: &mut Vec<Event>) {
+    fn email_release(&mut self, agent: AgentId, id: ContactId, events: &mut Vec<Event>) {
         remove_sorted(&mut self.status_mut(agent).emails, id);
         self.agent_availability_changed(agent, events);
     }

@@ -28,7 +28,7 @@ use crate::limits::{
 };
 use crate::outcome::{Applied, Event};
 use crate::rejection::{Rejection, RejectionCode};
-use crate::text::{text_body, text_required};
+use crate::text::{text_body, text_optional, text_required};
 use crate::EmailEvent;
 
 /// What an agent writes: the desktop fills the addresses and subject from
@@ -352,7 +352,7 @@ impl Center {
             return Err(Rejection::invalid_state(format!("CSQ {csq} has no mailbox to send the reply from")));
         };
         let from = mailbox.address.clone();
-        let reply = reply_checked(reply)?;
+        let reply = reply_checked(reply, true)?;
         let id = self.outbox_slot()?;
         let (in_reply_to, references) = thread_of(self.inbound_emails.get(&contact).and_then(|e| e.envelope.as_ref()));
         let body = self.signed(reply.body, csq, agent);
@@ -368,9 +368,8 @@ impl Center {
             ..OutboundEmail::queued(id, csq, contact, from, self.time_ms)
         };
         let view = entry.view();
-        let conversation = self.conversation_key_of_contact(contact);
         let message_id = entry.message_id.clone();
-        let mut applied = self.email_send(agent, contact)?;
+        let (mut applied, conversation) = self.email_answered(agent, contact);
         self.outbox.insert_new(id, entry);
         if let Some(key) = conversation {
             self.conversation_reply_remember(&message_id, key);
@@ -395,11 +394,7 @@ impl Center {
         if envelope.automatic || daemon || own || address_checked_as("to", &to).is_err() {
             return None;
         }
-        let pending = self.outbox.values().filter(|entry| entry.is_pending()).count();
-        if pending >= OUTBOX_PENDING_MAX as usize {
-            return None;
-        }
-        let id = self.outbox.id_next("outbox entry").ok()?;
+        let id = self.outbox_slot().ok()?;
         let customer_subject = envelope.subject.as_deref().unwrap_or("").trim();
         let fill = |template: &str| template.replace("{{subject}}", customer_subject);
         let mut subject: String = fill(&ack.subject).chars().take(EMAIL_SUBJECT_LENGTH_MAX as usize).collect();
@@ -446,7 +441,7 @@ impl Center {
             content_hash: original.content_hash.clone(),
             message_id: original.envelope.as_ref().and_then(|envelope| envelope.message_id.clone()),
         };
-        let forward = reply_checked(forward)?;
+        let forward = reply_checked(forward, true)?;
         let id = self.outbox_slot()?;
         let body = self.signed(forward.body, csq, agent);
         let reply_to = self.contacts.get(contact).and_then(|found| found.customer.address.clone());
@@ -462,13 +457,10 @@ impl Center {
             ..OutboundEmail::queued(id, csq, contact, from, self.time_ms)
         };
         let view = entry.view();
-        let mut events = Vec::new();
-        self.email_release(agent, contact, &mut events);
-        self.email_draft_forget(contact);
-        self.contact_close(contact, crate::ContactOutcome::Sent, &mut events);
+        let mut applied = self.email_close(agent, contact, crate::ContactOutcome::Sent);
         self.outbox.insert_new(id, entry);
-        events.insert(0, Event::Email(EmailEvent::EmailOutboxChanged(Box::new(view))));
-        Ok(Applied::events(events))
+        applied.events.insert(0, Event::Email(EmailEvent::EmailOutboxChanged(Box::new(view))));
+        Ok(applied)
     }
 
     /// The id of a new outbox entry, if the outbox has room for one more pending reply.
@@ -506,36 +498,7 @@ impl Center {
         reply: &EmailReply,
     ) -> Result<Applied, Rejection> {
         self.email_held_checked(agent, contact)?;
-        let list = |field: &str, addresses: &[String]| -> Result<Vec<String>, Rejection> {
-            if addresses.len() > MAIL_RECIPIENTS_MAX as usize {
-                return Err(Rejection::invalid_field(format!(
-                    "{field}: at most {MAIL_RECIPIENTS_MAX} addresses (got {})",
-                    addresses.len()
-                )));
-            }
-            addresses.iter().map(|address| address_checked_as(field, address)).collect()
-        };
-        let subject = crate::text::text_optional("subject", Some(&reply.subject), EMAIL_SUBJECT_LENGTH_MAX)?;
-        let body_length = crate::text::char_count(&reply.body);
-        if body_length > u64::from(EMAIL_REPLY_BODY_LENGTH_MAX) {
-            return Err(Rejection::invalid_field(format!(
-                "body must be at most {EMAIL_REPLY_BODY_LENGTH_MAX} characters (got {body_length})"
-            )));
-        }
-        if reply.body.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-            return Err(Rejection::invalid_field("body must not contain control characters"));
-        }
-        let draft = EmailDraft {
-            agent,
-            reply: EmailReply {
-                to: list("to", &reply.to)?,
-                cc: list("cc", &reply.cc)?,
-                bcc: list("bcc", &reply.bcc)?,
-                subject: subject.unwrap_or_default(),
-                body: reply.body.clone(),
-            },
-            saved_ms: self.time_ms,
-        };
+        let draft = EmailDraft { agent, reply: reply_checked(reply, false)?, saved_ms: self.time_ms };
         self.email_drafts.insert(contact, draft);
         Ok(Applied::event(Event::Email(EmailEvent::EmailDraftSaved { contact, agent, saved_ms: self.time_ms })))
     }
@@ -650,10 +613,11 @@ fn thread_of(envelope: Option<&Envelope>) -> (Option<String>, Vec<String>) {
 }
 
 /// A reply as the spec allows it: addresses an SMTP server takes and no header can be
-/// injected through, at most 20 per field, a one-line subject, a bounded body.
-fn reply_checked(reply: &EmailReply) -> Result<EmailReply, Rejection> {
+/// injected through, at most 20 per field, a one-line subject, a bounded body. A draft
+/// (`complete` false) may still lack its recipient, subject and body; its limits are the same.
+fn reply_checked(reply: &EmailReply, complete: bool) -> Result<EmailReply, Rejection> {
     let list = |field: &str, addresses: &[String], required: bool| -> Result<Vec<String>, Rejection> {
-        if required && addresses.is_empty() {
+        if required && complete && addresses.is_empty() {
             return Err(Rejection::invalid_field(format!("{field} must name at least one address")));
         }
         if addresses.len() > MAIL_RECIPIENTS_MAX as usize {
@@ -664,13 +628,22 @@ fn reply_checked(reply: &EmailReply) -> Result<EmailReply, Rejection> {
         }
         addresses.iter().map(|address| address_checked_as(field, address)).collect()
     };
-    let subject = text_required("subject", &reply.subject, EMAIL_SUBJECT_LENGTH_MAX)?;
+    let subject = if complete {
+        text_required("subject", &reply.subject, EMAIL_SUBJECT_LENGTH_MAX)?
+    } else {
+        text_optional("subject", Some(&reply.subject), EMAIL_SUBJECT_LENGTH_MAX)?.unwrap_or_default()
+    };
     const { assert!(MAIL_MESSAGE_ID_LENGTH_MAX > EMAIL_SUBJECT_LENGTH_MAX, "a subject fits one header line") };
+    let body = if !complete && reply.body.trim().is_empty() {
+        reply.body.clone()
+    } else {
+        text_body("body", &reply.body, EMAIL_REPLY_BODY_LENGTH_MAX)?
+    };
     Ok(EmailReply {
         to: list("to", &reply.to, true)?,
         cc: list("cc", &reply.cc, false)?,
         bcc: list("bcc", &reply.bcc, false)?,
         subject,
-        body: text_body("body", &reply.body, EMAIL_REPLY_BODY_LENGTH_MAX)?,
+        body,
     })
 }

@@ -7,8 +7,6 @@
 //! the browser, so an HTML attachment cannot run in the desktop's origin. Who may open an email
 //! is who may see its contact.
 
-use std::sync::{Arc, OnceLock};
-
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, Scope};
 use serde::Serialize;
@@ -95,14 +93,6 @@ fn source(state: &AppState, request: &HttpRequest, id: u64) -> Result<(Source, E
     Ok((Source { email, server, mailbox, inbox }, view))
 }
 
-fn tls(state: &AppState) -> Result<Arc<rustls::ClientConfig>, String> {
-    static TLS: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
-    TLS.get_or_init(|| {
-        crate::mail::imap::tls_config(state.config.mail_ca_file.as_deref()).map_err(|error| error.to_string())
-    })
-    .clone()
-}
-
 async fn raw(state: &AppState, source: &Source) -> Result<Vec<u8>, String> {
     let MailCredentials::Password { sealed_password } = &source.mailbox.credentials else {
         return Err("OAuth2 (XOAUTH2) mailboxes cannot be read yet".into());
@@ -115,7 +105,8 @@ async fn raw(state: &AppState, source: &Source) -> Result<Vec<u8>, String> {
         sealed_password,
     )
     .map_err(|error| error.to_string())?;
-    read::fetch(tls(state)?, &source.server, &source.mailbox, &password, &source.inbox, &source.email).await
+    let tls = crate::mail::trust(&state.config)?.imap;
+    read::fetch(tls, &source.server, &source.mailbox, &password, &source.inbox, &source.email).await
 }
 
 /// `GET /api/v1/contacts/{id}/email`: the envelope, the sanitised body, the attachments'

@@ -193,6 +193,10 @@ async fn credentials(state: &AppState, csq: CsqId, body: &MailboxBody) -> Result
     }
 }
 
+fn no_mailbox(csq: CsqId) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("CSQ {csq} has no mailbox."))
+}
+
 fn csq_id(id: web::Path<u64>) -> CsqId {
     CsqId(id.into_inner())
 }
@@ -206,7 +210,7 @@ async fn mailbox_get(
     let csq = csq_id(id);
     match state.replica.state().read().center.mailbox_view(csq) {
         Some(view) => Ok(HttpResponse::Ok().json(view)),
-        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("CSQ {csq} has no mailbox."))),
+        None => Err(no_mailbox(csq)),
     }
 }
 
@@ -257,7 +261,7 @@ async fn ingest_get(
     let csq = csq_id(id);
     match state.replica.state().read().center.mail_inbound(csq) {
         Some(view) => Ok(HttpResponse::Ok().json(view)),
-        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("CSQ {csq} has no mailbox."))),
+        None => Err(no_mailbox(csq)),
     }
 }
 
@@ -283,7 +287,7 @@ async fn mailbox_test(
         let read = shared.read();
         let center = &read.center;
         let Some(mailbox) = center.mailbox(csq).cloned() else {
-            return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("CSQ {csq} has no mailbox.")));
+            return Err(no_mailbox(csq));
         };
         let Some(server) = center.mail_server().cloned() else {
             return Err(ApiError::new(StatusCode::CONFLICT, "invalid_state", "configure the mail server first"));

@@ -29,15 +29,8 @@ const BACKOFF_MAX: Duration = Duration::from_secs(60);
 
 /// Starts the supervisor; it runs as long as the node.
 pub fn spawn(state: AppState) -> anyhow::Result<JoinHandle<()>> {
-    let tls = imap::tls_config(state.config.mail_ca_file.as_deref())?;
-    let extra_roots = match state.config.mail_ca_file.as_deref() {
-        Some(path) => Some(
-            std::fs::read(path).map_err(|error| anyhow::anyhow!("reading mail_ca_file {}: {error}", path.display()))?,
-        ),
-        None => None,
-    };
-    let trust = super::outbox::Trust { imap: tls.clone(), extra_roots };
-    Ok(tokio::spawn(supervise(state, tls, trust)))
+    let trust = super::trust(&state.config).map_err(|error| anyhow::anyhow!(error))?;
+    Ok(tokio::spawn(supervise(state, trust)))
 }
 
 struct Running {
@@ -45,7 +38,7 @@ struct Running {
     task: JoinHandle<()>,
 }
 
-async fn supervise(state: AppState, tls: Arc<rustls::ClientConfig>, trust: super::outbox::Trust) {
+async fn supervise(state: AppState, trust: super::outbox::Trust) {
     let mut running: BTreeMap<CsqId, Running> = BTreeMap::new();
     let mut sender: Option<JoinHandle<()>> = None;
     let mut side_said = false;
@@ -92,7 +85,7 @@ async fn supervise(state: AppState, tls: Arc<rustls::ClientConfig>, trust: super
                 continue;
             }
             tracing::info!(csq = csq.0, address = %mailbox.address, "mailbox reader started");
-            let task = tokio::spawn(read(state.clone(), tls.clone(), csq, server, mailbox));
+            let task = tokio::spawn(read(state.clone(), trust.imap.clone(), csq, server, mailbox));
             running.insert(csq, Running { configuration, task });
         }
     }

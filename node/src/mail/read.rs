@@ -56,21 +56,7 @@ pub fn render(raw: &[u8]) -> RenderedBody {
     let attachments = message
         .attachments()
         .enumerate()
-        .map(|(index, part)| {
-            let index = u32::try_from(index).unwrap_or(u32::MAX);
-            AttachmentInfo {
-                index,
-                name: safe_name(part.attachment_name(), index),
-                content_type: part.content_type().map_or_else(
-                    || "application/octet-stream".into(),
-                    |kind| match kind.subtype() {
-                        Some(subtype) => format!("{}/{subtype}", kind.ctype()),
-                        None => kind.ctype().to_owned(),
-                    },
-                ),
-                size: part.len() as u64,
-            }
-        })
+        .map(|(index, part)| attachment_info(u32::try_from(index).unwrap_or(u32::MAX), part))
         .collect();
     RenderedBody { text, html, attachments }
 }
@@ -79,8 +65,22 @@ pub fn render(raw: &[u8]) -> RenderedBody {
 pub fn attachment(raw: &[u8], index: u32) -> Option<(AttachmentInfo, Vec<u8>)> {
     let message = MessageParser::default().parse(raw)?;
     let part = message.attachments().nth(index as usize)?;
-    let info = render(raw).attachments.into_iter().nth(index as usize)?;
-    Some((info, part.contents().to_vec()))
+    Some((attachment_info(index, part), part.contents().to_vec()))
+}
+
+fn attachment_info(index: u32, part: &mail_parser::MessagePart<'_>) -> AttachmentInfo {
+    AttachmentInfo {
+        index,
+        name: safe_name(part.attachment_name(), index),
+        content_type: part.content_type().map_or_else(
+            || "application/octet-stream".into(),
+            |kind| match kind.subtype() {
+                Some(subtype) => format!("{}/{subtype}", kind.ctype()),
+                None => kind.ctype().to_owned(),
+            },
+        ),
+        size: part.len() as u64,
+    }
 }
 
 /// HTML cleaned for display.

@@ -156,9 +156,7 @@ fn main() {
     let dovecot = Dovecot::start(&[(ADDRESS, PASSWORD), (CUSTOMER, "customer password")]);
     let postfix = Postfix::start(&dovecot, &[ADDRESS, CUSTOMER]);
     let mut cluster = Cluster::new(&[(1, "a"), (2, "b"), (3, "witness")], RaftTuning::fast());
-    for id in [1, 2, 3] {
-        cluster.set_env(id, "TANDEM_MAIL_CA_FILE", &dovecot.certificate().display().to_string());
-    }
+    dovecot.trusted_by(&mut cluster);
     let leader_id = cluster.start_all();
     let admin = cluster.client(if leader_id == 3 { 1 } else { leader_id });
     let leader = cluster.client(leader_id);
